@@ -1,0 +1,185 @@
+import { TZDate } from '@date-fns/tz';
+import type { Clock } from '../clock.ts';
+import { ConfigError } from '../errors.ts';
+import type { PresenceSample, ResolvedUser, Status } from '../model.ts';
+import type { PresenceProvider } from './index.ts';
+
+export interface SimulatedProviderOptions {
+  /** How many people, or their keys (e-mail addresses or names). Default: 10. */
+  users?: number | readonly string[];
+  /** The same seed gives the same presence for the same instant, on any machine. Default: 1. */
+  seed?: number;
+  /** Where `observedAt` comes from. Default: the system clock. */
+  clock?: Clock;
+  /** The people's local time zone, for their working hours. Default: `UTC`. */
+  timeZone?: string;
+}
+
+const FIRST = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Lena'];
+const LAST = ['Novak', 'Okafor', 'Petrov', 'Quinn', 'Rossi', 'Sato', 'Torres', 'Ueda', 'Varga', 'Weber', 'Yilmaz'];
+const CODES: readonly Status[] = ['offline', 'available', 'busy', 'dnd', 'away', 'unknown'];
+const CODE: Record<Status, number> = { offline: 0, available: 1, busy: 2, dnd: 3, away: 4, unknown: 5 };
+const DAY_MINUTES = 24 * 60;
+
+/** A day of one person: the minute each status starts, in order, starting at minute 0. */
+interface DayPlan {
+  starts: Uint16Array;
+  codes: Uint8Array;
+}
+
+/**
+ * Deterministic, seeded presence for any number of people, shaped like working days: arrivals and
+ * departures, meetings, focus time, lunch, short breaks and the odd network drop; weekends mostly
+ * offline. The status at an instant depends only on the seed, the person and the instant, so polls
+ * at any times replay the same day.
+ */
+export function simulatedProvider(options: SimulatedProviderOptions = {}): PresenceProvider & {
+  /** The status this provider reports for `userId` at `at`. */
+  statusAt(userId: string, at: Date): Status;
+} {
+  const seed = options.seed ?? 1;
+  const clock = options.clock ?? { now: () => new Date() };
+  const timeZone = options.timeZone ?? 'UTC';
+  const people = makePeople(options.users ?? 10);
+  const byId = new Map(people.map((p, index) => [p.id, index]));
+  const byKey = new Map<string, number>();
+  people.forEach((p, index) => {
+    for (const k of [p.key, p.id, p.email]) if (k) byKey.set(k.toLowerCase(), index);
+  });
+  const plans = new Map<number, { day: number; plan: DayPlan }>();
+
+  const localMinute = (at: Date) => {
+    const local = new TZDate(at.getTime(), timeZone);
+    const day = Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()) / 86_400_000;
+    return { day, minute: local.getHours() * 60 + local.getMinutes(), weekday: local.getDay() };
+  };
+
+  const statusOf = (index: number, day: number, minute: number, weekday: number): Status => {
+    let cached = plans.get(index);
+    if (!cached || cached.day !== day) {
+      cached = { day, plan: planDay(seed, index, day, weekday) };
+      plans.set(index, cached);
+    }
+    const { starts, codes } = cached.plan;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= minute) lo = mid;
+      else hi = mid - 1;
+    }
+    return CODES[codes[lo]!]!;
+  };
+
+  return {
+    name: 'simulated',
+
+    async resolveUsers(keys) {
+      const resolved: ResolvedUser[] = [];
+      const unresolved: { key: string; reason: string }[] = [];
+      for (const key of keys) {
+        const index = byKey.get(key.toLowerCase());
+        if (index === undefined) unresolved.push({ key, reason: 'no simulated person has this key' });
+        else resolved.push({ ...people[index]!, key });
+      }
+      return { resolved, unresolved };
+    },
+
+    async discoverUsers() {
+      return people.map((p) => ({ ...p }));
+    },
+
+    async getPresence(userIds) {
+      const observedAt = clock.now();
+      const { day, minute, weekday } = localMinute(observedAt);
+      const samples: PresenceSample[] = [];
+      for (const userId of userIds) {
+        const index = byId.get(userId);
+        if (index === undefined) continue;
+        const status = statusOf(index, day, minute, weekday);
+        samples.push({ userId, status, observedAt, raw: { simulated: status }, source: 'poll' });
+      }
+      return samples;
+    },
+
+    statusAt(userId, at) {
+      const index = byId.get(userId);
+      if (index === undefined) throw new ConfigError(`no simulated person has the id ${userId}`);
+      const { day, minute, weekday } = localMinute(at);
+      return statusOf(index, day, minute, weekday);
+    },
+  };
+}
+
+function makePeople(users: number | readonly string[]): (ResolvedUser & { email: string })[] {
+  const count = typeof users === 'number' ? users : users.length;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new ConfigError('simulatedProvider: invalid options', [
+      { path: 'users', message: `expected a whole number of people or a list of keys, received ${users}` },
+    ]);
+  }
+  const width = Math.max(4, String(count).length);
+  return Array.from({ length: count }, (_, i) => {
+    const first = FIRST[i % FIRST.length]!;
+    const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    const n = Math.floor(i / (FIRST.length * LAST.length));
+    const name = n === 0 ? `${first} ${last}` : `${first} ${last} ${n + 1}`;
+    const generated = `${name.toLowerCase().replaceAll(' ', '.')}@example.com`;
+    const key = typeof users === 'number' ? generated : users[i]!;
+    const email = key.includes('@') ? key : generated;
+    return { key, id: `sim-${String(i + 1).padStart(width, '0')}`, displayName: name, email };
+  });
+}
+
+/** One person's day, painted block by block onto the minutes, then run-length encoded. */
+function planDay(seed: number, person: number, day: number, weekday: number): DayPlan {
+  const random = mulberry32(hash(seed, person, day));
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const minutes = new Uint8Array(DAY_MINUTES);
+  const paint = (from: number, length: number, status: Status) =>
+    minutes.fill(CODE[status], Math.max(0, from), Math.min(DAY_MINUTES, from + length));
+
+  const weekend = weekday === 0 || weekday === 6;
+  if (weekend) {
+    if (random() < 0.1) paint(between(9 * 60, 16 * 60), between(10, 60), 'available');
+  } else if (random() >= 0.04) {
+    const arrive = between(7 * 60 + 30, 9 * 60 + 30);
+    const leave = between(16 * 60, 18 * 60 + 30);
+    paint(arrive, leave - arrive, 'available');
+    for (let m = between(0, 4); m > 0; m--) paint(between(arrive, leave - 60), random() < 0.5 ? 30 : 60, 'busy');
+    if (random() < 0.3) paint(between(arrive, leave - 90), between(60, 90), 'dnd');
+    paint(between(11 * 60 + 45, 13 * 60), between(30, 60), 'away');
+    for (let b = between(0, 3); b > 0; b--) paint(between(arrive, leave - 15), between(5, 15), 'away');
+    if (random() < 0.2) paint(between(arrive, leave - 5), between(2, 4), 'offline');
+    if (random() < 0.02) paint(between(arrive, leave - 5), between(1, 3), 'unknown');
+  }
+
+  const starts: number[] = [0];
+  const codes: number[] = [minutes[0]!];
+  for (let m = 1; m < DAY_MINUTES; m++) {
+    if (minutes[m] !== minutes[m - 1]) {
+      starts.push(m);
+      codes.push(minutes[m]!);
+    }
+  }
+  return { starts: Uint16Array.from(starts), codes: Uint8Array.from(codes) };
+}
+
+function hash(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const part of parts) {
+    h = Math.imul(h ^ (part & 0xffff), 0x01000193);
+    h = Math.imul(h ^ (part >>> 16), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mulberry32(state: number): () => number {
+  let a = state;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,506 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'eventemitter3';
+import { type Clock, systemClock } from '../clock.ts';
+import { PresenceTrackerError } from '../errors.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+import {
+  type Effect,
+  initialState,
+  type MachineEvent,
+  type Policy,
+  resolvePolicy,
+  transition,
+  type UserState,
+} from '../machine/index.ts';
+import type { PresenceSample, Run, SessionEndReason, Severity, Status, User } from '../model.ts';
+import { Dispatcher } from '../notifier/dispatcher.ts';
+import type { TrackerEvent, TrackerEventType } from '../notifier/events.ts';
+import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
+import type { PollWrite } from '../store/index.ts';
+import { checkTrackerOptions, type TrackerOptions, type UserSpec } from './options.ts';
+
+export type { TrackerOptions, UserSpec } from './options.ts';
+
+export interface StatusChange {
+  userId: string;
+  status: Status;
+  /** The status before, or `null` when the user was unobserved. */
+  previous: Status | null;
+  at: Date;
+}
+
+export interface SessionStarted {
+  userId: string;
+  startedAt: Date;
+}
+
+export interface SessionEnded {
+  userId: string;
+  startedAt: Date;
+  endedAt: Date;
+  lastSeenAt: Date;
+  reason: SessionEndReason;
+}
+
+export interface UnavailableLong {
+  userId: string;
+  severity: Severity;
+  status: Status;
+  since: Date;
+  at: Date;
+  thresholdMs: number;
+}
+
+export interface PollResult {
+  at: Date;
+  /** Why nothing was read: outside every window, or the provider failed. */
+  skipped?: 'outside-window' | 'provider-error' | 'no-users';
+  samples: number;
+  effects: number;
+}
+
+/** The events a tracker emits, with their arguments. */
+export interface TrackerEvents {
+  'run:start': [run: Run];
+  'run:end': [run: Run];
+  users: [users: { tracked: User[]; unresolved: { key: string; reason: string }[] }];
+  sample: [sample: PresenceSample];
+  status: [change: StatusChange];
+  'session:start': [session: SessionStarted];
+  'session:end': [session: SessionEnded];
+  'unavailable:long': [alert: UnavailableLong];
+  poll: [result: PollResult];
+  error: [error: Error];
+}
+
+export type TrackerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface Tracker extends EventEmitter<TrackerEvents> {
+  /** Starts a run and polls every `pollInterval` inside the schedule's windows until `stop()`. */
+  start(): Promise<void>;
+  /** One poll cycle, starting the run first if needed; for cron-style use. */
+  runOnce(): Promise<PollResult>;
+  /** Closes open sessions (`stopped`), ends the run, waits for deliveries (bounded), and resolves. */
+  stop(): Promise<void>;
+  readonly state: TrackerState;
+  /** The current run, once started. */
+  readonly run: Run | null;
+  /** The users being tracked, once resolved. */
+  readonly users: readonly User[];
+}
+
+const DEFAULT_POLL_INTERVAL = 60_000;
+const DEFAULT_STOP_TIMEOUT = 10_000;
+
+export function createTracker(options: TrackerOptions): Tracker {
+  checkTrackerOptions(options);
+  return new PresenceTracker(options);
+}
+
+class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly policy: Policy;
+  private readonly pollInterval: number;
+  private readonly schedule: CompiledSchedule | null;
+  private readonly dispatcher: Dispatcher;
+  private readonly states = new Map<string, UserState>();
+  private readonly lastStatus = new Map<string, Status>();
+  private tracked: User[] = [];
+  private byId = new Map<string, User>();
+  private resolved = false;
+  private currentRun: Run | null = null;
+  private lifecycle: TrackerState = 'idle';
+  private starting: Promise<void> | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private lastPollAt: Date | null = null;
+  private unwritten: PollWrite[] = [];
+  private subscription: { close(): Promise<void> } | null = null;
+
+  private readonly options: TrackerOptions;
+
+  constructor(options: TrackerOptions) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.pollInterval = options.pollInterval ?? DEFAULT_POLL_INTERVAL;
+    this.policy = resolvePolicy({ staleAfter: 3 * this.pollInterval, ...options.policy });
+    this.schedule = options.schedule ? compileSchedule(options.schedule) : null;
+    this.dispatcher = new Dispatcher(options.store, options.notifiers ?? [], this.logger, (error, n) =>
+      this.fail(error, `notifier ${n.name}`, false),
+    );
+  }
+
+  get state(): TrackerState {
+    return this.lifecycle;
+  }
+
+  get run(): Run | null {
+    return this.currentRun;
+  }
+
+  get users(): readonly User[] {
+    return this.tracked;
+  }
+
+  async start(): Promise<void> {
+    await this.begin();
+    if (this.timer === null && this.lifecycle === 'running') this.loop();
+  }
+
+  async runOnce(): Promise<PollResult> {
+    await this.begin();
+    return this.exclusive(() => this.poll());
+  }
+
+  async stop(): Promise<void> {
+    if (this.lifecycle === 'stopped' || this.lifecycle === 'idle') {
+      this.lifecycle = 'stopped';
+      return;
+    }
+    if (this.starting) await this.starting.catch(() => {});
+    this.lifecycle = 'stopping';
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.subscription?.close().catch((e) => this.fail(e, 'unsubscribe', false));
+    this.subscription = null;
+    try {
+      await this.exclusive(async () => {
+        const at = this.clock.now();
+        const effects = this.closeFinishedWindow(at);
+        effects.push(...this.applyAll({ type: 'stop', at }));
+        await this.commit(at, [], effects);
+        const run = this.currentRun!;
+        await this.options.store.endRun(run.id, at);
+        const ended: Run = { ...run, endedAt: at };
+        this.currentRun = ended;
+        this.emit('run:end', ended);
+        await this.announce([this.event('run.ended', at, { runId: run.id, startedAt: iso(run.startedAt), endedAt: iso(at) })]);
+      });
+    } finally {
+      await this.dispatcher.close(this.options.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
+      this.lifecycle = 'stopped';
+    }
+  }
+
+  /** Prepares the store, starts the run and recovers what a crashed run left open; once. */
+  private begin(): Promise<void> {
+    if (this.lifecycle === 'stopping' || this.lifecycle === 'stopped') {
+      return Promise.reject(new PresenceTrackerError('TRACKER_STATE', `the tracker is ${this.lifecycle}`));
+    }
+    this.starting ??= this.exclusive(async () => {
+      const { store } = this.options;
+      await store.init();
+      const at = this.clock.now();
+      const left = await store.openState();
+      const run = await store.startRun(at);
+      this.currentRun = run;
+      this.lifecycle = 'running';
+      const recovered = await this.recover(run, left);
+      this.emit('run:start', run);
+      this.logger.info({ runId: run.id, recovered }, 'run started');
+      await this.announce([this.event('run.started', at, { runId: run.id, startedAt: iso(at) })]);
+    });
+    return this.starting.catch((error) => {
+      this.starting = null;
+      throw error;
+    });
+  }
+
+  private async recover(run: Run, left: Awaited<ReturnType<TrackerOptions['store']['openState']>>) {
+    const { store } = this.options;
+    for (const old of left.runs) {
+      if (old.id === run.id) continue;
+      await store.endRun(old.id, old.lastPollAt ?? old.startedAt);
+    }
+    const byUser = new Map<string, MachineEvent & { type: 'recover' }>();
+    const entry = (userId: string) => {
+      let e = byUser.get(userId);
+      if (!e) {
+        e = { type: 'recover', open: {} };
+        byUser.set(userId, e);
+      }
+      return e;
+    };
+    for (const i of left.intervals) entry(i.userId).open.interval = i;
+    for (const s of left.sessions) entry(s.userId).open.session = s;
+    const effects: Effect[] = [];
+    for (const [userId, event] of byUser) {
+      effects.push(...transition(initialState(userId), event, this.policy).effects);
+    }
+    if (effects.length > 0) await this.commit(run.startedAt, [], effects);
+    return byUser.size;
+  }
+
+  private loop() {
+    const started = Date.now();
+    this.exclusive(() => this.poll())
+      .catch((error) => this.fail(error, 'poll', false))
+      .finally(() => {
+        if (this.lifecycle !== 'running') return;
+        const wait = Math.max(0, this.pollInterval - (Date.now() - started));
+        this.timer = setTimeout(() => this.loop(), wait);
+      });
+  }
+
+  /** Runs `task` after every earlier task, so polls, pushes and the stop never interleave. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(task);
+    this.chain = result.catch(() => {});
+    return result;
+  }
+
+  private async poll(): Promise<PollResult> {
+    const at = this.clock.now();
+    if (!(await this.ensureUsers())) return this.done({ at, skipped: 'no-users', samples: 0, effects: 0 });
+    const effects = this.closeFinishedWindow(at);
+    this.lastPollAt = at;
+    if (this.schedule && this.schedule.windowAt(at) === null) {
+      await this.commit(at, [], effects);
+      return this.done({ at, skipped: 'outside-window', samples: 0, effects: effects.length });
+    }
+
+    let samples: PresenceSample[] = [];
+    let skipped: PollResult['skipped'];
+    try {
+      samples = await this.options.provider.getPresence(this.tracked.map((u) => u.id));
+    } catch (error) {
+      skipped = 'provider-error';
+      this.fail(error, 'provider');
+    }
+    const applied = this.applySamples(samples, effects);
+    effects.push(...this.applyAll({ type: 'tick', at }));
+    await this.commit(at, applied, effects);
+    return this.done({ at, ...(skipped ? { skipped } : {}), samples: applied.length, effects: effects.length });
+  }
+
+  /** Everything open ends when the window it was seen in closed, however late the next poll comes. */
+  private closeFinishedWindow(at: Date): Effect[] {
+    if (!this.schedule || !this.lastPollAt) return [];
+    const before = this.schedule.windowAt(this.lastPollAt);
+    if (!before || before.end > at) return [];
+    return this.applyAll({ type: 'windowClose', at: before.end });
+  }
+
+  private done(result: PollResult): PollResult {
+    this.emit('poll', result);
+    return result;
+  }
+
+  /** Resolves the configured users once; a failure is reported and tried again on the next poll. */
+  private async ensureUsers(): Promise<boolean> {
+    if (this.resolved) return true;
+    const { provider, store, users } = this.options;
+    try {
+      let found: User[];
+      let unresolved: { key: string; reason: string }[] = [];
+      if (users === 'discover') {
+        if (!provider.discoverUsers) {
+          throw new PresenceTrackerError('CONFIG_INVALID', `provider ${provider.name} cannot discover users`);
+        }
+        found = (await provider.discoverUsers()).map((u) => ({ ...u, severity: 0 }));
+      } else {
+        const specs = users.map((u): UserSpec => (typeof u === 'string' ? { key: u } : u));
+        const result = await provider.resolveUsers(specs.map((s) => s.key));
+        unresolved = result.unresolved;
+        const byKey = new Map(specs.map((s) => [s.key.toLowerCase(), s]));
+        found = result.resolved.map((u) => {
+          const spec = byKey.get(u.key.toLowerCase());
+          return {
+            ...u,
+            ...(spec?.displayName ? { displayName: spec.displayName } : {}),
+            severity: spec?.severity ?? 0,
+          };
+        });
+      }
+      const unique = [...new Map(found.map((u) => [u.id, u])).values()];
+      await store.upsertUsers(unique);
+      this.tracked = unique;
+      this.byId = new Map(unique.map((u) => [u.id, u]));
+      for (const u of unique) this.states.set(u.id, initialState(u.id, u.severity));
+      this.resolved = true;
+      for (const u of unresolved) this.logger.warn({ key: u.key, reason: u.reason }, 'user not found');
+      this.logger.info({ users: unique.length, unresolved: unresolved.length }, 'users resolved');
+      this.emit('users', { tracked: unique, unresolved });
+      await this.subscribe();
+      return true;
+    } catch (error) {
+      this.fail(error, 'resolving users');
+      return false;
+    }
+  }
+
+  private async subscribe() {
+    const { provider } = this.options;
+    if (!provider.subscribe || this.tracked.length === 0) return;
+    this.subscription = await provider.subscribe(
+      this.tracked.map((u) => u.id),
+      (samples) => {
+        if (this.lifecycle !== 'running') return;
+        this.exclusive(async () => {
+          const effects: Effect[] = [];
+          const applied = this.applySamples(samples, effects);
+          await this.commit(this.clock.now(), applied, effects);
+        }).catch((error) => this.fail(error, 'push'));
+      },
+    );
+  }
+
+  private applySamples(samples: readonly PresenceSample[], effects: Effect[]): PresenceSample[] {
+    const applied: PresenceSample[] = [];
+    const ordered = [...samples].sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
+    for (const sample of ordered) {
+      const state = this.states.get(sample.userId);
+      if (!state) continue;
+      const result = transition(state, { type: 'sample', sample }, this.policy);
+      this.states.set(sample.userId, result.state);
+      effects.push(...result.effects);
+      applied.push(sample);
+    }
+    return applied;
+  }
+
+  private applyAll(event: MachineEvent): Effect[] {
+    const effects: Effect[] = [];
+    for (const [userId, state] of this.states) {
+      const result = transition(state, event, this.policy);
+      if (result.state !== state) this.states.set(userId, result.state);
+      for (const e of result.effects) effects.push(e);
+    }
+    return effects;
+  }
+
+  /**
+   * Writes a poll's effects, samples and durable notifications in one transaction, then tells
+   * listeners and notifiers. A write that fails is kept and written first next time, so nothing the
+   * machine decided is lost while the store is away.
+   */
+  private async commit(at: Date, samples: PresenceSample[], effects: Effect[]): Promise<void> {
+    const events = this.toEvents(effects, at);
+    const write: PollWrite = {
+      runId: this.currentRun!.id,
+      at,
+      samples,
+      effects,
+      outbox: this.dispatcher.outboxFor(events),
+    };
+    if (samples.length === 0 && effects.length === 0 && this.unwritten.length === 0) return;
+    this.unwritten.push(write);
+    while (this.unwritten.length > 0) {
+      try {
+        await this.options.store.writePoll(this.unwritten[0]!);
+      } catch (error) {
+        this.fail(error, 'store');
+        if (this.lifecycle === 'stopping') throw error;
+        break;
+      }
+      this.unwritten.shift();
+    }
+    for (const s of samples) this.emit('sample', s);
+    this.emitEffects(effects);
+    this.dispatcher.dispatch(events);
+  }
+
+  private async announce(events: TrackerEvent[]) {
+    const outbox = this.dispatcher.outboxFor(events);
+    if (outbox.length > 0) await this.options.store.outboxEnqueue(outbox);
+    this.dispatcher.dispatch(events);
+  }
+
+  private emitEffects(effects: readonly Effect[]) {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'interval.open': {
+          const previous = this.lastStatus.get(e.userId) ?? null;
+          this.lastStatus.set(e.userId, e.status);
+          this.emit('status', { userId: e.userId, status: e.status, previous, at: e.startedAt });
+          break;
+        }
+        case 'interval.close':
+          break;
+        case 'session.open':
+          this.emit('session:start', { userId: e.userId, startedAt: e.startedAt });
+          break;
+        case 'session.close':
+          this.emit('session:end', {
+            userId: e.userId,
+            startedAt: e.startedAt,
+            endedAt: e.endedAt,
+            lastSeenAt: e.lastSeenAt,
+            reason: e.reason,
+          });
+          break;
+        case 'unavailable.long':
+          this.emit('unavailable:long', { ...e });
+          break;
+        case 'seen':
+          break;
+      }
+    }
+  }
+
+  private toEvents(effects: readonly Effect[], at: Date): TrackerEvent[] {
+    const events: TrackerEvent[] = [];
+    for (const e of effects) {
+      if (e.type === 'session.open') {
+        events.push(this.event('session.started', at, { ...this.person(e.userId), startedAt: iso(e.startedAt) }));
+      } else if (e.type === 'session.close') {
+        events.push(
+          this.event('session.ended', at, {
+            ...this.person(e.userId),
+            startedAt: iso(e.startedAt),
+            endedAt: iso(e.endedAt),
+            durationMs: e.endedAt.getTime() - e.startedAt.getTime(),
+            reason: e.reason,
+          }),
+        );
+      } else if (e.type === 'unavailable.long') {
+        events.push(
+          this.event('unavailable.long', at, {
+            ...this.person(e.userId),
+            status: e.status,
+            since: iso(e.since),
+            durationMs: e.at.getTime() - e.since.getTime(),
+            thresholdMs: e.thresholdMs,
+          }),
+        );
+      }
+    }
+    return events;
+  }
+
+  private person(userId: string) {
+    const u = this.byId.get(userId);
+    return {
+      userId,
+      ...(u?.displayName ? { displayName: u.displayName } : {}),
+      ...(u?.email ? { email: u.email } : {}),
+      severity: u?.severity ?? 0,
+    };
+  }
+
+  private event(type: TrackerEventType, timestamp: Date, data: Record<string, unknown>): TrackerEvent {
+    return { id: `evt_${randomUUID()}`, type, timestamp, data };
+  }
+
+  /** Reports a failure as an `error` event (and `tracker.error` to notifiers) without throwing. */
+  private fail(error: unknown, where: string, notify = true) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.logger.error({ where, error: err.message, code: (err as { code?: unknown }).code }, 'tracker error');
+    this.emit('error', err);
+    if (notify && this.currentRun && this.lifecycle === 'running') {
+      const event = this.event('tracker.error', this.clock.now(), {
+        where,
+        message: err.message,
+        ...(PresenceTrackerError.isInstance(err) ? { code: err.code } : {}),
+      });
+      this.announce([event]).catch(() => {});
+    }
+  }
+}
+
+function iso(d: Date): string {
+  return d.toISOString();
+}

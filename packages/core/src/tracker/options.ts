@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { PolicyOptions } from '../machine/index.ts';
+import { STATUSES, type Severity } from '../model.ts';
+import type { Notifier } from '../notifier/index.ts';
+import type { PresenceProvider } from '../provider/index.ts';
+import { type Schedule, scheduleSchema } from '../schedule/index.ts';
+import type { PresenceStore } from '../store/index.ts';
+import { parseOptions } from '../validation.ts';
+
+/** A person to watch: a key the provider resolves (e-mail, UPN, username), with optional settings. */
+export interface UserSpec {
+  key: string;
+  /** 0 (default) to 3: how loudly notifications about this person go out. */
+  severity?: Severity;
+  /** Shown instead of the platform's display name. */
+  displayName?: string;
+}
+
+export interface TrackerOptions {
+  provider: PresenceProvider;
+  store: PresenceStore;
+  /** Who to watch: keys, specs, or `'discover'` for everyone the provider's account may watch. */
+  users: Array<string | UserSpec> | 'discover';
+  notifiers?: Notifier[];
+  /** Milliseconds between polls. Default: 60,000. */
+  pollInterval?: number;
+  /** When to track; always when absent. */
+  schedule?: Schedule;
+  policy?: PolicyOptions;
+  /** Where every instant the tracker makes itself comes from. Default: the system clock. */
+  clock?: Clock;
+  logger?: Logger;
+  /** How long `stop()` waits for notification deliveries, retries included. Default: 10,000 ms. */
+  stopTimeout?: number;
+}
+
+const status = z.enum(STATUSES);
+const duration = (what: string) =>
+  z.number({ error: `expected ${what} in milliseconds` }).int().nonnegative(`expected ${what} >= 0 milliseconds`);
+const hasFunctions = (...names: string[]) =>
+  z.custom<object>(
+    (v) =>
+      typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function'),
+    { message: `expected an object with ${names.join(', ')}` },
+  );
+
+const optionsSchema = z.object({
+  provider: hasFunctions('resolveUsers', 'getPresence'),
+  store: hasFunctions('init', 'writePoll', 'startRun', 'endRun', 'openState', 'upsertUsers'),
+  users: z.union([
+    z.literal('discover'),
+    z
+      .array(
+        z.union([
+          z.string().min(1, 'expected a non-empty key'),
+          z.object({
+            key: z.string().min(1, 'expected a non-empty key'),
+            severity: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+            displayName: z.string().optional(),
+          }),
+        ]),
+      )
+      .min(1, "expected at least one user, or 'discover'"),
+  ]),
+  notifiers: z
+    .array(hasFunctions('deliver'))
+    .optional()
+    .refine((list) => !list || new Set(list.map((n) => (n as Notifier).name)).size === list.length, {
+      message: 'expected every notifier to have a different name',
+    }),
+  pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
+  schedule: scheduleSchema.optional(),
+  policy: z
+    .object({
+      presentStatuses: z.array(status).optional(),
+      availableStatuses: z.array(status).optional(),
+      staleAfter: duration('staleAfter').optional(),
+      mergeGap: duration('mergeGap').optional(),
+      unavailableAfter: z.tuple([
+        duration('a threshold').nullable(),
+        duration('a threshold').nullable(),
+        duration('a threshold').nullable(),
+        duration('a threshold').nullable(),
+      ]).optional(),
+    })
+    .optional(),
+  clock: hasFunctions('now').optional(),
+  stopTimeout: duration('stopTimeout').optional(),
+});
+
+export function checkTrackerOptions(options: TrackerOptions): void {
+  parseOptions(optionsSchema, options, 'tracker options');
+}

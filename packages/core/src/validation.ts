@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { type ConfigIssue, ConfigError } from './errors.ts';
+
+/** Turns zod's issues into ones that name the field, what came and what was expected. */
+export function toConfigIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return { path, message: issue.message };
+  });
+}
+
+/** Validates options against a schema, or throws a `ConfigError` listing every problem. */
+export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string, path = ''): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ConfigError(`invalid ${what}:`, toConfigIssues(result.error, path));
+}

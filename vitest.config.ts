@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    conditions: ['@presence-tracker/source'],
+  },
+  ssr: {
+    resolve: {
+      conditions: ['@presence-tracker/source'],
+      externalConditions: ['@presence-tracker/source'],
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});
