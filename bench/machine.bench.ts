@@ -1,0 +1,66 @@
+import {
+  type PresenceSample,
+  resolvePolicy,
+  type Status,
+  transition,
+  type UserState,
+  initialState,
+} from '@presence-tracker/core';
+import { type BenchRow, measure } from './lib.ts';
+
+const USERS = 10_000;
+const POLLS = 20;
+const STATUSES: Status[] = ['available', 'busy', 'away', 'available', 'dnd', 'offline'];
+
+/** The state machine's throughput over 10,000 users, against the least a tracker must do per sample. */
+export default async function machine(): Promise<BenchRow[]> {
+  const policy = resolvePolicy({ staleAfter: 180_000, mergeGap: 120_000 });
+  const t0 = Date.UTC(2026, 2, 2, 8);
+  const polls: PresenceSample[][] = Array.from({ length: POLLS }, (_, p) =>
+    Array.from({ length: USERS }, (_, u) => ({
+      userId: `u${u}`,
+      status: STATUSES[(u * 7 + Math.floor(p / ((u % 5) + 1))) % STATUSES.length]!,
+      observedAt: new Date(t0 + p * 60_000),
+    })),
+  );
+  const total = USERS * POLLS;
+
+  const machineMs = await measure(() => {
+    const states = new Map<string, UserState>();
+    let effects = 0;
+    for (const poll of polls) {
+      for (const sample of poll) {
+        const state = states.get(sample.userId) ?? initialState(sample.userId);
+        const r = transition(state, { type: 'sample', sample }, policy);
+        states.set(sample.userId, r.state);
+        effects += r.effects.length;
+      }
+      const tick = new Date(poll[0]!.observedAt.getTime());
+      for (const [id, state] of states) states.set(id, transition(state, { type: 'tick', at: tick }, policy).state);
+    }
+    return effects;
+  });
+
+  // Baseline: remember each user's latest status and count changes, nothing else.
+  const baselineMs = await measure(() => {
+    const last = new Map<string, Status>();
+    let changes = 0;
+    for (const poll of polls) {
+      for (const s of poll) {
+        if (last.get(s.userId) !== s.status) changes++;
+        last.set(s.userId, s.status);
+      }
+    }
+    return changes;
+  });
+
+  const rate = (ms: number) => (total / ms) * 1000;
+  return [
+    {
+      name: `state machine, ${USERS.toLocaleString('en-US')} users x ${POLLS} polls (samples + ticks)`,
+      value: rate(machineMs),
+      unit: 'samples/s',
+      baseline: { name: 'latest-status map', value: rate(baselineMs) },
+    },
+  ];
+}
