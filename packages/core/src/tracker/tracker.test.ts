@@ -1,0 +1,356 @@
+import { describe, expect, test } from 'vitest';
+import { manualClock } from '../clock.ts';
+import { ConfigError } from '../errors.ts';
+import type { PresenceSample, Session } from '../model.ts';
+import type { Notifier } from '../notifier/index.ts';
+import type { PresenceProvider } from '../provider/index.ts';
+import { simulatedProvider } from '../provider/simulated.ts';
+import type { PresenceStore } from '../store/index.ts';
+import { memoryStore } from '../store/memory.ts';
+import { createTracker, type TrackerOptions } from './index.ts';
+
+const MIN = 60_000;
+const MONDAY = Date.UTC(2026, 2, 2); // 2026-03-02, a Monday
+const all = { from: new Date(0), to: new Date(Date.UTC(2100, 0, 1)) };
+
+/** A provider whose answers the test script sets, poll by poll. */
+function scriptedProvider(users: string[]) {
+  let next: PresenceSample[] | Error = [];
+  const provider: PresenceProvider & { answer(a: PresenceSample[] | Error): void; calls: number } = {
+    name: 'scripted',
+    calls: 0,
+    async resolveUsers(keys) {
+      return {
+        resolved: keys.filter((k) => users.includes(k)).map((k) => ({ key: k, id: `id-${k}`, displayName: k.toUpperCase() })),
+        unresolved: keys.filter((k) => !users.includes(k)).map((key) => ({ key, reason: 'not on this platform' })),
+      };
+    },
+    async getPresence() {
+      provider.calls++;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    answer(a) {
+      next = a;
+    },
+  };
+  return provider;
+}
+
+function tracker(overrides: Partial<TrackerOptions> & Pick<TrackerOptions, 'provider'>) {
+  const clock = manualClock(MONDAY + 8 * 60 * MIN);
+  const store = memoryStore();
+  const t = createTracker({ store, users: ['ada', 'ben'], clock, pollInterval: MIN, ...overrides });
+  return { t, clock, store: overrides.store ?? store };
+}
+
+describe('a simulated day', () => {
+  test('polls a whole day with runOnce and ends the run cleanly', async () => {
+    const clock = manualClock(MONDAY + 6 * 60 * MIN);
+    const provider = simulatedProvider({ users: 25, seed: 11, clock });
+    const store = memoryStore();
+    const t = createTracker({ provider, store, users: 'discover', clock, pollInterval: MIN });
+    const starts: string[] = [];
+    t.on('session:start', (s) => starts.push(s.userId));
+    for (let m = 0; m < 14 * 60; m++) {
+      await t.runOnce();
+      clock.advance(MIN);
+    }
+    await t.stop();
+
+    const [run] = await store.runs(all);
+    expect(run!.endedAt?.getTime()).toBe(clock.now().getTime());
+    const sessions = await store.sessions(all);
+    expect(sessions.length).toBeGreaterThanOrEqual(25);
+    expect(sessions.every((s) => s.endedAt !== null && s.endReason !== null)).toBe(true);
+    expect(starts.length).toBe(sessions.length);
+    expect(await store.openState()).toEqual({ runs: [], intervals: [], sessions: [] });
+
+    // Every interval holds the status the provider gave at each minute inside it.
+    const intervals = await store.intervals(all);
+    for (const i of intervals.filter((_, n) => n % 7 === 0)) {
+      for (let at = i.startedAt.getTime(); at < i.endedAt!.getTime(); at += MIN) {
+        expect(provider.statusAt(i.userId, new Date(at))).toBe(i.status);
+      }
+    }
+    // Intervals tile each user's run: from 06:00 to the stop, without gaps (samples every minute).
+    for (const u of t.users) {
+      const mine = intervals.filter((i) => i.userId === u.id);
+      expect(mine[0]!.startedAt.getTime()).toBe(MONDAY + 6 * 60 * MIN);
+      for (let k = 1; k < mine.length; k++) expect(mine[k]!.startedAt).toEqual(mine[k - 1]!.endedAt);
+      expect(mine.at(-1)!.endedAt!.getTime()).toBe(clock.now().getTime());
+    }
+  });
+});
+
+describe('runs and recovery', () => {
+  test('a crashed run is ended at its last poll and its open sessions closed as recovered', async () => {
+    const store = memoryStore();
+    const provider = scriptedProvider(['ada', 'ben']);
+    const first = tracker({ provider, store });
+    const at = (m: number) => new Date(MONDAY + 8 * 60 * MIN + m * MIN);
+    provider.answer([
+      { userId: 'id-ada', status: 'available', observedAt: at(0) },
+      { userId: 'id-ben', status: 'offline', observedAt: at(0) },
+    ]);
+    await first.t.runOnce();
+    first.clock.set(at(1));
+    provider.answer([
+      { userId: 'id-ada', status: 'busy', observedAt: at(1) },
+      { userId: 'id-ben', status: 'offline', observedAt: at(1) },
+    ]);
+    await first.t.runOnce();
+    // The process dies here: no stop().
+
+    const second = tracker({ provider, store });
+    second.clock.set(at(30));
+    provider.answer([]);
+    await second.t.runOnce();
+    const runs = await store.runs(all);
+    expect(runs.map((r) => [r.startedAt.getTime(), r.endedAt?.getTime() ?? null])).toEqual([
+      [at(0).getTime(), at(1).getTime()],
+      [at(30).getTime(), null],
+    ]);
+    const sessions = await store.sessions(all);
+    expect(sessions.map((s) => [s.userId, s.endReason, s.endedAt?.getTime()])).toEqual([
+      ['id-ada', 'recovered', at(1).getTime()],
+    ]);
+    const intervals = await store.intervals(all);
+    expect(intervals.every((i) => i.endedAt !== null && i.endedAt <= at(1))).toBe(true);
+    await second.t.stop();
+  });
+
+  test('stop() closes open sessions as stopped and is idempotent', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock, store } = tracker({ provider, users: ['ada'] });
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    clock.advance(MIN);
+    await t.stop();
+    await t.stop();
+    const [session] = await store.sessions(all);
+    expect(session).toMatchObject({ endReason: 'stopped', endedAt: clock.now() });
+    expect(t.state).toBe('stopped');
+    await expect(t.runOnce()).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('users', () => {
+  test('resolves keys with their severity and display name, and reports unknown ones', async () => {
+    const provider = scriptedProvider(['ada', 'ben']);
+    const { t, store } = tracker({
+      provider,
+      users: [{ key: 'ada', severity: 3 }, { key: 'ben', displayName: 'Benjamin' }, 'carl'],
+    });
+    const reported: { key: string; reason: string }[][] = [];
+    t.on('users', (u) => reported.push(u.unresolved));
+    await t.runOnce();
+    expect(reported).toEqual([[{ key: 'carl', reason: 'not on this platform' }]]);
+    const users = await store.users();
+    expect(users.map((u) => [u.id, u.severity, u.displayName])).toEqual([
+      ['id-ada', 3, 'ADA'],
+      ['id-ben', 0, 'Benjamin'],
+    ]);
+    await t.stop();
+  });
+
+  test("'discover' needs a provider that can discover", async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t } = tracker({ provider, users: 'discover' });
+    const errors: Error[] = [];
+    t.on('error', (e) => errors.push(e));
+    const result = await t.runOnce();
+    expect(result.skipped).toBe('no-users');
+    expect(errors[0]?.message).toMatch(/cannot discover/);
+    await t.stop();
+  });
+});
+
+describe('failures', () => {
+  test('a provider failure is an error event and the next poll goes on', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock, store } = tracker({ provider, users: ['ada'] });
+    const errors: Error[] = [];
+    t.on('error', (e) => errors.push(e));
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    clock.advance(MIN);
+    provider.answer(new Error('HTTP 503'));
+    expect((await t.runOnce()).skipped).toBe('provider-error');
+    expect(errors.map((e) => e.message)).toEqual(['HTTP 503']);
+    clock.advance(MIN);
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    await t.stop();
+    const [session] = await store.sessions(all);
+    expect(session!.startedAt.getTime()).toBe(MONDAY + 8 * 60 * MIN);
+    expect(session!.lastSeenAt.getTime()).toBe(MONDAY + 8 * 60 * MIN + 2 * MIN);
+  });
+
+  test('a provider failing longer than staleAfter leaves the user unobserved from the last sighting', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock, store } = tracker({ provider, users: ['ada'], policy: { staleAfter: 3 * MIN } });
+    const start = clock.now();
+    provider.answer([{ userId: 'id-ada', status: 'busy', observedAt: start }]);
+    await t.runOnce();
+    provider.answer(new Error('down'));
+    for (let i = 0; i < 5; i++) {
+      clock.advance(MIN);
+      await t.runOnce();
+    }
+    const [session] = await store.sessions(all);
+    expect(session).toMatchObject({ endReason: 'stale', endedAt: start });
+    await t.stop();
+  });
+
+  test('a failed store write is kept and written first on the next poll: nothing is lost', async () => {
+    const real = memoryStore();
+    let failNext = false;
+    const flaky: PresenceStore = {
+      ...real,
+      async writePoll(write) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('connection lost');
+        }
+        return real.writePoll(write);
+      },
+    };
+    const provider = scriptedProvider(['ada']);
+    const { t, clock } = tracker({ provider, store: flaky, users: ['ada'] });
+    const errors: Error[] = [];
+    t.on('error', (e) => errors.push(e));
+    const statuses = ['available', 'busy', 'away', 'available'] as const;
+    for (const [i, status] of statuses.entries()) {
+      failNext = i === 1;
+      provider.answer([{ userId: 'id-ada', status, observedAt: clock.now() }]);
+      await t.runOnce();
+      clock.advance(MIN);
+    }
+    await t.stop();
+    expect(errors.map((e) => e.message)).toEqual(['connection lost']);
+    const intervals = await real.intervals(all);
+    expect(intervals.map((i) => i.status)).toEqual([...statuses]);
+  });
+
+  test('a notifier that throws or hangs never stops tracking', async () => {
+    const provider = scriptedProvider(['ada']);
+    const delivered: string[] = [];
+    const throwing: Notifier = {
+      name: 'throwing',
+      async deliver() {
+        throw new Error('receiver down');
+      },
+    };
+    const hanging: Notifier = { name: 'hanging', deliver: () => new Promise(() => {}) };
+    const good: Notifier = {
+      name: 'good',
+      async deliver(e) {
+        delivered.push(e.type);
+      },
+    };
+    const { t, clock, store } = tracker({
+      provider,
+      users: ['ada'],
+      notifiers: [throwing, hanging, good],
+      stopTimeout: 100,
+    });
+    t.on('error', () => {});
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    clock.advance(MIN);
+    provider.answer([{ userId: 'id-ada', status: 'offline', observedAt: clock.now() }]);
+    await t.runOnce();
+    await t.stop();
+    expect(delivered).toEqual(['run.started', 'session.started', 'session.ended', 'run.ended']);
+    expect((await store.sessions(all)).map((s: Session) => s.endReason)).toEqual(['offline']);
+  });
+});
+
+describe('schedule', () => {
+  const schedule = { timeZone: 'Europe/Berlin', windows: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }] };
+
+  test('polls only inside windows and ends sessions when the window closes, however late the next poll', async () => {
+    const clock = manualClock(Date.UTC(2026, 2, 2, 7, 0)); // 08:00 in Berlin (UTC+1)
+    const provider = scriptedProvider(['ada']);
+    const store = memoryStore();
+    // Seen at 16:30 and not again: with a long staleAfter the session lasts until the window closes.
+    const t = createTracker({ provider, store, users: ['ada'], clock, schedule, policy: { staleAfter: 60 * MIN } });
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    expect((await t.runOnce()).skipped).toBe('outside-window');
+    expect(provider.calls).toBe(0);
+
+    clock.set(Date.UTC(2026, 2, 2, 15, 30)); // 16:30 Berlin
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    expect(provider.calls).toBe(1);
+    clock.set(Date.UTC(2026, 2, 2, 18, 0)); // 19:00 Berlin, long after the window closed
+    expect((await t.runOnce()).skipped).toBe('outside-window');
+    const [session] = await store.sessions(all);
+    expect(session).toMatchObject({ endReason: 'window', endedAt: new Date(Date.UTC(2026, 2, 2, 16, 0)) });
+    await t.stop();
+  });
+
+  test('windows follow daylight saving time in the schedule time zone', async () => {
+    // 2026-03-30 is the Monday after Berlin moved to UTC+2: 09:00 local is 07:00 UTC.
+    const clock = manualClock(Date.UTC(2026, 2, 30, 7, 5));
+    const provider = scriptedProvider(['ada']);
+    const t = createTracker({ provider, store: memoryStore(), users: ['ada'], clock, schedule });
+    provider.answer([]);
+    expect((await t.runOnce()).skipped).toBeUndefined();
+    clock.set(Date.UTC(2026, 2, 30, 15, 5)); // 17:05 local
+    expect((await t.runOnce()).skipped).toBe('outside-window');
+    await t.stop();
+  });
+});
+
+describe('start and stop with real timers', () => {
+  test('polls on the interval until stopped', async () => {
+    const provider = simulatedProvider({ users: 3 });
+    const store = memoryStore();
+    const t = createTracker({ provider, store, users: 'discover', pollInterval: 10 });
+    const polls: number[] = [];
+    t.on('poll', (p) => polls.push(p.samples));
+    await t.start();
+    await new Promise((r) => setTimeout(r, 120));
+    await t.stop();
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    expect(polls.every((n) => n === 3)).toBe(true);
+    const count = polls.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(polls.length).toBe(count);
+    expect((await store.runs(all))[0]!.endedAt).not.toBeNull();
+  });
+});
+
+describe('options', () => {
+  test('bad options are refused with every problem named', () => {
+    const provider = scriptedProvider([]);
+    let error: unknown;
+    try {
+      createTracker({
+        provider,
+        store: memoryStore(),
+        users: [],
+        pollInterval: -5,
+        policy: { availableStatuses: ['here' as never] },
+        schedule: { timeZone: 'Mars/Olympus', windows: [{ days: [8], start: '9:00', end: '17:00' }] },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(ConfigError.isInstance(error)).toBe(true);
+    const paths = (error as ConfigError).issues.map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'users',
+        'pollInterval',
+        'policy.availableStatuses.0',
+        'schedule.timeZone',
+        'schedule.windows.0.days.0',
+        'schedule.windows.0.start',
+      ]),
+    );
+    expect((error as Error).message).toMatch(/pollInterval/);
+  });
+});
