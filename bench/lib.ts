@@ -17,7 +17,11 @@ export interface BenchRow {
 export type Bench = () => Promise<BenchRow[]>;
 
 /** Runs `fn` until `minMs` has passed (at least `minRuns` times) and returns the median duration in ms. */
-export async function measure(fn: () => unknown | Promise<unknown>, minMs = 1000, minRuns = 5): Promise<number> {
+export async function measure(
+  fn: () => unknown | Promise<unknown>,
+  minMs = 1000,
+  minRuns = 5,
+): Promise<number> {
   const times: number[] = [];
   const start = performance.now();
   while (times.length < minRuns || performance.now() - start < minMs) {

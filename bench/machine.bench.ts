@@ -1,10 +1,10 @@
 import {
+  initialState,
   type PresenceSample,
   resolvePolicy,
   type Status,
   transition,
   type UserState,
-  initialState,
 } from '@presence-tracker/core';
 import { type BenchRow, measure } from './lib.ts';
 
@@ -36,7 +36,8 @@ export default async function machine(): Promise<BenchRow[]> {
         effects += r.effects.length;
       }
       const tick = new Date(poll[0]!.observedAt.getTime());
-      for (const [id, state] of states) states.set(id, transition(state, { type: 'tick', at: tick }, policy).state);
+      for (const [id, state] of states)
+        states.set(id, transition(state, { type: 'tick', at: tick }, policy).state);
     }
     return effects;
   });

@@ -68,7 +68,10 @@ export class ProviderError extends PresenceTrackerError {
   constructor(
     provider: string,
     message: string,
-    options: PresenceTrackerErrorOptions & { status?: number; code?: 'PROVIDER_FAILED' | 'PROVIDER_AUTH' | 'PROVIDER_THROTTLED' } = {},
+    options: PresenceTrackerErrorOptions & {
+      status?: number;
+      code?: 'PROVIDER_FAILED' | 'PROVIDER_AUTH' | 'PROVIDER_THROTTLED';
+    } = {},
   ) {
     super(options.code ?? 'PROVIDER_FAILED', message, options);
     this.provider = provider;

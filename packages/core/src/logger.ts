@@ -18,7 +18,8 @@ export function consoleLogger(level: 'debug' | 'info' | 'warn' | 'error' = 'info
   const order = ['debug', 'info', 'warn', 'error'] as const;
   const at = order.indexOf(level);
   const line =
-    (l: (typeof order)[number], write: (text: string) => void) => (fields: Record<string, unknown>, message?: string) => {
+    (l: (typeof order)[number], write: (text: string) => void) =>
+    (fields: Record<string, unknown>, message?: string) => {
       if (order.indexOf(l) < at) return;
       const rest = Object.entries(fields)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type ConfigIssue, ConfigError } from './errors.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
 
 /** Turns zod's issues into ones that name the field, what came and what was expected. */
 export function toConfigIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
@@ -10,7 +10,12 @@ export function toConfigIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
 }
 
 /** Validates options against a schema, or throws a `ConfigError` listing every problem. */
-export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string, path = ''): z.output<S> {
+export function parseOptions<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+  path = '',
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ConfigError(`invalid ${what}:`, toConfigIssues(result.error, path));

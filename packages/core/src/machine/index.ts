@@ -127,7 +127,11 @@ export function transition(state: UserState, event: MachineEvent, policy: Policy
 
 /** Applies what time alone decides at `now`: staleness, and a session whose merge gap has run out. */
 function settle(state: UserState, now: Date, policy: Policy, effects: Effect[]): UserState {
-  if (state.lastSeenAt !== null && state.interval !== null && elapsed(state.lastSeenAt, now) > policy.staleAfter) {
+  if (
+    state.lastSeenAt !== null &&
+    state.interval !== null &&
+    elapsed(state.lastSeenAt, now) > policy.staleAfter
+  ) {
     return closeAll(state, state.lastSeenAt, 'stale', effects);
   }
   const leftAt = state.session?.leftAt;
@@ -149,7 +153,8 @@ function applySample(state: UserState, sample: PresenceSample, policy: Policy, e
   const intervalOpened = interval === null || interval.status !== status;
   if (intervalOpened) {
     if (interval !== null) effects.push({ type: 'interval.close', userId, endedAt: at });
-    interval = sample.raw === undefined ? { status, startedAt: at } : { status, startedAt: at, raw: sample.raw };
+    interval =
+      sample.raw === undefined ? { status, startedAt: at } : { status, startedAt: at, raw: sample.raw };
     effects.push(
       sample.raw === undefined
         ? { type: 'interval.open', userId, status, startedAt: at }
@@ -245,7 +250,14 @@ function recover(userId: string, open: LeftOpen, effects: Effect[]): void {
 }
 
 function sessionClose(userId: string, session: OpenSession, endedAt: Date, reason: SessionEndReason): Effect {
-  return { type: 'session.close', userId, startedAt: session.startedAt, endedAt, lastSeenAt: session.lastSeenAt, reason };
+  return {
+    type: 'session.close',
+    userId,
+    startedAt: session.startedAt,
+    endedAt,
+    lastSeenAt: session.lastSeenAt,
+    reason,
+  };
 }
 
 function elapsed(from: Date, to: Date): number {

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { STATUSES, type Status } from '../model.ts';
-import { type Effect, initialState, type MachineEvent, resolvePolicy, transition, type UserState } from './index.ts';
+import {
+  type Effect,
+  initialState,
+  type MachineEvent,
+  resolvePolicy,
+  transition,
+  type UserState,
+} from './index.ts';
 
 interface Span {
   userId: string;
@@ -34,7 +41,13 @@ const history = fc
       time += s.gap;
       return { userId: s.user, status: s.status, observedAt: new Date(time * 1000) };
     });
-    return { staleAfter: staleAfter * 1000, mergeGap: mergeGap * 1000, samples, stopAt: (time + tail) * 1000, cuts };
+    return {
+      staleAfter: staleAfter * 1000,
+      mergeGap: mergeGap * 1000,
+      samples,
+      stopAt: (time + tail) * 1000,
+      cuts,
+    };
   });
 
 /** Feeds samples in polls split at `cuts`, ticking every user at the end of each poll, then stops. */
@@ -163,7 +176,10 @@ property('the result does not depend on how the stream is split into polls', (h)
   const sortSpans = (spans: Span[]) =>
     [...spans].sort((a, b) => a.userId.localeCompare(b.userId) || a.start - b.start || a.end - b.end);
   const asOnePoll = replay(h, []);
-  const everySample = replay(h, h.samples.map((_, i) => i));
+  const everySample = replay(
+    h,
+    h.samples.map((_, i) => i),
+  );
   const split = replay(h, h.cuts);
   for (const other of [everySample, split]) {
     expect(sortSpans(other.intervals)).toEqual(sortSpans(asOnePoll.intervals));

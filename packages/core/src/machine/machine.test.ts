@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import type { Status } from '../model.ts';
-import { type Effect, initialState, type MachineEvent, resolvePolicy, transition, type UserState } from './index.ts';
+import {
+  type Effect,
+  initialState,
+  type MachineEvent,
+  resolvePolicy,
+  transition,
+  type UserState,
+} from './index.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 8, 0);
 const at = (minute: number) => new Date(T0 + minute * 60_000);
@@ -43,10 +50,18 @@ function brief(e: Effect): string {
 describe('samples', () => {
   test.each([
     // [events, expected effects]
-    ['first present sample opens an interval and a session', [sample(0, 'available')], ['open available@0', 'session@0']],
+    [
+      'first present sample opens an interval and a session',
+      [sample(0, 'available')],
+      ['open available@0', 'session@0'],
+    ],
     ['first offline sample opens only an interval', [sample(0, 'offline')], ['open offline@0']],
     ['first unknown sample is observed but not present', [sample(0, 'unknown')], ['open unknown@0']],
-    ['same status again is a sighting', [sample(0, 'busy'), sample(1, 'busy')], ['open busy@0', 'session@0', 'seen@1']],
+    [
+      'same status again is a sighting',
+      [sample(0, 'busy'), sample(1, 'busy')],
+      ['open busy@0', 'session@0', 'seen@1'],
+    ],
     [
       'a change of present status splits the interval, not the session',
       [sample(0, 'available'), sample(1, 'busy')],
@@ -65,7 +80,16 @@ describe('samples', () => {
     [
       'coming back opens a new session',
       [sample(0, 'available'), sample(1, 'offline'), sample(2, 'available')],
-      ['open available@0', 'session@0', 'close@1', 'open offline@1', 'end offline 0-1 seen 0', 'close@2', 'open available@2', 'session@2'],
+      [
+        'open available@0',
+        'session@0',
+        'close@1',
+        'open offline@1',
+        'end offline 0-1 seen 0',
+        'close@2',
+        'open available@2',
+        'session@2',
+      ],
     ],
     [
       'an older sample is ignored',
@@ -95,20 +119,34 @@ describe('samples', () => {
 
 describe('staleness', () => {
   test('a tick after staleAfter ends everything at the last sighting', () => {
-    const { effects, state } = run([sample(0, 'available'), sample(2, 'available'), { type: 'tick', at: at(8) }]);
+    const { effects, state } = run([
+      sample(0, 'available'),
+      sample(2, 'available'),
+      { type: 'tick', at: at(8) },
+    ]);
     expect(effects).toEqual(['open available@0', 'session@0', 'seen@2', 'close@2', 'end stale 0-2 seen 2']);
     expect(state.interval).toBeNull();
     expect(state.lastSeenAt).toBeNull();
   });
 
   test('a tick at exactly staleAfter changes nothing', () => {
-    expect(run([sample(0, 'available'), { type: 'tick', at: at(5) }]).effects).toEqual(['open available@0', 'session@0']);
+    expect(run([sample(0, 'available'), { type: 'tick', at: at(5) }]).effects).toEqual([
+      'open available@0',
+      'session@0',
+    ]);
   });
 
   test('a late sample after a gap longer than staleAfter ends the old period first, as a tick would', () => {
     const withTick = run([sample(0, 'busy'), { type: 'tick', at: at(9) }, sample(10, 'busy')]).effects;
     const withoutTick = run([sample(0, 'busy'), sample(10, 'busy')]).effects;
-    expect(withoutTick).toEqual(['open busy@0', 'session@0', 'close@0', 'end stale 0-0 seen 0', 'open busy@10', 'session@10']);
+    expect(withoutTick).toEqual([
+      'open busy@0',
+      'session@0',
+      'close@0',
+      'end stale 0-0 seen 0',
+      'open busy@10',
+      'session@10',
+    ]);
     expect(withTick).toEqual(withoutTick);
   });
 
@@ -117,7 +155,10 @@ describe('staleness', () => {
   });
 
   test('an offline user goes stale too, without a session', () => {
-    expect(run([sample(0, 'offline'), { type: 'tick', at: at(6) }]).effects).toEqual(['open offline@0', 'close@0']);
+    expect(run([sample(0, 'offline'), { type: 'tick', at: at(6) }]).effects).toEqual([
+      'open offline@0',
+      'close@0',
+    ]);
   });
 });
 
@@ -125,7 +166,10 @@ describe('mergeGap', () => {
   const merging = resolvePolicy({ staleAfter: 10 * 60_000, mergeGap: 3 * 60_000 });
 
   test('a short drop to offline does not split the session', () => {
-    const { effects, state } = run([sample(0, 'available'), sample(1, 'offline'), sample(3, 'available')], merging);
+    const { effects, state } = run(
+      [sample(0, 'available'), sample(1, 'offline'), sample(3, 'available')],
+      merging,
+    );
     expect(effects).toEqual([
       'open available@0',
       'session@0',
@@ -145,10 +189,21 @@ describe('mergeGap', () => {
 
   test('a longer drop ends the session when it was left, decided by a tick', () => {
     const { effects } = run(
-      [sample(0, 'available'), sample(1, 'offline'), { type: 'tick', at: at(3) }, { type: 'tick', at: at(5) }],
+      [
+        sample(0, 'available'),
+        sample(1, 'offline'),
+        { type: 'tick', at: at(3) },
+        { type: 'tick', at: at(5) },
+      ],
       merging,
     );
-    expect(effects).toEqual(['open available@0', 'session@0', 'close@1', 'open offline@1', 'end offline 0-1 seen 0']);
+    expect(effects).toEqual([
+      'open available@0',
+      'session@0',
+      'close@1',
+      'open offline@1',
+      'end offline 0-1 seen 0',
+    ]);
   });
 
   test('a longer drop decided by the next sample gives the same session', () => {
@@ -166,13 +221,33 @@ describe('mergeGap', () => {
   });
 
   test('stopping while a session waits on the gap ends it when it was left', () => {
-    const { effects } = run([sample(0, 'available'), sample(1, 'offline'), { type: 'stop', at: at(2) }], merging);
-    expect(effects).toEqual(['open available@0', 'session@0', 'close@1', 'open offline@1', 'close@2', 'end offline 0-1 seen 0']);
+    const { effects } = run(
+      [sample(0, 'available'), sample(1, 'offline'), { type: 'stop', at: at(2) }],
+      merging,
+    );
+    expect(effects).toEqual([
+      'open available@0',
+      'session@0',
+      'close@1',
+      'open offline@1',
+      'close@2',
+      'end offline 0-1 seen 0',
+    ]);
   });
 
   test('staleness while a session waits on the gap ends it when it was left', () => {
-    const { effects } = run([sample(0, 'available'), sample(1, 'offline'), { type: 'tick', at: at(20) }], merging);
-    expect(effects).toEqual(['open available@0', 'session@0', 'close@1', 'open offline@1', 'close@1', 'end offline 0-1 seen 0']);
+    const { effects } = run(
+      [sample(0, 'available'), sample(1, 'offline'), { type: 'tick', at: at(20) }],
+      merging,
+    );
+    expect(effects).toEqual([
+      'open available@0',
+      'session@0',
+      'close@1',
+      'open offline@1',
+      'close@1',
+      'end offline 0-1 seen 0',
+    ]);
   });
 });
 
@@ -211,13 +286,20 @@ describe('window close, stop and recovery', () => {
   });
 
   test('a sample after a window closed starts afresh', () => {
-    const { effects } = run([sample(0, 'available'), { type: 'windowClose', at: at(1) }, sample(2, 'available')]);
+    const { effects } = run([
+      sample(0, 'available'),
+      { type: 'windowClose', at: at(1) },
+      sample(2, 'available'),
+    ]);
     expect(effects.slice(-2)).toEqual(['open available@2', 'session@2']);
   });
 });
 
 describe('long unavailability', () => {
-  const alerting = resolvePolicy({ staleAfter: 60 * 60_000, unavailableAfter: [null, 20 * 60_000, 10 * 60_000, 5 * 60_000] });
+  const alerting = resolvePolicy({
+    staleAfter: 60 * 60_000,
+    unavailableAfter: [null, 20 * 60_000, 10 * 60_000, 5 * 60_000],
+  });
 
   test('alerts once, when the period outlasts the severity threshold', () => {
     const start = initialState('u', 2);
@@ -237,7 +319,13 @@ describe('long unavailability', () => {
 
   test('becoming available resets the period', () => {
     const { effects } = run(
-      [sample(0, 'busy'), sample(4, 'available'), sample(6, 'busy'), { type: 'tick', at: at(11) }, { type: 'tick', at: at(12) }],
+      [
+        sample(0, 'busy'),
+        sample(4, 'available'),
+        sample(6, 'busy'),
+        { type: 'tick', at: at(11) },
+        { type: 'tick', at: at(12) },
+      ],
       alerting,
       initialState('u', 3),
     );
@@ -245,12 +333,17 @@ describe('long unavailability', () => {
   });
 
   test('severity with no threshold never alerts', () => {
-    const { effects } = run([sample(0, 'offline'), { type: 'tick', at: at(59) }], alerting, initialState('u', 0));
+    const { effects } = run(
+      [sample(0, 'offline'), { type: 'tick', at: at(59) }],
+      alerting,
+      initialState('u', 0),
+    );
     expect(effects.filter((e) => e.startsWith('long'))).toEqual([]);
   });
 });
 
 test('an unknown event type fails loudly', () => {
-  expect(() => transition(initialState('u'), { type: 'nope' } as unknown as MachineEvent, policy)).toThrow(/unknown/);
+  expect(() => transition(initialState('u'), { type: 'nope' } as unknown as MachineEvent, policy)).toThrow(
+    /unknown/,
+  );
 });
-

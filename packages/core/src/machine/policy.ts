@@ -26,7 +26,12 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   availableStatuses: Object.freeze(['available'] as Status[]),
   staleAfter: 3 * 60_000,
   mergeGap: 0,
-  unavailableAfter: Object.freeze([60 * MINUTE, 30 * MINUTE, 15 * MINUTE, 5 * MINUTE]) as Policy['unavailableAfter'],
+  unavailableAfter: Object.freeze([
+    60 * MINUTE,
+    30 * MINUTE,
+    15 * MINUTE,
+    5 * MINUTE,
+  ]) as Policy['unavailableAfter'],
 });
 
 export function resolvePolicy(options: PolicyOptions = {}, defaults: Policy = DEFAULT_POLICY): Policy {

@@ -26,7 +26,10 @@ export interface PresenceProvider {
    */
   getPresence(userIds: string[]): Promise<PresenceSample[]>;
   /** Pushes samples as the platform announces them, where the platform can. */
-  subscribe?(userIds: string[], onSamples: (samples: PresenceSample[]) => void): Promise<{ close(): Promise<void> }>;
+  subscribe?(
+    userIds: string[],
+    onSamples: (samples: PresenceSample[]) => void,
+  ): Promise<{ close(): Promise<void> }>;
   /** Releases connections. */
   close?(): Promise<void>;
 }

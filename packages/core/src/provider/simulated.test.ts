@@ -50,8 +50,12 @@ test("follows the people's local time zone", async () => {
   const berlin = simulatedProvider({ users: 30, seed: 5, timeZone: 'Europe/Berlin' });
   const ids = (await berlin.discoverUsers!()).map((u) => u.id);
   // 06:00 UTC is 07:00 in Berlin in winter: nobody has arrived yet; 09:30 UTC is 10:30 there.
-  expect(ids.every((id) => berlin.statusAt(id, new Date(Date.UTC(2026, 0, 12, 6, 0))) === 'offline')).toBe(true);
-  expect(ids.some((id) => berlin.statusAt(id, new Date(Date.UTC(2026, 0, 12, 9, 30))) !== 'offline')).toBe(true);
+  expect(ids.every((id) => berlin.statusAt(id, new Date(Date.UTC(2026, 0, 12, 6, 0))) === 'offline')).toBe(
+    true,
+  );
+  expect(ids.some((id) => berlin.statusAt(id, new Date(Date.UTC(2026, 0, 12, 9, 30))) !== 'offline')).toBe(
+    true,
+  );
 });
 
 test('refuses a nonsensical number of people', () => {

@@ -15,8 +15,33 @@ export interface SimulatedProviderOptions {
   timeZone?: string;
 }
 
-const FIRST = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Lena'];
-const LAST = ['Novak', 'Okafor', 'Petrov', 'Quinn', 'Rossi', 'Sato', 'Torres', 'Ueda', 'Varga', 'Weber', 'Yilmaz'];
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elif',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Lena',
+];
+const LAST = [
+  'Novak',
+  'Okafor',
+  'Petrov',
+  'Quinn',
+  'Rossi',
+  'Sato',
+  'Torres',
+  'Ueda',
+  'Varga',
+  'Weber',
+  'Yilmaz',
+];
 const CODES: readonly Status[] = ['offline', 'available', 'busy', 'dnd', 'away', 'unknown'];
 const CODE: Record<Status, number> = { offline: 0, available: 1, busy: 2, dnd: 3, away: 4, unknown: 5 };
 const DAY_MINUTES = 24 * 60;
@@ -146,7 +171,8 @@ function planDay(seed: number, person: number, day: number, weekday: number): Da
     const arrive = between(7 * 60 + 30, 9 * 60 + 30);
     const leave = between(16 * 60, 18 * 60 + 30);
     paint(arrive, leave - arrive, 'available');
-    for (let m = between(0, 4); m > 0; m--) paint(between(arrive, leave - 60), random() < 0.5 ? 30 : 60, 'busy');
+    for (let m = between(0, 4); m > 0; m--)
+      paint(between(arrive, leave - 60), random() < 0.5 ? 30 : 60, 'busy');
     if (random() < 0.3) paint(between(arrive, leave - 90), between(60, 90), 'dnd');
     paint(between(11 * 60 + 45, 13 * 60), between(30, 60), 'away');
     for (let b = between(0, 3); b > 0; b--) paint(between(arrive, leave - 15), between(5, 15), 'away');

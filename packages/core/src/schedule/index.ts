@@ -18,7 +18,9 @@ export interface ScheduleWindow {
   end: string;
 }
 
-const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a local time as HH:mm, 00:00 to 24:00');
+const time = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a local time as HH:mm, 00:00 to 24:00');
 
 export const scheduleSchema = z.object({
   timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin'),
@@ -26,11 +28,16 @@ export const scheduleSchema = z.object({
     .array(
       z
         .object({
-          days: z.array(z.number().int().min(1).max(7)).min(1, 'expected at least one weekday, 1 (Mon) to 7 (Sun)'),
+          days: z
+            .array(z.number().int().min(1).max(7))
+            .min(1, 'expected at least one weekday, 1 (Mon) to 7 (Sun)'),
           start: time,
           end: time,
         })
-        .refine((w) => w.start !== w.end, { message: 'expected the end to differ from the start', path: ['end'] }),
+        .refine((w) => w.start !== w.end, {
+          message: 'expected the end to differ from the start',
+          path: ['end'],
+        }),
     )
     .min(1, 'expected at least one window'),
 });
@@ -55,7 +62,11 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
   const checked = parseOptions(scheduleSchema, schedule, 'schedule', 'schedule');
   const { timeZone, windows } = checked;
   const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
-  const compiled = windows.map((w) => ({ days: new Set(w.days), start: minutes(w.start), end: minutes(w.end) }));
+  const compiled = windows.map((w) => ({
+    days: new Set(w.days),
+    start: minutes(w.start),
+    end: minutes(w.end),
+  }));
 
   const localInstant = (day: TZDate, minuteOfDay: number) => {
     const d = addDays(day, Math.floor(minuteOfDay / 1440));

@@ -2,7 +2,7 @@ import type { Effect } from '../machine/index.ts';
 import type { Interval, PresenceSample, Run, Session, Status, User } from '../model.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
 
-export { memoryStore, type MemoryStoreOptions } from './memory.ts';
+export { type MemoryStoreOptions, memoryStore } from './memory.ts';
 
 /** A range query: records overlapping `[from, to)`, optionally for some users only. */
 export interface RangeQuery {

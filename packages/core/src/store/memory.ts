@@ -62,10 +62,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
     return h;
   };
   const selected = (userIds?: readonly string[]) =>
-    userIds === undefined ? [...histories.entries()] : userIds.flatMap((id) => {
-      const h = histories.get(id);
-      return h ? [[id, h] as const] : [];
-    });
+    userIds === undefined
+      ? [...histories.entries()]
+      : userIds.flatMap((id) => {
+          const h = histories.get(id);
+          return h ? [[id, h] as const] : [];
+        });
 
   /** Checks every effect against the open state first, so a bad write changes nothing. */
   const validate = (effects: readonly Effect[]) => {
@@ -213,11 +215,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       ensureOpen();
       const state: OpenState = { runs: [], intervals: [], sessions: [] };
       for (const r of runs) {
-        if (r.endedAt === null) state.runs.push({ id: r.id, startedAt: r.startedAt, lastPollAt: r.lastPollAt });
+        if (r.endedAt === null)
+          state.runs.push({ id: r.id, startedAt: r.startedAt, lastPollAt: r.lastPollAt });
       }
       for (const [userId, h] of selected(query.userIds)) {
         const i = h.openInterval;
-        if (i) state.intervals.push({ userId, status: i.status, startedAt: i.startedAt, lastSeenAt: i.lastSeenAt });
+        if (i)
+          state.intervals.push({
+            userId,
+            status: i.status,
+            startedAt: i.startedAt,
+            lastSeenAt: i.lastSeenAt,
+          });
         const s = h.openSession;
         if (s) state.sessions.push({ userId, startedAt: s.startedAt, lastSeenAt: s.lastSeenAt });
       }
@@ -240,9 +249,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       ensureOpen();
       const found: PresenceSample[] = [];
       for (const [, h] of selected(q.userIds)) {
-        for (const s of h.samples) if (s.observedAt >= q.from && s.observedAt < q.to) found.push(copySample(s));
+        for (const s of h.samples)
+          if (s.observedAt >= q.from && s.observedAt < q.to) found.push(copySample(s));
       }
-      return found.sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime() || compare(a.userId, b.userId));
+      return found.sort(
+        (a, b) => a.observedAt.getTime() - b.observedAt.getTime() || compare(a.userId, b.userId),
+      );
     },
 
     async outboxEnqueue(messages) {

@@ -45,7 +45,11 @@ export function providerConformance(
       assert.equal(typeof u.id, 'string');
       assert.ok(u.id.length > 0, 'a resolved user has an id');
     }
-    assert.equal(new Set(resolved.map((u) => u.id)).size, resolved.length, 'distinct keys resolve to distinct ids');
+    assert.equal(
+      new Set(resolved.map((u) => u.id)).size,
+      resolved.length,
+      'distinct keys resolve to distinct ids',
+    );
     assert.deepEqual(unresolved.map((u) => u.key).sort(), [...options.unknownKeys].sort());
     for (const u of unresolved) assert.ok(u.reason.length > 0, 'an unresolved key comes with a reason');
   });
@@ -61,7 +65,10 @@ export function providerConformance(
     assert.deepEqual([...new Set(samples.map((s) => s.userId))].sort(), [...ids].sort());
     for (const s of samples) {
       assert.ok(isStatus(s.status), `status ${String(s.status)} is one of the core statuses`);
-      assert.ok(s.observedAt instanceof Date && !Number.isNaN(s.observedAt.getTime()), 'observedAt is a valid Date');
+      assert.ok(
+        s.observedAt instanceof Date && !Number.isNaN(s.observedAt.getTime()),
+        'observedAt is a valid Date',
+      );
       if (s.raw !== undefined) assert.equal(typeof s.raw, 'object');
       if (s.source !== undefined) assert.ok(s.source === 'poll' || s.source === 'push');
     }

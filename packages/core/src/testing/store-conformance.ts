@@ -8,7 +8,17 @@ import type { PresenceStore } from '../store/index.ts';
 /** A test registrar such as vitest's or node:test's `test`: the suite depends on no runner. */
 export type TestFunction = (name: string, fn: () => Promise<void>) => unknown;
 
-export const STORE_GROUPS = ['lifecycle', 'users', 'runs', 'poll', 'queries', 'recovery', 'samples', 'outbox', 'purge'] as const;
+export const STORE_GROUPS = [
+  'lifecycle',
+  'users',
+  'runs',
+  'poll',
+  'queries',
+  'recovery',
+  'samples',
+  'outbox',
+  'purge',
+] as const;
 export type StoreGroup = (typeof STORE_GROUPS)[number];
 
 export interface StoreConformanceOptions {
@@ -24,7 +34,12 @@ const T0 = Date.UTC(2026, 2, 2, 8, 0, 0); // a Monday, 08:00 UTC
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 const MIN = 60_000;
 
-const user = (id: string, extra: Partial<User> = {}): User => ({ key: `${id}@example.com`, id, severity: 0, ...extra });
+const user = (id: string, extra: Partial<User> = {}): User => ({
+  key: `${id}@example.com`,
+  id,
+  severity: 0,
+  ...extra,
+});
 
 const open = (userId: string, status: PresenceSample['status'], minute: number): Effect => ({
   type: 'interval.open',
@@ -32,8 +47,16 @@ const open = (userId: string, status: PresenceSample['status'], minute: number):
   status,
   startedAt: at(minute),
 });
-const close = (userId: string, minute: number): Effect => ({ type: 'interval.close', userId, endedAt: at(minute) });
-const sessionOpen = (userId: string, minute: number): Effect => ({ type: 'session.open', userId, startedAt: at(minute) });
+const close = (userId: string, minute: number): Effect => ({
+  type: 'interval.close',
+  userId,
+  endedAt: at(minute),
+});
+const sessionOpen = (userId: string, minute: number): Effect => ({
+  type: 'session.open',
+  userId,
+  startedAt: at(minute),
+});
 const sessionClose = (
   userId: string,
   started: number,
@@ -48,7 +71,12 @@ const sessionClose = (
   lastSeenAt: at(lastSeen),
   reason,
 });
-const seen = (userId: string, minute: number, present = true): Effect => ({ type: 'seen', userId, at: at(minute), present });
+const seen = (userId: string, minute: number, present = true): Effect => ({
+  type: 'seen',
+  userId,
+  at: at(minute),
+  present,
+});
 
 const event = (n: number, type: TrackerEvent['type'] = 'session.started'): TrackerEvent => ({
   id: `evt_${n}`,
@@ -74,7 +102,11 @@ export function storeConformance(
 ): void {
   const skip = new Set(options.skip ?? []);
   const prefix = options.prefix ?? 'store conformance';
-  const group = (name: StoreGroup, title: string, body: (store: PresenceStore) => Promise<void | PresenceStore>) => {
+  const group = (
+    name: StoreGroup,
+    title: string,
+    body: (store: PresenceStore) => Promise<PresenceStore | undefined>,
+  ) => {
     if (skip.has(name)) return;
     test(`${prefix} > ${name} > ${title}`, async () => {
       let store = await makeStore();
@@ -87,8 +119,13 @@ export function storeConformance(
     });
   };
   const startRun = async (store: PresenceStore, minute = 0) => (await store.startRun(at(minute))).id;
-  const write = (store: PresenceStore, runId: string, minute: number, effects: Effect[], samples: PresenceSample[] = []) =>
-    store.writePoll({ runId, at: at(minute), samples, effects });
+  const write = (
+    store: PresenceStore,
+    runId: string,
+    minute: number,
+    effects: Effect[],
+    samples: PresenceSample[] = [],
+  ) => store.writePoll({ runId, at: at(minute), samples, effects });
 
   group('lifecycle', 'init is idempotent and the store answers before init', async (store) => {
     assert.deepEqual(await store.users(), []);
@@ -116,7 +153,10 @@ export function storeConformance(
       user('u1', { email: 'ada@example.com' }),
     ]);
     const users = await store.users();
-    assert.deepEqual(users.map((u) => u.id), ['u1', 'u2']);
+    assert.deepEqual(
+      users.map((u) => u.id),
+      ['u1', 'u2'],
+    );
     assert.equal(users[0]!.email, 'ada@example.com');
     assert.equal(users[0]!.key, 'u1@example.com');
     assert.equal(users[1]!.displayName, 'Ben');
@@ -143,7 +183,10 @@ export function storeConformance(
     assert.equal(users[0]!.groups?.length, 2);
     assert.deepEqual(
       [...(users[0]!.groups ?? [])].sort((a, b) => a.id.localeCompare(b.id)),
-      [{ kind: 'channel', id: 'c1' }, { kind: 'team', id: 't1', name: 'T' }],
+      [
+        { kind: 'channel', id: 'c1' },
+        { kind: 'team', id: 't1', name: 'T' },
+      ],
     );
   });
 
@@ -164,9 +207,18 @@ export function storeConformance(
         [second.id, at(120).getTime(), null],
       ],
     );
-    assert.deepEqual((await store.runs({ from: at(60), to: at(120) })).map((r) => r.id), []);
-    assert.deepEqual((await store.runs({ from: at(59), to: at(61) })).map((r) => r.id), [first.id]);
-    assert.deepEqual((await store.runs({ from: at(5000), to: at(6000) })).map((r) => r.id), [second.id]);
+    assert.deepEqual(
+      (await store.runs({ from: at(60), to: at(120) })).map((r) => r.id),
+      [],
+    );
+    assert.deepEqual(
+      (await store.runs({ from: at(59), to: at(61) })).map((r) => r.id),
+      [first.id],
+    );
+    assert.deepEqual(
+      (await store.runs({ from: at(5000), to: at(6000) })).map((r) => r.id),
+      [second.id],
+    );
   });
 
   group('runs', 'ending a run twice is refused', async (store) => {
@@ -183,7 +235,11 @@ export function storeConformance(
     await write(store, runId, 0, [open('u1', 'available', 0), sessionOpen('u1', 0)]);
     await write(store, runId, 1, [seen('u1', 1)]);
     await write(store, runId, 2, [close('u1', 2), open('u1', 'busy', 2), seen('u1', 2)]);
-    await write(store, runId, 5, [close('u1', 5), open('u1', 'offline', 5), sessionClose('u1', 0, 5, 'offline', 4)]);
+    await write(store, runId, 5, [
+      close('u1', 5),
+      open('u1', 'offline', 5),
+      sessionClose('u1', 0, 5, 'offline', 4),
+    ]);
 
     const intervals = await store.intervals({ from: at(0), to: at(10) });
     assert.deepEqual(
@@ -207,8 +263,15 @@ export function storeConformance(
 
   group('poll', 'keeps the raw words of the sample that opened an interval', async (store) => {
     const runId = await startRun(store);
-    const raw = { availability: 'Busy', activity: 'InAMeeting', sequenceNumber: 'C123', nested: { ooo: false } };
-    await write(store, runId, 0, [{ type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(0), raw }]);
+    const raw = {
+      availability: 'Busy',
+      activity: 'InAMeeting',
+      sequenceNumber: 'C123',
+      nested: { ooo: false },
+    };
+    await write(store, runId, 0, [
+      { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(0), raw },
+    ]);
     await write(store, runId, 1, [open('u2', 'available', 1)]);
     const intervals = await store.intervals({ from: at(0), to: at(10) });
     assert.deepEqual(intervals[0]!.raw, raw);
@@ -232,8 +295,12 @@ export function storeConformance(
       [['available', null]],
     );
     assert.deepEqual(await store.outboxPending({ notifier: 'hook' }), []);
-    await assert.rejects(write(store, runId, 2, [open('u1', 'busy', 2)]), (e: unknown) => StoreError.isInstance(e));
-    await assert.rejects(write(store, runId, 2, [sessionOpen('u1', 2)]), (e: unknown) => StoreError.isInstance(e));
+    await assert.rejects(write(store, runId, 2, [open('u1', 'busy', 2)]), (e: unknown) =>
+      StoreError.isInstance(e),
+    );
+    await assert.rejects(write(store, runId, 2, [sessionOpen('u1', 2)]), (e: unknown) =>
+      StoreError.isInstance(e),
+    );
   });
 
   group('poll', 'a write for an unknown run is refused', async (store) => {
@@ -243,39 +310,51 @@ export function storeConformance(
     assert.deepEqual(await store.intervals({ from: at(-10), to: at(10) }), []);
   });
 
-  group('queries', 'range queries return records overlapping [from, to), open ones included', async (store) => {
-    const runId = await startRun(store);
-    await write(store, runId, 0, [open('u1', 'available', 0), sessionOpen('u1', 0), open('u2', 'away', 0)]);
-    await write(store, runId, 10, [close('u1', 10), open('u1', 'busy', 10), close('u2', 10), open('u2', 'offline', 10)]);
-    await write(store, runId, 20, [close('u1', 20), open('u1', 'offline', 20), sessionClose('u1', 0, 20)]);
-    await write(store, runId, 30, [sessionOpen('u2', 30), close('u2', 30), open('u2', 'available', 30)]);
+  group(
+    'queries',
+    'range queries return records overlapping [from, to), open ones included',
+    async (store) => {
+      const runId = await startRun(store);
+      await write(store, runId, 0, [open('u1', 'available', 0), sessionOpen('u1', 0), open('u2', 'away', 0)]);
+      await write(store, runId, 10, [
+        close('u1', 10),
+        open('u1', 'busy', 10),
+        close('u2', 10),
+        open('u2', 'offline', 10),
+      ]);
+      await write(store, runId, 20, [close('u1', 20), open('u1', 'offline', 20), sessionClose('u1', 0, 20)]);
+      await write(store, runId, 30, [sessionOpen('u2', 30), close('u2', 30), open('u2', 'available', 30)]);
 
-    const ids = (list: { userId: string; startedAt: Date }[]) =>
-      list.map((r) => `${r.userId}@${(r.startedAt.getTime() - T0) / MIN}`);
-    assert.deepEqual(ids(await store.intervals({ from: at(0), to: at(100) })), [
-      'u1@0',
-      'u2@0',
-      'u1@10',
-      'u2@10',
-      'u1@20',
-      'u2@30',
-    ]);
-    // Touching an edge is not overlapping: [0,10) does not overlap [10,20).
-    assert.deepEqual(ids(await store.intervals({ from: at(10), to: at(20) })), ['u1@10', 'u2@10']);
-    assert.deepEqual(ids(await store.intervals({ from: at(25), to: at(26) })), ['u2@10', 'u1@20']);
-    assert.deepEqual(ids(await store.intervals({ from: at(500), to: at(600) })), ['u1@20', 'u2@30']);
-    assert.deepEqual(ids(await store.intervals({ from: at(5), to: at(15), userIds: ['u2'] })), ['u2@0', 'u2@10']);
-    assert.deepEqual(ids(await store.intervals({ from: at(5), to: at(15), userIds: [] })), []);
-    assert.deepEqual(ids(await store.intervals({ from: at(5), to: at(15), userIds: ['nobody'] })), []);
+      const ids = (list: { userId: string; startedAt: Date }[]) =>
+        list.map((r) => `${r.userId}@${(r.startedAt.getTime() - T0) / MIN}`);
+      assert.deepEqual(ids(await store.intervals({ from: at(0), to: at(100) })), [
+        'u1@0',
+        'u2@0',
+        'u1@10',
+        'u2@10',
+        'u1@20',
+        'u2@30',
+      ]);
+      // Touching an edge is not overlapping: [0,10) does not overlap [10,20).
+      assert.deepEqual(ids(await store.intervals({ from: at(10), to: at(20) })), ['u1@10', 'u2@10']);
+      assert.deepEqual(ids(await store.intervals({ from: at(25), to: at(26) })), ['u2@10', 'u1@20']);
+      assert.deepEqual(ids(await store.intervals({ from: at(500), to: at(600) })), ['u1@20', 'u2@30']);
+      assert.deepEqual(ids(await store.intervals({ from: at(5), to: at(15), userIds: ['u2'] })), [
+        'u2@0',
+        'u2@10',
+      ]);
+      assert.deepEqual(ids(await store.intervals({ from: at(5), to: at(15), userIds: [] })), []);
+      assert.deepEqual(ids(await store.intervals({ from: at(5), to: at(15), userIds: ['nobody'] })), []);
 
-    assert.deepEqual(ids(await store.sessions({ from: at(0), to: at(100) })), ['u1@0', 'u2@30']);
-    assert.deepEqual(ids(await store.sessions({ from: at(20), to: at(30) })), []);
-    assert.deepEqual(ids(await store.sessions({ from: at(19), to: at(31) })), ['u1@0', 'u2@30']);
-    assert.deepEqual(ids(await store.sessions({ from: at(0), to: at(100), userIds: ['u2'] })), ['u2@30']);
-    const open2 = (await store.sessions({ from: at(1000), to: at(2000) }))[0]!;
-    assert.equal(open2.endedAt, null);
-    assert.equal(open2.endReason, null);
-  });
+      assert.deepEqual(ids(await store.sessions({ from: at(0), to: at(100) })), ['u1@0', 'u2@30']);
+      assert.deepEqual(ids(await store.sessions({ from: at(20), to: at(30) })), []);
+      assert.deepEqual(ids(await store.sessions({ from: at(19), to: at(31) })), ['u1@0', 'u2@30']);
+      assert.deepEqual(ids(await store.sessions({ from: at(0), to: at(100), userIds: ['u2'] })), ['u2@30']);
+      const open2 = (await store.sessions({ from: at(1000), to: at(2000) }))[0]!;
+      assert.equal(open2.endedAt, null);
+      assert.equal(open2.endReason, null);
+    },
+  );
 
   group('queries', 'answers for many users and long histories', async (store) => {
     const runId = await startRun(store);
@@ -300,9 +379,18 @@ export function storeConformance(
 
   group('recovery', 'lists what is still open, with last-seen times', async (store) => {
     const runId = await startRun(store);
-    await write(store, runId, 0, [open('u1', 'available', 0), sessionOpen('u1', 0), open('u2', 'offline', 0)]);
+    await write(store, runId, 0, [
+      open('u1', 'available', 0),
+      sessionOpen('u1', 0),
+      open('u2', 'offline', 0),
+    ]);
     await write(store, runId, 3, [seen('u1', 3), seen('u2', 3, false)]);
-    await write(store, runId, 4, [close('u1', 4), open('u1', 'away', 4), seen('u1', 4), seen('u2', 4, false)]);
+    await write(store, runId, 4, [
+      close('u1', 4),
+      open('u1', 'away', 4),
+      seen('u1', 4),
+      seen('u2', 4, false),
+    ]);
     await write(store, runId, 5, [close('u1', 5), open('u1', 'offline', 5), seen('u2', 5, false)]);
 
     const state = await store.openState();
@@ -312,7 +400,12 @@ export function storeConformance(
     );
     const intervals = [...state.intervals].sort((a, b) => a.userId.localeCompare(b.userId));
     assert.deepEqual(
-      intervals.map((i) => [i.userId, i.status, (i.startedAt.getTime() - T0) / MIN, (i.lastSeenAt.getTime() - T0) / MIN]),
+      intervals.map((i) => [
+        i.userId,
+        i.status,
+        (i.startedAt.getTime() - T0) / MIN,
+        (i.lastSeenAt.getTime() - T0) / MIN,
+      ]),
       [
         ['u1', 'offline', 5, 5],
         ['u2', 'offline', 0, 5],
@@ -320,11 +413,18 @@ export function storeConformance(
     );
     // The session's last sighting moves only with samples that showed the user present.
     assert.deepEqual(
-      state.sessions.map((s) => [s.userId, (s.startedAt.getTime() - T0) / MIN, (s.lastSeenAt.getTime() - T0) / MIN]),
+      state.sessions.map((s) => [
+        s.userId,
+        (s.startedAt.getTime() - T0) / MIN,
+        (s.lastSeenAt.getTime() - T0) / MIN,
+      ]),
       [['u1', 0, 4]],
     );
     const onlyU2 = await store.openState({ userIds: ['u2'] });
-    assert.deepEqual(onlyU2.intervals.map((i) => i.userId), ['u2']);
+    assert.deepEqual(
+      onlyU2.intervals.map((i) => i.userId),
+      ['u2'],
+    );
     assert.deepEqual(onlyU2.sessions, []);
 
     await write(store, runId, 6, [close('u1', 5), close('u2', 5), sessionClose('u1', 0, 4, 'recovered')]);
@@ -336,9 +436,20 @@ export function storeConformance(
   group('samples', 'keeps raw samples and answers range queries on them', async (store) => {
     if (!store.capabilities.samples) return;
     const runId = await startRun(store);
-    const sample = (userId: string, minute: number, status: PresenceSample['status'], raw?: Record<string, unknown>) =>
+    const sample = (
+      userId: string,
+      minute: number,
+      status: PresenceSample['status'],
+      raw?: Record<string, unknown>,
+    ) =>
       ({ userId, status, observedAt: at(minute), ...(raw ? { raw } : {}), source: 'poll' }) as PresenceSample;
-    await write(store, runId, 0, [open('u1', 'available', 0)], [sample('u1', 0, 'available', { a: 1 }), sample('u2', 0, 'busy')]);
+    await write(
+      store,
+      runId,
+      0,
+      [open('u1', 'available', 0)],
+      [sample('u1', 0, 'available', { a: 1 }), sample('u2', 0, 'busy')],
+    );
     await write(store, runId, 1, [], [sample('u2', 1, 'away'), sample('u1', 1, 'available')]);
     const all = await store.samples({ from: at(0), to: at(2) });
     assert.deepEqual(
@@ -373,18 +484,33 @@ export function storeConformance(
       ],
     });
     const pending = await store.outboxPending({ notifier: 'a' });
-    assert.deepEqual(pending.map((e) => e.event.id), ['evt_1', 'evt_2', 'evt_3']);
+    assert.deepEqual(
+      pending.map((e) => e.event.id),
+      ['evt_1', 'evt_2', 'evt_3'],
+    );
     assert.ok(pending[0]!.seq < pending[1]!.seq && pending[1]!.seq < pending[2]!.seq);
     assert.equal(pending[0]!.attempts, 0);
     assert.equal(pending[0]!.lastError, null);
     assert.deepEqual(pending[1]!.event, event(2));
     assert.equal(pending[1]!.event.timestamp.getTime(), at(2).getTime());
-    assert.deepEqual((await store.outboxPending({ notifier: 'a', limit: 2 })).map((e) => e.event.id), ['evt_1', 'evt_2']);
-    assert.deepEqual((await store.outboxPending({ notifier: 'b' })).map((e) => e.event.id), ['evt_1']);
+    assert.deepEqual(
+      (await store.outboxPending({ notifier: 'a', limit: 2 })).map((e) => e.event.id),
+      ['evt_1', 'evt_2'],
+    );
+    assert.deepEqual(
+      (await store.outboxPending({ notifier: 'b' })).map((e) => e.event.id),
+      ['evt_1'],
+    );
 
     await store.outboxDelivered([pending[0]!.seq, pending[1]!.seq]);
-    assert.deepEqual((await store.outboxPending({ notifier: 'a' })).map((e) => e.event.id), ['evt_3']);
-    assert.deepEqual((await store.outboxPending({ notifier: 'b' })).map((e) => e.event.id), ['evt_1']);
+    assert.deepEqual(
+      (await store.outboxPending({ notifier: 'a' })).map((e) => e.event.id),
+      ['evt_3'],
+    );
+    assert.deepEqual(
+      (await store.outboxPending({ notifier: 'b' })).map((e) => e.event.id),
+      ['evt_1'],
+    );
   });
 
   group('outbox', 'records failed attempts, and gives entries up', async (store) => {
@@ -400,7 +526,10 @@ export function storeConformance(
     assert.equal(again!.nextAttemptAt?.getTime(), at(10).getTime());
     assert.equal(again!.lastError, 'HTTP 503');
     await store.outboxFailed({ seq: first!.seq, attempts: 2, nextAttemptAt: null, error: 'HTTP 410' });
-    assert.deepEqual((await store.outboxPending({ notifier: 'a' })).map((e) => e.seq), [second!.seq]);
+    assert.deepEqual(
+      (await store.outboxPending({ notifier: 'a' })).map((e) => e.seq),
+      [second!.seq],
+    );
   });
 
   group('purge', 'removes everything about one user and nothing else', async (store) => {
@@ -419,12 +548,24 @@ export function storeConformance(
     );
     await write(store, runId, 5, [close('u1', 5), sessionClose('u1', 0, 5, 'stopped')]);
     await store.purgeUser('u1');
-    assert.deepEqual((await store.users()).map((u) => u.id), ['u2']);
+    assert.deepEqual(
+      (await store.users()).map((u) => u.id),
+      ['u2'],
+    );
     const range = { from: at(-100), to: at(100) };
-    assert.deepEqual((await store.intervals(range)).map((i) => i.userId), ['u2']);
-    assert.deepEqual((await store.sessions(range)).map((s) => s.userId), ['u2']);
+    assert.deepEqual(
+      (await store.intervals(range)).map((i) => i.userId),
+      ['u2'],
+    );
+    assert.deepEqual(
+      (await store.sessions(range)).map((s) => s.userId),
+      ['u2'],
+    );
     assert.ok((await store.samples(range)).every((s) => s.userId === 'u2'));
-    assert.deepEqual((await store.openState()).intervals.map((i) => i.userId), ['u2']);
+    assert.deepEqual(
+      (await store.openState()).intervals.map((i) => i.userId),
+      ['u2'],
+    );
   });
 
   if (options.reopen) {

@@ -177,7 +177,9 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         const ended: Run = { ...run, endedAt: at };
         this.currentRun = ended;
         this.emit('run:end', ended);
-        await this.announce([this.event('run.ended', at, { runId: run.id, startedAt: iso(run.startedAt), endedAt: iso(at) })]);
+        await this.announce([
+          this.event('run.ended', at, { runId: run.id, startedAt: iso(run.startedAt), endedAt: iso(at) }),
+        ]);
       });
     } finally {
       await this.dispatcher.close(this.options.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
@@ -273,7 +275,12 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     const applied = this.applySamples(samples, effects);
     effects.push(...this.applyAll({ type: 'tick', at }));
     await this.commit(at, applied, effects);
-    return this.done({ at, ...(skipped ? { skipped } : {}), samples: applied.length, effects: effects.length });
+    return this.done({
+      at,
+      ...(skipped ? { skipped } : {}),
+      samples: applied.length,
+      effects: effects.length,
+    });
   }
 
   /** Everything open ends when the window it was seen in closed, however late the next poll comes. */
@@ -445,7 +452,9 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     const events: TrackerEvent[] = [];
     for (const e of effects) {
       if (e.type === 'session.open') {
-        events.push(this.event('session.started', at, { ...this.person(e.userId), startedAt: iso(e.startedAt) }));
+        events.push(
+          this.event('session.started', at, { ...this.person(e.userId), startedAt: iso(e.startedAt) }),
+        );
       } else if (e.type === 'session.close') {
         events.push(
           this.event('session.ended', at, {

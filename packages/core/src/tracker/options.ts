@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PolicyOptions } from '../machine/index.ts';
-import { STATUSES, type Severity } from '../model.ts';
+import { type Severity, STATUSES } from '../model.ts';
 import type { Notifier } from '../notifier/index.ts';
 import type { PresenceProvider } from '../provider/index.ts';
 import { type Schedule, scheduleSchema } from '../schedule/index.ts';
@@ -38,11 +38,16 @@ export interface TrackerOptions {
 
 const status = z.enum(STATUSES);
 const duration = (what: string) =>
-  z.number({ error: `expected ${what} in milliseconds` }).int().nonnegative(`expected ${what} >= 0 milliseconds`);
+  z
+    .number({ error: `expected ${what} in milliseconds` })
+    .int()
+    .nonnegative(`expected ${what} >= 0 milliseconds`);
 const hasFunctions = (...names: string[]) =>
   z.custom<object>(
     (v) =>
-      typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function'),
+      typeof v === 'object' &&
+      v !== null &&
+      names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function'),
     { message: `expected an object with ${names.join(', ')}` },
   );
 
@@ -78,12 +83,14 @@ const optionsSchema = z.object({
       availableStatuses: z.array(status).optional(),
       staleAfter: duration('staleAfter').optional(),
       mergeGap: duration('mergeGap').optional(),
-      unavailableAfter: z.tuple([
-        duration('a threshold').nullable(),
-        duration('a threshold').nullable(),
-        duration('a threshold').nullable(),
-        duration('a threshold').nullable(),
-      ]).optional(),
+      unavailableAfter: z
+        .tuple([
+          duration('a threshold').nullable(),
+          duration('a threshold').nullable(),
+          duration('a threshold').nullable(),
+          duration('a threshold').nullable(),
+        ])
+        .optional(),
     })
     .optional(),
   clock: hasFunctions('now').optional(),

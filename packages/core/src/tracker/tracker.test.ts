@@ -21,8 +21,12 @@ function scriptedProvider(users: string[]) {
     calls: 0,
     async resolveUsers(keys) {
       return {
-        resolved: keys.filter((k) => users.includes(k)).map((k) => ({ key: k, id: `id-${k}`, displayName: k.toUpperCase() })),
-        unresolved: keys.filter((k) => !users.includes(k)).map((key) => ({ key, reason: 'not on this platform' })),
+        resolved: keys
+          .filter((k) => users.includes(k))
+          .map((k) => ({ key: k, id: `id-${k}`, displayName: k.toUpperCase() })),
+        unresolved: keys
+          .filter((k) => !users.includes(k))
+          .map((key) => ({ key, reason: 'not on this platform' })),
       };
     },
     async getPresence() {
@@ -268,14 +272,24 @@ describe('failures', () => {
 });
 
 describe('schedule', () => {
-  const schedule = { timeZone: 'Europe/Berlin', windows: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }] };
+  const schedule = {
+    timeZone: 'Europe/Berlin',
+    windows: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }],
+  };
 
   test('polls only inside windows and ends sessions when the window closes, however late the next poll', async () => {
     const clock = manualClock(Date.UTC(2026, 2, 2, 7, 0)); // 08:00 in Berlin (UTC+1)
     const provider = scriptedProvider(['ada']);
     const store = memoryStore();
     // Seen at 16:30 and not again: with a long staleAfter the session lasts until the window closes.
-    const t = createTracker({ provider, store, users: ['ada'], clock, schedule, policy: { staleAfter: 60 * MIN } });
+    const t = createTracker({
+      provider,
+      store,
+      users: ['ada'],
+      clock,
+      schedule,
+      policy: { staleAfter: 60 * MIN },
+    });
     provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
     expect((await t.runOnce()).skipped).toBe('outside-window');
     expect(provider.calls).toBe(0);
