@@ -4,7 +4,7 @@ import { providerConformance } from '../testing/index.ts';
 import { simulatedProvider } from './simulated.ts';
 
 providerConformance(test, () => simulatedProvider({ users: 5 }), {
-  knownKeys: ['ada.novak@example.com', 'ben.novak@example.com'],
+  knownKeys: ['ada.novak@example.com', 'ben.okafor@example.com'],
   unknownKeys: ['nobody@example.com'],
 });
 

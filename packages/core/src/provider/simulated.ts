@@ -146,7 +146,8 @@ function makePeople(users: number | readonly string[]): (ResolvedUser & { email:
   const width = Math.max(4, String(count).length);
   return Array.from({ length: count }, (_, i) => {
     const first = FIRST[i % FIRST.length]!;
-    const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    // The lists' lengths are coprime, so names repeat only after every pairing was used.
+    const last = LAST[i % LAST.length]!;
     const n = Math.floor(i / (FIRST.length * LAST.length));
     const name = n === 0 ? `${first} ${last}` : `${first} ${last} ${n + 1}`;
     const generated = `${name.toLowerCase().replaceAll(' ', '.')}@example.com`;
