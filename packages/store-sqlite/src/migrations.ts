@@ -1,0 +1,155 @@
+import { StoreError } from '@presence-tracker/core';
+import type { Database } from 'better-sqlite3';
+
+/** One step of the schema. Steps are never edited once released; a change is a new step. */
+export interface Migration {
+  /** The `PRAGMA user_version` the file has after this step; steps count up from 1. */
+  version: number;
+  description: string;
+  up: string;
+}
+
+/**
+ * Every schema version this code knows, oldest first. Instants are integer milliseconds since the
+ * epoch; `ended_at IS NULL` marks what is still open.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'users, groups, runs, samples, intervals, sessions, outbox, writer lock',
+    up: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        display_name TEXT,
+        email TEXT,
+        severity INTEGER NOT NULL DEFAULT 0,
+        -- 1 when the platform gave a list of groups (even an empty one), so it is handed back as given
+        has_groups INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE user_groups (
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        name TEXT,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind, group_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX user_groups_by_group ON user_groups (kind, group_id);
+
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        last_poll_at INTEGER
+      ) STRICT;
+      CREATE INDEX runs_open ON runs (id) WHERE ended_at IS NULL;
+
+      CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        observed_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        source TEXT,
+        raw TEXT
+      ) STRICT;
+      CREATE INDEX samples_by_time ON samples (observed_at, user_id);
+
+      CREATE TABLE intervals (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        -- the last sample that confirmed the status, so a crashed run's interval ends there
+        last_seen_at INTEGER NOT NULL,
+        raw TEXT
+      ) STRICT;
+      -- At most one open interval per user: the database itself refuses a second one.
+      CREATE UNIQUE INDEX intervals_open ON intervals (user_id) WHERE ended_at IS NULL;
+      CREATE INDEX intervals_by_start ON intervals (started_at, user_id, ended_at);
+      CREATE INDEX intervals_by_user ON intervals (user_id, started_at);
+
+      CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        last_seen_at INTEGER NOT NULL,
+        end_reason TEXT
+      ) STRICT;
+      CREATE UNIQUE INDEX sessions_open ON sessions (user_id) WHERE ended_at IS NULL;
+      CREATE INDEX sessions_by_start ON sessions (started_at, user_id, ended_at);
+      CREATE INDEX sessions_by_user ON sessions (user_id, started_at);
+
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        notifier TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        -- NULL once the entry has been given up
+        next_attempt_at INTEGER,
+        last_error TEXT
+      ) STRICT;
+      CREATE INDEX outbox_pending ON outbox (notifier, seq) WHERE next_attempt_at IS NOT NULL;
+
+      -- The longest closed interval and session, so range queries can bound how far back to look.
+      CREATE TABLE spans (
+        name TEXT PRIMARY KEY,
+        longest INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO spans (name, longest) VALUES ('intervals', 0), ('sessions', 0);
+
+      CREATE TABLE writer (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        owner TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        claimed_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file up to the newest of `migrations`, in one transaction, so a process opening the
+ * file at the same time sees either the old schema or the new one. Refuses a file written by a newer
+ * schema than it knows.
+ */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  file = 'the database',
+): void {
+  const known = migrations.length;
+  const current = () => db.pragma('user_version', { simple: true }) as number;
+  const refuseNewer = (found: number) => {
+    if (found > known) {
+      throw new StoreError(
+        'sqlite',
+        `${file} has schema version ${found}, but this version of @presence-tracker/store-sqlite knows versions 1 to ${known}; upgrade the package to open it`,
+        { code: 'STORE_SCHEMA_TOO_NEW', details: { found, known } },
+      );
+    }
+  };
+  // A reader should not queue behind a busy writer when there is nothing to migrate.
+  const before = current();
+  refuseNewer(before);
+  if (before === known) return;
+  db.transaction(() => {
+    const found = current();
+    refuseNewer(found);
+    for (const m of migrations.slice(found)) {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  }).immediate();
+}

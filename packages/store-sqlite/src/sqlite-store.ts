@@ -1,0 +1,639 @@
+import {
+  ConfigError,
+  type Effect,
+  type Interval,
+  type OpenState,
+  type OutboxEntry,
+  type OutboxMessage,
+  type PollWrite,
+  type PresenceSample,
+  type PresenceStore,
+  type RangeQuery,
+  type Run,
+  type Session,
+  type SessionEndReason,
+  type Status,
+  StoreError,
+  type User,
+} from '@presence-tracker/core';
+import Sqlite, { type Database } from 'better-sqlite3';
+import { migrate } from './migrations.ts';
+import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
+import { WriterLock } from './writer-lock.ts';
+
+const NAME = 'sqlite';
+const HOUR = 3_600_000;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode, so report processes read while one
+ * tracker writes. Opens (and migrates) the file on first use.
+ *
+ * ```ts
+ * const store = sqliteStore({ path: 'presence.db' });
+ * ```
+ */
+export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
+  const opts = resolveOptions(options);
+  let connection: Connection | null = null;
+  let closed = false;
+
+  const connect = (): Connection => {
+    if (closed) throw new StoreError(NAME, 'the store is closed', { code: 'STORE_CLOSED' });
+    connection ??= new Connection(opts);
+    return connection;
+  };
+  /** Runs one call, turning driver errors into `StoreError`s that say what was being done. */
+  const call = <T>(what: string, body: (c: Connection) => T): Promise<T> => {
+    try {
+      return Promise.resolve(body(connect()));
+    } catch (error) {
+      return Promise.reject(toStoreError(error, what, opts));
+    }
+  };
+
+  return {
+    name: NAME,
+    capabilities: { samples: opts.keepSamples },
+
+    init: () => call('opening the database', () => undefined),
+    upsertUsers: (users) => call('saving users', (c) => c.upsertUsers(users)),
+    users: () => call('reading users', (c) => c.users()),
+    startRun: (startedAt) => call('starting a run', (c) => c.startRun(startedAt)),
+    endRun: (runId, endedAt) => call('ending a run', (c) => c.endRun(runId, endedAt)),
+    runs: (query) => call('reading runs', (c) => c.runs(query)),
+    writePoll: (write) => call('writing a poll', (c) => c.writePoll(write)),
+    openState: (query) => call('reading open state', (c) => c.openState(query?.userIds)),
+    sessions: (query) => call('reading sessions', (c) => c.sessions(query)),
+    intervals: (query) => call('reading intervals', (c) => c.intervals(query)),
+    samples: (query) => call('reading samples', (c) => c.samples(query)),
+    outboxEnqueue: (messages) => call('queueing notifications', (c) => c.outboxEnqueue(messages)),
+    outboxPending: (query) =>
+      call('reading the outbox', (c) => c.outboxPending(query.notifier, query.limit ?? 100)),
+    outboxDelivered: (seqs) => call('updating the outbox', (c) => c.outboxDelivered(seqs)),
+    outboxFailed: (attempt) =>
+      call('updating the outbox', (c) =>
+        c.outboxFailed(attempt.seq, attempt.attempts, attempt.nextAttemptAt, attempt.error),
+      ),
+    purgeUser: (userId) => call('purging a user', (c) => c.purgeUser(userId)),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      connection?.close();
+      connection = null;
+    },
+  };
+}
+
+type Row = unknown[];
+type SeenAt = { at: number; presentAt: number | null };
+
+/** One open database file and its prepared statements. */
+class Connection {
+  private readonly db: Database;
+  private readonly lock: WriterLock;
+  private readonly opts: ResolvedOptions;
+  private readonly s: ReturnType<typeof prepare>;
+  private lastPurgeAt: number | null = null;
+
+  constructor(opts: ResolvedOptions) {
+    this.opts = opts;
+    const db = new Sqlite(opts.path, { timeout: opts.busyTimeout });
+    try {
+      // WAL lets readers in other processes read while the tracker writes; NORMAL sync is durable
+      // against a crashed process, and only a power loss can take back the last commits.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, undefined, describeFile(opts.path));
+      this.s = prepare(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.db = db;
+    this.lock = new WriterLock(db, describeFile(opts.path), opts.lockTimeout);
+  }
+
+  close() {
+    this.lock.release();
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      // Only statistics for the query planner; a busy file keeps the old ones.
+    }
+    this.db.close();
+  }
+
+  /** Runs `body` as the file's writer, in one `BEGIN IMMEDIATE` transaction. */
+  private write<T>(body: () => T): T {
+    this.lock.acquire();
+    return this.db
+      .transaction(() => {
+        this.lock.confirm();
+        return body();
+      })
+      .immediate();
+  }
+
+  upsertUsers(users: readonly User[]) {
+    for (const [i, u] of users.entries()) checkUser(u, i);
+    this.write(() => {
+      for (const u of users) {
+        this.s.upsertUser.run(
+          u.id,
+          u.key,
+          u.displayName ?? null,
+          u.email ?? null,
+          u.severity ?? 0,
+          u.groups === undefined ? 0 : 1,
+        );
+        this.s.deleteGroups.run(u.id);
+        for (const [position, g] of (u.groups ?? []).entries()) {
+          this.s.insertGroup.run(u.id, g.kind, g.id, g.name ?? null, position);
+        }
+      }
+    });
+  }
+
+  users(): User[] {
+    const groups = new Map<string, NonNullable<User['groups']>>();
+    for (const [userId, kind, id, name] of this.s.allGroups.all() as Row[]) {
+      let list = groups.get(userId as string);
+      if (!list) {
+        list = [];
+        groups.set(userId as string, list);
+      }
+      list.push(
+        name === null
+          ? { kind: kind as string, id: id as string }
+          : { kind: kind as string, id: id as string, name: name as string },
+      );
+    }
+    return (this.s.allUsers.all() as Row[]).map(([id, key, displayName, email, severity, hasGroups]) => {
+      const u: User = { key: key as string, id: id as string, severity: severity as User['severity'] };
+      if (displayName !== null) u.displayName = displayName as string;
+      if (email !== null) u.email = email as string;
+      if (hasGroups) u.groups = groups.get(id as string) ?? [];
+      return u;
+    });
+  }
+
+  startRun(startedAt: Date): Run {
+    const at = ms(startedAt, 'startedAt');
+    const id = this.write(() => this.s.insertRun.get(at) as { id: number }).id;
+    return { id: String(id), startedAt: new Date(at), endedAt: null };
+  }
+
+  endRun(runId: string, endedAt: Date) {
+    const at = ms(endedAt, 'endedAt');
+    this.write(() => {
+      if (this.s.endRun.run(at, runKey(runId)).changes === 1) return;
+      const exists = this.s.runExists.get(runKey(runId));
+      throw new StoreError(NAME, exists ? `run ${runId} has already ended` : `no run ${runId}`);
+    });
+  }
+
+  runs({ from, to }: { from: Date; to: Date }): Run[] {
+    return (this.s.runsOverlapping.all({ from: ms(from, 'from'), to: ms(to, 'to') }) as Row[]).map(
+      ([id, startedAt, endedAt]) => ({
+        id: String(id),
+        startedAt: new Date(startedAt as number),
+        endedAt: endedAt === null ? null : new Date(endedAt as number),
+      }),
+    );
+  }
+
+  writePoll(write: PollWrite) {
+    const at = ms(write?.at, 'at');
+    const run = runKey(write.runId);
+    const effects = write.effects ?? [];
+    const samples = this.opts.keepSamples ? sampleRows(write.samples ?? []) : [];
+    const outbox = outboxRows(write.outbox ?? []);
+    const purgeBefore =
+      this.opts.retention !== null && (this.lastPurgeAt === null || at - this.lastPurgeAt >= HOUR)
+        ? at - this.opts.retention
+        : null;
+    this.write(() => {
+      if (this.s.touchRun.run({ at, run }).changes === 0) throw new StoreError(NAME, `no run ${write.runId}`);
+      this.applyEffects(effects);
+      for (const row of samples) this.s.insertSample.run(row);
+      for (const row of outbox) this.s.insertOutbox.run(row);
+      if (purgeBefore !== null) this.s.purgeSamples.run(purgeBefore);
+    });
+    if (purgeBefore !== null) this.lastPurgeAt = at;
+  }
+
+  /**
+   * Applies effects in order. The open-record indexes refuse a second open interval or session, and
+   * a close that finds nothing open throws, so the surrounding transaction leaves nothing behind.
+   * `seen` effects, one per user per poll, are held back and written together, unless something
+   * else happens to the same user first.
+   */
+  private applyEffects(effects: readonly Effect[]) {
+    const seen = new Map<string, SeenAt>();
+    const flush = (userId: string) => {
+      const s = seen.get(userId);
+      if (!s) return;
+      this.markSeen(userId, s);
+      seen.delete(userId);
+    };
+    let longestInterval = 0;
+    let longestSession = 0;
+    effects.forEach((e, i) => {
+      const field = (name: string) => `effects[${i}].${name}`;
+      if (typeof e?.userId !== 'string') throw new StoreError(NAME, `${field('userId')}: expected a user id`);
+      const { userId } = e;
+      switch (e.type) {
+        case 'seen': {
+          const at = ms(e.at, field('at'));
+          const prior = seen.get(userId);
+          seen.set(userId, { at, presentAt: e.present ? at : (prior?.presentAt ?? null) });
+          return;
+        }
+        case 'interval.open': {
+          flush(userId);
+          const start = ms(e.startedAt, field('startedAt'));
+          if (typeof e.status !== 'string')
+            throw new StoreError(NAME, `${field('status')}: expected a status`);
+          const raw = e.raw === undefined ? null : JSON.stringify(e.raw);
+          refuseSecond(
+            () => this.s.openInterval.run(userId, e.status, start, start, raw),
+            `user ${userId} already has an open interval`,
+          );
+          return;
+        }
+        case 'interval.close': {
+          flush(userId);
+          const end = ms(e.endedAt, field('endedAt'));
+          const row = this.s.closeInterval.get(end, userId) as Row | undefined;
+          if (!row) throw new StoreError(NAME, `user ${userId} has no open interval to close`);
+          longestInterval = Math.max(longestInterval, end - (row[0] as number));
+          return;
+        }
+        case 'session.open': {
+          flush(userId);
+          const start = ms(e.startedAt, field('startedAt'));
+          refuseSecond(
+            () => this.s.openSession.run(userId, start, start),
+            `user ${userId} already has an open session`,
+          );
+          return;
+        }
+        case 'session.close': {
+          flush(userId);
+          const end = ms(e.endedAt, field('endedAt'));
+          const lastSeen = ms(e.lastSeenAt, field('lastSeenAt'));
+          const row = this.s.closeSession.get(end, lastSeen, e.reason, userId) as Row | undefined;
+          if (!row) throw new StoreError(NAME, `user ${userId} has no open session to close`);
+          longestSession = Math.max(longestSession, end - (row[0] as number));
+          return;
+        }
+        case 'unavailable.long':
+          return;
+        default:
+          throw new StoreError(
+            NAME,
+            `${field('type')}: unknown effect ${String((e as { type: unknown }).type)}`,
+          );
+      }
+    });
+    for (const [userId, s] of seen) this.markSeen(userId, s);
+    if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
+    if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
+  }
+
+  private markSeen(userId: string, s: SeenAt) {
+    this.s.seenInterval.run(s.at, userId);
+    if (s.presentAt !== null) this.s.seenSession.run(s.presentAt, userId);
+  }
+
+  openState(userIds?: readonly string[]): OpenState {
+    const ids = userIds === undefined ? null : JSON.stringify(checkIds(userIds));
+    return {
+      runs: (this.s.openRuns.all() as Row[]).map(([id, startedAt, lastPollAt]) => ({
+        id: String(id),
+        startedAt: new Date(startedAt as number),
+        lastPollAt: lastPollAt === null ? null : new Date(lastPollAt as number),
+      })),
+      intervals: (this.s.openIntervals.all({ ids }) as Row[]).map(
+        ([userId, status, startedAt, lastSeenAt]) => ({
+          userId: userId as string,
+          status: status as Status,
+          startedAt: new Date(startedAt as number),
+          lastSeenAt: new Date(lastSeenAt as number),
+        }),
+      ),
+      sessions: (this.s.openSessions.all({ ids }) as Row[]).map(([userId, startedAt, lastSeenAt]) => ({
+        userId: userId as string,
+        startedAt: new Date(startedAt as number),
+        lastSeenAt: new Date(lastSeenAt as number),
+      })),
+    };
+  }
+
+  intervals(q: RangeQuery): Interval[] {
+    return this.overlapping('intervals', q).map(([userId, status, startedAt, endedAt, raw]) => {
+      const interval: Interval = {
+        userId: userId as string,
+        status: status as Status,
+        startedAt: new Date(startedAt as number),
+        endedAt: endedAt === null ? null : new Date(endedAt as number),
+      };
+      if (raw !== null) interval.raw = JSON.parse(raw as string);
+      return interval;
+    });
+  }
+
+  sessions(q: RangeQuery): Session[] {
+    return this.overlapping('sessions', q).map(([userId, startedAt, endedAt, id, lastSeenAt, endReason]) => ({
+      id: String(id),
+      userId: userId as string,
+      startedAt: new Date(startedAt as number),
+      endedAt: endedAt === null ? null : new Date(endedAt as number),
+      lastSeenAt: new Date(lastSeenAt as number),
+      endReason: endReason as SessionEndReason | null,
+    }));
+  }
+
+  /**
+   * Records overlapping `[from, to)`. A closed record that overlaps cannot start earlier than
+   * `from` minus the longest closed record, so the start index is scanned from there; records still
+   * open may start anywhere before and come from the open-record index. Those all start before the
+   * rest, so the two parts concatenate in order.
+   */
+  private overlapping(table: 'intervals' | 'sessions', q: RangeQuery): Row[] {
+    const from = ms(q?.from, 'from');
+    const to = ms(q.to, 'to');
+    if (from >= to) return [];
+    const longest = (this.s.span.get(table) as Row)[0] as number;
+    const lowest = from - longest;
+    const ids = q.userIds === undefined ? null : JSON.stringify(checkIds(q.userIds));
+    const t = this.s[table];
+    const early = ids === null ? t.openBefore.all(lowest) : t.openBeforeFor.all(lowest, ids);
+    const rest = ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
+    return early.length === 0 ? (rest as Row[]) : [...(early as Row[]), ...(rest as Row[])];
+  }
+
+  samples(q: RangeQuery): PresenceSample[] {
+    if (!this.opts.keepSamples) return [];
+    const from = ms(q?.from, 'from');
+    const to = ms(q.to, 'to');
+    const rows =
+      q.userIds === undefined
+        ? this.s.samples.all(from, to)
+        : this.s.samplesFor.all(from, to, JSON.stringify(checkIds(q.userIds)));
+    return (rows as Row[]).map(([userId, observedAt, status, source, raw]) => {
+      const s: PresenceSample = {
+        userId: userId as string,
+        status: status as Status,
+        observedAt: new Date(observedAt as number),
+      };
+      if (raw !== null) s.raw = JSON.parse(raw as string);
+      if (source !== null) s.source = source as 'poll' | 'push';
+      return s;
+    });
+  }
+
+  outboxEnqueue(messages: readonly OutboxMessage[]) {
+    const rows = outboxRows(messages);
+    this.write(() => {
+      for (const row of rows) this.s.insertOutbox.run(row);
+    });
+  }
+
+  outboxPending(notifier: string, limit: number): OutboxEntry[] {
+    if (typeof notifier !== 'string') throw new StoreError(NAME, 'notifier: expected a notifier name');
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new StoreError(NAME, `limit: expected a whole number above 0, got ${limit}`);
+    return (this.s.outboxPending.all(notifier, limit) as Row[]).map(
+      ([seq, name, eventId, type, timestamp, data, attempts, nextAttemptAt, lastError]) => ({
+        seq: seq as number,
+        notifier: name as string,
+        event: {
+          id: eventId as string,
+          type: type as OutboxEntry['event']['type'],
+          timestamp: new Date(timestamp as number),
+          data: JSON.parse(data as string),
+        },
+        attempts: attempts as number,
+        nextAttemptAt: nextAttemptAt === null ? null : new Date(nextAttemptAt as number),
+        lastError: lastError as string | null,
+      }),
+    );
+  }
+
+  outboxDelivered(seqs: readonly number[]) {
+    this.write(() => {
+      for (const seq of seqs) this.s.outboxDelete.run(seq);
+    });
+  }
+
+  outboxFailed(seq: number, attempts: number, nextAttemptAt: Date | null, error: string) {
+    const next = nextAttemptAt === null ? null : ms(nextAttemptAt, 'nextAttemptAt');
+    this.write(() => {
+      if (this.s.outboxFailed.run(attempts, next, String(error), seq).changes === 0) {
+        throw new StoreError(NAME, `no outbox entry ${seq}`);
+      }
+    });
+  }
+
+  purgeUser(userId: string) {
+    if (typeof userId !== 'string') throw new StoreError(NAME, 'userId: expected a user id');
+    this.write(() => {
+      for (const statement of this.s.purge) statement.run(userId);
+    });
+  }
+}
+
+function prepare(db: Database) {
+  const rows = (sql: string) => db.prepare(sql).raw(true);
+  const forUsers = 'user_id IN (SELECT value FROM json_each(?))';
+  const overlapping = (table: 'intervals' | 'sessions', columns: string) => ({
+    openBefore: rows(
+      `SELECT ${columns} FROM ${table} WHERE ended_at IS NULL AND started_at < ? ORDER BY started_at, user_id`,
+    ),
+    openBeforeFor: rows(
+      `SELECT ${columns} FROM ${table} WHERE ended_at IS NULL AND started_at < ? AND ${forUsers} ORDER BY started_at, user_id`,
+    ),
+    range: rows(
+      `SELECT ${columns} FROM ${table} WHERE started_at >= @lowest AND started_at < @to AND (ended_at IS NULL OR ended_at > @from)
+       ORDER BY started_at, user_id`,
+    ),
+    rangeFor: rows(
+      `SELECT ${columns} FROM ${table} WHERE user_id IN (SELECT value FROM json_each(@ids)) AND started_at >= @lowest
+       AND started_at < @to AND (ended_at IS NULL OR ended_at > @from) ORDER BY started_at, user_id`,
+    ),
+  });
+  return {
+    upsertUser: db.prepare(
+      `INSERT INTO users (id, key, display_name, email, severity, has_groups) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET key = excluded.key, display_name = excluded.display_name, email = excluded.email,
+         severity = excluded.severity, has_groups = excluded.has_groups`,
+    ),
+    deleteGroups: db.prepare('DELETE FROM user_groups WHERE user_id = ?'),
+    insertGroup: db.prepare(
+      'INSERT OR REPLACE INTO user_groups (user_id, kind, group_id, name, position) VALUES (?, ?, ?, ?, ?)',
+    ),
+    allUsers: rows('SELECT id, key, display_name, email, severity, has_groups FROM users ORDER BY id'),
+    allGroups: rows('SELECT user_id, kind, group_id, name FROM user_groups ORDER BY user_id, position'),
+
+    insertRun: db.prepare('INSERT INTO runs (started_at) VALUES (?) RETURNING id'),
+    endRun: db.prepare('UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL'),
+    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
+    touchRun: db.prepare(
+      'UPDATE runs SET last_poll_at = max(coalesce(last_poll_at, @at), @at) WHERE id = @run',
+    ),
+    runsOverlapping: rows(
+      'SELECT id, started_at, ended_at FROM runs WHERE started_at < @to AND (ended_at IS NULL OR ended_at > @from) ORDER BY started_at, id',
+    ),
+    openRuns: rows(
+      'SELECT id, started_at, last_poll_at FROM runs WHERE ended_at IS NULL ORDER BY started_at, id',
+    ),
+
+    openInterval: db.prepare(
+      'INSERT INTO intervals (user_id, status, started_at, last_seen_at, raw) VALUES (?, ?, ?, ?, ?)',
+    ),
+    closeInterval: rows(
+      'UPDATE intervals SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at',
+    ),
+    seenInterval: db.prepare('UPDATE intervals SET last_seen_at = ? WHERE user_id = ? AND ended_at IS NULL'),
+    openSession: db.prepare('INSERT INTO sessions (user_id, started_at, last_seen_at) VALUES (?, ?, ?)'),
+    closeSession: rows(
+      `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL
+       RETURNING started_at`,
+    ),
+    seenSession: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND ended_at IS NULL'),
+    widenSpan: db.prepare('UPDATE spans SET longest = max(longest, ?) WHERE name = ?'),
+    span: rows('SELECT longest FROM spans WHERE name = ?'),
+
+    openIntervals: rows(
+      `SELECT user_id, status, started_at, last_seen_at FROM intervals
+       WHERE ended_at IS NULL AND (@ids IS NULL OR user_id IN (SELECT value FROM json_each(@ids))) ORDER BY user_id`,
+    ),
+    openSessions: rows(
+      `SELECT user_id, started_at, last_seen_at FROM sessions
+       WHERE ended_at IS NULL AND (@ids IS NULL OR user_id IN (SELECT value FROM json_each(@ids))) ORDER BY user_id`,
+    ),
+    intervals: overlapping('intervals', 'user_id, status, started_at, ended_at, raw'),
+    sessions: overlapping('sessions', 'user_id, started_at, ended_at, id, last_seen_at, end_reason'),
+
+    insertSample: db.prepare(
+      'INSERT INTO samples (user_id, observed_at, status, source, raw) VALUES (?, ?, ?, ?, ?)',
+    ),
+    samples: rows(
+      'SELECT user_id, observed_at, status, source, raw FROM samples WHERE observed_at >= ? AND observed_at < ? ORDER BY observed_at, user_id',
+    ),
+    samplesFor: rows(
+      `SELECT user_id, observed_at, status, source, raw FROM samples WHERE observed_at >= ? AND observed_at < ? AND ${forUsers}
+       ORDER BY observed_at, user_id`,
+    ),
+    purgeSamples: db.prepare('DELETE FROM samples WHERE observed_at < ?'),
+
+    insertOutbox: db.prepare(
+      `INSERT INTO outbox (notifier, event_id, type, timestamp, data, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    outboxPending: rows(
+      `SELECT seq, notifier, event_id, type, timestamp, data, attempts, next_attempt_at, last_error FROM outbox
+       WHERE notifier = ? AND next_attempt_at IS NOT NULL ORDER BY seq LIMIT ?`,
+    ),
+    outboxDelete: db.prepare('DELETE FROM outbox WHERE seq = ?'),
+    outboxFailed: db.prepare(
+      'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?',
+    ),
+
+    purge: [
+      'DELETE FROM users WHERE id = ?',
+      'DELETE FROM user_groups WHERE user_id = ?',
+      'DELETE FROM intervals WHERE user_id = ?',
+      'DELETE FROM sessions WHERE user_id = ?',
+      'DELETE FROM samples WHERE user_id = ?',
+      // Queued notifications name the person too.
+      "DELETE FROM outbox WHERE json_extract(data, '$.userId') = ?",
+    ].map((sql) => db.prepare(sql)),
+  };
+}
+
+function sampleRows(samples: readonly PresenceSample[]): unknown[][] {
+  return samples.map((s, i) => {
+    if (typeof s?.userId !== 'string') throw new StoreError(NAME, `samples[${i}].userId: expected a user id`);
+    if (typeof s.status !== 'string') throw new StoreError(NAME, `samples[${i}].status: expected a status`);
+    return [
+      s.userId,
+      ms(s.observedAt, `samples[${i}].observedAt`),
+      s.status,
+      s.source ?? null,
+      s.raw === undefined ? null : JSON.stringify(s.raw),
+    ];
+  });
+}
+
+function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
+  return messages.map((m, i) => {
+    if (typeof m?.notifier !== 'string')
+      throw new StoreError(NAME, `outbox[${i}].notifier: expected a notifier name`);
+    const e = m.event;
+    if (typeof e?.id !== 'string' || typeof e.type !== 'string') {
+      throw new StoreError(NAME, `outbox[${i}].event: expected an event with an id and a type`);
+    }
+    const timestamp = ms(e.timestamp, `outbox[${i}].event.timestamp`);
+    return [m.notifier, e.id, e.type, timestamp, JSON.stringify(e.data ?? {}), timestamp];
+  });
+}
+
+function checkUser(u: User, i: number) {
+  const bad = (field: string, expected: string) => {
+    throw new StoreError(NAME, `users[${i}].${field}: expected ${expected}`);
+  };
+  if (typeof u?.id !== 'string' || u.id === '') bad('id', 'a non-empty user id');
+  if (typeof u.key !== 'string') bad('key', 'the configured key as a string');
+  if (u.severity !== undefined && ![0, 1, 2, 3].includes(u.severity)) bad('severity', '0, 1, 2 or 3');
+  if (u.groups !== undefined && !Array.isArray(u.groups)) bad('groups', 'a list of groups');
+}
+
+function checkIds(ids: readonly string[]): readonly string[] {
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+    throw new StoreError(NAME, 'userIds: expected a list of user ids');
+  }
+  return ids;
+}
+
+function ms(value: unknown, field: string): number {
+  const t = value instanceof Date ? value.getTime() : Number.NaN;
+  if (Number.isNaN(t)) throw new StoreError(NAME, `${field}: expected a valid Date, got ${String(value)}`);
+  return t;
+}
+
+/** Run ids are the rows' integer keys; any other id names no run. */
+function runKey(runId: string): number {
+  return typeof runId === 'string' && /^[1-9]\d{0,15}$/.test(runId) ? Number(runId) : -1;
+}
+
+function refuseSecond(insert: () => unknown, message: string) {
+  try {
+    insert();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError(NAME, message);
+    throw error;
+  }
+}
+
+function describeFile(path: string): string {
+  return path === ':memory:' ? 'the in-memory database' : `database file ${path}`;
+}
+
+function toStoreError(error: unknown, what: string, opts: ResolvedOptions): Error {
+  if (StoreError.isInstance(error) || ConfigError.isInstance(error)) return error;
+  const code = (error as { code?: string })?.code ?? '';
+  const reason = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) {
+    return new StoreError(
+      NAME,
+      `${what}: ${describeFile(opts.path)} stayed locked by another connection for longer than busyTimeout (${opts.busyTimeout} ms)`,
+      { code: 'STORE_LOCKED', cause: error },
+    );
+  }
+  return new StoreError(NAME, `${what} in ${describeFile(opts.path)} failed: ${reason}`, {
+    cause: error,
+    details: code ? { sqliteCode: code } : undefined,
+  });
+}
