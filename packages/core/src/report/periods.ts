@@ -1,0 +1,121 @@
+import { TZDate } from '@date-fns/tz';
+import { addDays, addWeeks, startOfDay, startOfISOWeek } from 'date-fns';
+import type { ScheduleWindow } from '../schedule/index.ts';
+
+/** A local calendar day, `YYYY-MM-DD`, of an instant in a time zone. */
+export function localDay(at: Date | number, timeZone: string): string {
+  const d = new TZDate(typeof at === 'number' ? at : at.getTime(), timeZone);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A span of time a report row covers: a local day, a local week, or the whole range. */
+export interface Bucket {
+  /** `YYYY-MM-DD` of the bucket's first local day inside the range, or `null` for the whole range. */
+  day: string | null;
+  /** The bucket clipped to the range, as epoch milliseconds. */
+  start: number;
+  end: number;
+}
+
+export type BucketSize = 'day' | 'week' | 'range';
+
+/**
+ * Cuts `[from, to)` at local midnights (or at local Monday midnights). Days are 23, 24 or 25 hours long;
+ * the time-zone library, not offset arithmetic, decides where each one starts.
+ */
+export function buckets(from: number, to: number, timeZone: string, size: BucketSize): Bucket[] {
+  if (size === 'range') return [{ day: null, start: from, end: to }];
+  const first = new TZDate(from, timeZone);
+  let start: TZDate = size === 'day' ? startOfDay(first) : startOfISOWeek(first);
+  const found: Bucket[] = [];
+  while (start.getTime() < to) {
+    const next: TZDate = size === 'day' ? addDays(start, 1) : addWeeks(start, 1);
+    const a = Math.max(start.getTime(), from);
+    const b = Math.min(next.getTime(), to);
+    if (a < b) found.push({ day: localDay(a, timeZone), start: a, end: b });
+    start = next;
+  }
+  return found;
+}
+
+/**
+ * The instants inside the schedule windows, as sorted, disjoint `[start, end)` pairs clipped to
+ * `[from, to)`. Windows are read in `timeZone`, exactly as the tracker's schedule reads them.
+ */
+export function windowSpans(
+  windows: readonly ScheduleWindow[],
+  from: number,
+  to: number,
+  timeZone: string,
+): [number, number][] {
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+  const compiled = windows.map((w) => ({
+    days: new Set(w.days),
+    start: minutes(w.start),
+    end: minutes(w.end),
+  }));
+  const localInstant = (day: TZDate, minuteOfDay: number) => {
+    const d = addDays(day, Math.floor(minuteOfDay / 1440));
+    const m = minuteOfDay % 1440;
+    return new TZDate(
+      d.getFullYear(),
+      d.getMonth(),
+      d.getDate(),
+      Math.floor(m / 60),
+      m % 60,
+      timeZone,
+    ).getTime();
+  };
+  const spans: [number, number][] = [];
+  // A window that ends after midnight belongs to the day it started on, so begin a day early.
+  let day: TZDate = addDays(startOfDay(new TZDate(from, timeZone)), -1);
+  while (day.getTime() < to) {
+    const isoWeekday = day.getDay() === 0 ? 7 : day.getDay();
+    for (const w of compiled) {
+      if (!w.days.has(isoWeekday)) continue;
+      const a = Math.max(localInstant(day, w.start), from);
+      const b = Math.min(localInstant(day, w.end > w.start ? w.end : w.end + 1440), to);
+      if (a < b) spans.push([a, b]);
+    }
+    day = addDays(day, 1);
+  }
+  return union(spans);
+}
+
+function union(spans: [number, number][]): [number, number][] {
+  spans.sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  for (const s of spans) {
+    const last = merged[merged.length - 1];
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else merged.push([s[0], s[1]]);
+  }
+  return merged;
+}
+
+/** The counted time: each bucket cut by the windows (or whole when there are none). */
+export interface Segment {
+  start: number;
+  end: number;
+  bucket: number;
+}
+
+export function segments(list: readonly Bucket[], windows: [number, number][] | null): Segment[] {
+  const found: Segment[] = [];
+  list.forEach((b, bucket) => {
+    if (windows === null) {
+      found.push({ start: b.start, end: b.end, bucket });
+      return;
+    }
+    for (const [a, z] of windows) {
+      const start = Math.max(a, b.start);
+      const end = Math.min(z, b.end);
+      if (start < end) found.push({ start, end, bucket });
+    }
+  });
+  return found;
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
