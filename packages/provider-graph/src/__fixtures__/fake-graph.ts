@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import errors from './errors.json' with { type: 'json' };
+import { testCertificate } from './tls.ts';
+
+export interface FakeUser {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail: string | null;
+  availability: string;
+  activity: string;
+  sequenceNumber?: string;
+  statusMessage?: string;
+  outOfOffice?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  authorization: string | undefined;
+  /** The number of ids in a presence request. */
+  ids?: number;
+}
+
+/** A scripted answer that replaces the next matching request's real one. */
+export interface ScriptedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeGraph {
+  /** `https://127.0.0.1:<port>`, for `baseUrl`. */
+  url: string;
+  users: Map<string, FakeUser>;
+  requests: RecordedRequest[];
+  /** Tokens answered with 401 InvalidAuthenticationToken, as Graph answers an expired one. */
+  rejectTokens: Set<string>;
+  /** The next requests whose path contains `match` get these answers, one each, in order. */
+  script(match: string, ...answers: ScriptedAnswer[]): void;
+  presenceRequests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export const MAX_IDS = 650;
+const MAX_BATCH = 20;
+
+/**
+ * Microsoft Graph's presence and user endpoints on 127.0.0.1 over HTTPS, answering with the shapes
+ * kept in this folder: `POST /v1.0/communications/getPresencesByUserId`, `GET /v1.0/users/{id|upn}`,
+ * `GET /v1.0/users?$filter=mail eq '...'` and `POST /v1.0/$batch`.
+ */
+export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: number } = {}): Promise<FakeGraph> {
+  const users = new Map((options.users ?? []).map((u) => [u.id, u]));
+  const requests: RecordedRequest[] = [];
+  const rejectTokens = new Set<string>();
+  const scripts: { match: string; answer: ScriptedAnswer }[] = [];
+
+  const scripted = (path: string): Answer | undefined => {
+    const i = scripts.findIndex((s) => path.includes(s.match));
+    if (i < 0) return undefined;
+    const [{ answer }] = scripts.splice(i, 1) as [{ answer: ScriptedAnswer }];
+    return { status: answer.status, headers: answer.headers ?? {}, body: answer.body ?? null };
+  };
+
+  const findUser = (key: string) => {
+    const k = key.toLowerCase();
+    for (const u of users.values()) if (u.id === key || u.userPrincipalName.toLowerCase() === k) return u;
+    return undefined;
+  };
+  const userJson = (u: FakeUser) => ({
+    id: u.id,
+    displayName: u.displayName,
+    mail: u.mail,
+    userPrincipalName: u.userPrincipalName,
+  });
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const error = (status: number, which: keyof typeof errors, key = '') =>
+    json(status, JSON.parse(JSON.stringify(errors[which]).replace('{key}', key)));
+
+  /** Answers one request; `$batch` calls it again for each request it carries. */
+  const route = (method: string, path: string, body: unknown, record: RecordedRequest): Answer => {
+    const fromScript = scripted(path);
+    if (fromScript) return fromScript;
+    const url = new URL(path, 'https://graph.invalid');
+    const pathname = decodeURIComponent(url.pathname).replace(/^\/v1\.0/, '');
+
+    if (method === 'POST' && pathname === '/communications/getPresencesByUserId') {
+      const ids = (body as { ids?: unknown })?.ids;
+      if (!Array.isArray(ids)) return json(400, { error: { code: 'BadRequest', message: 'ids is required' } });
+      record.ids = ids.length;
+      if (ids.length > MAX_IDS) return error(400, 'tooManyIds');
+      const value = ids
+        .map((id) => users.get(String(id)))
+        .filter((u): u is FakeUser => u !== undefined)
+        .map((u) => ({
+          id: u.id,
+          availability: u.availability,
+          activity: u.activity,
+          statusMessage: u.statusMessage ? { message: { content: u.statusMessage, contentType: 'text' } } : null,
+          outOfOfficeSettings: { message: null, isOutOfOffice: u.outOfOffice ?? false },
+          sequenceNumber: u.sequenceNumber ?? null,
+        }));
+      return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)', value });
+    }
+    if (method === 'GET' && pathname === '/users') {
+      const filter = url.searchParams.get('$filter') ?? '';
+      const match = filter.match(/^mail eq '(.*)'$/);
+      if (!match) return json(400, { error: { code: 'BadRequest', message: `unsupported filter ${filter}` } });
+      const mail = match[1]!.replaceAll("''", "'").toLowerCase();
+      const value = [...users.values()].filter((u) => u.mail?.toLowerCase() === mail).map(userJson);
+      return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value });
+    }
+    if (method === 'GET' && pathname.startsWith('/users/')) {
+      const key = pathname.slice('/users/'.length);
+      const u = findUser(key);
+      return u
+        ? json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity', ...userJson(u) })
+        : error(404, 'notFound', key);
+    }
+    if (method === 'POST' && pathname === '/$batch') {
+      const inner = (body as { requests?: { id: string; method: string; url: string }[] })?.requests ?? [];
+      if (inner.length > MAX_BATCH) {
+        return json(400, { error: { code: 'BadRequest', message: `a batch holds at most ${MAX_BATCH} requests` } });
+      }
+      const responses = inner.map((r) => {
+        const a = route(r.method, `/v1.0${r.url}`, undefined, { method: r.method, url: r.url, authorization: undefined });
+        return { id: r.id, status: a.status, headers: a.headers, body: a.body };
+      });
+      return json(200, { responses });
+    }
+    return json(404, { error: { code: 'UnknownError', message: `no route for ${method} ${pathname}` } });
+  };
+
+  const server: Server = createServer({ cert: testCertificate.cert, key: testCertificate.key }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const record: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization };
+      requests.push(record);
+      if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+      const token = req.headers.authorization?.replace(/^Bearer /, '');
+      let answer: Answer;
+      if (!token) answer = json(401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } });
+      else if (rejectTokens.has(token)) answer = error(401, 'expiredToken');
+      else {
+        const text = Buffer.concat(chunks).toString('utf8');
+        answer = route(req.method ?? 'GET', req.url ?? '/', text ? JSON.parse(text) : undefined, record);
+      }
+      const payload = answer.body === null ? '' : JSON.stringify(answer.body);
+      res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID() });
+      res.end(payload);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `https://127.0.0.1:${port}`,
+    users,
+    requests,
+    rejectTokens,
+    script(match, ...answers) {
+      for (const answer of answers) scripts.push({ match, answer });
+    },
+    presenceRequests: () => requests.filter((r) => r.url.includes('getPresencesByUserId')),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** `count` people with distinct ids, UPNs and mail addresses, all Available. */
+export function makeUsers(count: number): FakeUser[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(5, '0');
+    return {
+      id: `00000000-0000-4000-8000-0000000${n}`,
+      displayName: `Person ${n}`,
+      userPrincipalName: `person${n}@contoso.onmicrosoft.com`,
+      mail: `person${n}@contoso.com`,
+      availability: 'Available',
+      activity: 'Available',
+    };
+  });
+}

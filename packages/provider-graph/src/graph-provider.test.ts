@@ -1,0 +1,280 @@
+import { ConfigError, ProviderError } from '@presence-tracker/core';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { listCredential } from './__fixtures__/credential.ts';
+import { type FakeGraph, type FakeUser, MAX_IDS, makeUsers, startFakeGraph } from './__fixtures__/fake-graph.ts';
+import { trustTestCertificate } from './__fixtures__/tls.ts';
+import { graphProvider } from './index.ts';
+import type { GraphProviderOptions } from './options.ts';
+
+const fast = { retries: 3, baseDelay: 5, maxDelay: 20, timeout: 5_000 };
+let graph: FakeGraph;
+
+beforeAll(() => trustTestCertificate());
+afterEach(() => graph?.close());
+
+const provider = (options: Partial<GraphProviderOptions> = {}) =>
+  graphProvider({ credential: listCredential('token-1'), baseUrl: graph.url, retry: fast, ...options });
+
+describe('presence', () => {
+  beforeEach(async () => {
+    graph = await startFakeGraph({ users: makeUsers(1300) });
+  });
+
+  test('sends the bearer token to the configured host and asks for Graph .default there', async () => {
+    const credential = listCredential('token-1');
+    const samples = await provider({ credential }).getPresence(['00000000-0000-4000-8000-000000000001']);
+    expect(samples).toHaveLength(1);
+    expect(graph.requests.map((r) => r.authorization)).toEqual(['Bearer token-1']);
+    expect(credential.calls[0]!.scopes).toEqual([`${graph.url}/.default`]);
+  });
+
+  test('reads 1,300 users in exactly 2 presence requests of at most 650 ids', async () => {
+    const ids = [...graph.users.keys()];
+    const samples = await provider().getPresence(ids);
+    expect(graph.presenceRequests().map((r) => r.ids)).toEqual([650, 650]);
+    expect(new Set(samples.map((s) => s.userId))).toEqual(new Set(ids));
+    expect(samples.every((s) => s.source === 'poll' && s.status === 'available')).toBe(true);
+  });
+
+  test('the fake refuses more than 650 ids, as Graph does', async () => {
+    const ids = [...graph.users.keys()].slice(0, MAX_IDS + 1);
+    const response = await fetch(`${graph.url}/v1.0/communications/getPresencesByUserId`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+      body: JSON.stringify({ ids }),
+    });
+    expect(response.status).toBe(400);
+  });
+
+  test('maps availability and activity, keeps the raw words, and stamps observedAt from the clock', async () => {
+    const cases: [Partial<FakeUser>, string][] = [
+      [{ availability: 'Available', activity: 'Available' }, 'available'],
+      [{ availability: 'AvailableIdle', activity: 'Available' }, 'available'],
+      [{ availability: 'Busy', activity: 'InAMeeting', statusMessage: 'Planning' }, 'busy'],
+      [{ availability: 'BusyIdle', activity: 'Busy' }, 'busy'],
+      [{ availability: 'Busy', activity: 'InAConferenceCall' }, 'busy'],
+      [{ availability: 'DoNotDisturb', activity: 'Presenting' }, 'dnd'],
+      [{ availability: 'Busy', activity: 'Focusing' }, 'dnd'],
+      [{ availability: 'BeRightBack', activity: 'BeRightBack' }, 'away'],
+      [{ availability: 'Away', activity: 'Away' }, 'away'],
+      [{ availability: 'Offline', activity: 'OffWork', outOfOffice: true }, 'offline'],
+      [{ availability: 'PresenceUnknown', activity: 'PresenceUnknown' }, 'unknown'],
+    ];
+    const ids = [...graph.users.keys()].slice(0, cases.length);
+    cases.forEach(([words], i) => Object.assign(graph.users.get(ids[i]!)!, words));
+    const at = new Date('2026-03-02T09:00:00Z');
+    const samples = await provider({ clock: { now: () => at } }).getPresence(ids);
+    const byId = new Map(samples.map((s) => [s.userId, s]));
+    expect(ids.map((id) => byId.get(id)!.status)).toEqual(cases.map(([, status]) => status));
+    expect(byId.get(ids[2]!)!.raw).toEqual({
+      availability: 'Busy',
+      activity: 'InAMeeting',
+      statusMessage: 'Planning',
+      outOfOffice: false,
+    });
+    expect(byId.get(ids[9]!)!.raw).toMatchObject({ availability: 'Offline', activity: 'OffWork', outOfOffice: true });
+    expect(samples.every((s) => s.observedAt.getTime() === at.getTime())).toBe(true);
+  });
+
+  test('drops a reading whose sequenceNumber is older than the last one seen for that user', async () => {
+    const id = [...graph.users.keys()][0]!;
+    const user = graph.users.get(id)!;
+    const p = provider();
+    Object.assign(user, { availability: 'Busy', activity: 'InACall', sequenceNumber: 'C3C8E3D0F5B240B1' });
+    expect((await p.getPresence([id]))[0]!.raw).toMatchObject({ sequenceNumber: 'C3C8E3D0F5B240B1' });
+    Object.assign(user, { availability: 'Available', activity: 'Available', sequenceNumber: 'C3C8E3D0F5B240A7' });
+    expect(await p.getPresence([id])).toEqual([]);
+    Object.assign(user, { sequenceNumber: 'C3C8E3D0F5B240C2' });
+    expect((await p.getPresence([id])).map((s) => s.status)).toEqual(['available']);
+  });
+
+  test('waits as long as Retry-After says, then succeeds', async () => {
+    graph.script('getPresencesByUserId', { status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'TooManyRequests' } } });
+    const started = Date.now();
+    const samples = await provider().getPresence(['00000000-0000-4000-8000-000000000001']);
+    expect(samples).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(graph.presenceRequests()).toHaveLength(2);
+  });
+
+  test('survives throttling and 503s spread over parallel requests', async () => {
+    graph.script(
+      'getPresencesByUserId',
+      { status: 503 },
+      { status: 429, headers: { 'Retry-After': '0' } },
+      { status: 503, headers: { 'Retry-After': '0' } },
+    );
+    const samples = await provider().getPresence([...graph.users.keys()]);
+    expect(samples).toHaveLength(1300);
+    expect(graph.presenceRequests()).toHaveLength(5);
+  });
+
+  test('a persistent 503 becomes a ProviderError with the status after the bounded retries', async () => {
+    graph.script('getPresencesByUserId', ...Array.from({ length: 4 }, () => ({ status: 503 })));
+    const error = await provider()
+      .getPresence(['00000000-0000-4000-8000-000000000001'])
+      .catch((e: unknown) => e);
+    expect(ProviderError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'PROVIDER_FAILED', status: 503, provider: 'graph' });
+    expect(graph.presenceRequests()).toHaveLength(fast.retries + 1);
+  });
+
+  test('persistent throttling is PROVIDER_THROTTLED with status 429', async () => {
+    graph.script('getPresencesByUserId', ...Array.from({ length: 4 }, () => ({ status: 429, headers: { 'Retry-After': '0' } })));
+    await expect(provider().getPresence(['00000000-0000-4000-8000-000000000001'])).rejects.toMatchObject({
+      code: 'PROVIDER_THROTTLED',
+      status: 429,
+    });
+  });
+
+  test('a 401 for an expired token gets a fresh token and one retry', async () => {
+    graph.rejectTokens.add('token-1');
+    const credential = listCredential('token-1', 'token-2');
+    const samples = await provider({ credential }).getPresence(['00000000-0000-4000-8000-000000000001']);
+    expect(samples).toHaveLength(1);
+    expect(graph.requests.map((r) => r.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(credential.calls).toHaveLength(2);
+    expect(JSON.parse(credential.calls[1]!.claims!)).toMatchObject({ access_token: { nbf: { essential: true } } });
+  });
+
+  test('parallel requests refused with the same token share one refresh', async () => {
+    graph.rejectTokens.add('token-1');
+    const credential = listCredential('token-1', 'token-2', 'token-3');
+    await provider({ credential }).getPresence([...graph.users.keys()]);
+    expect(credential.calls).toHaveLength(2);
+  });
+
+  test('a token refused again is PROVIDER_AUTH with status 401, after one retry only', async () => {
+    graph.rejectTokens.add('token-1');
+    graph.rejectTokens.add('token-2');
+    await expect(
+      provider({ credential: listCredential('token-1', 'token-2') }).getPresence(['00000000-0000-4000-8000-000000000001']),
+    ).rejects.toMatchObject({ code: 'PROVIDER_AUTH', status: 401 });
+    expect(graph.presenceRequests()).toHaveLength(2);
+  });
+
+  test('missing admin consent (403) is PROVIDER_AUTH naming the permission to grant', async () => {
+    graph.script('getPresencesByUserId', {
+      status: 403,
+      body: { error: { code: 'Forbidden', message: 'Insufficient privileges to complete the operation.' } },
+    });
+    const error = (await provider()
+      .getPresence(['00000000-0000-4000-8000-000000000001'])
+      .catch((e: unknown) => e)) as ProviderError;
+    expect(error).toMatchObject({ code: 'PROVIDER_AUTH', status: 403 });
+    expect(error.message).toMatch(/Presence\.Read\.All/);
+    expect(error.message).toMatch(/admin consent/);
+  });
+
+  test('a request that takes longer than the timeout fails instead of hanging', async () => {
+    await graph.close();
+    graph = await startFakeGraph({ users: makeUsers(1), latencyMs: 400 });
+    const started = Date.now();
+    await expect(
+      provider({ retry: { ...fast, retries: 0, timeout: 100 } }).getPresence(['00000000-0000-4000-8000-000000000001']),
+    ).rejects.toMatchObject({ code: 'PROVIDER_FAILED' });
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  test('stays within the request budget', async () => {
+    const started = Date.now();
+    await provider({ budget: { requests: 1, perMs: 300 } }).getPresence([...graph.users.keys()]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  test('reads nothing for no users, without a request', async () => {
+    expect(await provider().getPresence([])).toEqual([]);
+    expect(graph.requests).toHaveLength(0);
+  });
+});
+
+describe('resolveUsers', () => {
+  const people: FakeUser[] = [
+    ...makeUsers(44),
+    {
+      id: '48d31887-5fad-4d73-a9f5-3c356e68a038',
+      displayName: 'Megan Bowen',
+      userPrincipalName: 'MeganB@contoso.onmicrosoft.com',
+      mail: 'megan.bowen@contoso.com',
+      availability: 'Available',
+      activity: 'Available',
+    },
+  ];
+  beforeEach(async () => {
+    graph = await startFakeGraph({ users: people });
+  });
+
+  test('resolves UPNs and ids through $batch, 20 a batch', async () => {
+    const keys = [...people.slice(0, 43).map((u) => u.userPrincipalName), people[43]!.id];
+    const { resolved, unresolved } = await provider().resolveUsers(keys);
+    expect(unresolved).toEqual([]);
+    expect(resolved.map((u) => u.key)).toEqual(keys);
+    expect(resolved[0]).toEqual({
+      key: people[0]!.userPrincipalName,
+      id: people[0]!.id,
+      displayName: people[0]!.displayName,
+      email: people[0]!.mail,
+    });
+    const batches = graph.requests.filter((r) => r.url === '/v1.0/$batch');
+    expect(batches).toHaveLength(3);
+    expect(graph.requests.every((r) => r.authorization === 'Bearer token-1')).toBe(true);
+  });
+
+  test('falls back to mail where the address differs from the UPN, and reports unknown people with a reason', async () => {
+    const { resolved, unresolved } = await provider().resolveUsers([
+      'Megan.Bowen@contoso.com',
+      'nobody@contoso.com',
+      'person00001@contoso.onmicrosoft.com',
+      '',
+    ]);
+    expect(resolved.map((u) => [u.key, u.id])).toEqual([
+      ['person00001@contoso.onmicrosoft.com', people[0]!.id],
+      ['Megan.Bowen@contoso.com', '48d31887-5fad-4d73-a9f5-3c356e68a038'],
+    ]);
+    expect(unresolved).toEqual([
+      { key: '', reason: 'the key is empty' },
+      { key: 'nobody@contoso.com', reason: 'no user has this user principal name or mail address' },
+    ]);
+  });
+
+  test('retries requests throttled inside a batch without failing the others', async () => {
+    graph.script('/users/person00002', { status: 429, headers: { 'Retry-After': '0' } });
+    const { resolved, unresolved } = await provider().resolveUsers([
+      'person00001@contoso.onmicrosoft.com',
+      'person00002@contoso.onmicrosoft.com',
+    ]);
+    expect(unresolved).toEqual([]);
+    expect(resolved.map((u) => u.id)).toEqual([people[0]!.id, people[1]!.id]);
+    expect(graph.requests.filter((r) => r.url === '/v1.0/$batch')).toHaveLength(2);
+  });
+
+  test('a missing User.Read permission is PROVIDER_AUTH', async () => {
+    graph.script('/users/person00001', { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } });
+    await expect(provider().resolveUsers(['person00001@contoso.onmicrosoft.com'])).rejects.toMatchObject({
+      code: 'PROVIDER_AUTH',
+      status: 403,
+    });
+  });
+});
+
+describe('options', () => {
+  test('bad options name the field and what was expected, never a secret', () => {
+    let error: unknown;
+    try {
+      graphProvider({
+        auth: { mode: 'clientSecret', tenantId: 't', clientId: '', clientSecret: 12345 as unknown as string },
+        baseUrl: 'http://graph.example.com',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(ConfigError.isInstance(error)).toBe(true);
+    const issues = (error as ConfigError).issues.map((i) => i.path);
+    expect(issues).toEqual(['auth.clientId', 'auth.clientSecret', 'baseUrl']);
+    expect((error as Error).message).not.toContain('12345');
+  });
+
+  test('needs exactly one of credential and auth', () => {
+    expect(() => graphProvider({})).toThrow(/exactly one of `credential`/);
+  });
+});
