@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'STORE_SCHEMA_TOO_NEW'
   | 'STORE_LOCKED'
   | 'STORE_CLOSED'
+  | 'STORE_FENCED'
   | 'NOTIFIER_FAILED'
   | 'TRACKER_STATE';
 
@@ -90,7 +91,7 @@ export class StoreError extends PresenceTrackerError {
     store: string,
     message: string,
     options: PresenceTrackerErrorOptions & {
-      code?: 'STORE_FAILED' | 'STORE_SCHEMA_TOO_NEW' | 'STORE_LOCKED' | 'STORE_CLOSED';
+      code?: 'STORE_FAILED' | 'STORE_SCHEMA_TOO_NEW' | 'STORE_LOCKED' | 'STORE_CLOSED' | 'STORE_FENCED';
     } = {},
   ) {
     super(options.code ?? 'STORE_FAILED', message, options);

@@ -1,3 +1,4 @@
+import type { ShardLease } from '../coordination/index.ts';
 import type { Effect } from '../machine/index.ts';
 import type { Interval, PresenceSample, Run, Session, Status, User } from '../model.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
@@ -22,6 +23,11 @@ export interface PollWrite {
   effects: readonly Effect[];
   /** Events for durable notifiers, committed with the effects that caused them. */
   outbox?: readonly OutboxMessage[];
+  /**
+   * With coordination: the leases the writer believes it holds. A store that coordinates refuses the
+   * whole write with a `StoreError` coded `STORE_FENCED` when any of them has changed hands.
+   */
+  fence?: { owner: string; leases: readonly ShardLease[] };
 }
 
 /** What a run that did not end cleanly left open, for recovery. */

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { type Clock, systemClock } from '../clock.ts';
-import { PresenceTrackerError } from '../errors.ts';
+import { type ShardLease, shardOf } from '../coordination/index.ts';
+import { PresenceTrackerError, StoreError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import {
   type Effect,
@@ -13,11 +15,9 @@ import {
 } from '../machine/index.ts';
 import type { PresenceSample, Run, SessionEndReason, Severity, Status, User } from '../model.ts';
 import { Dispatcher } from '../notifier/dispatcher.ts';
-import { createEvent, type TrackerEvent, type TrackerEventType } from '../notifier/events.ts';
-import { runSummary } from '../notifier/run-summary.ts';
-import type { TrackerEventData } from '../notifier/schemas.ts';
+import type { TrackerEvent, TrackerEventType } from '../notifier/events.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
-import type { PollWrite } from '../store/index.ts';
+import type { OpenState, PollWrite } from '../store/index.ts';
 import { checkTrackerOptions, type TrackerOptions, type UserSpec } from './options.ts';
 
 export type { TrackerOptions, UserSpec } from './options.ts';
@@ -54,8 +54,8 @@ export interface UnavailableLong {
 
 export interface PollResult {
   at: Date;
-  /** Why nothing was read: outside every window, or the provider failed. */
-  skipped?: 'outside-window' | 'provider-error' | 'no-users';
+  /** Why nothing was read: outside every window, no users yet, the provider or the coordination failed. */
+  skipped?: 'outside-window' | 'provider-error' | 'no-users' | 'coordination-error';
   samples: number;
   effects: number;
 }
@@ -86,8 +86,10 @@ export interface Tracker extends EventEmitter<TrackerEvents> {
   readonly state: TrackerState;
   /** The current run, once started. */
   readonly run: Run | null;
-  /** The users being tracked, once resolved. */
+  /** The users configured and resolved; with coordination, this tracker polls only those it holds. */
   readonly users: readonly User[];
+  /** With coordination: the shards this tracker holds now. */
+  readonly shards: readonly number[];
 }
 
 const DEFAULT_POLL_INTERVAL = 60_000;
@@ -118,6 +120,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   private lastPollAt: Date | null = null;
   private unwritten: PollWrite[] = [];
   private subscription: { close(): Promise<void> } | null = null;
+  /** With coordination, the leases held now; without it, `null`: every user is this tracker's. */
+  private leases: ShardLease[] | null = null;
 
   private readonly options: TrackerOptions;
 
@@ -144,6 +148,17 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
 
   get users(): readonly User[] {
     return this.tracked;
+  }
+
+  get shards(): readonly number[] {
+    return (this.leases ?? []).map((l) => l.shard);
+  }
+
+  private owns(userId: string): boolean {
+    const { coordination } = this.options;
+    if (!coordination) return true;
+    const shard = shardOf(userId, coordination.shards);
+    return this.leases?.some((l) => l.shard === shard) ?? false;
   }
 
   async start(): Promise<void> {
@@ -178,8 +193,12 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         const ended: Run = { ...run, endedAt: at };
         this.currentRun = ended;
         this.emit('run:end', ended);
-        await this.announce([this.event('run.ended', at, await this.runStatistics({ ...run, endedAt: at }))]);
+        await this.announce([
+          this.event('run.ended', at, { runId: run.id, startedAt: iso(run.startedAt), endedAt: iso(at) }),
+        ]);
       });
+      await this.options.coordination?.release();
+      this.leases = this.options.coordination ? [] : null;
     } finally {
       await this.dispatcher.close(this.options.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
       this.lifecycle = 'stopped';
@@ -195,6 +214,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       const { store } = this.options;
       await store.init();
       const at = this.clock.now();
+      if (this.options.coordination) this.leases = await this.options.coordination.heartbeat(at);
       const left = await store.openState();
       const run = await store.startRun(at);
       this.currentRun = run;
@@ -210,12 +230,22 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     });
   }
 
-  private async recover(run: Run, left: Awaited<ReturnType<TrackerOptions['store']['openState']>>) {
-    const { store } = this.options;
+  private async recover(run: Run, left: OpenState) {
+    const { store, coordination } = this.options;
     for (const old of left.runs) {
       if (old.id === run.id) continue;
-      await store.endRun(old.id, old.lastPollAt ?? old.startedAt);
+      const last = old.lastPollAt ?? old.startedAt;
+      // Another tracker's run is alive while it keeps polling; only a silent one is over.
+      if (coordination && run.startedAt.getTime() - last.getTime() <= coordination.leaseTtl) continue;
+      await store.endRun(old.id, last);
     }
+    await this.recoverUsers(run.startedAt, left);
+    return new Set([...left.intervals, ...left.sessions].map((o) => o.userId).filter((id) => this.owns(id)))
+      .size;
+  }
+
+  /** Closes, at their last sighting, the open intervals and sessions of the users this tracker owns. */
+  private async recoverUsers(at: Date, left: Pick<OpenState, 'intervals' | 'sessions'>) {
     const byUser = new Map<string, MachineEvent & { type: 'recover' }>();
     const entry = (userId: string) => {
       let e = byUser.get(userId);
@@ -225,14 +255,47 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       }
       return e;
     };
-    for (const i of left.intervals) entry(i.userId).open.interval = i;
-    for (const s of left.sessions) entry(s.userId).open.session = s;
+    for (const i of left.intervals) if (this.owns(i.userId)) entry(i.userId).open.interval = i;
+    for (const s of left.sessions) if (this.owns(s.userId)) entry(s.userId).open.session = s;
     const effects: Effect[] = [];
     for (const [userId, event] of byUser) {
       effects.push(...transition(initialState(userId), event, this.policy).effects);
     }
-    if (effects.length > 0) await this.commit(run.startedAt, [], effects);
-    return byUser.size;
+    if (effects.length > 0) await this.commit(at, [], effects);
+  }
+
+  /**
+   * Renews this tracker's leases. Users of shards lost are dropped without a word (their new holder
+   * recovers them from the store); users of shards gained are recovered, then tracked.
+   */
+  private async rebalance(at: Date): Promise<boolean> {
+    const { coordination, store } = this.options;
+    if (!coordination) return true;
+    let leases: ShardLease[];
+    try {
+      leases = await coordination.heartbeat(at);
+    } catch (error) {
+      this.fail(error, 'coordination');
+      this.dropUsers(() => true);
+      this.leases = [];
+      return false;
+    }
+    const before = new Set(this.shards);
+    this.leases = leases;
+    const now = new Set(this.shards);
+    if ([...before].some((s) => !now.has(s))) this.dropUsers((id) => !this.owns(id));
+    const gained = [...now].filter((s) => !before.has(s));
+    if (gained.length > 0 && this.resolved) {
+      const users = this.tracked.filter((u) => gained.includes(shardOf(u.id, coordination.shards)));
+      await this.recoverUsers(at, await store.openState({ userIds: users.map((u) => u.id) }));
+      for (const u of users) this.states.set(u.id, initialState(u.id, u.severity));
+      this.logger.info({ gained, held: this.shards.length }, 'shards taken over');
+    }
+    return true;
+  }
+
+  private dropUsers(which: (userId: string) => boolean) {
+    for (const id of [...this.states.keys()]) if (which(id)) this.states.delete(id);
   }
 
   private loop() {
@@ -255,6 +318,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
 
   private async poll(): Promise<PollResult> {
     const at = this.clock.now();
+    if (!(await this.rebalance(at)))
+      return this.done({ at, skipped: 'coordination-error', samples: 0, effects: 0 });
     if (!(await this.ensureUsers())) return this.done({ at, skipped: 'no-users', samples: 0, effects: 0 });
     const effects = this.closeFinishedWindow(at);
     this.lastPollAt = at;
@@ -266,7 +331,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     let samples: PresenceSample[] = [];
     let skipped: PollResult['skipped'];
     try {
-      samples = await this.options.provider.getPresence(this.tracked.map((u) => u.id));
+      samples = await this.options.provider.getPresence([...this.states.keys()]);
     } catch (error) {
       skipped = 'provider-error';
       this.fail(error, 'provider');
@@ -325,7 +390,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       await store.upsertUsers(unique);
       this.tracked = unique;
       this.byId = new Map(unique.map((u) => [u.id, u]));
-      for (const u of unique) this.states.set(u.id, initialState(u.id, u.severity));
+      for (const u of unique) if (this.owns(u.id)) this.states.set(u.id, initialState(u.id, u.severity));
       this.resolved = true;
       for (const u of unresolved) this.logger.warn({ key: u.key, reason: u.reason }, 'user not found');
       this.logger.info({ users: unique.length, unresolved: unresolved.length }, 'users resolved');
@@ -391,6 +456,9 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       samples,
       effects,
       outbox: this.dispatcher.outboxFor(events),
+      ...(this.leases && this.options.coordination
+        ? { fence: { owner: this.options.coordination.owner, leases: this.leases } }
+        : {}),
     };
     if (samples.length === 0 && effects.length === 0 && this.unwritten.length === 0) return;
     this.unwritten.push(write);
@@ -398,6 +466,14 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       try {
         await this.options.store.writePoll(this.unwritten[0]!);
       } catch (error) {
+        if (StoreError.isInstance(error) && error.code === 'STORE_FENCED') {
+          // Another tracker holds these users now; what this one decided about them is void.
+          this.unwritten.shift();
+          this.dropUsers(() => true);
+          this.leases = [];
+          this.fail(error, 'store', false);
+          continue;
+        }
         this.fail(error, 'store');
         if (this.lifecycle === 'stopping') throw error;
         break;
@@ -489,24 +565,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     };
   }
 
-  private event<T extends TrackerEventType>(
-    type: T,
-    timestamp: Date,
-    data: TrackerEventData[T],
-  ): TrackerEvent {
-    return createEvent(type, timestamp, data);
-  }
-
-  /** Each tracked person's time over the run; without them if the store cannot say, so the run still ends. */
-  private async runStatistics(run: Run & { endedAt: Date }): Promise<TrackerEventData['run.ended']> {
-    try {
-      // With coordination only the users this tracker held are its to report.
-      const held = this.tracked.filter((u) => this.states.has(u.id));
-      return await runSummary(this.options.store, run, held, this.policy);
-    } catch (error) {
-      this.fail(error, 'run statistics', false);
-      return runSummary(this.options.store, run, [], this.policy);
-    }
+  private event(type: TrackerEventType, timestamp: Date, data: Record<string, unknown>): TrackerEvent {
+    return { id: `evt_${randomUUID()}`, type, timestamp, data };
   }
 
   /** Reports a failure as an `error` event (and `tracker.error` to notifiers) without throwing. */
@@ -519,7 +579,6 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         where,
         message: err.message,
         ...(PresenceTrackerError.isInstance(err) ? { code: err.code } : {}),
-        runId: this.currentRun.id,
       });
       this.announce([event]).catch(() => {});
     }

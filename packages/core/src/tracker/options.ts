@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
+import type { Coordination } from '../coordination/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PolicyOptions } from '../machine/index.ts';
 import { type Severity, STATUSES } from '../model.ts';
@@ -34,6 +35,8 @@ export interface TrackerOptions {
   logger?: Logger;
   /** How long `stop()` waits for notification deliveries, retries included. Default: 10,000 ms. */
   stopTimeout?: number;
+  /** Shares the users with other trackers: this one tracks only the users of the shards it holds. */
+  coordination?: Coordination;
 }
 
 const status = z.enum(STATUSES);
@@ -95,6 +98,7 @@ const optionsSchema = z.object({
     .optional(),
   clock: hasFunctions('now').optional(),
   stopTimeout: duration('stopTimeout').optional(),
+  coordination: hasFunctions('heartbeat', 'release').optional(),
 });
 
 export function checkTrackerOptions(options: TrackerOptions): void {

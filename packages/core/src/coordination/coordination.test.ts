@@ -1,0 +1,93 @@
+import { expect, test } from 'vitest';
+import { manualClock } from '../clock.ts';
+import { simulatedProvider } from '../provider/simulated.ts';
+import { memoryStore } from '../store/memory.ts';
+import { createTracker } from '../tracker/index.ts';
+import { memoryCoordination, shardOf } from './index.ts';
+
+const MIN = 60_000;
+
+test('shardOf is stable and spreads users', () => {
+  expect(shardOf('user-1', 16)).toBe(shardOf('user-1', 16));
+  const counts = new Array(16).fill(0);
+  for (let i = 0; i < 1600; i++) counts[shardOf(`user-${i}`, 16)]++;
+  expect(Math.min(...counts)).toBeGreaterThan(60);
+});
+
+test('two trackers split the users, and one takes over when the other dies', async () => {
+  const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
+  const provider = simulatedProvider({ users: 40, seed: 4, clock });
+  const store = memoryStore();
+  const group = memoryCoordination({ shards: 8, leaseTtl: 3 * MIN });
+  const make = (owner: string) =>
+    createTracker({
+      provider,
+      store,
+      users: 'discover',
+      clock,
+      pollInterval: MIN,
+      coordination: group.member(owner),
+    });
+  const a = make('a');
+  const b = make('b');
+  const polled = new Map<string, Set<string>>([
+    ['a', new Set()],
+    ['b', new Set()],
+  ]);
+  a.on('sample', (s) => polled.get('a')!.add(s.userId));
+  b.on('sample', (s) => polled.get('b')!.add(s.userId));
+
+  for (let m = 0; m < 5; m++) {
+    await a.runOnce();
+    await b.runOnce();
+    clock.advance(MIN);
+  }
+  // Both hold a fair share once b has joined, and no user is polled by both in the same minute.
+  expect(a.shards.length).toBe(4);
+  expect(b.shards.length).toBe(4);
+  const overlap = [...polled.get('a')!].filter((u) => a.shards.includes(shardOf(u, 8)) && b.shards.includes(shardOf(u, 8)));
+  expect(overlap).toEqual([]);
+
+  // b dies: it stops polling without a word. After leaseTtl, a holds every shard and tracks everyone.
+  const died = clock.now();
+  for (let m = 0; m < 6; m++) {
+    await a.runOnce();
+    clock.advance(MIN);
+  }
+  expect(a.shards.length).toBe(8);
+  expect(group.holders(clock.now()).every((h) => h === 'a')).toBe(true);
+  await a.stop();
+
+  // b's users' sessions were closed as recovered at their last sighting, before the takeover.
+  const sessions = await store.sessions({ from: new Date(0), to: clock.now() });
+  const recovered = sessions.filter((s) => s.endReason === 'recovered');
+  expect(recovered.length).toBeGreaterThan(0);
+  for (const s of recovered) expect(s.endedAt!.getTime()).toBeLessThan(died.getTime());
+  // Nobody ever has two sessions at once.
+  const byUser = Map.groupBy(sessions, (s) => s.userId);
+  for (const list of byUser.values()) {
+    list.sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime());
+    for (let i = 1; i < list.length; i++) expect(list[i]!.startedAt >= list[i - 1]!.endedAt!).toBe(true);
+  }
+  expect(await store.openState()).toMatchObject({ intervals: [], sessions: [] });
+});
+
+test('a clean stop hands the shards over at once', async () => {
+  const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
+  const provider = simulatedProvider({ users: 10, clock });
+  const group = memoryCoordination({ shards: 4, leaseTtl: 10 * MIN });
+  const store = memoryStore();
+  const a = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
+  const b = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('b') });
+  // A newcomer gets its share once the holder has given up the surplus at its next heartbeat.
+  await a.runOnce();
+  await b.runOnce();
+  await a.runOnce();
+  await b.runOnce();
+  expect([a.shards.length, b.shards.length]).toEqual([2, 2]);
+  await a.stop();
+  clock.advance(MIN);
+  await b.runOnce();
+  expect(b.shards.length).toBe(4);
+  await b.stop();
+});
