@@ -1,21 +1,26 @@
+import { NotifierError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { PresenceStore } from '../store/index.ts';
+import type { OutboxEntry, OutboxMessage, PresenceStore } from '../store/index.ts';
 import type { TrackerEvent } from './events.ts';
 import { type Notifier, wants } from './index.ts';
 
 const BATCH = 50;
+/** How soon to look at the outbox again after the store failed to answer. */
+const STORE_RETRY_MS = 5_000;
 
 /**
  * Delivers events to notifiers. Durable notifiers are fed from the store's outbox, in order, one
  * entry at a time per notifier, with the notifier's own retry delays; the others get each event once,
- * right away. A notifier that throws or hangs never holds up tracking.
+ * right away. A notifier that throws or hangs never holds up tracking: deliveries run beside the
+ * polls, and `close` stops waiting for them after its timeout.
  */
 export class Dispatcher {
   private readonly abort = new AbortController();
   private readonly loops = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private readonly direct = new Set<Promise<void>>();
+  private readonly disabled = new Set<string>();
   private closed = false;
 
   private readonly store: PresenceStore;
@@ -35,12 +40,13 @@ export class Dispatcher {
     this.onError = onError;
   }
 
+  /** The durable notifiers still delivering. */
   get durable(): Notifier[] {
-    return this.notifiers.filter((n) => n.durable);
+    return this.notifiers.filter((n) => n.durable && !this.disabled.has(n.name));
   }
 
   /** Outbox messages for the durable notifiers that want these events. */
-  outboxFor(events: readonly TrackerEvent[]) {
+  outboxFor(events: readonly TrackerEvent[]): OutboxMessage[] {
     return this.durable.flatMap((n) =>
       events.filter((e) => wants(n, e.type)).map((event) => ({ notifier: n.name, event })),
     );
@@ -53,8 +59,9 @@ export class Dispatcher {
       if (n.durable) continue;
       for (const event of events) {
         if (!wants(n, event.type)) continue;
-        const p = n
-          .deliver(event, { attempt: 1, signal: this.abort.signal })
+        // Through a promise, so a notifier that throws before returning one is caught too.
+        const p = Promise.resolve()
+          .then(() => n.deliver(event, { attempt: 1, signal: this.abort.signal }))
           .catch((error) => this.onError(error, n))
           .finally(() => this.direct.delete(p));
         this.direct.add(p);
@@ -63,7 +70,7 @@ export class Dispatcher {
     this.wake();
   }
 
-  /** Starts (or restarts) delivery from the outbox for every durable notifier. */
+  /** Starts (or restarts) delivery from the outbox for every durable notifier: leftovers included. */
   wake(): void {
     if (this.closed) return;
     for (const n of this.durable) {
@@ -71,7 +78,7 @@ export class Dispatcher {
         this.again.add(n.name);
         continue;
       }
-      clearTimeout(this.timers.get(n.name));
+      clearTimeout(this.timers.get(n.name)?.timer);
       this.timers.delete(n.name);
       const loop = this.drain(n).finally(() => {
         this.loops.delete(n.name);
@@ -82,65 +89,156 @@ export class Dispatcher {
   }
 
   private async drain(n: Notifier): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      let entries: Awaited<ReturnType<PresenceStore['outboxPending']>>;
+    while (!this.abort.signal.aborted && !this.disabled.has(n.name)) {
+      let entries: OutboxEntry[];
       try {
         entries = await this.store.outboxPending({ notifier: n.name, limit: BATCH });
       } catch (error) {
         this.onError(error, n);
+        this.later(n, STORE_RETRY_MS);
         return;
       }
       if (entries.length === 0) return;
       for (const entry of entries) {
-        const due = entry.nextAttemptAt ? entry.nextAttemptAt.getTime() - Date.now() : 0;
-        if (due > 0) {
-          this.later(n, due);
+        // A first attempt is always due: the entry's time may come from a replayed clock.
+        const wait =
+          entry.attempts > 0 && entry.nextAttemptAt ? entry.nextAttemptAt.getTime() - Date.now() : 0;
+        if (wait > 0) {
+          this.later(n, wait);
           return;
         }
         const attempt = entry.attempts + 1;
         try {
-          await n.deliver(entry.event, { attempt, signal: this.abort.signal });
-          await this.store.outboxDelivered([entry.seq]);
+          await this.abortable(() => n.deliver(entry.event, { attempt, signal: this.abort.signal }));
         } catch (error) {
           if (this.abort.signal.aborted) return;
-          const delay = n.retryDelay?.(attempt, error) ?? null;
+          if (n.disabled) {
+            await this.disable(n, entry, attempt, error);
+            return;
+          }
+          const delay = this.retryDelay(n, attempt, error);
           const message = error instanceof Error ? error.message : String(error);
           this.logger.warn(
-            { notifier: n.name, event: entry.event.id, attempt, retryInMs: delay },
+            { notifier: n.name, event: entry.event.id, attempt, retryInMs: delay, error: message },
             delay === null ? 'notification given up' : 'notification failed, will retry',
           );
-          await this.store
+          const recorded = await this.store
             .outboxFailed({
               seq: entry.seq,
               attempts: attempt,
               nextAttemptAt: delay === null ? null : new Date(Date.now() + delay),
               error: message,
             })
-            .catch((e) => this.onError(e, n));
+            .then(
+              () => true,
+              (e) => {
+                this.onError(e, n);
+                return false;
+              },
+            );
           if (delay === null) this.onError(error, n);
           // In order per notifier: nothing after a failed entry goes before it.
-          if (delay !== null) {
-            this.later(n, delay);
+          if (delay !== null || !recorded) {
+            this.later(n, recorded ? (delay ?? 0) : STORE_RETRY_MS);
             return;
           }
+          continue;
+        }
+        try {
+          await this.store.outboxDelivered([entry.seq]);
+        } catch (error) {
+          // Delivered but not marked: it goes out again later, which receivers dedupe by its id.
+          this.onError(error, n);
+          this.later(n, STORE_RETRY_MS);
+          return;
         }
       }
     }
   }
 
+  private retryDelay(n: Notifier, attempt: number, error: unknown): number | null {
+    try {
+      const delay = n.retryDelay?.(attempt, error) ?? null;
+      return delay === null || !Number.isFinite(delay) ? null : Math.max(0, delay);
+    } catch (e) {
+      this.onError(e, n);
+      return null;
+    }
+  }
+
+  /** Runs a delivery that stops being waited for once the dispatcher is closed, even if it hangs. */
+  private abortable(deliver: () => Promise<void>): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      Promise.resolve()
+        .then(deliver)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** The endpoint is gone: give up what waits for it, deliver nothing more to it, and say so. */
+  private async disable(n: Notifier, entry: OutboxEntry, attempt: number, error: unknown) {
+    this.disabled.add(n.name);
+    clearTimeout(this.timers.get(n.name)?.timer);
+    this.timers.delete(n.name);
+    const message = error instanceof Error ? error.message : String(error);
+    let givenUp = 0;
+    try {
+      await this.store.outboxFailed({
+        seq: entry.seq,
+        attempts: attempt,
+        nextAttemptAt: null,
+        error: message,
+      });
+      givenUp++;
+      for (;;) {
+        const rest = await this.store.outboxPending({ notifier: n.name, limit: BATCH });
+        if (rest.length === 0) break;
+        for (const e of rest) {
+          await this.store.outboxFailed({
+            seq: e.seq,
+            attempts: e.attempts,
+            nextAttemptAt: null,
+            error: `not sent: notifier ${n.name} disabled`,
+          });
+          givenUp++;
+        }
+      }
+    } catch (e) {
+      this.onError(e, n);
+    }
+    this.logger.error({ notifier: n.name, givenUp }, 'notifier disabled: the endpoint is gone');
+    this.onError(
+      new NotifierError(
+        n.name,
+        `notifier ${n.name} disabled: ${message}; ${givenUp} pending event(s) given up`,
+        {
+          cause: error,
+          details: { disabled: true, givenUp },
+        },
+      ),
+      n,
+    );
+  }
+
   private later(n: Notifier, ms: number) {
-    clearTimeout(this.timers.get(n.name));
+    clearTimeout(this.timers.get(n.name)?.timer);
     const timer = setTimeout(() => {
       this.timers.delete(n.name);
       this.wake();
     }, ms);
     timer.unref();
-    this.timers.set(n.name, timer);
+    this.timers.set(n.name, { timer, due: Date.now() + ms });
   }
 
-  /** Whether anything is being delivered or waits for a retry. */
-  get busy(): boolean {
-    return this.loops.size > 0 || this.timers.size > 0 || this.direct.size > 0;
+  /** Whether anything is being delivered, or waits for a retry due before `deadline`. */
+  private busyUntil(deadline: number): boolean {
+    if (this.loops.size > 0 || this.direct.size > 0) return true;
+    for (const { due } of this.timers.values()) if (due < deadline) return true;
+    return false;
   }
 
   /**
@@ -149,14 +247,17 @@ export class Dispatcher {
    */
   async close(timeout: number): Promise<void> {
     const deadline = Date.now() + timeout;
-    while (this.busy && Date.now() < deadline) {
+    while (this.busyUntil(deadline) && Date.now() < deadline) {
       const pending = [...this.loops.values(), ...this.direct];
       const left = deadline - Date.now();
-      await Promise.race([Promise.allSettled(pending), sleep(pending.length > 0 ? left : Math.min(left, 50))]);
+      await Promise.race([
+        Promise.allSettled(pending),
+        sleep(pending.length > 0 ? left : Math.min(left, 50)),
+      ]);
     }
     this.closed = true;
-    this.abort.abort();
-    for (const t of this.timers.values()) clearTimeout(t);
+    this.abort.abort(new NotifierError('dispatcher', 'the tracker stopped waiting for deliveries'));
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.loops.values()]);
   }

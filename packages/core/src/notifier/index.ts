@@ -1,6 +1,12 @@
 import type { TrackerEvent, TrackerEventType } from './events.ts';
 
-export { TRACKER_EVENT_TYPES, type TrackerEvent, type TrackerEventType } from './events.ts';
+export {
+  createEvent,
+  eventBody,
+  TRACKER_EVENT_TYPES,
+  type TrackerEvent,
+  type TrackerEventType,
+} from './events.ts';
 
 /** Receives what the tracker reports: runs, sessions, long unavailability, errors. */
 export interface Notifier {
@@ -23,6 +29,12 @@ export interface Notifier {
    * to give up on this event (it stays in the outbox, marked dead). Default: give up.
    */
   retryDelay?(attempt: number, error: unknown): number | null;
+  /**
+   * For durable notifiers: becomes true when the endpoint said it is gone for good (HTTP 410). The
+   * dispatcher then gives up the notifier's pending entries and delivers nothing more to it in this
+   * process.
+   */
+  readonly disabled?: boolean;
   close?(): Promise<void>;
 }
 
@@ -36,3 +48,44 @@ export interface DeliveryContext {
 export function wants(notifier: Notifier, type: TrackerEventType): boolean {
   return notifier.events === undefined || notifier.events.includes(type);
 }
+
+export {
+  describeEvent,
+  type EventText,
+  type FormatName,
+  type FormatOptions,
+  type Formatter,
+  formatDuration,
+  formatters,
+  gotifyFormat,
+  mattermostFormat,
+  slackFormat,
+  standardFormat,
+  teamsFormat,
+} from './formatters.ts';
+export { runSummary } from './run-summary.ts';
+export {
+  eventDataSchemas,
+  eventSchemas,
+  personSchema,
+  runEndedDataSchema,
+  runStartedDataSchema,
+  sessionEndedDataSchema,
+  sessionStartedDataSchema,
+  type TrackerEventBody,
+  type TrackerEventData,
+  trackerErrorDataSchema,
+  trackerEventSchema,
+  type UserRunStats,
+  unavailableLongDataSchema,
+  userRunStatsSchema,
+} from './schemas.ts';
+export { verifyWebhook, type WebhookHeaders } from './verify.ts';
+export {
+  parseRetryAfter,
+  STANDARD_RETRY_SCHEDULE,
+  WebhookDeliveryError,
+  type WebhookNotifierOptions,
+  webhookName,
+  webhookNotifier,
+} from './webhook.ts';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { type Clock, systemClock } from '../clock.ts';
 import { type ShardLease, shardOf } from '../coordination/index.ts';
@@ -15,7 +14,9 @@ import {
 } from '../machine/index.ts';
 import type { PresenceSample, Run, SessionEndReason, Severity, Status, User } from '../model.ts';
 import { Dispatcher } from '../notifier/dispatcher.ts';
-import type { TrackerEvent, TrackerEventType } from '../notifier/events.ts';
+import { createEvent, type TrackerEvent, type TrackerEventType } from '../notifier/events.ts';
+import { runSummary } from '../notifier/run-summary.ts';
+import type { TrackerEventData } from '../notifier/schemas.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
 import type { OpenState, PollWrite } from '../store/index.ts';
 import { checkTrackerOptions, type TrackerOptions, type UserSpec } from './options.ts';
@@ -193,9 +194,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         const ended: Run = { ...run, endedAt: at };
         this.currentRun = ended;
         this.emit('run:end', ended);
-        await this.announce([
-          this.event('run.ended', at, { runId: run.id, startedAt: iso(run.startedAt), endedAt: iso(at) }),
-        ]);
+        await this.announce([this.event('run.ended', at, await this.runStatistics({ ...run, endedAt: at }))]);
       });
       await this.options.coordination?.release();
       this.leases = this.options.coordination ? [] : null;
@@ -565,8 +564,24 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     };
   }
 
-  private event(type: TrackerEventType, timestamp: Date, data: Record<string, unknown>): TrackerEvent {
-    return { id: `evt_${randomUUID()}`, type, timestamp, data };
+  private event<T extends TrackerEventType>(
+    type: T,
+    timestamp: Date,
+    data: TrackerEventData[T],
+  ): TrackerEvent {
+    return createEvent(type, timestamp, data);
+  }
+
+  /** Each tracked person's time over the run; without them if the store cannot say, so the run still ends. */
+  private async runStatistics(run: Run & { endedAt: Date }): Promise<TrackerEventData['run.ended']> {
+    try {
+      // With coordination only the users this tracker held are its to report.
+      const held = this.tracked.filter((u) => this.states.has(u.id));
+      return await runSummary(this.options.store, run, held, this.policy);
+    } catch (error) {
+      this.fail(error, 'run statistics', false);
+      return runSummary(this.options.store, run, [], this.policy);
+    }
   }
 
   /** Reports a failure as an `error` event (and `tracker.error` to notifiers) without throwing. */
@@ -579,6 +594,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         where,
         message: err.message,
         ...(PresenceTrackerError.isInstance(err) ? { code: err.code } : {}),
+        runId: this.currentRun.id,
       });
       this.announce([event]).catch(() => {});
     }
