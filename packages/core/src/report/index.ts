@@ -8,4 +8,13 @@ export {
   reportRows,
   type UnavailablePeriod,
 } from './build.ts';
+export {
+  CSV_COLUMNS,
+  type CsvOptions,
+  type CsvStreamOptions,
+  hms,
+  isoInZone,
+  toCsv,
+  toCsvStream,
+} from './csv.ts';
 export { localDay } from './periods.ts';
