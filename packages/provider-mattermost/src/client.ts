@@ -1,0 +1,161 @@
+import { Client4 } from '@mattermost/client';
+import type { Options } from '@mattermost/types/client4';
+import type { UserProfile } from '@mattermost/types/users';
+import { type Logger, ProviderError } from '@presence-tracker/core';
+import type { ResolvedOptions } from './options.ts';
+import { RequestBudget, retryDelay } from './rate-limit.ts';
+
+export const PROVIDER = 'mattermost';
+
+interface ClientResponse {
+  response: Response;
+  headers: Map<string, string>;
+  data: unknown;
+}
+type FetchWithResponse = (url: string, options: Options) => Promise<ClientResponse>;
+
+export interface Connection {
+  client: Client4;
+  /** Signs in with the password, once, unless a token was given. */
+  ensureSession(): Promise<void>;
+  /** Ends a password login's session; a token is left alone. */
+  close(): Promise<void>;
+}
+
+/**
+ * A `Client4` whose every request goes through one gate: the request budget, waiting out 429 (whose
+ * `Retry-After` and `X-RateLimit-*` headers Client4 itself drops), and one fresh login when a
+ * password session has expired. Client4 calls the global `fetch` from a per-instance
+ * `doFetchWithResponse`; wrapping that on this instance keeps the gate to this provider and leaves
+ * Client4's URL building and response parsing in charge.
+ */
+export function connect(options: ResolvedOptions): Connection {
+  const client = new Client4();
+  client.setUrl(options.url);
+  client.setIncludeCookies(false);
+  client.setUserAgent('presence-tracker');
+  const budget = new RequestBudget(options.requestsPerSecond);
+  const logger: Logger | undefined = options.logger;
+  const { auth } = options;
+  const password = 'password' in auth ? auth : null;
+  if ('token' in auth) client.setToken(auth.token);
+
+  const holder = client as unknown as { doFetchWithResponse: FetchWithResponse };
+  const send = holder.doFetchWithResponse;
+  let signingIn: Promise<void> | null = null;
+
+  const signIn = (): Promise<void> => {
+    signingIn ??= (async () => {
+      client.setToken('');
+      await (client.login(password!.loginId, password!.password) as Promise<UserProfile>);
+      if (!client.getToken()) {
+        throw new ProviderError(
+          PROVIDER,
+          `Mattermost accepted the login of ${password!.loginId} but sent no session token`,
+          {
+            code: 'PROVIDER_AUTH',
+          },
+        );
+      }
+      logger?.info({ provider: PROVIDER, loginId: password!.loginId }, 'signed in to Mattermost');
+    })().finally(() => {
+      signingIn = null;
+    });
+    return signingIn;
+  };
+
+  const ensureSession = async () => {
+    if (password && !client.getToken()) await signIn();
+  };
+
+  holder.doFetchWithResponse = async (url, init) => {
+    const isLogin = url.endsWith('/users/login');
+    const where = `${(init.method ?? 'get').toUpperCase()} ${new URL(url).pathname}`;
+    if (!isLogin && !isLogout(url)) await ensureSession();
+    let renewed = false;
+    for (let attempt = 0; ; attempt++) {
+      await budget.take();
+      const usedToken = client.getToken();
+      let result: ClientResponse;
+      try {
+        result = await send(url, { ...init, ignoreStatus: true });
+      } catch (error) {
+        throw new ProviderError(
+          PROVIDER,
+          `could not reach Mattermost for ${where}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      const status = result.response.status;
+      if (status === 429) {
+        const wait = retryDelay(result.headers, attempt);
+        if (attempt >= options.maxRetries || wait > options.maxRetryWait) {
+          throw new ProviderError(
+            PROVIDER,
+            `Mattermost kept refusing ${where} with 429 (asked to wait ${wait} ms)`,
+            {
+              code: 'PROVIDER_THROTTLED',
+              status,
+              details: { retryAfterMs: wait, attempts: attempt + 1 },
+            },
+          );
+        }
+        logger?.warn(
+          { provider: PROVIDER, where, waitMs: wait, attempt: attempt + 1 },
+          'rate limited; waiting',
+        );
+        budget.pause(wait);
+        continue;
+      }
+      budget.observe(result.headers);
+      if (status === 401 && password && !isLogin && !renewed) {
+        renewed = true;
+        // Another request may already have signed in again while this one was in flight.
+        if (client.getToken() === usedToken) {
+          logger?.info({ provider: PROVIDER, where }, 'Mattermost session expired; signing in again');
+          await signIn();
+        }
+        continue;
+      }
+      if (status >= 200 && status < 300) return result;
+      throw failure(where, status, result.data, isLogin ? password?.loginId : undefined);
+    }
+  };
+
+  return {
+    client,
+    ensureSession,
+    async close() {
+      if (!password || !client.getToken()) return;
+      await client.logout().catch(() => {});
+      client.setToken('');
+    },
+  };
+}
+
+function isLogout(url: string) {
+  return url.endsWith('/users/logout');
+}
+
+function failure(where: string, status: number, data: unknown, loginId: string | undefined): ProviderError {
+  const body = (typeof data === 'object' && data !== null ? data : {}) as { id?: unknown; message?: unknown };
+  const said = typeof body.message === 'string' && body.message ? `: ${body.message}` : '';
+  const details = typeof body.id === 'string' ? { serverErrorId: body.id } : undefined;
+  if (status === 401 || (loginId !== undefined && status === 400)) {
+    const message =
+      loginId !== undefined
+        ? `Mattermost refused the login of ${loginId} (${status})${said}`
+        : `Mattermost refused the credentials for ${where} (${status})${said}`;
+    return new ProviderError(PROVIDER, message, {
+      code: 'PROVIDER_AUTH',
+      status,
+      ...(details ? { details } : {}),
+    });
+  }
+  return new ProviderError(PROVIDER, `Mattermost answered ${status} to ${where}${said}`, {
+    status,
+    ...(details ? { details } : {}),
+  });
+}

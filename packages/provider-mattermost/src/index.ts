@@ -1,0 +1,9 @@
+export type { ChannelGroup, TeamGroup } from './directory.ts';
+export { type MattermostProvider, mattermostProvider } from './mattermost-provider.ts';
+export type {
+  MattermostAuth,
+  MattermostPasswordAuth,
+  MattermostProviderOptions,
+  MattermostTokenAuth,
+} from './options.ts';
+export { STATUS_MAP } from './status.ts';
