@@ -185,3 +185,21 @@ export {
   type UnavailableLong,
   type UserSpec,
 } from './tracker/index.ts';
+export {
+  buildReport,
+  CSV_COLUMNS,
+  type CsvOptions,
+  type CsvStreamOptions,
+  hms,
+  isoInZone,
+  localDay,
+  type Report,
+  type ReportGroupBy,
+  type ReportQuery,
+  type ReportRow,
+  type ReportUser,
+  reportRows,
+  toCsv,
+  toCsvStream,
+  type UnavailablePeriod,
+} from './report/index.ts';
