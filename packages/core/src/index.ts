@@ -102,6 +102,7 @@ export {
   type SimulatedProviderConfig,
   type StoreConfig,
 } from './config/index.ts';
+export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
 export {
   createEvent,
   type DeliveryContext,
@@ -184,4 +185,21 @@ export {
   type UnavailableLong,
   type UserSpec,
 } from './tracker/index.ts';
-export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
+export {
+  buildReport,
+  CSV_COLUMNS,
+  type CsvOptions,
+  type CsvStreamOptions,
+  hms,
+  isoInZone,
+  localDay,
+  type Report,
+  type ReportGroupBy,
+  type ReportQuery,
+  type ReportRow,
+  type ReportUser,
+  reportRows,
+  toCsv,
+  toCsvStream,
+  type UnavailablePeriod,
+} from './report/index.ts';
