@@ -1,0 +1,130 @@
+import { type Logger, StoreError } from '@presence-tracker/core';
+import type pg from 'pg';
+
+export const STORE_NAME = 'postgres';
+
+export interface RetryOptions {
+  /** Tries in all, the first included. Default: 8. */
+  attempts?: number;
+  /** The wait before the first retry, doubled for each next one. Default: 100 ms. */
+  minDelay?: number;
+  /** The longest wait between two tries. Default: 5,000 ms. */
+  maxDelay?: number;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  minDelay: number;
+  maxDelay: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, minDelay: 100, maxDelay: 5_000 };
+
+/** Node's socket errors that mean the server is not (or no longer) there. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATEs after which the same work can simply be tried again: connection exceptions (class 08),
+ * the server shutting down or starting up (57P01-57P03), and the transaction conflicts that Postgres
+ * itself says to retry (40001, 40P01).
+ */
+const RETRYABLE_STATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300']);
+
+/** Whether `error` means the connection went away (or could not be made) rather than the work was wrong. */
+export function isTransient(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || StoreError.isInstance(error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (SOCKET_CODES.has(code) || RETRYABLE_STATES.has(code) || code.startsWith('08')) return true;
+  }
+  const message = (error as { message?: unknown }).message;
+  // node-postgres raises these without a code when the socket closes under a query.
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(
+      message,
+    )
+  );
+}
+
+/** Wraps what node-postgres threw in a `StoreError` that says what failed, never with credentials. */
+export function toStoreError(error: unknown, what: string): StoreError {
+  if (StoreError.isInstance(error)) return error;
+  const e = error as Partial<pg.DatabaseError> & { message?: string };
+  const parts = [`${what} failed: ${e.message ?? String(error)}`];
+  if (e.detail) parts.push(e.detail);
+  if (e.constraint) parts.push(`constraint ${e.constraint}`);
+  if (typeof e.code === 'string') parts.push(`code ${e.code}`);
+  return new StoreError(STORE_NAME, parts.join('; '), {
+    cause: error,
+    details: { operation: what, ...(typeof e.code === 'string' ? { sqlState: e.code } : {}) },
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` and, while it fails because the server is away, runs it again after a growing pause,
+ * `policy.attempts` times at most. Anything else fails at once.
+ */
+export async function withRetry<T>(
+  what: string,
+  policy: RetryPolicy,
+  logger: Logger,
+  work: () => Promise<T>,
+  stopped: () => boolean,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransient(error)) throw toStoreError(error, what);
+      if (attempt >= policy.attempts || stopped()) {
+        const reason = (error as { message?: string }).message ?? String(error);
+        throw new StoreError(
+          STORE_NAME,
+          `${what} failed: the database could not be reached after ${attempt} attempt${attempt > 1 ? 's' : ''} (${reason})`,
+          { cause: error, details: { operation: what, attempts: attempt } },
+        );
+      }
+      const delay = Math.min(policy.maxDelay, policy.minDelay * 2 ** (attempt - 1));
+      logger.warn(
+        { store: STORE_NAME, operation: what, attempt, retryInMs: delay, error: (error as Error).message },
+        'database unreachable, retrying',
+      );
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * Runs `work` in one transaction on one pooled connection. A connection that broke is thrown away
+ * rather than handed back to the pool.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    broken = isTransient(error);
+    if (!broken) await client.query('rollback').catch(() => (broken = true));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

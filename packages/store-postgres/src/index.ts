@@ -1,0 +1,4 @@
+export { isTransient, type RetryOptions } from './connection.ts';
+export { LATEST_VERSION, LOCK_NAMESPACE } from './migrations.ts';
+export type { PostgresStoreOptions } from './options.ts';
+export { type PostgresStore, postgresStore } from './postgres-store.ts';

@@ -1,0 +1,215 @@
+import { StoreError } from '@presence-tracker/core';
+import type pg from 'pg';
+import { STORE_NAME } from './connection.ts';
+
+/** One step of the schema. `sql` gets the quoted schema name. Steps are never edited once released. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: (schema: string) => string;
+}
+
+/** The first number of every advisory lock this store takes ('pres' in ASCII). */
+export const LOCK_NAMESPACE = 0x70726573;
+/** The second number of the lock that guards creating extensions, which are per database. */
+const EXTENSION_LOCK = 0;
+
+const STATUS_CHECK = `check (status in ('available', 'busy', 'dnd', 'away', 'offline', 'unknown'))`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, runs, intervals, sessions, samples, outbox',
+    sql: (s) => `
+create table ${s}.users (
+  id text collate "C" primary key,
+  key text not null,
+  display_name text,
+  email text,
+  severity smallint not null default 0 check (severity between 0 and 3),
+  updated_at timestamptz not null default now()
+);
+
+-- Teams, channels and other groups, per member, in the order the provider gave them. Anything a
+-- provider says about a group beyond kind, id and name (such as a channel's teamId) is kept in attrs.
+create table ${s}.user_groups (
+  user_id text collate "C" not null references ${s}.users (id) on delete cascade,
+  position integer not null,
+  kind text not null,
+  group_id text not null,
+  name text,
+  attrs jsonb,
+  primary key (user_id, position)
+);
+create index user_groups_group on ${s}.user_groups (kind, group_id);
+
+create table ${s}.runs (
+  id bigint generated always as identity primary key,
+  started_at timestamptz not null,
+  ended_at timestamptz,
+  last_poll_at timestamptz,
+  constraint runs_end_after_start check (ended_at is null or ended_at >= started_at)
+);
+
+-- An open interval or session reaches to infinity, so the exclusion constraints also keep a user
+-- from ever having two open at once.
+create table ${s}.intervals (
+  id bigint generated always as identity primary key,
+  user_id text collate "C" not null,
+  status text not null ${STATUS_CHECK},
+  started_at timestamptz not null,
+  ended_at timestamptz,
+  last_seen_at timestamptz not null,
+  raw jsonb,
+  period tstzrange not null generated always as (tstzrange(started_at, coalesce(ended_at, 'infinity'::timestamptz), '[)')) stored,
+  constraint intervals_end_after_start check (ended_at is null or ended_at >= started_at),
+  constraint intervals_no_overlap exclude using gist (user_id with =, period with &&)
+);
+create index intervals_open on ${s}.intervals (user_id) where ended_at is null;
+create index intervals_period on ${s}.intervals using gist (period);
+
+create table ${s}.sessions (
+  id bigint generated always as identity primary key,
+  user_id text collate "C" not null,
+  started_at timestamptz not null,
+  ended_at timestamptz,
+  last_seen_at timestamptz not null,
+  end_reason text check (end_reason in ('offline', 'window', 'stale', 'stopped', 'recovered')),
+  period tstzrange not null generated always as (tstzrange(started_at, coalesce(ended_at, 'infinity'::timestamptz), '[)')) stored,
+  constraint sessions_end_after_start check (ended_at is null or ended_at >= started_at),
+  constraint sessions_end_has_reason check ((ended_at is null) = (end_reason is null)),
+  constraint sessions_no_overlap exclude using gist (user_id with =, period with &&)
+);
+create index sessions_open on ${s}.sessions (user_id) where ended_at is null;
+create index sessions_period on ${s}.sessions using gist (period);
+
+-- Raw readings, append-only: BRIN suits rows that arrive in time order and are read by time range.
+create table ${s}.samples (
+  user_id text collate "C" not null,
+  observed_at timestamptz not null,
+  status text not null ${STATUS_CHECK},
+  source text,
+  raw jsonb,
+  run_id bigint
+);
+create index samples_observed on ${s}.samples using brin (observed_at);
+create function ${s}.samples_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception 'samples are append-only' using errcode = 'restrict_violation';
+end $$;
+create trigger samples_append_only before update on ${s}.samples
+  for each row execute function ${s}.samples_append_only();
+
+create table ${s}.outbox (
+  seq bigint generated always as identity primary key,
+  notifier text not null,
+  event_id text not null,
+  type text not null,
+  "timestamp" timestamptz not null,
+  data json not null,
+  attempts integer not null default 0,
+  next_attempt_at timestamptz,
+  last_error text
+);
+create index outbox_pending on ${s}.outbox (notifier, seq) where next_attempt_at is not null;
+
+-- One row per write that committed, so a write retried after its commit was lost in transit is
+-- recognised instead of applied twice.
+create table ${s}.applied_writes (
+  token uuid primary key,
+  applied_at timestamptz not null default now()
+);
+
+-- The Mattermost tracker's table, as a view over the samples: one row per sample per channel the user
+-- is in. A channel's team is the group's teamId (and teamName) when the provider gave one, else the
+-- user's only team.
+create view ${s}.channel_user_status as
+select
+  s.observed_at as "timestamp",
+  coalesce(c.attrs ->> 'teamId', t.group_id) as team_id,
+  coalesce(c.attrs ->> 'teamName', t.name) as team_name,
+  c.group_id as channel_id,
+  c.name as channel_name,
+  s.user_id,
+  u.key as username,
+  coalesce(s.raw ->> 'status', s.status) as status
+from ${s}.samples s
+join ${s}.users u on u.id = s.user_id
+join ${s}.user_groups c on c.user_id = s.user_id and c.kind = 'channel'
+left join lateral (
+  select g.group_id, g.name
+  from ${s}.user_groups g
+  where g.user_id = c.user_id and g.kind = 'team'
+    and (g.group_id = c.attrs ->> 'teamId'
+      or (c.attrs ->> 'teamId' is null
+        and (select count(*) from ${s}.user_groups o where o.user_id = c.user_id and o.kind = 'team') = 1))
+  limit 1
+) t on true;
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings `schema` to the latest version in one transaction. The transaction first takes an advisory
+ * lock for the schema, so trackers starting together wait for the first one and then find nothing
+ * left to do. A schema already at a newer version than this code knows is refused.
+ */
+export async function migrate(client: pg.ClientBase, schema: string): Promise<{ from: number; to: number }> {
+  const s = client.escapeIdentifier(schema);
+  await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, schema]);
+
+  const exists = await client.query('select 1 from pg_namespace where nspname = $1', [schema]);
+  if (exists.rowCount === 0) await client.query(`create schema ${s}`);
+  await client.query(`create table if not exists ${s}.schema_migrations (
+    version integer primary key,
+    name text not null,
+    applied_at timestamptz not null default now(),
+    applied_by integer not null default pg_backend_pid()
+  )`);
+  const { rows } = await client.query<{ version: number | null }>(
+    `select max(version) as version from ${s}.schema_migrations`,
+  );
+  const from = rows[0]?.version ?? 0;
+  if (from > LATEST_VERSION) {
+    throw new StoreError(
+      STORE_NAME,
+      `schema ${schema} is at version ${from}, newer than this package knows (${LATEST_VERSION}); upgrade @presence-tracker/store-postgres`,
+      { code: 'STORE_SCHEMA_TOO_NEW', details: { schema, version: from, supported: LATEST_VERSION } },
+    );
+  }
+  const pending = MIGRATIONS.filter((m) => m.version > from);
+  if (pending.length > 0) await ensureBtreeGist(client);
+  for (const m of pending) {
+    await client.query(m.sql(s));
+    await client.query(`insert into ${s}.schema_migrations (version, name) values ($1, $2)`, [
+      m.version,
+      m.name,
+    ]);
+  }
+  return { from, to: Math.max(from, LATEST_VERSION) };
+}
+
+/**
+ * The exclusion constraints need btree_gist (for `user_id with =`). Extensions belong to the whole
+ * database, so creating it is guarded by a lock of its own: stores migrating different schemas at
+ * once would otherwise race to create it.
+ */
+async function ensureBtreeGist(client: pg.ClientBase): Promise<void> {
+  const installed = async () =>
+    ((await client.query(`select 1 from pg_extension where extname = 'btree_gist'`)).rowCount ?? 0) > 0;
+  if (await installed()) return;
+  await client.query('select pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, EXTENSION_LOCK]);
+  if (await installed()) return;
+  try {
+    await client.query('create extension if not exists btree_gist');
+  } catch (error) {
+    throw new StoreError(
+      STORE_NAME,
+      `the btree_gist extension is missing and this role may not create it (${(error as Error).message}); ` +
+        'have a database owner run: create extension btree_gist;',
+      { cause: error },
+    );
+  }
+}

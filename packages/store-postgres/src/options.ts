@@ -1,0 +1,116 @@
+import { ConfigError, type ConfigIssue, type Logger } from '@presence-tracker/core';
+import type pg from 'pg';
+import { DEFAULT_RETRY, type RetryOptions, type RetryPolicy } from './connection.ts';
+
+interface CommonOptions {
+  /** The schema every table and view lives in; created when missing. Default: `presence_tracker`. */
+  schema?: string;
+  /**
+   * Keep raw samples (and fill `channel_user_status`): `true` forever, `false` never, or
+   * `{ days }` to delete samples older than that many days. Default: `true`.
+   */
+  keepSamples?: boolean | { days: number };
+  /** How a call that fails because the server is away is tried again; `false` not to. */
+  retry?: RetryOptions | false;
+  /** Connections in the pool the store makes from `connectionString`. Default: 10. */
+  maxConnections?: number;
+  /** Where retries are reported. Default: silent. */
+  logger?: Logger;
+}
+
+export type PostgresStoreOptions = CommonOptions &
+  (
+    | {
+        /** `postgres://user:password@host:port/database`; the store makes and closes its own pool. */
+        connectionString: string;
+        pool?: undefined;
+      }
+    | {
+        /** A pool the host application owns; the store never ends it. */
+        pool: pg.Pool;
+        connectionString?: undefined;
+      }
+  );
+
+export interface ResolvedOptions {
+  connectionString: string | undefined;
+  pool: pg.Pool | undefined;
+  schema: string;
+  keepSamples: boolean;
+  /** Samples older than this many milliseconds are deleted; `null` keeps them. */
+  retainMs: number | null;
+  retry: RetryPolicy;
+  maxConnections: number;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const DAY = 86_400_000;
+
+/** Checks the options, naming every field that is wrong and what was expected. */
+export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
+  const issues: ConfigIssue[] = [];
+  const bad = (path: string, message: string, received?: unknown) =>
+    issues.push({ path, message, ...(received === undefined ? {} : { received: describe(received) }) });
+
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('postgresStore: invalid options:', [
+      { path: '(root)', message: 'expected an object with connectionString or pool' },
+    ]);
+  }
+  const { connectionString, pool } = options;
+  if (connectionString !== undefined && pool !== undefined) {
+    bad('connectionString', 'give either connectionString or pool, not both');
+  } else if (pool !== undefined) {
+    if (typeof pool !== 'object' || pool === null || typeof (pool as pg.Pool).connect !== 'function') {
+      bad('pool', 'expected a pg.Pool', pool);
+    }
+  } else if (typeof connectionString !== 'string' || connectionString.trim() === '') {
+    // Only a blank or non-string value reaches here, so echoing it cannot leak a password.
+    bad('connectionString', 'expected a postgres:// connection string (or pass pool)', connectionString);
+  }
+
+  const schema = options.schema ?? 'presence_tracker';
+  if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
+    bad(
+      'schema',
+      'expected a name of letters, digits and underscores, not starting with a digit, at most 63 long',
+      schema,
+    );
+  }
+
+  let keepSamples = true;
+  let retainMs: number | null = null;
+  const keep = options.keepSamples;
+  if (typeof keep === 'boolean') keepSamples = keep;
+  else if (typeof keep === 'object' && keep !== null) {
+    if (typeof keep.days !== 'number' || !(keep.days > 0) || !Number.isFinite(keep.days)) {
+      bad('keepSamples.days', 'expected a positive number of days', keep.days);
+    } else retainMs = keep.days * DAY;
+  } else if (keep !== undefined) bad('keepSamples', 'expected true, false or { days }', keep);
+
+  let retry: RetryPolicy = DEFAULT_RETRY;
+  if (options.retry === false) retry = { ...DEFAULT_RETRY, attempts: 1 };
+  else if (options.retry !== undefined) {
+    retry = { ...DEFAULT_RETRY, ...options.retry };
+    if (!Number.isInteger(retry.attempts) || retry.attempts < 1)
+      bad('retry.attempts', 'expected a whole number, at least 1', retry.attempts);
+    for (const key of ['minDelay', 'maxDelay'] as const) {
+      if (typeof retry[key] !== 'number' || !(retry[key] >= 0))
+        bad(`retry.${key}`, 'expected milliseconds, 0 or more', retry[key]);
+    }
+  }
+
+  const maxConnections = options.maxConnections ?? 10;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    bad('maxConnections', 'expected a whole number, at least 1', maxConnections);
+  }
+
+  if (issues.length > 0) throw new ConfigError('postgresStore: invalid options:', issues);
+  return { connectionString, pool, schema, keepSamples, retainMs, retry, maxConnections };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

@@ -1,0 +1,720 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Group,
+  type Interval,
+  type OpenState,
+  type OutboxEntry,
+  type OutboxMessage,
+  type PollWrite,
+  type PresenceSample,
+  type PresenceStore,
+  type RangeQuery,
+  type Run,
+  type Session,
+  type SessionEndReason,
+  type Severity,
+  type Status,
+  StoreError,
+  silentLogger,
+  type User,
+} from '@presence-tracker/core';
+import pg from 'pg';
+import { inTransaction, STORE_NAME, withRetry } from './connection.ts';
+import { migrate } from './migrations.ts';
+import { type PostgresStoreOptions, resolveOptions } from './options.ts';
+import { planWrite, usersTouched } from './write-plan.ts';
+
+/** A `PresenceStore` on PostgreSQL, with what only this store offers. */
+export interface PostgresStore extends PresenceStore {
+  /** The schema the tables live in. */
+  readonly schema: string;
+  /** The pool the store queries through: its own, or the one it was given. */
+  readonly pool: pg.Pool;
+  /** Deletes the samples observed before `before` and returns how many went. */
+  purgeSamples(before: Date): Promise<number>;
+}
+
+const HOUR = 3_600_000;
+/** How long a committed write's token is remembered, so a retry of it is recognised. */
+const TOKEN_DAYS = 7;
+
+/** Instants leave the database as epoch milliseconds: cheaper to turn into `Date` than text. */
+const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+
+/**
+ * The shared, scalable store: `postgresStore({ connectionString })` or `postgresStore({ pool })`.
+ * It prepares its schema on first use, writes each poll in one transaction with a handful of batched
+ * statements, and tries again (with growing pauses) when the server is away.
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  const o = resolveOptions(options);
+  const logger = options.logger ?? silentLogger;
+  const ownsPool = o.pool === undefined;
+  const pool =
+    o.pool ??
+    new pg.Pool({
+      connectionString: o.connectionString,
+      max: o.maxConnections,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'presence-tracker',
+    });
+  // An idle connection that the server drops is reported here; without a listener it would crash the process.
+  if (ownsPool)
+    pool.on('error', (error) =>
+      logger.warn({ store: STORE_NAME, error: error.message }, 'database connection lost'),
+    );
+
+  const s = `"${o.schema}"`;
+  const t = {
+    users: `${s}.users`,
+    groups: `${s}.user_groups`,
+    runs: `${s}.runs`,
+    intervals: `${s}.intervals`,
+    sessions: `${s}.sessions`,
+    samples: `${s}.samples`,
+    outbox: `${s}.outbox`,
+    applied: `${s}.applied_writes`,
+  };
+
+  let closed = false;
+  let closing: Promise<void> | null = null;
+  let ready: Promise<void> | null = null;
+  let lastHousekeeping: number | null = null;
+  const tokens = new WeakMap<object, string>();
+
+  const ensureOpen = () => {
+    if (closed) throw new StoreError(STORE_NAME, 'the store is closed', { code: 'STORE_CLOSED' });
+  };
+  /** The answer to a query that can hold nothing, still refused once the store is closed. */
+  const empty = <T>(): T[] => {
+    ensureOpen();
+    return [];
+  };
+  const retrying = <T>(what: string, work: () => Promise<T>) =>
+    withRetry(what, o.retry, logger, work, () => closed);
+  const init = (): Promise<void> => {
+    ready ??= retrying('init', () => inTransaction(pool, (c) => migrate(c, o.schema))).then(
+      () => undefined,
+      (error: unknown) => {
+        ready = null;
+        throw error;
+      },
+    );
+    return ready;
+  };
+  const query = async <R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []) => {
+    ensureOpen();
+    await init();
+    return retrying(what, () => pool.query<R>(sql, params));
+  };
+  const transaction = async <T>(what: string, work: (client: pg.PoolClient) => Promise<T>) => {
+    ensureOpen();
+    await init();
+    return retrying(what, () => inTransaction(pool, work));
+  };
+  /** The same write object keeps its token, so the runtime's retry of a write is recognised too. */
+  const tokenFor = (write: object) => {
+    let token = tokens.get(write);
+    if (!token) {
+      token = randomUUID();
+      tokens.set(write, token);
+    }
+    return token;
+  };
+
+  const store: PostgresStore = {
+    name: STORE_NAME,
+    capabilities: { samples: o.keepSamples },
+    schema: o.schema,
+    pool,
+
+    async init() {
+      ensureOpen();
+      await init();
+    },
+
+    async upsertUsers(list) {
+      if (!isList(list)) refuse('upsertUsers', 'users: expected an array of users');
+      list.forEach(checkUser);
+      if (list.length === 0) return void ensureOpen();
+      // One row per id, the last one given winning, as repeated upserts would.
+      const users = [...new Map(list.map((u) => [u.id, u])).values()];
+      const groups = users.flatMap((u) =>
+        (u.groups ?? []).map((g, position) => {
+          const { kind, id, name, ...attrs } = g;
+          return {
+            userId: u.id,
+            position,
+            kind,
+            id,
+            name,
+            attrs: Object.keys(attrs).length > 0 ? JSON.stringify(attrs) : null,
+          };
+        }),
+      );
+      await transaction('upsertUsers', async (c) => {
+        await c.query(
+          `insert into ${t.users} (id, key, display_name, email, severity)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int2[])
+           on conflict (id) do update set key = excluded.key, display_name = excluded.display_name,
+             email = excluded.email, severity = excluded.severity, updated_at = now()`,
+          [
+            users.map((u) => u.id),
+            users.map((u) => u.key),
+            users.map((u) => u.displayName ?? null),
+            users.map((u) => u.email ?? null),
+            users.map((u) => u.severity),
+          ],
+        );
+        await c.query(`delete from ${t.groups} where user_id = any($1::text[])`, [users.map((u) => u.id)]);
+        if (groups.length === 0) return;
+        await c.query(
+          `insert into ${t.groups} (user_id, position, kind, group_id, name, attrs)
+           select u, p, k, g, n, a::jsonb from unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::text[]) as v(u, p, k, g, n, a)`,
+          [
+            groups.map((g) => g.userId),
+            groups.map((g) => g.position),
+            groups.map((g) => g.kind),
+            groups.map((g) => g.id),
+            groups.map((g) => g.name ?? null),
+            groups.map((g) => g.attrs),
+          ],
+        );
+      });
+    },
+
+    async users() {
+      const { rows } = await query<UserRow>(
+        'users',
+        `select u.id, u.key, u.display_name, u.email, u.severity,
+           (select json_agg(json_build_object('kind', g.kind, 'id', g.group_id, 'name', g.name, 'attrs', g.attrs) order by g.position)
+              from ${t.groups} g where g.user_id = u.id) as groups
+         from ${t.users} u order by u.id`,
+      );
+      return rows.map(toUser);
+    },
+
+    async startRun(startedAt) {
+      checkDate(startedAt, 'startRun', 'startedAt');
+      const { rows } = await query<{ id: string }>(
+        'startRun',
+        `insert into ${t.runs} (started_at) values ($1) returning id::text`,
+        [startedAt],
+      );
+      return { id: rows[0]!.id, startedAt, endedAt: null };
+    },
+
+    async endRun(runId, endedAt) {
+      checkDate(endedAt, 'endRun', 'endedAt');
+      const id = runKey(runId);
+      await transaction('endRun', async (c) => {
+        const found = await c.query<{ ended: boolean }>(
+          `select ended_at is not null as ended from ${t.runs} where id = $1 for update`,
+          [id],
+        );
+        if (found.rowCount === 0) refuse('endRun', `no run ${runId}`);
+        if (found.rows[0]!.ended) refuse('endRun', `run ${runId} has already ended`);
+        await c.query(`update ${t.runs} set ended_at = $2 where id = $1`, [id, endedAt]);
+      });
+    },
+
+    async runs({ from, to }) {
+      if (!checkRange({ from, to }, 'runs')) return empty();
+      const { rows } = await query<RunRow>(
+        'runs',
+        `select id::text, started_at, ended_at from ${t.runs}
+         where started_at < $2 and (ended_at is null or ended_at > $1) order by started_at, id`,
+        [from, to],
+      );
+      return rows.map((r): Run => ({ id: r.id, startedAt: r.started_at, endedAt: r.ended_at }));
+    },
+
+    async writePoll(write: PollWrite) {
+      checkWrite(write);
+      const token = tokenFor(write);
+      const touched = usersTouched(write.effects);
+      const housekeeping = lastHousekeeping === null || write.at.getTime() - lastHousekeeping >= HOUR;
+      await transaction('writePoll', async (c) => {
+        const fresh = await c.query(`insert into ${t.applied} (token) values ($1) on conflict do nothing`, [
+          token,
+        ]);
+        // An earlier attempt committed this write but its answer was lost with the connection.
+        if (fresh.rowCount === 0) return;
+        const run = await c.query(
+          `update ${t.runs} set last_poll_at = greatest(last_poll_at, $2) where id = $1`,
+          [runKey(write.runId), write.at],
+        );
+        if (run.rowCount === 0)
+          refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
+
+        const open =
+          touched.length === 0
+            ? { rows: [] }
+            : await c.query<{ user_id: string; kind: 'i' | 's' }>(
+                `select user_id, 'i' as kind from ${t.intervals} where ended_at is null and user_id = any($1::text[])
+                 union all
+                 select user_id, 's' from ${t.sessions} where ended_at is null and user_id = any($1::text[])`,
+                [touched],
+              );
+        const plan = planWrite(
+          write.effects,
+          new Set(open.rows.filter((r) => r.kind === 'i').map((r) => r.user_id)),
+          new Set(open.rows.filter((r) => r.kind === 's').map((r) => r.user_id)),
+        );
+
+        // Closing what was open comes first, so the exclusion constraints see the new rows after it.
+        if (plan.intervalChanges.length > 0) {
+          const changed = await c.query(
+            `update ${t.intervals} i
+             set ended_at = coalesce(v.ended_at, i.ended_at), last_seen_at = coalesce(v.seen, i.last_seen_at)
+             from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) as v(user_id, ended_at, seen)
+             where i.user_id = v.user_id and i.ended_at is null`,
+            [
+              plan.intervalChanges.map((x) => x.userId),
+              plan.intervalChanges.map((x) => iso(x.endedAt)),
+              plan.intervalChanges.map((x) => iso(x.lastSeenAt)),
+            ],
+          );
+          if (changed.rowCount !== plan.intervalChanges.length) raced();
+        }
+        if (plan.sessionChanges.length > 0) {
+          const changed = await c.query(
+            `update ${t.sessions} x
+             set ended_at = coalesce(v.ended_at, x.ended_at), last_seen_at = coalesce(v.seen, x.last_seen_at),
+               end_reason = coalesce(v.reason, x.end_reason)
+             from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
+             where x.user_id = v.user_id and x.ended_at is null`,
+            [
+              plan.sessionChanges.map((x) => x.userId),
+              plan.sessionChanges.map((x) => iso(x.endedAt)),
+              plan.sessionChanges.map((x) => iso(x.lastSeenAt)),
+              plan.sessionChanges.map((x) => x.reason),
+            ],
+          );
+          if (changed.rowCount !== plan.sessionChanges.length) raced();
+        }
+        if (plan.newIntervals.length > 0) {
+          await c.query(
+            `insert into ${t.intervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
+             select u, st, sa, ea, ls, r::jsonb
+             from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
+            [
+              plan.newIntervals.map((x) => x.userId),
+              plan.newIntervals.map((x) => x.status),
+              plan.newIntervals.map((x) => iso(x.startedAt)),
+              plan.newIntervals.map((x) => iso(x.endedAt)),
+              plan.newIntervals.map((x) => iso(x.lastSeenAt)),
+              plan.newIntervals.map((x) => (x.raw === undefined ? null : JSON.stringify(x.raw))),
+            ],
+          );
+        }
+        if (plan.newSessions.length > 0) {
+          await c.query(
+            `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
+             select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[])`,
+            [
+              plan.newSessions.map((x) => x.userId),
+              plan.newSessions.map((x) => iso(x.startedAt)),
+              plan.newSessions.map((x) => iso(x.endedAt)),
+              plan.newSessions.map((x) => iso(x.lastSeenAt)),
+              plan.newSessions.map((x) => x.reason),
+            ],
+          );
+        }
+        if (o.keepSamples && write.samples.length > 0) {
+          await c.query(
+            `insert into ${t.samples} (user_id, observed_at, status, source, raw, run_id)
+             select u, ob, st, src, r::jsonb, $6 from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[]) as v(u, ob, st, src, r)`,
+            [
+              write.samples.map((x) => x.userId),
+              write.samples.map((x) => iso(x.observedAt)),
+              write.samples.map((x) => x.status),
+              write.samples.map((x) => x.source ?? null),
+              write.samples.map((x) => (x.raw === undefined ? null : JSON.stringify(x.raw))),
+              runKey(write.runId),
+            ],
+          );
+        }
+        if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
+        if (housekeeping) await houseKeep(c, write.at);
+      });
+      if (housekeeping) lastHousekeeping = write.at.getTime();
+    },
+
+    async openState(q = {}) {
+      if (q.userIds !== undefined && !isList(q.userIds))
+        refuse('openState', 'userIds: expected an array of user ids');
+      const only = q.userIds === undefined ? '' : 'and user_id = any($1::text[])';
+      const params = q.userIds === undefined ? [] : [q.userIds];
+      const state: OpenState = { runs: [], intervals: [], sessions: [] };
+      await transaction('openState', async (c) => {
+        const runs = await c.query<RunRow & { last_poll_at: Date | null }>(
+          `select id::text, started_at, ended_at, last_poll_at from ${t.runs} where ended_at is null order by started_at, id`,
+        );
+        state.runs = runs.rows.map((r) => ({
+          id: r.id,
+          startedAt: r.started_at,
+          lastPollAt: r.last_poll_at,
+        }));
+        const intervals = await c.query<{
+          user_id: string;
+          status: Status;
+          started_at: Date;
+          last_seen_at: Date;
+        }>(
+          `select user_id, status, started_at, last_seen_at from ${t.intervals} where ended_at is null ${only} order by user_id`,
+          params,
+        );
+        state.intervals = intervals.rows.map((r) => ({
+          userId: r.user_id,
+          status: r.status,
+          startedAt: r.started_at,
+          lastSeenAt: r.last_seen_at,
+        }));
+        const sessions = await c.query<{ user_id: string; started_at: Date; last_seen_at: Date }>(
+          `select user_id, started_at, last_seen_at from ${t.sessions} where ended_at is null ${only} order by user_id`,
+          params,
+        );
+        state.sessions = sessions.rows.map((r) => ({
+          userId: r.user_id,
+          startedAt: r.started_at,
+          lastSeenAt: r.last_seen_at,
+        }));
+      });
+      return state;
+    },
+
+    async sessions(q: RangeQuery) {
+      const range = rangeQuery(q, 'sessions');
+      if (!range) return empty();
+      const { rows } = await query<SessionRow>(
+        'sessions',
+        `select id::text, user_id, ${ms('started_at')} as started, ${ms('ended_at')} as ended, ${ms('last_seen_at')} as seen, end_reason
+         from ${t.sessions} where period && tstzrange($1, $2, '[)') ${range.only} order by started_at, user_id, id`,
+        range.params,
+      );
+      return rows.map(
+        (r): Session => ({
+          id: r.id,
+          userId: r.user_id,
+          startedAt: new Date(r.started),
+          endedAt: r.ended === null ? null : new Date(r.ended),
+          lastSeenAt: new Date(r.seen),
+          endReason: r.end_reason,
+        }),
+      );
+    },
+
+    async intervals(q: RangeQuery) {
+      const range = rangeQuery(q, 'intervals');
+      if (!range) return empty();
+      const { rows } = await query<IntervalRow>(
+        'intervals',
+        `select user_id, status, ${ms('started_at')} as started, ${ms('ended_at')} as ended, raw
+         from ${t.intervals} where period && tstzrange($1, $2, '[)') ${range.only} order by started_at, user_id, id`,
+        range.params,
+      );
+      return rows.map((r): Interval => {
+        const interval: Interval = {
+          userId: r.user_id,
+          status: r.status,
+          startedAt: new Date(r.started),
+          endedAt: r.ended === null ? null : new Date(r.ended),
+        };
+        if (r.raw !== null) interval.raw = r.raw;
+        return interval;
+      });
+    },
+
+    async samples(q: RangeQuery) {
+      const range = rangeQuery(q, 'samples');
+      if (!range || !o.keepSamples) return empty();
+      const { rows } = await query<SampleRow>(
+        'samples',
+        `select user_id, status, ${ms('observed_at')} as observed, source, raw
+         from ${t.samples} where observed_at >= $1 and observed_at < $2 ${range.only} order by observed_at, user_id`,
+        range.params,
+      );
+      return rows.map((r): PresenceSample => {
+        const sample: PresenceSample = {
+          userId: r.user_id,
+          status: r.status,
+          observedAt: new Date(r.observed),
+        };
+        if (r.raw !== null) sample.raw = r.raw;
+        if (r.source === 'poll' || r.source === 'push') sample.source = r.source;
+        return sample;
+      });
+    },
+
+    async outboxEnqueue(messages) {
+      checkMessages(messages, 'outboxEnqueue');
+      if (messages.length === 0) return void ensureOpen();
+      const token = tokenFor(messages);
+      await transaction('outboxEnqueue', async (c) => {
+        const fresh = await c.query(`insert into ${t.applied} (token) values ($1) on conflict do nothing`, [
+          token,
+        ]);
+        if (fresh.rowCount !== 0) await enqueue(c, messages);
+      });
+    },
+
+    async outboxPending({ notifier, limit = 100 }) {
+      if (typeof notifier !== 'string') refuse('outboxPending', 'notifier: expected the notifier name');
+      if (!Number.isInteger(limit) || limit < 0)
+        refuse('outboxPending', `limit: expected a whole number, 0 or more, received ${limit}`);
+      const { rows } = await query<OutboxRow>(
+        'outboxPending',
+        `select seq::text, notifier, event_id, type, "timestamp", data, attempts, next_attempt_at, last_error
+         from ${t.outbox} where notifier = $1 and next_attempt_at is not null order by seq limit $2`,
+        [notifier, limit],
+      );
+      return rows.map(
+        (r): OutboxEntry => ({
+          notifier: r.notifier,
+          event: { id: r.event_id, type: r.type, timestamp: r.timestamp, data: r.data },
+          seq: Number(r.seq),
+          attempts: r.attempts,
+          nextAttemptAt: r.next_attempt_at,
+          lastError: r.last_error,
+        }),
+      );
+    },
+
+    async outboxDelivered(seqs) {
+      if (!isList(seqs) || !seqs.every(Number.isSafeInteger))
+        refuse('outboxDelivered', 'seqs: expected an array of outbox sequence numbers');
+      if (seqs.length === 0) return void ensureOpen();
+      await query('outboxDelivered', `delete from ${t.outbox} where seq = any($1::int8[])`, [seqs]);
+    },
+
+    async outboxFailed(attempt) {
+      if (!Number.isSafeInteger(attempt?.seq))
+        refuse('outboxFailed', 'seq: expected an outbox sequence number');
+      if (attempt.nextAttemptAt !== null) checkDate(attempt.nextAttemptAt, 'outboxFailed', 'nextAttemptAt');
+      const { rowCount } = await query(
+        'outboxFailed',
+        `update ${t.outbox} set attempts = $2, next_attempt_at = $3, last_error = $4 where seq = $1`,
+        [attempt.seq, attempt.attempts, attempt.nextAttemptAt, attempt.error],
+      );
+      if (rowCount === 0) refuse('outboxFailed', `no outbox entry ${attempt.seq}`);
+    },
+
+    async purgeUser(userId) {
+      if (typeof userId !== 'string') refuse('purgeUser', 'userId: expected a user id');
+      await transaction('purgeUser', async (c) => {
+        for (const table of [t.users, t.intervals, t.sessions, t.samples]) {
+          await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
+        }
+      });
+    },
+
+    async purgeSamples(before) {
+      checkDate(before, 'purgeSamples', 'before');
+      const { rowCount } = await query('purgeSamples', `delete from ${t.samples} where observed_at < $1`, [
+        before,
+      ]);
+      return rowCount ?? 0;
+    },
+
+    close() {
+      closed = true;
+      closing ??= ownsPool ? pool.end().catch(() => {}) : Promise.resolve();
+      return closing;
+    },
+  };
+  return store;
+
+  async function enqueue(c: pg.PoolClient, messages: readonly OutboxMessage[]) {
+    await c.query(
+      `insert into ${t.outbox} (notifier, event_id, type, "timestamp", data, next_attempt_at)
+       select n, i, ty, ts, d::json, ts
+       from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) with ordinality as v(n, i, ty, ts, d, o)
+       order by o`,
+      [
+        messages.map((m) => m.notifier),
+        messages.map((m) => m.event.id),
+        messages.map((m) => m.event.type),
+        messages.map((m) => iso(m.event.timestamp)),
+        messages.map((m) => JSON.stringify(m.event.data)),
+      ],
+    );
+  }
+
+  /** Retention, and forgetting old write tokens: cheap, so done inside a write about once an hour. */
+  async function houseKeep(c: pg.PoolClient, at: Date) {
+    if (o.keepSamples && o.retainMs !== null) {
+      await c.query(`delete from ${t.samples} where observed_at < $1`, [new Date(at.getTime() - o.retainMs)]);
+    }
+    await c.query(`delete from ${t.applied} where applied_at < now() - make_interval(days => $1)`, [
+      TOKEN_DAYS,
+    ]);
+  }
+}
+
+interface UserRow {
+  id: string;
+  key: string;
+  display_name: string | null;
+  email: string | null;
+  severity: number;
+  groups: { kind: string; id: string; name: string | null; attrs: Record<string, unknown> | null }[] | null;
+}
+interface RunRow {
+  id: string;
+  started_at: Date;
+  ended_at: Date | null;
+}
+interface SessionRow {
+  id: string;
+  user_id: string;
+  started: number;
+  ended: number | null;
+  seen: number;
+  end_reason: SessionEndReason | null;
+}
+interface IntervalRow {
+  user_id: string;
+  status: Status;
+  started: number;
+  ended: number | null;
+  raw: Record<string, unknown> | null;
+}
+interface SampleRow {
+  user_id: string;
+  status: Status;
+  observed: number;
+  source: string | null;
+  raw: Record<string, unknown> | null;
+}
+interface OutboxRow {
+  seq: string;
+  notifier: string;
+  event_id: string;
+  type: OutboxEntry['event']['type'];
+  timestamp: Date;
+  data: Record<string, unknown>;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+}
+
+function toUser(r: UserRow): User {
+  const user: User = { key: r.key, id: r.id, severity: r.severity as Severity };
+  if (r.display_name !== null) user.displayName = r.display_name;
+  if (r.email !== null) user.email = r.email;
+  if (r.groups) {
+    user.groups = r.groups.map((g) => {
+      const group: Group = { kind: g.kind, id: g.id };
+      if (g.name !== null) group.name = g.name;
+      return g.attrs ? { ...group, ...g.attrs } : group;
+    });
+  }
+  return user;
+}
+
+function refuse(what: string, message: string): never {
+  throw new StoreError(STORE_NAME, message.startsWith(what) ? message : `${what}: ${message}`);
+}
+
+function raced(): never {
+  throw new StoreError(
+    STORE_NAME,
+    'writePoll refused, nothing was written: another writer changed the same open intervals or sessions at the same time',
+  );
+}
+
+/** Run ids are the database's bigint keys; anything else names no run. */
+function runKey(runId: string): string {
+  return typeof runId === 'string' && /^[1-9][0-9]{0,17}$/.test(runId) ? runId : '0';
+}
+
+/** `Array.isArray` without widening a readonly array to `any[]`. */
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
+function iso(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+function isDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+function checkDate(value: unknown, what: string, field: string): void {
+  if (!isDate(value)) refuse(what, `${field}: expected a valid Date, received ${String(value)}`);
+}
+
+/** Returns the SQL filter for a range query, or `null` when the range holds nothing. */
+function rangeQuery(q: RangeQuery, what: string): { only: string; params: unknown[] } | null {
+  if (!checkRange(q, what)) return null;
+  if (q.userIds === undefined) return { only: '', params: [q.from, q.to] };
+  if (!isList(q.userIds) || !q.userIds.every((id) => typeof id === 'string')) {
+    refuse(what, 'userIds: expected an array of user ids');
+  }
+  if (q.userIds.length === 0) return null;
+  return { only: 'and user_id = any($3::text[])', params: [q.from, q.to, q.userIds] };
+}
+
+function checkRange(q: { from: Date; to: Date }, what: string): boolean {
+  checkDate(q?.from, what, 'from');
+  checkDate(q.to, what, 'to');
+  return q.from.getTime() < q.to.getTime();
+}
+
+const SEVERITIES = new Set([0, 1, 2, 3]);
+
+function checkUser(u: User, index: number): void {
+  const at = `upsertUsers: users[${index}]`;
+  if (typeof u !== 'object' || u === null) refuse('upsertUsers', `${at}: expected a user object`);
+  if (typeof u.id !== 'string' || u.id === '') refuse('upsertUsers', `${at}.id: expected a non-empty string`);
+  if (typeof u.key !== 'string') refuse('upsertUsers', `${at}.key: expected a string`);
+  if (!SEVERITIES.has(u.severity))
+    refuse('upsertUsers', `${at}.severity: expected 0, 1, 2 or 3, received ${String(u.severity)}`);
+  for (const field of ['displayName', 'email'] as const) {
+    if (u[field] !== undefined && typeof u[field] !== 'string')
+      refuse('upsertUsers', `${at}.${field}: expected a string`);
+  }
+  if (u.groups === undefined) return;
+  if (!isList(u.groups)) refuse('upsertUsers', `${at}.groups: expected an array of groups`);
+  u.groups.forEach((g, i) => {
+    if (typeof g?.kind !== 'string' || typeof g.id !== 'string') {
+      refuse('upsertUsers', `${at}.groups[${i}]: expected { kind: string, id: string, name?: string }`);
+    }
+    if (g.name !== undefined && typeof g.name !== 'string')
+      refuse('upsertUsers', `${at}.groups[${i}].name: expected a string`);
+  });
+}
+
+function checkWrite(write: PollWrite): void {
+  if (typeof write !== 'object' || write === null) refuse('writePoll', 'expected a poll write object');
+  if (typeof write.runId !== 'string') refuse('writePoll', 'runId: expected the id startRun returned');
+  checkDate(write.at, 'writePoll', 'at');
+  if (!isList(write.effects)) refuse('writePoll', 'effects: expected an array');
+  if (!isList(write.samples)) refuse('writePoll', 'samples: expected an array');
+  write.samples.forEach((sample, i) => {
+    if (typeof sample?.userId !== 'string') refuse('writePoll', `samples[${i}].userId: expected a string`);
+    checkDate(sample.observedAt, 'writePoll', `samples[${i}].observedAt`);
+  });
+  write.effects.forEach((e, i) => {
+    if (typeof e?.userId !== 'string') refuse('writePoll', `effects[${i}].userId: expected a string`);
+    const instant =
+      e.type === 'interval.open' || e.type === 'session.open'
+        ? e.startedAt
+        : e.type === 'interval.close' || e.type === 'session.close'
+          ? e.endedAt
+          : e.at;
+    checkDate(instant, 'writePoll', `effects[${i}] (${e.type})`);
+  });
+  if (write.outbox !== undefined) checkMessages(write.outbox, 'writePoll');
+}
+
+function checkMessages(messages: readonly OutboxMessage[], what: string): void {
+  if (!isList(messages)) refuse(what, 'messages: expected an array of outbox messages');
+  messages.forEach((m, i) => {
+    if (typeof m?.notifier !== 'string') refuse(what, `outbox[${i}].notifier: expected the notifier name`);
+    if (typeof m.event?.id !== 'string') refuse(what, `outbox[${i}].event.id: expected a string`);
+    checkDate(m.event.timestamp, what, `outbox[${i}].event.timestamp`);
+  });
+}

@@ -1,0 +1,158 @@
+import {
+  type Effect,
+  type RawPresence,
+  type SessionEndReason,
+  type Status,
+  StoreError,
+} from '@presence-tracker/core';
+
+/** A change to an interval or session that was already open before the write. */
+export interface OpenRowChange {
+  userId: string;
+  /** Set when the write closes the row. */
+  endedAt: Date | null;
+  /** The newest last-seen time the write gives the row, if any. */
+  lastSeenAt: Date | null;
+}
+
+export interface SessionChange extends OpenRowChange {
+  reason: SessionEndReason | null;
+}
+
+export interface NewInterval {
+  userId: string;
+  status: Status;
+  startedAt: Date;
+  endedAt: Date | null;
+  lastSeenAt: Date;
+  raw: RawPresence | undefined;
+}
+
+export interface NewSession {
+  userId: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  lastSeenAt: Date;
+  reason: SessionEndReason | null;
+}
+
+/** A poll's effects folded into the few batched statements that write them. */
+export interface WritePlan {
+  intervalChanges: OpenRowChange[];
+  sessionChanges: SessionChange[];
+  newIntervals: NewInterval[];
+  newSessions: NewSession[];
+}
+
+type Current<Existing, Fresh> = { existing: Existing } | { fresh: Fresh } | null;
+
+/** The users whose open intervals or sessions the effects depend on. */
+export function usersTouched(effects: readonly Effect[]): string[] {
+  const ids = new Set<string>();
+  for (const e of effects) ids.add(e.userId);
+  return [...ids];
+}
+
+/**
+ * Replays the effects, in order, over what is open in the database, and folds them into row
+ * changes. Any effect that does not fit the open state (closing what is not open, opening what is)
+ * throws before anything is written, so a bad write is refused whole.
+ */
+export function planWrite(
+  effects: readonly Effect[],
+  openIntervals: ReadonlySet<string>,
+  openSessions: ReadonlySet<string>,
+  store = 'postgres',
+): WritePlan {
+  const plan: WritePlan = { intervalChanges: [], sessionChanges: [], newIntervals: [], newSessions: [] };
+  const intervals = new Map<string, Current<OpenRowChange, NewInterval>>();
+  const sessions = new Map<string, Current<SessionChange, NewSession>>();
+  const refuse = (message: string): never => {
+    throw new StoreError(store, `writePoll refused, nothing was written: ${message}`);
+  };
+
+  const interval = (userId: string) => {
+    if (intervals.has(userId)) return intervals.get(userId)!;
+    const current: Current<OpenRowChange, NewInterval> = openIntervals.has(userId)
+      ? { existing: { userId, endedAt: null, lastSeenAt: null } }
+      : null;
+    if (current) plan.intervalChanges.push(current.existing);
+    intervals.set(userId, current);
+    return current;
+  };
+  const session = (userId: string) => {
+    if (sessions.has(userId)) return sessions.get(userId)!;
+    const current: Current<SessionChange, NewSession> = openSessions.has(userId)
+      ? { existing: { userId, endedAt: null, lastSeenAt: null, reason: null } }
+      : null;
+    if (current) plan.sessionChanges.push(current.existing);
+    sessions.set(userId, current);
+    return current;
+  };
+
+  for (const e of effects) {
+    switch (e.type) {
+      case 'interval.open': {
+        if (interval(e.userId)) refuse(`user ${e.userId} already has an open interval`);
+        const row: NewInterval = {
+          userId: e.userId,
+          status: e.status,
+          startedAt: e.startedAt,
+          endedAt: null,
+          lastSeenAt: e.startedAt,
+          raw: e.raw,
+        };
+        plan.newIntervals.push(row);
+        intervals.set(e.userId, { fresh: row });
+        break;
+      }
+      case 'interval.close': {
+        const current = interval(e.userId) ?? refuse(`user ${e.userId} has no open interval to close`);
+        if ('existing' in current) current.existing.endedAt = e.endedAt;
+        else current.fresh.endedAt = e.endedAt;
+        intervals.set(e.userId, null);
+        break;
+      }
+      case 'session.open': {
+        if (session(e.userId)) refuse(`user ${e.userId} already has an open session`);
+        const row: NewSession = {
+          userId: e.userId,
+          startedAt: e.startedAt,
+          endedAt: null,
+          lastSeenAt: e.startedAt,
+          reason: null,
+        };
+        plan.newSessions.push(row);
+        sessions.set(e.userId, { fresh: row });
+        break;
+      }
+      case 'session.close': {
+        const current = session(e.userId) ?? refuse(`user ${e.userId} has no open session to close`);
+        const row = 'existing' in current ? current.existing : current.fresh;
+        row.endedAt = e.endedAt;
+        row.lastSeenAt = e.lastSeenAt;
+        row.reason = e.reason;
+        sessions.set(e.userId, null);
+        break;
+      }
+      case 'seen': {
+        const i = interval(e.userId);
+        if (i) ('existing' in i ? i.existing : i.fresh).lastSeenAt = e.at;
+        if (e.present) {
+          const s = session(e.userId);
+          if (s) ('existing' in s ? s.existing : s.fresh).lastSeenAt = e.at;
+        }
+        break;
+      }
+      case 'unavailable.long':
+        break;
+      default: {
+        const unknown: never = e;
+        refuse(`unknown effect ${(unknown as { type: string }).type}`);
+      }
+    }
+  }
+  plan.intervalChanges = plan.intervalChanges.filter((c) => c.endedAt !== null || c.lastSeenAt !== null);
+  plan.sessionChanges = plan.sessionChanges.filter((c) => c.endedAt !== null || c.lastSeenAt !== null);
+  return plan;
+}
