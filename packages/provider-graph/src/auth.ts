@@ -75,7 +75,10 @@ export function credentialFor(auth: GraphAuth): TokenCredential {
       return new ClientCertificateCredential(
         auth.tenantId,
         auth.clientId,
-        { certificatePath: auth.certificatePath, ...(auth.certificatePassword ? { certificatePassword: auth.certificatePassword } : {}) },
+        {
+          certificatePath: auth.certificatePath,
+          ...(auth.certificatePassword ? { certificatePassword: auth.certificatePassword } : {}),
+        },
         authority,
       );
     case 'deviceCode':
@@ -101,22 +104,35 @@ class RememberedDeviceCodeCredential implements TokenCredential {
   constructor(auth: DeviceCodeAuth, authority: AuthorityOptions) {
     this.#auth = auth;
     this.#authority = authority;
-    const dir = auth.tokenCacheDir === false ? undefined : (auth.tokenCacheDir ?? join(homedir(), '.presence-tracker', 'graph'));
+    const dir =
+      auth.tokenCacheDir === false
+        ? undefined
+        : (auth.tokenCacheDir ?? join(homedir(), '.presence-tracker', 'graph'));
     if (dir) {
       const id = createHash('sha256')
-        .update([auth.authorityHost ?? '', auth.tenantId ?? '', auth.clientId, auth.loginHint ?? ''].join('\n'))
+        .update(
+          [auth.authorityHost ?? '', auth.tenantId ?? '', auth.clientId, auth.loginHint ?? ''].join('\n'),
+        )
         .digest('hex')
         .slice(0, 16);
       const name = `presence-tracker-${id}`;
-      this.#files = { name, cache: join(dir, `${name}.tokens.json`), record: join(dir, `${name}.account.json`) };
+      this.#files = {
+        name,
+        cache: join(dir, `${name}.tokens.json`),
+        record: join(dir, `${name}.account.json`),
+      };
     }
   }
 
   async getToken(scopes: string | string[], options?: GetTokenOptions) {
-    const credential = await (this.#ready ??= this.#start(scopes).catch((error) => {
-      this.#ready = undefined;
-      throw error;
-    }));
+    if (!this.#ready) {
+      this.#ready = this.#start(scopes).catch((error) => {
+        // Forgotten so that the next poll can try the sign-in again.
+        this.#ready = undefined;
+        throw error;
+      });
+    }
+    const credential = await this.#ready;
     return credential.getToken(scopes, options);
   }
 

@@ -21,7 +21,9 @@ interface GraphErrorLike {
 /** Turns whatever the Graph client or the credential threw into a `ProviderError` saying what to do. */
 export function toProviderError(error: unknown, doing: string): ProviderError {
   if (ProviderError.isInstance(error)) return error;
-  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as GraphErrorLike;
+  const e = (
+    typeof error === 'object' && error !== null ? error : { message: String(error) }
+  ) as GraphErrorLike;
   const status = typeof e.statusCode === 'number' && e.statusCode > 0 ? e.statusCode : undefined;
   const graphSays = [e.code, e.message].filter(Boolean).join(': ');
   const details = { code: e.code ?? undefined, requestId: e.headers?.get?.('request-id') ?? undefined };
@@ -59,7 +61,10 @@ export function toProviderError(error: unknown, doing: string): ProviderError {
     });
   }
   if (e.code === 'TimeoutError' || e.code === 'AbortError') {
-    return new ProviderError(PROVIDER, `${doing}: Microsoft Graph did not answer in time`, { cause: error, details });
+    return new ProviderError(PROVIDER, `${doing}: Microsoft Graph did not answer in time`, {
+      cause: error,
+      details,
+    });
   }
   return new ProviderError(
     PROVIDER,

@@ -1,7 +1,13 @@
 import { ConfigError, ProviderError } from '@presence-tracker/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { listCredential } from './__fixtures__/credential.ts';
-import { type FakeGraph, type FakeUser, MAX_IDS, makeUsers, startFakeGraph } from './__fixtures__/fake-graph.ts';
+import {
+  type FakeGraph,
+  type FakeUser,
+  MAX_IDS,
+  makeUsers,
+  startFakeGraph,
+} from './__fixtures__/fake-graph.ts';
 import { trustTestCertificate } from './__fixtures__/tls.ts';
 import { graphProvider } from './index.ts';
 import type { GraphProviderOptions } from './options.ts';
@@ -61,7 +67,7 @@ describe('presence', () => {
       [{ availability: 'PresenceUnknown', activity: 'PresenceUnknown' }, 'unknown'],
     ];
     const ids = [...graph.users.keys()].slice(0, cases.length);
-    cases.forEach(([words], i) => Object.assign(graph.users.get(ids[i]!)!, words));
+    for (const [i, [words]] of cases.entries()) Object.assign(graph.users.get(ids[i]!)!, words);
     const at = new Date('2026-03-02T09:00:00Z');
     const samples = await provider({ clock: { now: () => at } }).getPresence(ids);
     const byId = new Map(samples.map((s) => [s.userId, s]));
@@ -72,7 +78,11 @@ describe('presence', () => {
       statusMessage: 'Planning',
       outOfOffice: false,
     });
-    expect(byId.get(ids[9]!)!.raw).toMatchObject({ availability: 'Offline', activity: 'OffWork', outOfOffice: true });
+    expect(byId.get(ids[9]!)!.raw).toMatchObject({
+      availability: 'Offline',
+      activity: 'OffWork',
+      outOfOffice: true,
+    });
     expect(samples.every((s) => s.observedAt.getTime() === at.getTime())).toBe(true);
   });
 
@@ -82,14 +92,22 @@ describe('presence', () => {
     const p = provider();
     Object.assign(user, { availability: 'Busy', activity: 'InACall', sequenceNumber: 'C3C8E3D0F5B240B1' });
     expect((await p.getPresence([id]))[0]!.raw).toMatchObject({ sequenceNumber: 'C3C8E3D0F5B240B1' });
-    Object.assign(user, { availability: 'Available', activity: 'Available', sequenceNumber: 'C3C8E3D0F5B240A7' });
+    Object.assign(user, {
+      availability: 'Available',
+      activity: 'Available',
+      sequenceNumber: 'C3C8E3D0F5B240A7',
+    });
     expect(await p.getPresence([id])).toEqual([]);
     Object.assign(user, { sequenceNumber: 'C3C8E3D0F5B240C2' });
     expect((await p.getPresence([id])).map((s) => s.status)).toEqual(['available']);
   });
 
   test('waits as long as Retry-After says, then succeeds', async () => {
-    graph.script('getPresencesByUserId', { status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'TooManyRequests' } } });
+    graph.script('getPresencesByUserId', {
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: { error: { code: 'TooManyRequests' } },
+    });
     const started = Date.now();
     const samples = await provider().getPresence(['00000000-0000-4000-8000-000000000001']);
     expect(samples).toHaveLength(1);
@@ -120,7 +138,10 @@ describe('presence', () => {
   });
 
   test('persistent throttling is PROVIDER_THROTTLED with status 429', async () => {
-    graph.script('getPresencesByUserId', ...Array.from({ length: 4 }, () => ({ status: 429, headers: { 'Retry-After': '0' } })));
+    graph.script(
+      'getPresencesByUserId',
+      ...Array.from({ length: 4 }, () => ({ status: 429, headers: { 'Retry-After': '0' } })),
+    );
     await expect(provider().getPresence(['00000000-0000-4000-8000-000000000001'])).rejects.toMatchObject({
       code: 'PROVIDER_THROTTLED',
       status: 429,
@@ -134,7 +155,9 @@ describe('presence', () => {
     expect(samples).toHaveLength(1);
     expect(graph.requests.map((r) => r.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
     expect(credential.calls).toHaveLength(2);
-    expect(JSON.parse(credential.calls[1]!.claims!)).toMatchObject({ access_token: { nbf: { essential: true } } });
+    expect(JSON.parse(credential.calls[1]!.claims!)).toMatchObject({
+      access_token: { nbf: { essential: true } },
+    });
   });
 
   test('parallel requests refused with the same token share one refresh', async () => {
@@ -148,7 +171,9 @@ describe('presence', () => {
     graph.rejectTokens.add('token-1');
     graph.rejectTokens.add('token-2');
     await expect(
-      provider({ credential: listCredential('token-1', 'token-2') }).getPresence(['00000000-0000-4000-8000-000000000001']),
+      provider({ credential: listCredential('token-1', 'token-2') }).getPresence([
+        '00000000-0000-4000-8000-000000000001',
+      ]),
     ).rejects.toMatchObject({ code: 'PROVIDER_AUTH', status: 401 });
     expect(graph.presenceRequests()).toHaveLength(2);
   });
@@ -171,7 +196,9 @@ describe('presence', () => {
     graph = await startFakeGraph({ users: makeUsers(1), latencyMs: 400 });
     const started = Date.now();
     await expect(
-      provider({ retry: { ...fast, retries: 0, timeout: 100 } }).getPresence(['00000000-0000-4000-8000-000000000001']),
+      provider({ retry: { ...fast, retries: 0, timeout: 100 } }).getPresence([
+        '00000000-0000-4000-8000-000000000001',
+      ]),
     ).rejects.toMatchObject({ code: 'PROVIDER_FAILED' });
     expect(Date.now() - started).toBeLessThan(400);
   });
@@ -249,7 +276,15 @@ describe('resolveUsers', () => {
   });
 
   test('a missing User.Read permission is PROVIDER_AUTH', async () => {
-    graph.script('/users/person00001', { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } });
+    graph.script('/users/person00001', {
+      status: 403,
+      body: {
+        error: {
+          code: 'Authorization_RequestDenied',
+          message: 'Insufficient privileges to complete the operation.',
+        },
+      },
+    });
     await expect(provider().resolveUsers(['person00001@contoso.onmicrosoft.com'])).rejects.toMatchObject({
       code: 'PROVIDER_AUTH',
       status: 403,

@@ -1,5 +1,10 @@
 import { AuthenticationHandler, Client, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
-import { type PresenceProvider, type PresenceSample, silentLogger, systemClock } from '@presence-tracker/core';
+import {
+  type PresenceProvider,
+  type PresenceSample,
+  silentLogger,
+  systemClock,
+} from '@presence-tracker/core';
 import pLimit from 'p-limit';
 import { credentialFor, defaultScopes } from './auth.ts';
 import { RequestBudget } from './budget.ts';
@@ -20,7 +25,10 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const credential = options.credential ?? credentialFor(options.auth!);
-  const tokens = new TokenSource(credential, resolved.scopes ?? defaultScopes(options.auth, resolved.baseUrl));
+  const tokens = new TokenSource(
+    credential,
+    resolved.scopes ?? defaultScopes(options.auth, resolved.baseUrl),
+  );
   const budget = new RequestBudget(resolved.budget.requests, resolved.budget.perMs);
   const limit = pLimit(resolved.concurrency);
   const sequences = new SequenceFilter();
@@ -64,7 +72,9 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
         chunks.map((chunk) =>
           limit(async () => {
             try {
-              const answer: { value?: GraphPresence[] } = await client.api(PRESENCE_PATH).post({ ids: chunk });
+              const answer: { value?: GraphPresence[] } = await client
+                .api(PRESENCE_PATH)
+                .post({ ids: chunk });
               return { presences: answer.value ?? [], observedAt: clock.now() };
             } catch (error) {
               throw toProviderError(error, `reading presence of ${chunk.length} users`);
@@ -77,8 +87,9 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
 
       const samples: PresenceSample[] = [];
       for (const s of settled) {
-        const { presences, observedAt } = (s as PromiseFulfilledResult<{ presences: GraphPresence[]; observedAt: Date }>)
-          .value;
+        const { presences, observedAt } = (
+          s as PromiseFulfilledResult<{ presences: GraphPresence[]; observedAt: Date }>
+        ).value;
         for (const p of presences) {
           if (!p?.id || !sequences.accept(p.id, p.sequenceNumber)) continue;
           samples.push({

@@ -134,7 +134,9 @@ function removeHeader(context: Context, name: string): void {
   const headers = context.options?.headers;
   if (!headers) return;
   if (headers instanceof Headers) headers.delete(name);
-  else if (Array.isArray(headers)) context.options!.headers = headers.filter(([k]) => k?.toLowerCase() !== name);
+  else if (Array.isArray(headers))
+    context.options!.headers = headers.filter(([k]) => k?.toLowerCase() !== name);
   else
-    for (const key of Object.keys(headers)) if (key.toLowerCase() === name) delete (headers as Record<string, string>)[key];
+    for (const key of Object.keys(headers))
+      if (key.toLowerCase() === name) delete (headers as Record<string, string>)[key];
 }

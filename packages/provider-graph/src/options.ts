@@ -50,30 +50,50 @@ export function resolveOptions(options: GraphProviderOptions): ResolvedOptions {
     SECRET.has(field) ? typeof value : value === undefined ? 'nothing' : JSON.stringify(value);
 
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('graphProvider: invalid options', [{ path: '', message: 'expected an options object' }]);
+    throw new ConfigError('graphProvider: invalid options', [
+      { path: '', message: 'expected an options object' },
+    ]);
   }
   if (!options.credential === !options.auth) {
-    issues.push({ path: 'credential', message: 'give exactly one of `credential` (a TokenCredential) or `auth`' });
+    issues.push({
+      path: 'credential',
+      message: 'give exactly one of `credential` (a TokenCredential) or `auth`',
+    });
   }
   if (options.credential && typeof options.credential.getToken !== 'function') {
-    issues.push({ path: 'credential', message: 'expected a TokenCredential, an object with getToken(scopes)' });
+    issues.push({
+      path: 'credential',
+      message: 'expected a TokenCredential, an object with getToken(scopes)',
+    });
   }
   const auth = options.auth as Record<string, unknown> | undefined;
   if (auth) {
     const mode = auth.mode as (typeof MODES)[number];
     if (!MODES.includes(mode)) {
-      issues.push({ path: 'auth.mode', message: `expected one of ${MODES.join(', ')}`, received: describe('mode', mode) });
+      issues.push({
+        path: 'auth.mode',
+        message: `expected one of ${MODES.join(', ')}`,
+        received: describe('mode', mode),
+      });
     } else {
       for (const field of REQUIRED[mode]) {
         const value = auth[field];
         if (typeof value !== 'string' || value.trim() === '') {
-          issues.push({ path: `auth.${field}`, message: 'expected a non-empty string', received: describe(field, value) });
+          issues.push({
+            path: `auth.${field}`,
+            message: 'expected a non-empty string',
+            received: describe(field, value),
+          });
         }
       }
     }
     for (const field of ['tenantId', 'loginHint', 'authorityHost', 'certificatePassword']) {
       if (auth[field] !== undefined && typeof auth[field] !== 'string') {
-        issues.push({ path: `auth.${field}`, message: 'expected a string', received: describe(field, auth[field]) });
+        issues.push({
+          path: `auth.${field}`,
+          message: 'expected a string',
+          received: describe(field, auth[field]),
+        });
       }
     }
   }
@@ -82,10 +102,11 @@ export function resolveOptions(options: GraphProviderOptions): ResolvedOptions {
   let host = 'graph.microsoft.com';
   if (options.baseUrl !== undefined) {
     const url = URL.canParse(String(options.baseUrl)) ? new URL(String(options.baseUrl)) : undefined;
-    if (!url || url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+    if (url?.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
       issues.push({
         path: 'baseUrl',
-        message: 'expected an https:// origin such as https://graph.microsoft.com (the token is only sent over https)',
+        message:
+          'expected an https:// origin such as https://graph.microsoft.com (the token is only sent over https)',
         received: describe('baseUrl', options.baseUrl),
       });
     } else {
@@ -98,7 +119,11 @@ export function resolveOptions(options: GraphProviderOptions): ResolvedOptions {
     options.scopes !== undefined &&
     (!Array.isArray(options.scopes) || options.scopes.some((s) => typeof s !== 'string' || s === ''))
   ) {
-    issues.push({ path: 'scopes', message: 'expected a list of scope strings', received: describe('scopes', options.scopes) });
+    issues.push({
+      path: 'scopes',
+      message: 'expected a list of scope strings',
+      received: describe('scopes', options.scopes),
+    });
   }
 
   const positive = (path: string, value: unknown, fallback: number, min = 1): number => {

@@ -42,7 +42,10 @@ const BY_ACTIVITY: Record<string, Status> = {
 };
 
 /** Maps Graph's availability and activity onto a core status. */
-export function toStatus(availability: string | null | undefined, activity: string | null | undefined): Status {
+export function toStatus(
+  availability: string | null | undefined,
+  activity: string | null | undefined,
+): Status {
   const a = availability?.toLowerCase() ?? '';
   const act = activity?.toLowerCase() ?? '';
   if (DND_ACTIVITIES.has(act) && a !== 'offline' && a !== 'presenceunknown') return 'dnd';

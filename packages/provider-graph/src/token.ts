@@ -37,7 +37,9 @@ export class TokenSource implements AuthenticationProvider {
     this.#current = undefined;
     const claims =
       challengeClaims ??
-      JSON.stringify({ access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } } });
+      JSON.stringify({
+        access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } },
+      });
     await this.#fetch(claims);
   }
 

@@ -31,7 +31,11 @@ export interface ResolveOptions {
  * Looks each key up as a user id or UPN (`/users/{key}`), then, for e-mail addresses Graph did not know
  * as a UPN, by `mail eq` — the address people are known by often differs from their sign-in name.
  */
-export async function resolveUsers(client: Client, keys: string[], options: ResolveOptions): Promise<ResolveResult> {
+export async function resolveUsers(
+  client: Client,
+  keys: string[],
+  options: ResolveOptions,
+): Promise<ResolveResult> {
   const resolved: ResolvedUser[] = [];
   const unresolved: { key: string; reason: string }[] = [];
   const lookups: string[] = [];
@@ -40,7 +44,12 @@ export async function resolveUsers(client: Client, keys: string[], options: Reso
     else lookups.push(key);
   }
 
-  const byUpn = await batchGet(client, lookups, (key) => `/users/${encodeURIComponent(key.trim())}?${SELECT}`, options);
+  const byUpn = await batchGet(
+    client,
+    lookups,
+    (key) => `/users/${encodeURIComponent(key.trim())}?${SELECT}`,
+    options,
+  );
   const byMail: string[] = [];
   for (const key of lookups) {
     const r = byUpn.get(key)!;
@@ -52,7 +61,8 @@ export async function resolveUsers(client: Client, keys: string[], options: Reso
   const filtered = await batchGet(
     client,
     byMail,
-    (key) => `/users?$filter=${encodeURIComponent(`mail eq '${key.trim().replaceAll("'", "''")}'`)}&${SELECT}`,
+    (key) =>
+      `/users?$filter=${encodeURIComponent(`mail eq '${key.trim().replaceAll("'", "''")}'`)}&${SELECT}`,
     options,
   );
   for (const key of byMail) {
@@ -60,7 +70,8 @@ export async function resolveUsers(client: Client, keys: string[], options: Reso
     const found = r.status === 200 ? (r.body?.value ?? []) : [];
     if (r.status !== 200) unresolved.push({ key, reason: reasonFor(r, 'the lookup by mail address failed') });
     else if (found.length === 1) resolved.push(toResolved(key, found[0]!));
-    else if (found.length === 0) unresolved.push({ key, reason: 'no user has this user principal name or mail address' });
+    else if (found.length === 0)
+      unresolved.push({ key, reason: 'no user has this user principal name or mail address' });
     else unresolved.push({ key, reason: `${found.length} users share this mail address` });
   }
   return { resolved, unresolved };
@@ -101,7 +112,9 @@ async function batchGet(
       options.run(async () => {
         let pending = chunk;
         for (let attempt = 0; pending.length > 0; attempt++) {
-          const body = { requests: pending.map((key, i) => ({ id: String(i), method: 'GET', url: url(key) })) };
+          const body = {
+            requests: pending.map((key, i) => ({ id: String(i), method: 'GET', url: url(key) })),
+          };
           let answer: { responses?: BatchResponse[] };
           try {
             answer = await client.api('/$batch').post(body);
@@ -127,7 +140,10 @@ async function batchGet(
           }
           for (const key of pending) {
             if (!results.has(key) && !retry.includes(key)) {
-              throw new ProviderError(PROVIDER, `looking users up: the $batch answer left out the request for ${key}`);
+              throw new ProviderError(
+                PROVIDER,
+                `looking users up: the $batch answer left out the request for ${key}`,
+              );
             }
           }
           pending = retry;

@@ -59,7 +59,9 @@ const MAX_BATCH = 20;
  * kept in this folder: `POST /v1.0/communications/getPresencesByUserId`, `GET /v1.0/users/{id|upn}`,
  * `GET /v1.0/users?$filter=mail eq '...'` and `POST /v1.0/$batch`.
  */
-export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: number } = {}): Promise<FakeGraph> {
+export async function startFakeGraph(
+  options: { users?: FakeUser[]; latencyMs?: number } = {},
+): Promise<FakeGraph> {
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
   const requests: RecordedRequest[] = [];
   const rejectTokens = new Set<string>();
@@ -68,7 +70,7 @@ export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: 
   const scripted = (path: string): Answer | undefined => {
     const i = scripts.findIndex((s) => path.includes(s.match));
     if (i < 0) return undefined;
-    const [{ answer }] = scripts.splice(i, 1) as [{ answer: ScriptedAnswer }];
+    const { answer } = scripts.splice(i, 1)[0]!;
     return { status: answer.status, headers: answer.headers ?? {}, body: answer.body ?? null };
   };
 
@@ -100,7 +102,8 @@ export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: 
 
     if (method === 'POST' && pathname === '/communications/getPresencesByUserId') {
       const ids = (body as { ids?: unknown })?.ids;
-      if (!Array.isArray(ids)) return json(400, { error: { code: 'BadRequest', message: 'ids is required' } });
+      if (!Array.isArray(ids))
+        return json(400, { error: { code: 'BadRequest', message: 'ids is required' } });
       record.ids = ids.length;
       if (ids.length > MAX_IDS) return error(400, 'tooManyIds');
       const value = ids
@@ -110,16 +113,22 @@ export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: 
           id: u.id,
           availability: u.availability,
           activity: u.activity,
-          statusMessage: u.statusMessage ? { message: { content: u.statusMessage, contentType: 'text' } } : null,
+          statusMessage: u.statusMessage
+            ? { message: { content: u.statusMessage, contentType: 'text' } }
+            : null,
           outOfOfficeSettings: { message: null, isOutOfOffice: u.outOfOffice ?? false },
           sequenceNumber: u.sequenceNumber ?? null,
         }));
-      return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)', value });
+      return json(200, {
+        '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)',
+        value,
+      });
     }
     if (method === 'GET' && pathname === '/users') {
       const filter = url.searchParams.get('$filter') ?? '';
       const match = filter.match(/^mail eq '(.*)'$/);
-      if (!match) return json(400, { error: { code: 'BadRequest', message: `unsupported filter ${filter}` } });
+      if (!match)
+        return json(400, { error: { code: 'BadRequest', message: `unsupported filter ${filter}` } });
       const mail = match[1]!.replaceAll("''", "'").toLowerCase();
       const value = [...users.values()].filter((u) => u.mail?.toLowerCase() === mail).map(userJson);
       return json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', value });
@@ -128,16 +137,25 @@ export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: 
       const key = pathname.slice('/users/'.length);
       const u = findUser(key);
       return u
-        ? json(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity', ...userJson(u) })
+        ? json(200, {
+            '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity',
+            ...userJson(u),
+          })
         : error(404, 'notFound', key);
     }
     if (method === 'POST' && pathname === '/$batch') {
       const inner = (body as { requests?: { id: string; method: string; url: string }[] })?.requests ?? [];
       if (inner.length > MAX_BATCH) {
-        return json(400, { error: { code: 'BadRequest', message: `a batch holds at most ${MAX_BATCH} requests` } });
+        return json(400, {
+          error: { code: 'BadRequest', message: `a batch holds at most ${MAX_BATCH} requests` },
+        });
       }
       const responses = inner.map((r) => {
-        const a = route(r.method, `/v1.0${r.url}`, undefined, { method: r.method, url: r.url, authorization: undefined });
+        const a = route(r.method, `/v1.0${r.url}`, undefined, {
+          method: r.method,
+          url: r.url,
+          authorization: undefined,
+        });
         return { id: r.id, status: a.status, headers: a.headers, body: a.body };
       });
       return json(200, { responses });
@@ -145,26 +163,36 @@ export async function startFakeGraph(options: { users?: FakeUser[]; latencyMs?: 
     return json(404, { error: { code: 'UnknownError', message: `no route for ${method} ${pathname}` } });
   };
 
-  const server: Server = createServer({ cert: testCertificate.cert, key: testCertificate.key }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const record: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization };
-      requests.push(record);
-      if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
-      const token = req.headers.authorization?.replace(/^Bearer /, '');
-      let answer: Answer;
-      if (!token) answer = json(401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } });
-      else if (rejectTokens.has(token)) answer = error(401, 'expiredToken');
-      else {
-        const text = Buffer.concat(chunks).toString('utf8');
-        answer = route(req.method ?? 'GET', req.url ?? '/', text ? JSON.parse(text) : undefined, record);
-      }
-      const payload = answer.body === null ? '' : JSON.stringify(answer.body);
-      res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID() });
-      res.end(payload);
-    });
-  });
+  const server: Server = createServer(
+    { cert: testCertificate.cert, key: testCertificate.key },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const record: RecordedRequest = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          authorization: req.headers.authorization,
+        };
+        requests.push(record);
+        if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+        const token = req.headers.authorization?.replace(/^Bearer /, '');
+        let answer: Answer;
+        if (!token)
+          answer = json(401, {
+            error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' },
+          });
+        else if (rejectTokens.has(token)) answer = error(401, 'expiredToken');
+        else {
+          const text = Buffer.concat(chunks).toString('utf8');
+          answer = route(req.method ?? 'GET', req.url ?? '/', text ? JSON.parse(text) : undefined, record);
+        }
+        const payload = answer.body === null ? '' : JSON.stringify(answer.body);
+        res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID() });
+        res.end(payload);
+      });
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

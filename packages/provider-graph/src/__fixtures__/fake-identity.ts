@@ -42,7 +42,9 @@ export async function startFakeIdentity(options: {
   let url = '';
 
   const jwt = (claims: Record<string, unknown>) =>
-    [{ typ: 'JWT', alg: 'none' }, claims, 'signature'].map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')).join('.');
+    [{ typ: 'JWT', alg: 'none' }, claims, 'signature']
+      .map((p) => Buffer.from(JSON.stringify(p)).toString('base64url'))
+      .join('.');
 
   const tokens = (tenant: string, form: URLSearchParams, withAccount: boolean) => {
     issued += 1;
@@ -77,58 +79,74 @@ export async function startFakeIdentity(options: {
     return body;
   };
 
-  const server: Server = createServer({ cert: testCertificate.cert, key: testCertificate.key }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      const path = new URL(req.url ?? '/', url).pathname;
-      const [, tenant = '', ...rest] = path.split('/');
-      const route = rest.join('/');
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-
-      if (req.method === 'GET' && route === 'v2.0/.well-known/openid-configuration') {
-        return send(200, JSON.parse(JSON.stringify(openidConfiguration).replaceAll('{authority}', `${url}/${tenant}`)));
-      }
-      if (req.method === 'POST' && route === 'oauth2/v2.0/devicecode') {
-        deviceCodeRequests += 1;
-        return send(200, deviceCode);
-      }
-      if (req.method === 'POST' && route === 'oauth2/v2.0/token') {
-        const request: TokenRequest = {
-          tenant,
-          grantType: form.get('grant_type') ?? '',
-          clientId: form.get('client_id') ?? '',
-          proof: form.get('client_secret') ? 'secret' : form.get('client_assertion') ? 'assertion' : 'none',
-          claims: form.get('claims') ?? undefined,
-          scope: form.get('scope') ?? '',
+  const server: Server = createServer(
+    { cert: testCertificate.cert, key: testCertificate.key },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const send = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
         };
-        tokenRequests.push(request);
-        if (request.clientId !== options.clientId) {
-          return send(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${request.clientId}' was not found.` });
+        const path = new URL(req.url ?? '/', url).pathname;
+        const [, tenant = '', ...rest] = path.split('/');
+        const route = rest.join('/');
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+
+        if (req.method === 'GET' && route === 'v2.0/.well-known/openid-configuration') {
+          return send(
+            200,
+            JSON.parse(JSON.stringify(openidConfiguration).replaceAll('{authority}', `${url}/${tenant}`)),
+          );
         }
-        if (request.grantType === 'client_credentials') {
-          if (request.proof === 'secret' && form.get('client_secret') !== options.clientSecret) {
-            return send(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+        if (req.method === 'POST' && route === 'oauth2/v2.0/devicecode') {
+          deviceCodeRequests += 1;
+          return send(200, deviceCode);
+        }
+        if (req.method === 'POST' && route === 'oauth2/v2.0/token') {
+          const request: TokenRequest = {
+            tenant,
+            grantType: form.get('grant_type') ?? '',
+            clientId: form.get('client_id') ?? '',
+            proof: form.get('client_secret') ? 'secret' : form.get('client_assertion') ? 'assertion' : 'none',
+            claims: form.get('claims') ?? undefined,
+            scope: form.get('scope') ?? '',
+          };
+          tokenRequests.push(request);
+          if (request.clientId !== options.clientId) {
+            return send(400, {
+              error: 'unauthorized_client',
+              error_description: `AADSTS700016: Application with identifier '${request.clientId}' was not found.`,
+            });
           }
-          if (request.proof === 'none') return send(401, { error: 'invalid_client', error_description: 'AADSTS7000218: no client credential' });
-          const body = tokens(tenant, form, false);
-          request.issued = body.access_token as string;
-          return send(200, body);
+          if (request.grantType === 'client_credentials') {
+            if (request.proof === 'secret' && form.get('client_secret') !== options.clientSecret) {
+              return send(401, {
+                error: 'invalid_client',
+                error_description: 'AADSTS7000215: Invalid client secret provided.',
+              });
+            }
+            if (request.proof === 'none')
+              return send(401, {
+                error: 'invalid_client',
+                error_description: 'AADSTS7000218: no client credential',
+              });
+            const body = tokens(tenant, form, false);
+            request.issued = body.access_token as string;
+            return send(200, body);
+          }
+          if (request.grantType === 'device_code' || request.grantType === 'refresh_token') {
+            const body = tokens(tenant, form, true);
+            request.issued = body.access_token as string;
+            return send(200, body);
+          }
+          return send(400, { error: 'unsupported_grant_type', error_description: request.grantType });
         }
-        if (request.grantType === 'device_code' || request.grantType === 'refresh_token') {
-          const body = tokens(tenant, form, true);
-          request.issued = body.access_token as string;
-          return send(200, body);
-        }
-        return send(400, { error: 'unsupported_grant_type', error_description: request.grantType });
-      }
-      send(404, { error: 'not_found', error_description: `${req.method} ${path}` });
-    });
-  });
+        send(404, { error: 'not_found', error_description: `${req.method} ${path}` });
+      });
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
