@@ -89,7 +89,7 @@ describe('loadConfig: the native shape', () => {
     expect(issues['schedule.windows.0.days.0']).toMatch(/at most 7/);
     expect(issues['schedule.windows.0.start']).toMatch(/HH:mm.*received a string/);
     expect(issues['notifiers.0.url']).toMatch(/expected a URL/);
-    expect(issues['notifiers.0.format']).toMatch(/"json", "slack", "mattermost", "teams" or "gotify"/);
+    expect(issues['notifiers.0.format']).toMatch(/"standard", "slack", "mattermost", "teams" or "gotify"/);
     expect(issues.extra).toMatch(/no field of this name.*received a boolean/);
     expect(error.message).toContain('provider.type');
     expect(error.issues.every((i) => typeof i.received === 'string')).toBe(true);

@@ -167,8 +167,16 @@ function finish(
   const at = (path: string) => (path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path));
 
   const provider: ProviderConfig =
-    config.provider.type === 'graph' && config.provider.certificatePath !== undefined
-      ? { ...config.provider, certificatePath: at(config.provider.certificatePath) }
+    config.provider.type === 'graph'
+      ? {
+          ...config.provider,
+          ...(config.provider.certificatePath !== undefined && {
+            certificatePath: at(config.provider.certificatePath),
+          }),
+          ...(config.provider.tokenCacheDir !== undefined && {
+            tokenCacheDir: at(config.provider.tokenCacheDir),
+          }),
+        }
       : config.provider;
   const store: StoreConfig = config.store ?? { type: 'sqlite' };
   const schedule = config.schedule && {

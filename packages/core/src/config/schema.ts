@@ -33,6 +33,8 @@ const graphProvider = z.strictObject({
   loginHint: text.optional(),
   /** Sign-in authority, e.g. https://login.microsoftonline.com/organizations. */
   authority: url.optional(),
+  /** Where device-code sign-in keeps its tokens; relative to the configuration file. */
+  tokenCacheDir: text.optional(),
   /** Graph's address, for national clouds and tests. */
   baseUrl: url.optional(),
   options: adapterOptions,
@@ -91,6 +93,7 @@ const postgresStore = z.strictObject({
   /** The Postgres schema holding the tables. */
   schema: text.optional(),
   ssl: z.boolean().optional(),
+  keepSamples: z.union([z.boolean(), z.strictObject({ days: z.number().int().positive() })]).optional(),
   options: adapterOptions,
 });
 
@@ -131,7 +134,7 @@ const webhookNotifier = z.strictObject({
   /** `whsec_...` signs requests as Standard Webhooks says. */
   secret: text.optional(),
   /** The body's shape: the native JSON event, or a chat tool's message. */
-  format: z.enum(['json', 'slack', 'mattermost', 'teams', 'gotify']).optional(),
+  format: z.enum(['standard', 'slack', 'mattermost', 'teams', 'gotify']).optional(),
   events: z.array(z.enum(TRACKER_EVENT_TYPES)).optional(),
   timeout: milliseconds('timeout').optional(),
   options: adapterOptions,
