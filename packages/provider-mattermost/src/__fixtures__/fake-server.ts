@@ -140,10 +140,20 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
   let throttled = 0;
   let retryAfter = 1;
 
-  const users = () => new Map(data.users.map((u) => [u.id, u]));
+  // Built on first use: tests shape `data` before they send requests; statuses change in place.
+  let usersById: Map<string, FakeUser> | null = null;
+  const users = () => {
+    usersById ??= new Map(data.users.map((u) => [u.id, u]));
+    return usersById;
+  };
+  const membersByTeam = new Map<string, Set<string>>();
   const teamMembers = (teamId: string) => {
-    const ids = new Set([data.me]);
-    for (const c of data.channels) if (c.teamId === teamId) for (const id of c.members) ids.add(id);
+    let ids = membersByTeam.get(teamId);
+    if (!ids) {
+      ids = new Set([data.me]);
+      for (const c of data.channels) if (c.teamId === teamId) for (const id of c.members) ids.add(id);
+      membersByTeam.set(teamId, ids);
+    }
     return ids;
   };
 
