@@ -1,0 +1,9 @@
+export { type PageSplit, renderTimelinePages, type TimelinePage, timelinePages } from './pages.ts';
+export { renderTimelinePng, type TimelinePngOptions } from './png.ts';
+export {
+  DEFAULT_STATUS_COLORS,
+  renderTimeline,
+  type TimelineOptions,
+  type TimelineUser,
+  timelineSize,
+} from './render.ts';
