@@ -203,3 +203,16 @@ export {
   toCsvStream,
   type UnavailablePeriod,
 } from './report/index.ts';
+export {
+  DEFAULT_STATUS_COLORS,
+  type PageSplit,
+  renderTimeline,
+  renderTimelinePages,
+  renderTimelinePng,
+  type TimelineOptions,
+  type TimelinePage,
+  type TimelinePngOptions,
+  type TimelineUser,
+  timelinePages,
+  timelineSize,
+} from './timeline/index.ts';
