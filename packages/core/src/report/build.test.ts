@@ -7,6 +7,7 @@ import { compileSchedule, type ScheduleWindow } from '../schedule/index.ts';
 import type { PresenceStore } from '../store/index.ts';
 import { memoryStore } from '../store/index.ts';
 import { buildReport, type Report, type ReportRow, reportRows } from './build.ts';
+import { localDay, localDayStart } from './periods.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -471,5 +472,15 @@ describe('buildReport', () => {
       /windows\.0\.days\.0/,
     );
     await expect(bad({ store: {} })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('local days', () => {
+  it('finds where a local day starts, also on the days the clocks change', () => {
+    expect(localDayStart('2026-03-29', 'Europe/Berlin')).toEqual(new Date(Date.UTC(2026, 2, 28, 23)));
+    expect(localDayStart('2026-03-29', 'Europe/Berlin', 1)).toEqual(new Date(Date.UTC(2026, 2, 29, 22)));
+    expect(localDayStart('2026-03-01', 'America/New_York', -1)).toEqual(new Date(Date.UTC(2026, 1, 28, 5)));
+    expect(localDay(Date.UTC(2026, 10, 1, 4, 59), 'America/New_York')).toBe('2026-11-01');
+    expect(() => localDayStart('29.03.2026', 'UTC')).toThrow(/YYYY-MM-DD/);
   });
 });

@@ -52,6 +52,10 @@ describe('toCsv', () => {
     const csv = toCsv(await sample());
     const [header, ...rows] = lines(csv);
     expect(header).toBe(CSV_COLUMNS.join(','));
+    expect(new Set(CSV_COLUMNS).size).toBe(CSV_COLUMNS.length);
+    expect(header).toContain(
+      ',unobserved_s,unobserved_hms,status_available_s,status_available_hms,status_busy_s,',
+    );
     expect(rows).toHaveLength(6);
     expect(rows.map((r) => r.split(',')[0])).toEqual(['jane', 'jane', 'jane', 'max', 'max', 'max']);
     const jane = rows[0]!;
@@ -59,8 +63,10 @@ describe('toCsv', () => {
     expect(
       jane.startsWith('jane,"Doe, Jane",2026-03-29,2026-03-29T00:00:00+01:00,2026-03-30T00:00:00+02:00,'),
     ).toBe(true);
-    // Observed 130.5 minutes; the day has 23 hours.
-    expect(jane).toContain(',7830,02:10:30,5400,01:30:00,2430,00:40:30,74970,20:49:30,');
+    // Observed 130.5 minutes; the day has 23 hours. Then the time in each status.
+    expect(jane).toContain(
+      ',7830,02:10:30,5400,01:30:00,2430,00:40:30,74970,20:49:30,5400,01:30:00,2100,00:35:00,0,00:00:00,0,00:00:00,330,00:05:30,0,00:00:00,',
+    );
     expect(jane).toContain(
       ',1,2026-03-29T08:00:00+02:00,2026-03-29T10:10:30+02:00,2430,00:40:30,2026-03-29T09:30:00+02:00/2026-03-29T10:10:30+02:00',
     );

@@ -34,7 +34,7 @@ export const CSV_COLUMNS: readonly string[] = [
   'start',
   'end',
   ...DURATIONS.flatMap((d) => [`${d}_s`, `${d}_hms`]),
-  ...STATUSES.flatMap((s) => [`${s}_s`, `${s}_hms`]),
+  ...STATUSES.flatMap((s) => [`status_${s}_s`, `status_${s}_hms`]),
   'sessions',
   'first_seen',
   'last_seen',
@@ -127,8 +127,8 @@ function record(r: ReportRow, timeZone: string, names: Map<string, string>): Rec
     out[`${d}_hms`] = hms(ms[d]);
   }
   for (const s of STATUSES) {
-    out[`${s}_s`] = seconds(r.statusMs[s]);
-    out[`${s}_hms`] = hms(r.statusMs[s]);
+    out[`status_${s}_s`] = seconds(r.statusMs[s]);
+    out[`status_${s}_hms`] = hms(r.statusMs[s]);
   }
   out.sessions = r.sessions;
   out.first_seen = r.firstSeen ? isoInZone(r.firstSeen, timeZone) : '';

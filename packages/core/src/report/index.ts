@@ -17,4 +17,4 @@ export {
   toCsv,
   toCsvStream,
 } from './csv.ts';
-export { localDay } from './periods.ts';
+export { localDay, localDayStart } from './periods.ts';

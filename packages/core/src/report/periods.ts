@@ -8,6 +8,19 @@ export function localDay(at: Date | number, timeZone: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+/**
+ * The instant a local day begins, e.g. `localDayStart('2026-03-29', 'Europe/Berlin')`; `offsetDays`
+ * moves by calendar days first, so `localDayStart(day, tz, 1)` is where that day ends.
+ */
+export function localDayStart(day: string, timeZone: string, offsetDays = 0): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) throw new RangeError(`expected a day as YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  const local = startOfDay(
+    new TZDate(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + offsetDays, 12, 0, timeZone),
+  );
+  return new Date(local.getTime());
+}
+
 /** A span of time a report row covers: a local day, a local week, or the whole range. */
 export interface Bucket {
   /** `YYYY-MM-DD` of the bucket's first local day inside the range, or `null` for the whole range. */
