@@ -193,6 +193,7 @@ export {
   hms,
   isoInZone,
   localDay,
+  localDayStart,
   type Report,
   type ReportGroupBy,
   type ReportQuery,
