@@ -35,6 +35,8 @@ const graphProvider = z.strictObject({
   authority: url.optional(),
   /** Where device-code sign-in keeps its tokens; relative to the configuration file. */
   tokenCacheDir: text.optional(),
+  /** Skip checking the authority against Microsoft's list, for private clouds and tests. */
+  disableInstanceDiscovery: z.boolean().optional(),
   /** Graph's address, for national clouds and tests. */
   baseUrl: url.optional(),
   options: adapterOptions,

@@ -1,0 +1,144 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import {
+  ConfigError,
+  createTracker,
+  localTimeZone,
+  manualClock,
+  type PresenceStore,
+  toCsv,
+} from '@presence-tracker/core';
+import { makeProvider, openStore } from '../adapters.ts';
+import { EXIT } from '../explain.ts';
+import { type Io, writeLine } from '../io.ts';
+import { addDays, localDate, startOfLocalDay } from '../range.ts';
+import { build, render } from './report.ts';
+import { writeTimeline } from './timeline.ts';
+
+export interface DemoOptions {
+  out?: string;
+  users?: number;
+  seed?: number;
+  date?: string;
+  timeZone?: string;
+}
+
+const MINUTE = 60_000;
+const WINDOW = { start: '07:00', end: '19:00' };
+
+/**
+ * A simulated team's working day, tracked minute by minute on a manual clock into a SQLite file, then
+ * its report and timeline: the whole product in a few seconds, without an account anywhere.
+ */
+export async function demo(options: DemoOptions, io: Io): Promise<number> {
+  const outDir = resolve(io.cwd, options.out ?? 'presence-tracker-demo');
+  const timeZone = options.timeZone ?? localTimeZone();
+  const day = options.date ?? lastWeekday(io.now(), timeZone);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    throw new ConfigError('invalid options:', [{ path: '--date', message: 'expected a date as YYYY-MM-DD' }]);
+  }
+  const users = options.users ?? 8;
+  const seed = options.seed ?? 1;
+  const files = {
+    config: join(outDir, 'presence-tracker.json'),
+    database: join(outDir, 'presence-demo.db'),
+    report: join(outDir, 'report.csv'),
+    timeline: join(outDir, 'timeline.svg'),
+  };
+
+  await mkdir(outDir, { recursive: true });
+  // A rerun starts from a fresh file, not on top of the last demo's day.
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${files.database}${suffix}`, { force: true });
+
+  const midnight = startOfLocalDay(day, timeZone).getTime();
+  const from = new Date(midnight + 6 * 60 * MINUTE);
+  const to = new Date(midnight + 20 * 60 * MINUTE);
+  const clock = manualClock(from);
+  const store = await openStore({ type: 'sqlite', path: files.database });
+  const started = performance.now();
+  try {
+    const provider = await makeProvider({ type: 'simulated', users, seed, timeZone }, { clock });
+    const tracker = createTracker({
+      provider,
+      store,
+      users: 'discover',
+      clock,
+      pollInterval: MINUTE,
+      schedule: { timeZone, windows: [{ days: [1, 2, 3, 4, 5, 6, 7], ...WINDOW }] },
+      policy: { mergeGap: 5 * MINUTE },
+    });
+    let failure: Error | undefined;
+    tracker.on('error', (error) => {
+      failure ??= error;
+    });
+    writeLine(
+      io.stderr,
+      `Simulating ${users} people on ${day} (${timeZone}), ${WINDOW.start} to ${WINDOW.end}, one poll a minute...`,
+    );
+    for (let at = from.getTime(); at < to.getTime(); at += MINUTE) {
+      clock.set(at);
+      await tracker.runOnce();
+    }
+    clock.set(to);
+    await tracker.stop();
+    if (failure) throw failure;
+
+    const query = {
+      from: new Date(midnight),
+      to: new Date(startOfLocalDay(addDays(day, 1), timeZone)),
+      timeZone,
+    };
+    const report = await build(store, query, { ...io, now: () => to });
+    await writeFile(files.report, toCsv(report));
+    await writeTimeline(store, { ...query, out: files.timeline });
+    await writeFile(
+      files.config,
+      `${JSON.stringify(demoConfig(files.database, outDir, timeZone, users, seed), null, 2)}\n`,
+    );
+    io.stdout.write(render(report, 'table'));
+  } finally {
+    await closeQuietly(store);
+  }
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const shortConfig = relative(io.cwd, files.config);
+  writeLine(io.stdout);
+  writeLine(io.stdout, `Simulated a working day in ${seconds} s. Files written:`);
+  writeLine(io.stdout, `  database  ${files.database}`);
+  writeLine(io.stdout, `  report    ${files.report}`);
+  writeLine(io.stdout, `  timeline  ${files.timeline}`);
+  writeLine(io.stdout, `  config    ${files.config}`);
+  writeLine(io.stdout);
+  writeLine(io.stdout, 'Look again with:');
+  writeLine(io.stdout, `  presence-tracker report --config ${shortConfig} --from ${day} --to ${day}`);
+  writeLine(
+    io.stdout,
+    `  presence-tracker timeline --config ${shortConfig} --from ${day} --to ${day} --out day.svg`,
+  );
+  return EXIT.ok;
+}
+
+/** A configuration beside the demo's files, so the other commands can read them. */
+function demoConfig(database: string, outDir: string, timeZone: string, users: number, seed: number) {
+  return {
+    provider: { type: 'simulated', users, seed, timeZone },
+    store: { type: 'sqlite', path: relative(outDir, database) },
+    users: 'discover',
+    schedule: { timeZone, windows: [{ days: [1, 2, 3, 4, 5], ...WINDOW }] },
+    report: { days: 7, timeZone, outDir: 'reports' },
+  };
+}
+
+/** The most recent Monday-to-Friday date before today, so the simulated people are at work. */
+function lastWeekday(now: Date, timeZone: string): string {
+  let day = addDays(localDate(now, timeZone), -1);
+  for (;;) {
+    const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) return day;
+    day = addDays(day, -1);
+  }
+}
+
+async function closeQuietly(store: PresenceStore): Promise<void> {
+  await store.close().catch(() => {});
+}

@@ -1,0 +1,126 @@
+import {
+  ConfigError,
+  type PresenceProvider,
+  type PresenceStore,
+  type PresenceTrackerConfig,
+  redactConfig,
+} from '@presence-tracker/core';
+import { makeProvider, openStore } from '../adapters.ts';
+import { resolveConfig } from '../config.ts';
+import { EXIT, explain } from '../explain.ts';
+import { type Io, writeLine } from '../io.ts';
+import { describeStore } from './track.ts';
+
+export interface DoctorOptions {
+  config?: string;
+  timeout?: number;
+}
+
+const DEFAULT_TIMEOUT = 30_000;
+
+/**
+ * Checks, in the order a tracker needs them: the configuration, the store, the provider. Each check
+ * says in plain words what it found and, when something is wrong, what to do about it.
+ */
+export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
+  const say = (mark: 'ok' | 'warn' | 'fail', what: string, text: string) =>
+    writeLine(io.stdout, `${{ ok: '✔', warn: '!', fail: '✘' }[mark]} ${what.padEnd(14)} ${text}`);
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+
+  let config: PresenceTrackerConfig;
+  try {
+    config = await resolveConfig(io, options.config);
+  } catch (error) {
+    if (!ConfigError.isInstance(error)) throw error;
+    say('fail', 'configuration', error.message);
+    return EXIT.usage;
+  }
+  const users =
+    config.users === 'discover' ? 'everyone the account can see' : `${config.users.length} people`;
+  say(
+    'ok',
+    'configuration',
+    `${config.file ?? 'the environment'} (${config.format}): ${config.provider.type}, ${users}`,
+  );
+
+  let failed = false;
+  let store: PresenceStore | undefined;
+  const storeName = describeStore(redactConfig(config).store);
+  try {
+    store = await openStore(config.store, undefined, {
+      retry: { attempts: 2, minDelay: 100, maxDelay: 500 },
+    });
+    await within(store.init(), timeout, `the store did not answer within ${timeout / 1000} s`);
+    say('ok', 'store', `${storeName}: reachable, schema up to date`);
+  } catch (error) {
+    failed = true;
+    say('fail', 'store', `${storeName}: ${explain(error)}`);
+  } finally {
+    await store?.close().catch(() => {});
+  }
+
+  let provider: PresenceProvider | undefined;
+  try {
+    provider = await makeProvider(config.provider);
+    const ready = provider;
+    if (config.users === 'discover') {
+      if (!ready.discoverUsers) {
+        throw new ConfigError(`the ${ready.name} provider cannot discover users: list them in "users"`);
+      }
+      const found = await within(
+        ready.discoverUsers(),
+        timeout,
+        `${ready.name} did not answer within ${timeout / 1000} s`,
+      );
+      say(
+        found.length > 0 ? 'ok' : 'warn',
+        'provider',
+        `${ready.name}: signed in, ${found.length} people visible`,
+      );
+    } else {
+      const keys = config.users.map((u) => u.key);
+      const { resolved, unresolved } = await within(
+        ready.resolveUsers(keys),
+        timeout,
+        `${ready.name} did not answer within ${timeout / 1000} s`,
+      );
+      say(
+        unresolved.length === 0 ? 'ok' : resolved.length === 0 ? 'fail' : 'warn',
+        'provider',
+        `${ready.name}: signed in, ${resolved.length} of ${keys.length} people found`,
+      );
+      for (const u of unresolved) writeLine(io.stdout, `    not found: ${u.key} (${u.reason})`);
+      if (resolved.length === 0) failed = true;
+      // Reading presence is a separate permission from looking people up, so try it too.
+      if (resolved.length > 0) {
+        await within(
+          ready.getPresence(resolved.slice(0, 1).map((u) => u.id)),
+          timeout,
+          `${ready.name} did not answer presence`,
+        );
+        say('ok', 'presence', `${ready.name}: presence can be read`);
+      }
+    }
+  } catch (error) {
+    failed = true;
+    say('fail', 'provider', `${config.provider.type}: ${explain(error)}`);
+  } finally {
+    await provider?.close?.().catch(() => {});
+  }
+
+  writeLine(
+    io.stdout,
+    failed
+      ? '\nSomething needs fixing before tracking will work.'
+      : '\nAll good: `presence-tracker track` is ready to run.',
+  );
+  return failed ? EXIT.failure : EXIT.ok;
+}
+
+function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

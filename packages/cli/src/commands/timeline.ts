@@ -1,0 +1,77 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import {
+  ConfigError,
+  type PresenceStore,
+  renderTimeline,
+  renderTimelinePng,
+  type TimelineOptions,
+} from '@presence-tracker/core';
+import { openStore } from '../adapters.ts';
+import { resolveConfig } from '../config.ts';
+import { EXIT } from '../explain.ts';
+import { type Io, writeLine } from '../io.ts';
+import { localDate, type RangeOptions, resolveRange } from '../range.ts';
+
+export interface TimelineCommandOptions extends RangeOptions {
+  config?: string;
+  out?: string;
+  timeZone?: string;
+  width?: number;
+}
+
+export async function timeline(options: TimelineCommandOptions, io: Io): Promise<number> {
+  const config = await resolveConfig(io, options.config);
+  const timeZone = options.timeZone ?? config.report.timeZone;
+  const range = resolveRange(options, timeZone, io.now(), config.report.days);
+  const out = resolve(io.cwd, options.out ?? defaultName(range, timeZone, config.report.outDir));
+  const store = await openStore(config.store);
+  try {
+    await writeTimeline(store, {
+      ...range,
+      timeZone,
+      out,
+      now: io.now(),
+      ...(options.width && { width: options.width }),
+    });
+  } finally {
+    await store.close();
+  }
+  writeLine(io.stdout, out);
+  return EXIT.ok;
+}
+
+/** Draws everyone's intervals over the range into `out`: SVG, or PNG when the name ends in `.png`. */
+export async function writeTimeline(
+  store: PresenceStore,
+  query: { from: Date; to: Date; timeZone: string; out: string; now?: Date; width?: number },
+): Promise<void> {
+  const format = extname(query.out).toLowerCase();
+  if (format !== '.svg' && format !== '.png') {
+    throw new ConfigError('invalid options:', [
+      { path: '--out', message: 'expected a file name ending in .svg or .png' },
+    ]);
+  }
+  await mkdir(dirname(query.out), { recursive: true });
+  const [intervals, users] = await Promise.all([
+    store.intervals({ from: query.from, to: query.to }),
+    store.users(),
+  ]);
+  const options: TimelineOptions = {
+    intervals,
+    from: query.from,
+    to: query.to,
+    timeZone: query.timeZone,
+    users: users.map((u) => ({ id: u.id, ...(u.displayName && { displayName: u.displayName }) })),
+    ...(query.now && { now: query.now }),
+    ...(query.width && { width: query.width }),
+  };
+  await writeFile(query.out, format === '.png' ? await renderTimelinePng(options) : renderTimeline(options));
+}
+
+function defaultName(range: { from: Date; to: Date }, timeZone: string, outDir: string): string {
+  const first = localDate(range.from, timeZone);
+  const last = localDate(new Date(range.to.getTime() - 1), timeZone);
+  const name = first === last ? `${first}_timeline.svg` : `${first}_${last}_timeline.svg`;
+  return resolve(outDir, name);
+}

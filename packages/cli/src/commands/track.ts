@@ -1,0 +1,119 @@
+import {
+  createTracker,
+  type Logger,
+  type PresenceProvider,
+  type PresenceStore,
+  redactConfig,
+} from '@presence-tracker/core';
+import { makeNotifiers, makeProvider, openStore } from '../adapters.ts';
+import { resolveConfig } from '../config.ts';
+import { EXIT, explain } from '../explain.ts';
+import type { Io } from '../io.ts';
+import { createLogger, type LogFormat, type LogLevel } from '../logger.ts';
+
+export interface TrackOptions {
+  config?: string;
+  once?: boolean;
+  logFormat?: LogFormat;
+  logLevel?: LogLevel;
+}
+
+/**
+ * Tracks until SIGINT or SIGTERM, then stops the way the library means it: open sessions closed, the
+ * run ended, pending notifications given their bounded time. `--once` is one poll, for cron.
+ */
+export async function track(options: TrackOptions, io: Io): Promise<number> {
+  const logger = createLogger(io, options.logFormat, options.logLevel);
+  const config = await resolveConfig(io, options.config);
+  const shown = redactConfig(config);
+  logger.info(
+    {
+      config: config.file ?? config.format,
+      provider: config.provider.type,
+      store: describeStore(shown.store),
+      pollInterval: config.pollInterval,
+    },
+    'configuration loaded',
+  );
+
+  let store: PresenceStore | undefined;
+  let provider: PresenceProvider | undefined;
+  let tracker: ReturnType<typeof createTracker> | undefined;
+  try {
+    store = await openStore(config.store, logger);
+    provider = await makeProvider(config.provider, { logger });
+    tracker = createTracker({
+      provider,
+      store,
+      users: config.users,
+      notifiers: makeNotifiers(config),
+      pollInterval: config.pollInterval,
+      ...(config.schedule && { schedule: config.schedule }),
+      ...(config.policy && { policy: config.policy }),
+      logger,
+    });
+    wire(tracker, logger);
+    const running = tracker;
+
+    if (options.once) {
+      const result = await running.runOnce();
+      await running.stop();
+      logger.info(
+        {
+          samples: result.samples,
+          effects: result.effects,
+          ...(result.skipped && { skipped: result.skipped }),
+        },
+        'polled once',
+      );
+      return result.skipped === 'provider-error' ? EXIT.failure : EXIT.ok;
+    }
+
+    const signal = io.signal();
+    await running.start();
+    logger.info({ users: running.users.length }, 'tracking; stop with Ctrl-C or SIGTERM');
+    const received = await signal;
+    logger.info({ signal: received }, 'stopping');
+    await running.stop();
+    logger.info({ runId: running.run?.id }, 'stopped cleanly');
+    return EXIT.ok;
+  } finally {
+    // A failure after the run began still ends it, so the store shows no run left open.
+    if (tracker?.state === 'running')
+      await tracker.stop().catch((e: unknown) => logger.warn({ error: explain(e) }, 'stopping failed'));
+    await provider
+      ?.close?.()
+      .catch((e: unknown) => logger.warn({ error: explain(e) }, 'closing the provider failed'));
+    await store
+      ?.close()
+      .catch((e: unknown) => logger.warn({ error: explain(e) }, 'closing the store failed'));
+    logger.flush();
+  }
+}
+
+/** What the tracker does not log itself: run ends, sessions, alerts and polls. */
+function wire(tracker: ReturnType<typeof createTracker>, logger: Logger): void {
+  tracker.on('run:end', (run) => logger.info({ runId: run.id }, 'run ended'));
+  tracker.on('session:start', (s) => logger.debug({ userId: s.userId }, 'session started'));
+  tracker.on('session:end', (s) => logger.debug({ userId: s.userId, reason: s.reason }, 'session ended'));
+  tracker.on('unavailable:long', (a) =>
+    logger.info({ userId: a.userId, status: a.status, since: a.since.toISOString() }, 'unavailable for long'),
+  );
+  tracker.on('poll', (p) =>
+    logger.debug(
+      { samples: p.samples, effects: p.effects, ...(p.skipped && { skipped: p.skipped }) },
+      'poll',
+    ),
+  );
+}
+
+export function describeStore(store: {
+  type: string;
+  path?: string;
+  connectionString?: string;
+  host?: string;
+}): string {
+  if (store.type === 'sqlite') return `sqlite ${store.path}`;
+  if (store.type === 'postgres') return `postgres ${store.host ?? store.connectionString ?? ''}`.trim();
+  return store.type;
+}

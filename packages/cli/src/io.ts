@@ -1,0 +1,44 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Where a command reads and writes. The real process's streams by default; tests and host apps that
+ * run the command in-process pass their own.
+ */
+export interface Io {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean; columns?: number };
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** The instant "now" for ranges such as `--days 7`. */
+  now(): Date;
+  /** Resolves on SIGINT or SIGTERM, with the signal's name. */
+  signal(): Promise<NodeJS.Signals>;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    signal: () =>
+      new Promise((resolve) => {
+        const on = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', on);
+          process.off('SIGTERM', on);
+          // A second signal while stopping means "now": leave without waiting for deliveries.
+          const force = () => process.exit(130);
+          process.once('SIGINT', force);
+          process.once('SIGTERM', force);
+          resolve(signal);
+        };
+        process.once('SIGINT', on);
+        process.once('SIGTERM', on);
+      }),
+  };
+}
+
+export function writeLine(stream: Writable, text = ''): void {
+  stream.write(`${text}\n`);
+}
