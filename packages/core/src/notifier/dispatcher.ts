@@ -250,10 +250,9 @@ export class Dispatcher {
     while (this.busyUntil(deadline) && Date.now() < deadline) {
       const pending = [...this.loops.values(), ...this.direct];
       const left = deadline - Date.now();
-      await Promise.race([
-        Promise.allSettled(pending),
-        sleep(pending.length > 0 ? left : Math.min(left, 50)),
-      ]);
+      // With nothing in flight only a retry timer is left: sleep, or this loop would starve it.
+      if (pending.length === 0) await sleep(Math.min(left, 20));
+      else await Promise.race([Promise.allSettled(pending), sleep(left)]);
     }
     this.closed = true;
     this.abort.abort(new NotifierError('dispatcher', 'the tracker stopped waiting for deliveries'));

@@ -1,0 +1,268 @@
+import { describe, expect, test } from 'vitest';
+import { manualClock } from '../clock.ts';
+import type { PresenceProvider } from '../provider/index.ts';
+import { simulatedProvider } from '../provider/simulated.ts';
+import { memoryStore } from '../store/memory.ts';
+import { createTracker } from '../tracker/index.ts';
+import { createEvent, eventBody, TRACKER_EVENT_TYPES, type TrackerEvent } from './events.ts';
+import { describeEvent, formatDuration, formatters } from './formatters.ts';
+import type { Notifier } from './index.ts';
+import { eventSchemas, type TrackerEventData, trackerEventSchema } from './schemas.ts';
+
+const MIN = 60_000;
+const MONDAY_7AM = Date.UTC(2026, 2, 2, 7);
+
+function recorder(): Notifier & { got: TrackerEvent[] } {
+  const got: TrackerEvent[] = [];
+  return {
+    name: 'recorder',
+    got,
+    async deliver(event) {
+      got.push(event);
+    },
+  };
+}
+
+/** A simulated working day, polled every minute from 07:00 to 17:00, with every event recorded. */
+async function day() {
+  const clock = manualClock(MONDAY_7AM);
+  const provider = simulatedProvider({ users: 12, seed: 5, clock });
+  const store = memoryStore();
+  const rec = recorder();
+  // Every severity present, so each threshold is exercised.
+  const users = (await provider.discoverUsers!()).map((u, i) => ({
+    key: u.key,
+    severity: (i % 4) as 0 | 1 | 2 | 3,
+  }));
+  const tracker = createTracker({
+    provider,
+    store,
+    users,
+    clock,
+    pollInterval: MIN,
+    notifiers: [rec],
+    policy: { unavailableAfter: [60 * MIN, 30 * MIN, 15 * MIN, 5 * MIN] },
+  });
+  for (let m = 0; m < 10 * 60; m++) {
+    await tracker.runOnce();
+    clock.advance(MIN);
+  }
+  await tracker.stop();
+  return { store, events: rec.got, tracker, clock };
+}
+
+describe('the events of a day', async () => {
+  const { store, events, clock } = await day();
+
+  test('every event parses with the published schemas after a JSON round trip', () => {
+    for (const event of events) {
+      const wire = JSON.parse(JSON.stringify(eventBody(event)));
+      const parsed = trackerEventSchema.parse(wire);
+      expect(parsed).toEqual(wire);
+      expect(eventSchemas[event.type].safeParse(wire).success).toBe(true);
+      expect(event.id).toMatch(/^evt_[0-9a-f-]{36}$/);
+    }
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const types = new Set(events.map((e) => e.type));
+    expect(types).toEqual(
+      new Set(['run.started', 'session.started', 'session.ended', 'unavailable.long', 'run.ended']),
+    );
+  });
+
+  test("unavailable.long fires just after the threshold of the person's severity", () => {
+    const alerts = events
+      .filter((e) => e.type === 'unavailable.long')
+      .map((e) => e.data as TrackerEventData['unavailable.long']);
+    expect(alerts.length).toBeGreaterThan(0);
+    const thresholds = [60 * MIN, 30 * MIN, 15 * MIN, 5 * MIN];
+    for (const a of alerts) {
+      expect(a.thresholdMs).toBe(thresholds[a.severity]);
+      expect(a.durationMs).toBeGreaterThan(a.thresholdMs);
+      expect(a.durationMs).toBeLessThanOrEqual(a.thresholdMs + MIN);
+      expect(a.status).not.toBe('available');
+    }
+    // The loudest people are alerted at least as often as the quietest.
+    const count = (s: number) => alerts.filter((a) => a.severity === s).length;
+    expect(count(3)).toBeGreaterThanOrEqual(count(0));
+  });
+
+  test("run.ended carries each person's observed, available and unavailable time and sessions over the run", async () => {
+    const ended = events.at(-1)!;
+    expect(ended.type).toBe('run.ended');
+    const d = ended.data as TrackerEventData['run.ended'];
+    expect(d.startedAt).toBe(new Date(MONDAY_7AM).toISOString());
+    expect(d.endedAt).toBe(clock.now().toISOString());
+    expect(d.durationMs).toBe(10 * 60 * MIN);
+    expect(d.users).toHaveLength(12);
+
+    const range = { from: new Date(MONDAY_7AM), to: clock.now() };
+    const intervals = await store.intervals(range);
+    const sessions = await store.sessions(range);
+    for (const u of d.users) {
+      const mine = intervals.filter((i) => i.userId === u.userId);
+      const ms = (list: typeof mine) =>
+        list.reduce((t, i) => t + (i.endedAt!.getTime() - i.startedAt.getTime()), 0);
+      expect(u.observedMs).toBe(ms(mine));
+      expect(u.availableMs).toBe(ms(mine.filter((i) => i.status === 'available')));
+      expect(u.unavailableMs).toBe(u.observedMs - u.availableMs);
+      expect(u.sessions).toBe(sessions.filter((s) => s.userId === u.userId).length);
+      expect(u.longestUnavailableMs).toBeLessThanOrEqual(u.unavailableMs);
+      // Polled every minute and never stale: observed from the first sample to the end of the run.
+      if (mine.length > 0) expect(u.observedMs).toBe(clock.now().getTime() - mine[0]!.startedAt.getTime());
+    }
+    expect(d.totals.observedMs).toBe(d.users.reduce((t, u) => t + u.observedMs, 0));
+    expect(d.totals.sessions).toBe(sessions.length);
+    expect(d.users.some((u) => u.availableMs > 0 && u.unavailableMs > 0)).toBe(true);
+  });
+
+  test('session events match the sessions the store kept', async () => {
+    const sessions = await store.sessions({ from: new Date(MONDAY_7AM), to: clock.now() });
+    const started = events.filter((e) => e.type === 'session.started');
+    const ended = events
+      .filter((e) => e.type === 'session.ended')
+      .map((e) => e.data as TrackerEventData['session.ended']);
+    expect(started).toHaveLength(sessions.length);
+    expect(ended).toHaveLength(sessions.length);
+    for (const e of ended) {
+      expect(e.durationMs).toBe(Date.parse(e.endedAt) - Date.parse(e.startedAt));
+      const s = sessions.find((x) => x.userId === e.userId && x.startedAt.toISOString() === e.startedAt);
+      expect(s?.endReason).toBe(e.reason);
+    }
+  });
+});
+
+test('a failing provider raises tracker.error with where, message, code and run', async () => {
+  const clock = manualClock(MONDAY_7AM);
+  const rec = recorder();
+  const provider: PresenceProvider = {
+    name: 'broken',
+    async resolveUsers(keys) {
+      return { resolved: keys.map((key) => ({ key, id: key })), unresolved: [] };
+    },
+    async getPresence() {
+      throw new Error('platform down');
+    },
+  };
+  const tracker = createTracker({ provider, store: memoryStore(), users: ['ada'], clock, notifiers: [rec] });
+  tracker.on('error', () => {});
+  await tracker.runOnce();
+  await tracker.stop();
+  const errors = rec.got.filter((e) => e.type === 'tracker.error');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]!.data).toEqual({ where: 'provider', message: 'platform down', runId: tracker.run!.id });
+  expect(trackerEventSchema.safeParse(JSON.parse(JSON.stringify(eventBody(errors[0]!)))).success).toBe(true);
+});
+
+describe('formatters', () => {
+  const at = new Date('2026-03-02T09:40:00.000Z');
+  const person = { userId: 'u1', displayName: 'Ada Novak', severity: 3 as const };
+  const sample: Record<(typeof TRACKER_EVENT_TYPES)[number], TrackerEvent> = {
+    'run.started': createEvent('run.started', at, { runId: '7', startedAt: at.toISOString() }),
+    'run.ended': createEvent('run.ended', at, {
+      runId: '7',
+      startedAt: '2026-03-02T07:00:00.000Z',
+      endedAt: at.toISOString(),
+      durationMs: 160 * MIN,
+      users: [
+        {
+          ...person,
+          observedMs: 150 * MIN,
+          availableMs: 120 * MIN,
+          unavailableMs: 30 * MIN,
+          longestUnavailableMs: 20 * MIN,
+          sessions: 2,
+        },
+      ],
+      totals: { observedMs: 150 * MIN, availableMs: 120 * MIN, unavailableMs: 30 * MIN, sessions: 2 },
+    }),
+    'session.started': createEvent('session.started', at, {
+      ...person,
+      severity: 0,
+      startedAt: at.toISOString(),
+    }),
+    'session.ended': createEvent('session.ended', at, {
+      ...person,
+      startedAt: '2026-03-02T08:00:00.000Z',
+      endedAt: at.toISOString(),
+      durationMs: 100 * MIN,
+      reason: 'offline',
+    }),
+    'unavailable.long': createEvent('unavailable.long', at, {
+      ...person,
+      status: 'away',
+      since: '2026-03-02T09:30:00.000Z',
+      durationMs: 10 * MIN,
+      thresholdMs: 5 * MIN,
+    }),
+    'tracker.error': createEvent('tracker.error', at, {
+      where: 'provider',
+      message: 'platform down',
+      code: 'PROVIDER_FAILED',
+    }),
+  };
+
+  test("Slack and Mattermost get one readable line, a run's end lists the people", () => {
+    expect(formatters.slack(sample['unavailable.long'])).toEqual({
+      text: 'Ada Novak has been away for 10 min, since 2026-03-02 09:30 UTC.',
+    });
+    expect(formatters.mattermost(sample['session.ended'])).toEqual({
+      text: 'Ada Novak was present for 1 h 40 min until 2026-03-02 09:40 UTC (went offline).',
+    });
+    expect(formatters.slack(sample['run.ended'])).toEqual({
+      text:
+        'Tracking ended at 2026-03-02 09:40 UTC after 2 h 40 min (run 7): 1 person, 2 h 00 min available, 30 min unavailable, 2 sessions.\n' +
+        '- Ada Novak: 2 h 00 min available, 30 min unavailable (longest 20 min), 2 sessions',
+    });
+    expect(formatters.slack(sample['run.started'], { timeZone: 'Europe/Berlin' })).toEqual({
+      text: 'Tracking started at 2026-03-02 10:40 GMT+1 (run 7).',
+    });
+  });
+
+  test('Teams gets a message card; its colour follows severity', () => {
+    const card = formatters.teams(sample['run.ended']) as Record<string, unknown>;
+    expect(card).toMatchObject({
+      '@type': 'MessageCard',
+      '@context': 'https://schema.org/extensions',
+      title: 'Tracking ended',
+      sections: [{ facts: [{ name: 'Ada Novak', value: expect.stringContaining('2 h 00 min available') }] }],
+    });
+    const loud = formatters.teams(sample['unavailable.long']) as Record<string, unknown>;
+    const quiet = formatters.teams(sample['session.started']) as Record<string, unknown>;
+    expect(loud.themeColor).not.toBe(quiet.themeColor);
+    expect(loud.sections).toBeUndefined();
+  });
+
+  test('Gotify gets title, message and a priority that rises with severity', () => {
+    expect(formatters.gotify(sample['unavailable.long'])).toEqual({
+      title: 'Unavailable for long',
+      message: 'Ada Novak has been away for 10 min, since 2026-03-02 09:30 UTC.',
+      priority: 10,
+    });
+    const priority = (severity: 0 | 1 | 2 | 3) =>
+      (
+        formatters.gotify(
+          createEvent('unavailable.long', at, {
+            ...(sample['unavailable.long'].data as TrackerEventData['unavailable.long']),
+            severity,
+          }),
+        ) as { priority: number }
+      ).priority;
+    expect([0, 1, 2, 3].map((s) => priority(s as 0 | 1 | 2 | 3))).toEqual([4, 6, 8, 10]);
+    expect((formatters.gotify(sample['tracker.error']) as { priority: number }).priority).toBe(8);
+  });
+
+  test('every type has words, and the standard format is the webhook body', () => {
+    for (const type of TRACKER_EVENT_TYPES) {
+      const words = describeEvent(sample[type]);
+      expect(words.title.length).toBeGreaterThan(0);
+      expect(words.text.length).toBeGreaterThan(0);
+      expect(formatters.standard(sample[type])).toEqual(eventBody(sample[type]));
+    }
+    expect(describeEvent(sample['tracker.error']).text).toBe('Tracker error (provider): platform down');
+    expect([formatDuration(40_000), formatDuration(35 * MIN), formatDuration(125 * MIN)]).toEqual([
+      '40 s',
+      '35 min',
+      '2 h 05 min',
+    ]);
+  });
+});
