@@ -128,6 +128,17 @@ describe('against a small server', () => {
       [mmId('user9'), mmId('user9')],
     ]);
     expect(unresolved.map((u) => u.key)).toEqual(['not/an@email']);
+
+    server.data.hideEmails = true;
+    const hidden = await provider.resolveUsers(['user8@example.com', 'user8']);
+    server.data.hideEmails = false;
+    expect(hidden.resolved.map((u) => u.key)).toEqual(['user8']);
+    expect(hidden.unresolved).toEqual([
+      {
+        key: 'user8@example.com',
+        reason: expect.stringContaining('does not let this account look people up'),
+      },
+    ]);
     await provider.close();
   });
 

@@ -68,6 +68,7 @@ export function mattermostProvider(
       if (maybeIds.length > 0) {
         for (const [id, p] of await directory.profilesOf(maybeIds)) found.set(`id:${id}`, p);
       }
+      const hidden = new Set<string>();
       await mapLimit(emails, resolved.concurrency, async (email) => {
         if (/[/?#\s]/.test(email)) return;
         try {
@@ -75,7 +76,10 @@ export function mattermostProvider(
           directory.remember([p]);
           found.set(`email:${email.toLowerCase()}`, p);
         } catch (error) {
-          if ((error as { status?: number }).status !== 404) throw error;
+          const status = (error as { status?: number }).status;
+          // 403: the server hides e-mail addresses from this account; the key stays unresolved.
+          if (status === 403) hidden.add(email);
+          else if (status !== 404) throw error;
         }
       });
 
@@ -88,9 +92,11 @@ export function mattermostProvider(
         if (!p) {
           unresolved.push({
             key,
-            reason: emails.includes(key)
-              ? 'no Mattermost user the account can see has this e-mail address'
-              : 'no Mattermost user has this username or id',
+            reason: hidden.has(key)
+              ? 'the server does not let this account look people up by e-mail; use the username'
+              : emails.includes(key)
+                ? 'no Mattermost user the account can see has this e-mail address'
+                : 'no Mattermost user has this username or id',
           });
           continue;
         }

@@ -49,6 +49,8 @@ export interface FakeData {
   me: string;
   /** Personal access tokens the server accepts. */
   tokens?: string[];
+  /** Refuse look-ups by e-mail, as a server that hides addresses does. */
+  hideEmails?: boolean;
 }
 
 export interface FakeServer {
@@ -320,6 +322,9 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
     m = req.method === 'GET' ? path.match(/^\/api\/v4\/users\/email\/(.+)$/) : null;
     if (m) {
       const email = decodeURIComponent(m[1]!).toLowerCase();
+      if (data.hideEmails) {
+        return fail(403, 'api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+      }
       const u = data.users.find((x) => x.email.toLowerCase() === email);
       return u
         ? send(200, profile(u))
