@@ -1,4 +1,10 @@
 export { isTransient, type RetryOptions } from './connection.ts';
+export {
+  type PostgresCoordination,
+  type PostgresCoordinationOptions,
+  postgresCoordination,
+  type ShardHolder,
+} from './coordination/index.ts';
 export { LATEST_VERSION, LOCK_NAMESPACE } from './migrations.ts';
 export type { PostgresStoreOptions } from './options.ts';
 export { type PostgresStore, postgresStore } from './postgres-store.ts';

@@ -20,6 +20,7 @@ import {
 } from '@presence-tracker/core';
 import pg from 'pg';
 import { inTransaction, STORE_NAME, withRetry } from './connection.ts';
+import { checkFence } from './coordination/fence.ts';
 import { migrate } from './migrations.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
 import { planWrite, usersTouched } from './write-plan.ts';
@@ -240,6 +241,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         ]);
         // An earlier attempt committed this write but its answer was lost with the connection.
         if (fresh.rowCount === 0) return;
+        // With coordination: refused whole unless the writer still holds every lease it names.
+        await checkFence(c, o.schema, write);
         const run = await c.query(
           `update ${t.runs} set last_poll_at = greatest(last_poll_at, $2) where id = $1`,
           [runKey(write.runId), write.at],
