@@ -78,7 +78,7 @@ test('with --watch it keeps polling until stopped', async () => {
   let polls = 0;
   const logger = {
     ...silentLogger,
-    info: (fields: Record<string, unknown>, message?: string) => {
+    info: (_fields: Record<string, unknown>, message?: string) => {
       if (message === 'poll done') polls++;
       if (polls >= 2) stop.abort();
     },
