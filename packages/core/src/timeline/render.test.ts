@@ -100,7 +100,11 @@ describe('renderTimeline', () => {
       ['254.67', '97.33'],
     ]);
     const axis = all(doc, 'g').find((g) => g.getAttribute('class') === 'axis')!;
-    expect(Array.from(axis.getElementsByTagName('text')).map((t) => t.textContent)).toEqual([
+    const texts = Array.from(axis.getElementsByTagName('text'));
+    expect(texts.filter((t) => t.getAttribute('class') === 'day').map((t) => t.textContent)).toEqual([
+      'Sun 29 Mar 2026',
+    ]);
+    expect(texts.filter((t) => t.getAttribute('class') !== 'day').map((t) => t.textContent)).toEqual([
       '01:00',
       '03:00',
       '04:00',

@@ -4,6 +4,7 @@ import { addDays, startOfDay } from 'date-fns';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { type Interval, STATUSES, type Status } from '../model.ts';
+import { buckets } from '../report/periods.ts';
 import { isTimeZone } from '../schedule/index.ts';
 import { parseOptions } from '../validation.ts';
 
@@ -68,7 +69,7 @@ const optionsSchema = z
   });
 
 const HOUR = 3_600_000;
-const TOP = 52;
+const TOP = 56;
 const LEGEND = 36;
 const RIGHT = 16;
 
@@ -116,14 +117,23 @@ export function renderTimeline(options: TimelineOptions): string {
       `<text class="title" x="8" y="18" font-size="14" font-weight="bold">${esc(options.title)}</text>`,
     );
 
-  // Axis: ticks at round local hours, spaced so that labels do not collide.
+  // Axis: ticks at round local hours, spaced so that labels do not collide; above them, each day's name.
   const ticks = localTicks(from, to, options.timeZone, (width - RIGHT - labelWidth) / 70);
   out.push('<g class="axis">');
   for (const t of ticks) {
-    const px = fix(x(t.at));
+    const px = x(t.at);
+    // Labels at the edges are anchored inwards so that they are not cut off.
+    const anchor = px > width - RIGHT - 20 ? 'end' : px < labelWidth + 20 ? 'start' : 'middle';
     out.push(
-      `<line x1="${px}" y1="${TOP - 4}" x2="${px}" y2="${plotBottom}" stroke="#e4e4e4"/>`,
-      `<text x="${px}" y="${TOP - 8}" text-anchor="middle" fill="#333">${esc(t.label)}</text>`,
+      `<line x1="${fix(px)}" y1="${TOP - 4}" x2="${fix(px)}" y2="${plotBottom}" stroke="#e4e4e4"/>`,
+      `<text x="${fix(px)}" y="${TOP - 8}" text-anchor="${anchor}" fill="#333">${esc(t.label)}</text>`,
+    );
+  }
+  for (const day of buckets(from, to, options.timeZone, 'day')) {
+    // A day too narrow for its name (a sliver at the range's edge) goes unnamed.
+    if (x(day.end) - x(day.start) < 70) continue;
+    out.push(
+      `<text class="day" x="${fix(x(day.start) + 3)}" y="${TOP - 22}" font-weight="bold" fill="#222">${dayName(day.start, options.timeZone)}</text>`,
     );
   }
   out.push('</g>');
@@ -161,7 +171,7 @@ export function renderTimeline(options: TimelineOptions): string {
   for (const midnight of localMidnights(from, to, options.timeZone)) {
     const px = fix(x(midnight));
     out.push(
-      `<line x1="${px}" y1="${TOP - 20}" x2="${px}" y2="${plotBottom}" stroke="#333" stroke-width="1.2"/>`,
+      `<line x1="${px}" y1="${TOP - 4}" x2="${px}" y2="${plotBottom}" stroke="#333" stroke-width="1.2"/>`,
     );
   }
   out.push('</g>');
@@ -198,7 +208,7 @@ function localTicks(
   let day = 0;
   for (const midnight of localMidnights(from - 24 * HOUR, to, timeZone)) {
     const d = new TZDate(midnight, timeZone);
-    const dayLabel = `${WEEKDAYS[d.getDay()]} ${String(d.getDate()).padStart(2, '0')} ${MONTHS[d.getMonth()]}`;
+    const dayLabel = step >= 24 ? `${String(d.getDate()).padStart(2, '0')} ${MONTHS[d.getMonth()]}` : '00:00';
     if (step >= 24) {
       if (day++ % (step / 24) === 0 && midnight >= from && midnight <= to)
         ticks.push({ at: midnight, label: dayLabel });
@@ -211,7 +221,7 @@ function localTicks(
       if (at < from || at > to || seen.has(at)) continue;
       seen.add(at);
       const hhmm = `${String(local.getHours()).padStart(2, '0')}:${String(local.getMinutes()).padStart(2, '0')}`;
-      ticks.push({ at, label: hhmm === '00:00' ? dayLabel : hhmm });
+      ticks.push({ at, label: hhmm });
     }
   }
   return ticks;
@@ -226,6 +236,11 @@ function localMidnights(from: number, to: number, timeZone: string): number[] {
     day = addDays(day, 1);
   }
   return found;
+}
+
+function dayName(at: number, timeZone: string): string {
+  const d = new TZDate(at, timeZone);
+  return `${WEEKDAYS[d.getDay()]} ${String(d.getDate()).padStart(2, '0')} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
 }
 
 function clock(at: number, timeZone: string): string {
