@@ -183,7 +183,9 @@ describe('against a small server', () => {
     inTeam.delete(mmId('bot'));
     inTeam.delete(mmId('gone'));
     expect(teamUsers.map((u) => u.id).sort()).toEqual([...inTeam].sort());
-    await Promise.all([provider.close(), byTeam.close()]);
+    const byName = mattermostProvider({ url: server.url, token: TOKEN }, { teams: [team.name] });
+    expect((await byName.discoverUsers()).map((u) => u.id).sort()).toEqual([...inTeam].sort());
+    await Promise.all([provider.close(), byTeam.close(), byName.close()]);
   });
 
   test('reuses the lists it walked until the refresh interval has passed', async () => {
