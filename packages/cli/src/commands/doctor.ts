@@ -35,8 +35,8 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     say('fail', 'configuration', error.message);
     return EXIT.usage;
   }
-  const users =
-    config.users === 'discover' ? 'everyone the account can see' : `${config.users.length} people`;
+  const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+  const users = config.users === 'discover' ? 'everyone the account can see' : people(config.users.length);
   say(
     'ok',
     'configuration',
@@ -75,7 +75,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       say(
         found.length > 0 ? 'ok' : 'warn',
         'provider',
-        `${ready.name}: signed in, ${found.length} people visible`,
+        `${ready.name}: signed in, ${people(found.length)} visible`,
       );
     } else {
       const keys = config.users.map((u) => u.key);
@@ -87,7 +87,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       say(
         unresolved.length === 0 ? 'ok' : resolved.length === 0 ? 'fail' : 'warn',
         'provider',
-        `${ready.name}: signed in, ${resolved.length} of ${keys.length} people found`,
+        `${ready.name}: signed in, ${resolved.length} of ${people(keys.length)} found`,
       );
       for (const u of unresolved) writeLine(io.stdout, `    not found: ${u.key} (${u.reason})`);
       if (resolved.length === 0) failed = true;
