@@ -1,4 +1,3 @@
-import type { AccessToken } from '@azure/identity';
 import { graphProvider } from '@presence-tracker/provider-graph';
 import { makeUsers, startFakeGraph } from '../packages/provider-graph/src/__fixtures__/fake-graph.ts';
 import { trustTestCertificate } from '../packages/provider-graph/src/__fixtures__/tls.ts';
@@ -17,7 +16,10 @@ export default async function graph(): Promise<BenchRow[]> {
   trustTestCertificate();
   const server = await startFakeGraph({ users: makeUsers(USERS), latencyMs: LATENCY_MS });
   const credential = {
-    getToken: async (): Promise<AccessToken> => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }),
+    getToken: async () => ({
+      token: 'bench',
+      expiresOnTimestamp: Date.now() + 3_600_000,
+    }),
   };
   const ids = [...server.users.keys()];
   try {
