@@ -46,15 +46,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX runs_open ON runs (id) WHERE ended_at IS NULL;
 
+      -- Kept in time order, so appending a poll and reading a range need no second index. A user
+      -- has one reading per instant: a repeated one replaces the first.
       CREATE TABLE samples (
-        id INTEGER PRIMARY KEY,
-        user_id TEXT NOT NULL,
         observed_at INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
         status TEXT NOT NULL,
         source TEXT,
-        raw TEXT
-      ) STRICT;
-      CREATE INDEX samples_by_time ON samples (observed_at, user_id);
+        raw TEXT,
+        PRIMARY KEY (observed_at, user_id)
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE intervals (
         id INTEGER PRIMARY KEY,
@@ -62,13 +63,11 @@ export const MIGRATIONS: readonly Migration[] = [
         status TEXT NOT NULL,
         started_at INTEGER NOT NULL,
         ended_at INTEGER,
-        -- the last sample that confirmed the status, so a crashed run's interval ends there
-        last_seen_at INTEGER NOT NULL,
         raw TEXT
       ) STRICT;
       -- At most one open interval per user: the database itself refuses a second one.
       CREATE UNIQUE INDEX intervals_open ON intervals (user_id) WHERE ended_at IS NULL;
-      CREATE INDEX intervals_by_start ON intervals (started_at, user_id, ended_at);
+      CREATE INDEX intervals_by_start ON intervals (started_at, user_id);
       CREATE INDEX intervals_by_user ON intervals (user_id, started_at);
 
       CREATE TABLE sessions (
@@ -76,12 +75,23 @@ export const MIGRATIONS: readonly Migration[] = [
         user_id TEXT NOT NULL,
         started_at INTEGER NOT NULL,
         ended_at INTEGER,
+        -- as of the close; while open, see last_seen
         last_seen_at INTEGER NOT NULL,
         end_reason TEXT
       ) STRICT;
       CREATE UNIQUE INDEX sessions_open ON sessions (user_id) WHERE ended_at IS NULL;
-      CREATE INDEX sessions_by_start ON sessions (started_at, user_id, ended_at);
+      CREATE INDEX sessions_by_start ON sessions (started_at, user_id);
       CREATE INDEX sessions_by_user ON sessions (user_id, started_at);
+
+      -- When each user was last confirmed (interval_at) and last seen present (session_at), so a
+      -- crashed run's open interval and session end there. Every poll confirms every user: one small
+      -- row each, instead of rewriting the open interval and session rows. A value older than the
+      -- open record's start belongs to an earlier record and means "not seen since it started".
+      CREATE TABLE last_seen (
+        user_id TEXT PRIMARY KEY,
+        interval_at INTEGER,
+        session_at INTEGER
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -86,6 +86,7 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
 }
 
 type Row = unknown[];
+/** A user's newest confirmation in one poll, and the newest that showed them present. */
 type SeenAt = { at: number; presentAt: number | null };
 
 /** One open database file and its prepared statements. */
@@ -104,6 +105,8 @@ class Connection {
       // against a crashed process, and only a power loss can take back the last commits.
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // Room for the open-record and start indexes a poll touches, so a poll rarely waits on the disk.
+      db.pragma('cache_size = -32768');
       migrate(db, undefined, describeFile(opts.path));
       this.s = prepare(db);
     } catch (error) {
@@ -226,17 +229,12 @@ class Connection {
   /**
    * Applies effects in order. The open-record indexes refuse a second open interval or session, and
    * a close that finds nothing open throws, so the surrounding transaction leaves nothing behind.
-   * `seen` effects, one per user per poll, are held back and written together, unless something
-   * else happens to the same user first.
+   * `seen` effects, one per user per poll, become one statement for the whole poll: last-seen times
+   * only grow, and one older than an open record's start is read as that start, so their order
+   * against the other effects does not matter.
    */
   private applyEffects(effects: readonly Effect[]) {
     const seen = new Map<string, SeenAt>();
-    const flush = (userId: string) => {
-      const s = seen.get(userId);
-      if (!s) return;
-      this.markSeen(userId, s);
-      seen.delete(userId);
-    };
     let longestInterval = 0;
     let longestSession = 0;
     effects.forEach((e, i) => {
@@ -247,23 +245,25 @@ class Connection {
         case 'seen': {
           const at = ms(e.at, field('at'));
           const prior = seen.get(userId);
-          seen.set(userId, { at, presentAt: e.present ? at : (prior?.presentAt ?? null) });
+          if (!prior) seen.set(userId, { at, presentAt: e.present ? at : null });
+          else {
+            prior.at = Math.max(prior.at, at);
+            if (e.present) prior.presentAt = Math.max(prior.presentAt ?? at, at);
+          }
           return;
         }
         case 'interval.open': {
-          flush(userId);
           const start = ms(e.startedAt, field('startedAt'));
           if (typeof e.status !== 'string')
             throw new StoreError(NAME, `${field('status')}: expected a status`);
           const raw = e.raw === undefined ? null : JSON.stringify(e.raw);
           refuseSecond(
-            () => this.s.openInterval.run(userId, e.status, start, start, raw),
+            () => this.s.openInterval.run(userId, e.status, start, raw),
             `user ${userId} already has an open interval`,
           );
           return;
         }
         case 'interval.close': {
-          flush(userId);
           const end = ms(e.endedAt, field('endedAt'));
           const row = this.s.closeInterval.get(end, userId) as Row | undefined;
           if (!row) throw new StoreError(NAME, `user ${userId} has no open interval to close`);
@@ -271,7 +271,6 @@ class Connection {
           return;
         }
         case 'session.open': {
-          flush(userId);
           const start = ms(e.startedAt, field('startedAt'));
           refuseSecond(
             () => this.s.openSession.run(userId, start, start),
@@ -280,7 +279,6 @@ class Connection {
           return;
         }
         case 'session.close': {
-          flush(userId);
           const end = ms(e.endedAt, field('endedAt'));
           const lastSeen = ms(e.lastSeenAt, field('lastSeenAt'));
           const row = this.s.closeSession.get(end, lastSeen, e.reason, userId) as Row | undefined;
@@ -297,14 +295,13 @@ class Connection {
           );
       }
     });
-    for (const [userId, s] of seen) this.markSeen(userId, s);
+    if (seen.size > 0) {
+      const rows: [string, number, number | null][] = [];
+      for (const [userId, s] of seen) rows.push([userId, s.at, s.presentAt]);
+      this.s.markSeen.run(JSON.stringify(rows));
+    }
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
-  }
-
-  private markSeen(userId: string, s: SeenAt) {
-    this.s.seenInterval.run(s.at, userId);
-    if (s.presentAt !== null) this.s.seenSession.run(s.presentAt, userId);
   }
 
   openState(userIds?: readonly string[]): OpenState {
@@ -490,35 +487,44 @@ function prepare(db: Database) {
       'SELECT id, started_at, last_poll_at FROM runs WHERE ended_at IS NULL ORDER BY started_at, id',
     ),
 
-    openInterval: db.prepare(
-      'INSERT INTO intervals (user_id, status, started_at, last_seen_at, raw) VALUES (?, ?, ?, ?, ?)',
-    ),
+    openInterval: db.prepare('INSERT INTO intervals (user_id, status, started_at, raw) VALUES (?, ?, ?, ?)'),
     closeInterval: rows(
       'UPDATE intervals SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at',
     ),
-    seenInterval: db.prepare('UPDATE intervals SET last_seen_at = ? WHERE user_id = ? AND ended_at IS NULL'),
     openSession: db.prepare('INSERT INTO sessions (user_id, started_at, last_seen_at) VALUES (?, ?, ?)'),
     closeSession: rows(
       `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL
        RETURNING started_at`,
     ),
-    seenSession: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE user_id = ? AND ended_at IS NULL'),
+    markSeen: db.prepare(
+      `INSERT INTO last_seen (user_id, interval_at, session_at)
+       SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+       ON CONFLICT (user_id) DO UPDATE SET interval_at = excluded.interval_at,
+         session_at = coalesce(excluded.session_at, last_seen.session_at)`,
+    ),
     widenSpan: db.prepare('UPDATE spans SET longest = max(longest, ?) WHERE name = ?'),
     span: rows('SELECT longest FROM spans WHERE name = ?'),
 
     openIntervals: rows(
-      `SELECT user_id, status, started_at, last_seen_at FROM intervals
-       WHERE ended_at IS NULL AND (@ids IS NULL OR user_id IN (SELECT value FROM json_each(@ids))) ORDER BY user_id`,
+      `SELECT i.user_id, i.status, i.started_at, max(i.started_at, coalesce(l.interval_at, 0))
+       FROM intervals i LEFT JOIN last_seen l ON l.user_id = i.user_id
+       WHERE i.ended_at IS NULL AND (@ids IS NULL OR i.user_id IN (SELECT value FROM json_each(@ids))) ORDER BY i.user_id`,
     ),
     openSessions: rows(
-      `SELECT user_id, started_at, last_seen_at FROM sessions
-       WHERE ended_at IS NULL AND (@ids IS NULL OR user_id IN (SELECT value FROM json_each(@ids))) ORDER BY user_id`,
+      `SELECT s.user_id, s.started_at, max(s.last_seen_at, coalesce(l.session_at, 0))
+       FROM sessions s LEFT JOIN last_seen l ON l.user_id = s.user_id
+       WHERE s.ended_at IS NULL AND (@ids IS NULL OR s.user_id IN (SELECT value FROM json_each(@ids))) ORDER BY s.user_id`,
     ),
     intervals: overlapping('intervals', 'user_id, status, started_at, ended_at, raw'),
-    sessions: overlapping('sessions', 'user_id, started_at, ended_at, id, last_seen_at, end_reason'),
+    sessions: overlapping(
+      'sessions',
+      `user_id, started_at, ended_at, id, CASE WHEN ended_at IS NULL
+         THEN max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = sessions.user_id), 0))
+         ELSE last_seen_at END, end_reason`,
+    ),
 
     insertSample: db.prepare(
-      'INSERT INTO samples (user_id, observed_at, status, source, raw) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO samples (user_id, observed_at, status, source, raw) VALUES (?, ?, ?, ?, ?)',
     ),
     samples: rows(
       'SELECT user_id, observed_at, status, source, raw FROM samples WHERE observed_at >= ? AND observed_at < ? ORDER BY observed_at, user_id',
@@ -547,14 +553,18 @@ function prepare(db: Database) {
       'DELETE FROM intervals WHERE user_id = ?',
       'DELETE FROM sessions WHERE user_id = ?',
       'DELETE FROM samples WHERE user_id = ?',
+      'DELETE FROM last_seen WHERE user_id = ?',
       // Queued notifications name the person too.
       "DELETE FROM outbox WHERE json_extract(data, '$.userId') = ?",
     ].map((sql) => db.prepare(sql)),
   };
 }
 
-function sampleRows(samples: readonly PresenceSample[]): unknown[][] {
-  return samples.map((s, i) => {
+/** Rows in the table's key order (time, then user), so each poll appends to the end of it. */
+function sampleRows(
+  samples: readonly PresenceSample[],
+): [string, number, string, string | null, string | null][] {
+  const rows = samples.map((s, i): [string, number, string, string | null, string | null] => {
     if (typeof s?.userId !== 'string') throw new StoreError(NAME, `samples[${i}].userId: expected a user id`);
     if (typeof s.status !== 'string') throw new StoreError(NAME, `samples[${i}].status: expected a status`);
     return [
@@ -565,6 +575,12 @@ function sampleRows(samples: readonly PresenceSample[]): unknown[][] {
       s.raw === undefined ? null : JSON.stringify(s.raw),
     ];
   });
+  const before = (x: (typeof rows)[number], y: (typeof rows)[number]) =>
+    x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
+  for (let i = 1; i < rows.length; i++) {
+    if (before(rows[i - 1]!, rows[i]!) > 0) return rows.sort(before);
+  }
+  return rows;
 }
 
 function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
