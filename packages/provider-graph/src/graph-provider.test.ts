@@ -1,5 +1,6 @@
 import { ConfigError, ProviderError } from '@presence-tracker/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import batchResponse from './__fixtures__/batch-response.json' with { type: 'json' };
 import { listCredential } from './__fixtures__/credential.ts';
 import {
   type FakeGraph,
@@ -8,7 +9,10 @@ import {
   makeUsers,
   startFakeGraph,
 } from './__fixtures__/fake-graph.ts';
+import presences from './__fixtures__/presences.json' with { type: 'json' };
 import { trustTestCertificate } from './__fixtures__/tls.ts';
+import user from './__fixtures__/user.json' with { type: 'json' };
+import usersByMail from './__fixtures__/users-by-mail.json' with { type: 'json' };
 import { graphProvider } from './index.ts';
 import type { GraphProviderOptions } from './options.ts';
 
@@ -209,6 +213,15 @@ describe('presence', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  test('reads the documented response as it comes', async () => {
+    graph.script('getPresencesByUserId', { status: 200, body: presences });
+    const samples = await provider().getPresence(presences.value.map((p) => p.id));
+    expect(samples.map((s) => [s.userId, s.status, s.raw?.sequenceNumber])).toEqual([
+      ['fa8bf3dc-eca7-46b7-bad1-db199b62afc3', 'busy', 'C3C8E3D0F5B240B1'],
+      ['66825e03-7ef5-42da-9069-724602c31f6b', 'away', 'C3C8E3D0F5B240A7'],
+    ]);
+  });
+
   test('reads nothing for no users, without a request', async () => {
     expect(await provider().getPresence([])).toEqual([]);
     expect(graph.requests).toHaveLength(0);
@@ -261,6 +274,24 @@ describe('resolveUsers', () => {
     expect(unresolved).toEqual([
       { key: '', reason: 'the key is empty' },
       { key: 'nobody@contoso.com', reason: 'no user has this user principal name or mail address' },
+    ]);
+  });
+
+  test('reads the documented $batch, user and mail-filter answers as they come', async () => {
+    // Key 0 is found, 1 is no UPN and is found by mail, 2 is throttled inside the batch and asked again.
+    graph.script('$batch', { status: 200, body: batchResponse });
+    graph.script('/users?', { status: 200, body: usersByMail });
+    graph.script('/users/', { status: 200, body: user });
+    const { resolved, unresolved } = await provider().resolveUsers([
+      'AdeleV@contoso.com',
+      'megan.bowen@contoso.com',
+      'alex.wilber@contoso.com',
+    ]);
+    expect(unresolved).toEqual([]);
+    expect(resolved.map((u) => [u.key, u.id, u.displayName])).toEqual([
+      ['AdeleV@contoso.com', '87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'Adele Vance'],
+      ['alex.wilber@contoso.com', '87d349ed-44d7-43e1-9a83-5f2406dee5bd', 'Adele Vance'],
+      ['megan.bowen@contoso.com', '48d31887-5fad-4d73-a9f5-3c356e68a038', 'Megan Bowen'],
     ]);
   });
 

@@ -71,7 +71,8 @@ export async function startFakeGraph(
     const i = scripts.findIndex((s) => path.includes(s.match));
     if (i < 0) return undefined;
     const { answer } = scripts.splice(i, 1)[0]!;
-    return { status: answer.status, headers: answer.headers ?? {}, body: answer.body ?? null };
+    const type = answer.body === undefined ? {} : { 'content-type': 'application/json' };
+    return { status: answer.status, headers: { ...type, ...answer.headers }, body: answer.body ?? null };
   };
 
   const findUser = (key: string) => {
