@@ -252,7 +252,15 @@ export class Dispatcher {
       const left = deadline - Date.now();
       // With nothing in flight only a retry timer is left: sleep, or this loop would starve it.
       if (pending.length === 0) await sleep(Math.min(left, 20));
-      else await Promise.race([Promise.allSettled(pending), sleep(left)]);
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        const timeUp = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+        });
+        await Promise.race([Promise.allSettled(pending), timeUp]);
+        // A timer left running would keep the process alive until the deadline after stop() returned.
+        clearTimeout(timer);
+      }
     }
     this.closed = true;
     this.abort.abort(new NotifierError('dispatcher', 'the tracker stopped waiting for deliveries'));
