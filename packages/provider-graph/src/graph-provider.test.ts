@@ -222,6 +222,18 @@ describe('presence', () => {
     ]);
   });
 
+  test('discovers everyone in the directory, following the pages', async () => {
+    const users = await provider().discoverUsers!();
+    expect(users).toHaveLength(1300);
+    expect(users[0]).toEqual({
+      key: 'person00001@contoso.onmicrosoft.com',
+      id: '00000000-0000-4000-8000-000000000001',
+      displayName: 'Person 00001',
+      email: 'person00001@contoso.com',
+    });
+    expect(graph.requests.filter((r) => r.url.startsWith('/v1.0/users?'))).toHaveLength(2);
+  });
+
   test('reads nothing for no users, without a request', async () => {
     expect(await provider().getPresence([])).toEqual([]);
     expect(graph.requests).toHaveLength(0);

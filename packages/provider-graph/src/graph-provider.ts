@@ -13,7 +13,7 @@ import { RefreshOn401Middleware, RetryMiddleware } from './middleware.ts';
 import { type GraphProviderOptions, resolveOptions } from './options.ts';
 import { type GraphPresence, SequenceFilter, toRaw, toStatus } from './presence.ts';
 import { TokenSource } from './token.ts';
-import { resolveUsers } from './users.ts';
+import { discoverUsers, resolveUsers } from './users.ts';
 
 /** Graph reads at most 650 users' presence in one request. */
 export const IDS_PER_REQUEST = 650;
@@ -60,6 +60,10 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
         baseDelay: resolved.retry.baseDelay,
         run: limit,
       });
+    },
+
+    discoverUsers() {
+      return limit(() => discoverUsers(client));
     },
 
     async getPresence(userIds) {

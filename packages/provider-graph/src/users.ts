@@ -77,6 +77,23 @@ export async function resolveUsers(
   return { resolved, unresolved };
 }
 
+/** Everyone in the directory the app may see, page by page (999 a page, Graph's most). */
+export async function discoverUsers(client: Client): Promise<ResolvedUser[]> {
+  const users: ResolvedUser[] = [];
+  let next: string | undefined = `/users?${SELECT}&$top=999`;
+  while (next) {
+    let page: { value?: GraphUser[]; '@odata.nextLink'?: string };
+    try {
+      page = await client.api(next).get();
+    } catch (error) {
+      throw toProviderError(error, "listing the directory's users");
+    }
+    for (const u of page.value ?? []) users.push(toResolved(u.userPrincipalName ?? u.id, u));
+    next = page['@odata.nextLink'];
+  }
+  return users;
+}
+
 function toResolved(key: string, user: GraphUser): ResolvedUser {
   const email = user.mail ?? (user.userPrincipalName?.includes('@') ? user.userPrincipalName : undefined);
   return {

@@ -57,7 +57,7 @@ const MAX_BATCH = 20;
 /**
  * Microsoft Graph's presence and user endpoints on 127.0.0.1 over HTTPS, answering with the shapes
  * kept in this folder: `POST /v1.0/communications/getPresencesByUserId`, `GET /v1.0/users/{id|upn}`,
- * `GET /v1.0/users?$filter=mail eq '...'` and `POST /v1.0/$batch`.
+ * `GET /v1.0/users?$filter=mail eq '...'`, `GET /v1.0/users` (paged) and `POST /v1.0/$batch`.
  */
 export async function startFakeGraph(
   options: { users?: FakeUser[]; latencyMs?: number } = {},
@@ -66,12 +66,14 @@ export async function startFakeGraph(
   const requests: RecordedRequest[] = [];
   const rejectTokens = new Set<string>();
   const scripts: { match: string; answer: ScriptedAnswer }[] = [];
+  let baseUrl = '';
 
   const scripted = (path: string): Answer | undefined => {
     const i = scripts.findIndex((s) => path.includes(s.match));
     if (i < 0) return undefined;
     const { answer } = scripts.splice(i, 1)[0]!;
-    const type = answer.body === undefined ? {} : { 'content-type': 'application/json' };
+    const type: Record<string, string> =
+      answer.body === undefined ? {} : { 'content-type': 'application/json' };
     return { status: answer.status, headers: { ...type, ...answer.headers }, body: answer.body ?? null };
   };
 
@@ -126,7 +128,20 @@ export async function startFakeGraph(
       });
     }
     if (method === 'GET' && pathname === '/users') {
-      const filter = url.searchParams.get('$filter') ?? '';
+      const filter = url.searchParams.get('$filter');
+      if (filter === null) {
+        // Graph pages a listing: at most 999 a page, the rest behind @odata.nextLink.
+        const top = Math.min(Number(url.searchParams.get('$top') ?? 100), 999);
+        const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+        const all = [...users.values()];
+        const next = new URL(url.href);
+        next.searchParams.set('$skiptoken', String(skip + top));
+        return json(200, {
+          '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users',
+          ...(skip + top < all.length && { '@odata.nextLink': `${baseUrl}${next.pathname}${next.search}` }),
+          value: all.slice(skip, skip + top).map(userJson),
+        });
+      }
       const match = filter.match(/^mail eq '(.*)'$/);
       if (!match)
         return json(400, { error: { code: 'BadRequest', message: `unsupported filter ${filter}` } });
@@ -196,9 +211,10 @@ export async function startFakeGraph(
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `https://127.0.0.1:${port}`;
 
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: baseUrl,
     users,
     requests,
     rejectTokens,
