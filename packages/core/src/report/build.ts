@@ -255,7 +255,7 @@ interface Acc {
 }
 
 function newAcc(userId: string, day: string | null, start: number, end: number, countedMs: number): Acc {
-  const statusMs = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  const statusMs: Record<Status, number> = { available: 0, busy: 0, dnd: 0, away: 0, offline: 0, unknown: 0 };
   return {
     row: {
       userId,
