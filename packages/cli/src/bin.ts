@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import { run } from './program.ts';
 
-process.exitCode = await run();
+// No top-level await: the CommonJS build of this file must load too.
+run().then((code) => {
+  process.exitCode = code;
+});
