@@ -64,9 +64,8 @@ create table ${s}.intervals (
   period tstzrange not null generated always as (tstzrange(started_at, coalesce(ended_at, 'infinity'::timestamptz), '[)')) stored,
   constraint intervals_end_after_start check (ended_at is null or ended_at >= started_at),
   constraint intervals_no_overlap exclude using gist (user_id with =, period with &&)
-);
+) with (fillfactor = 70);
 create index intervals_open on ${s}.intervals (user_id) where ended_at is null;
-create index intervals_period on ${s}.intervals using gist (period);
 
 create table ${s}.sessions (
   id bigint generated always as identity primary key,
@@ -79,9 +78,8 @@ create table ${s}.sessions (
   constraint sessions_end_after_start check (ended_at is null or ended_at >= started_at),
   constraint sessions_end_has_reason check ((ended_at is null) = (end_reason is null)),
   constraint sessions_no_overlap exclude using gist (user_id with =, period with &&)
-);
+) with (fillfactor = 70);
 create index sessions_open on ${s}.sessions (user_id) where ended_at is null;
-create index sessions_period on ${s}.sessions using gist (period);
 
 -- Raw readings, append-only: BRIN suits rows that arrive in time order and are read by time range.
 create table ${s}.samples (

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { ConfigError, type Effect, StoreError } from '@presence-tracker/core';
 import { storeConformance } from '@presence-tracker/core/testing';
 import pg from 'pg';
@@ -458,5 +459,79 @@ describe('options', () => {
     expect((error as StoreError).message).toContain('could not be reached after 2 attempts');
     expect((error as StoreError).message).not.toContain('hunter2');
     await store.close();
+  });
+});
+
+describe('grafana dashboard', () => {
+  test('its queries run on the native tables and answer per person', async () => {
+    const path = new URL(
+      '../../../examples/mattermost-to-postgres/grafana/presence-dashboard.json',
+      import.meta.url,
+    );
+    const dashboard = JSON.parse(await readFile(path, 'utf8')) as {
+      panels: { title: string; targets: { rawSql: string }[] }[];
+      templating: { list: { name: string; query: string }[] };
+    };
+    const store = open();
+    await store.upsertUsers([
+      { id: 'u1', key: 'ada', displayName: 'Ada', severity: 0 },
+      { id: 'u2', key: 'ben', severity: 0 },
+    ]);
+    const run = await store.startRun(at(0));
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: [
+        { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
+        { type: 'session.open', userId: 'u1', startedAt: at(0) },
+        { type: 'interval.open', userId: 'u2', status: 'busy', startedAt: at(0) },
+        { type: 'session.open', userId: 'u2', startedAt: at(0) },
+      ],
+    });
+    await store.writePoll({
+      runId: run.id,
+      at: at(90),
+      samples: [],
+      effects: [
+        { type: 'interval.close', userId: 'u1', endedAt: at(90) },
+        { type: 'interval.open', userId: 'u1', status: 'away', startedAt: at(90) },
+        { type: 'interval.close', userId: 'u2', endedAt: at(60) },
+        {
+          type: 'session.close',
+          userId: 'u2',
+          startedAt: at(0),
+          endedAt: at(60),
+          lastSeenAt: at(60),
+          reason: 'stale',
+        },
+      ],
+    });
+    // Grafana's own macros and variables, expanded as Grafana would.
+    const expand = (text: string) =>
+      text
+        .replaceAll(['$', '{schema}'].join(''), `"${store.schema}"`)
+        .replaceAll('$__timeFrom()', `'${new Date(T0 - 3_600_000).toISOString()}'`)
+        .replaceAll('$__timeTo()', `'${at(180).toISOString()}'`)
+        .replaceAll('$user', `'u1','u2'`);
+    const variable = dashboard.templating.list.find((v) => v.name === 'user')!;
+    expect(await sql(expand(variable.query))).toEqual([
+      { __value: 'u1', __text: 'Ada' },
+      { __value: 'u2', __text: 'u2' },
+    ]);
+    const [timeline, active, available] = dashboard.panels.map((p) => expand(p.targets[0]!.rawSql));
+    expect(await sql(timeline!)).toEqual([
+      { time: at(0), person: 'Ada', status: 'available' },
+      { time: at(0), person: 'u2', status: 'busy' },
+      { time: at(60), person: 'u2', status: 'unobserved' },
+      { time: at(90), person: 'Ada', status: 'away' },
+    ]);
+    const hours = (rows: Record<string, unknown>[], column: string) =>
+      Object.fromEntries(rows.map((r) => [r.person, Number(r[column])]));
+    // Ada's session is still open, so it counts up to now: more than the day's first two hours.
+    const activeHours = hours(await sql(active!), 'active hours');
+    expect(activeHours.u2).toBe(1);
+    expect(activeHours.Ada).toBeGreaterThan(2);
+    expect(hours(await sql(available!), 'available hours')).toEqual({ Ada: 1.5 });
   });
 });
