@@ -193,6 +193,7 @@ describe('presence', () => {
     expect(error).toMatchObject({ code: 'PROVIDER_AUTH', status: 403 });
     expect(error.message).toMatch(/Presence\.Read\.All/);
     expect(error.message).toMatch(/admin consent/);
+    expect(error.details?.requestId).toEqual(expect.any(String));
   });
 
   test('a request that takes longer than the timeout fails instead of hanging', async () => {
