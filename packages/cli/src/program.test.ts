@@ -20,9 +20,9 @@ function capture(): PassThrough & { text(): string } {
   return Object.assign(stream, { text: () => text });
 }
 
-async function invoke(args: string[], cwd: string, env: Record<string, string> = {}) {
+async function invoke(args: string[], cwd: string, env: Record<string, string> = {}, terminal = false) {
   const stdout = capture();
-  const stderr = capture();
+  const stderr = Object.assign(capture(), { isTTY: terminal });
   const io: Io = {
     stdout,
     stderr,
@@ -111,6 +111,19 @@ describe('configuration lookup', () => {
     expect(result.stderr).toMatch(/presence-tracker demo/);
   });
 
+  it('takes the file named by PRESENCE_TRACKER_CONFIG', async () => {
+    const cwd = await folder('env-file');
+    const result = await invoke(
+      ['report', '--from', '2026-03-02', '--to', '2026-03-02', '--format', 'csv'],
+      cwd,
+      {
+        PRESENCE_TRACKER_CONFIG: join(demo, 'presence-tracker.json'),
+      },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Ada Novak');
+  });
+
   it('names the missing environment variable behind a { env } secret', async () => {
     const cwd = await folder('env-secret');
     await writeFile(
@@ -170,6 +183,26 @@ describe('report and timeline', () => {
     const report = JSON.parse(json.stdout) as { totals: { observedMs: number }[]; timeZone: string };
     expect(report.timeZone).toBe('Europe/Berlin');
     expect(report.totals.map((t) => t.observedMs)).toEqual([12 * 3_600_000, 12 * 3_600_000, 12 * 3_600_000]);
+  });
+
+  it('shows a progress bar on a terminal for a long range, and none otherwise', async () => {
+    const args = [
+      'report',
+      '--config',
+      config(),
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-03-04',
+      '--format',
+      'csv',
+    ];
+    const terminal = await invoke(args, dir, {}, true);
+    expect(terminal.code).toBe(0);
+    expect(terminal.stderr).toMatch(/report \|.*\| 3\/3 people/);
+    const piped = await invoke(args, dir);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(terminal.stdout);
   });
 
   it('draws an SVG or a PNG, and refuses another extension', async () => {
