@@ -1,11 +1,32 @@
 export { type Clock, manualClock, systemClock } from './clock.ts';
 export {
-  type ConfigIssue,
+  configFromEnvironment,
+  DEFAULT_DATABASE,
+  type Environment,
+  type GraphProviderConfig,
+  hasEnvironmentConfig,
+  isParamsJson,
+  type LoadConfigOptions,
+  loadConfig,
+  localTimeZone,
+  type MattermostProviderConfig,
+  type NativeConfigInput,
+  type NotifierConfig,
+  PARAMS_JSON_DATABASE,
+  type PresenceTrackerConfig,
+  type ProviderConfig,
+  parseSeverityPrefix,
+  redactConfig,
+  type SimulatedProviderConfig,
+  type StoreConfig,
+} from './config/index.ts';
+export {
   ConfigError,
+  type ConfigIssue,
   type ErrorCode,
   NotifierError,
-  ProviderError,
   PresenceTrackerError,
+  ProviderError,
   StoreError,
 } from './errors.ts';
 export { consoleLogger, type Logger, silentLogger } from './logger.ts';
@@ -33,76 +54,14 @@ export {
   type RawPresence,
   type ResolvedUser,
   type Run,
-  STATUSES,
   type Session,
   type SessionEndReason,
   type Severity,
+  STATUSES,
   type Status,
   type TimeRange,
   type User,
 } from './model.ts';
-export {
-  type DeliveryContext,
-  type Notifier,
-  TRACKER_EVENT_TYPES,
-  type TrackerEvent,
-  type TrackerEventType,
-} from './notifier/index.ts';
-export {
-  defineProvider,
-  type PresenceProvider,
-  type ResolveResult,
-  type SimulatedProviderOptions,
-  simulatedProvider,
-} from './provider/index.ts';
-export { type CompiledSchedule, compileSchedule, type Schedule, type ScheduleWindow } from './schedule/index.ts';
-export {
-  type MemoryStoreOptions,
-  memoryStore,
-  type OpenState,
-  type OutboxAttempt,
-  type OutboxEntry,
-  type OutboxMessage,
-  type PollWrite,
-  type PresenceStore,
-  type RangeQuery,
-  type StoreCapabilities,
-} from './store/index.ts';
-export {
-  createTracker,
-  type PollResult,
-  type SessionEnded,
-  type SessionStarted,
-  type StatusChange,
-  type Tracker,
-  type TrackerEvents,
-  type TrackerOptions,
-  type TrackerState,
-  type UnavailableLong,
-  type UserSpec,
-} from './tracker/index.ts';
-export {
-  configFromEnvironment,
-  DEFAULT_DATABASE,
-  type Environment,
-  type GraphProviderConfig,
-  hasEnvironmentConfig,
-  isParamsJson,
-  type LoadConfigOptions,
-  loadConfig,
-  localTimeZone,
-  type MattermostProviderConfig,
-  type NativeConfigInput,
-  type NotifierConfig,
-  PARAMS_JSON_DATABASE,
-  type PresenceTrackerConfig,
-  type ProviderConfig,
-  parseSeverityPrefix,
-  redactConfig,
-  type SimulatedProviderConfig,
-  type StoreConfig,
-} from './config/index.ts';
-export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
 export {
   createEvent,
   type DeliveryContext,
@@ -185,6 +144,7 @@ export {
   type UnavailableLong,
   type UserSpec,
 } from './tracker/index.ts';
+export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
 export {
   buildReport,
   CSV_COLUMNS,
