@@ -8,7 +8,6 @@ import {
   type UserState,
 } from '@presence-tracker/core';
 import { postgresStore } from '@presence-tracker/store-postgres';
-import pg from 'pg';
 import { freshSchema, startTestServer } from '../packages/store-postgres/src/testing/server.ts';
 import { type BenchRow, measure } from './lib.ts';
 
@@ -52,7 +51,8 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
   const policy = resolvePolicy({ staleAfter: 3 * MIN });
   const polls = makePolls();
   const samples = USERS * POLLS;
-  const admin = new pg.Pool({ connectionString, max: 2 });
+  // A store's pool, used only for plain SQL, so the bench needs no driver of its own.
+  const admin = postgresStore({ connectionString, schema: freshSchema('admin'), maxConnections: 2 });
 
   const storeRun = async () => {
     const store = postgresStore({ connectionString, schema: freshSchema('bench') });
@@ -64,7 +64,11 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
     for (const poll of polls) {
       const out: Effect[] = [];
       for (const sample of poll) {
-        const r = transition(states.get(sample.userId) ?? initialState(sample.userId), { type: 'sample', sample }, policy);
+        const r = transition(
+          states.get(sample.userId) ?? initialState(sample.userId),
+          { type: 'sample', sample },
+          policy,
+        );
         states.set(sample.userId, r.state);
         for (const e of r.effects) out.push(e);
       }
@@ -72,15 +76,15 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
       await store.writePoll({ runId: run.id, at: poll[0]!.observedAt, samples: poll, effects: out });
     }
     const ms = performance.now() - started;
-    await admin.query(`drop schema "${store.schema}" cascade`);
+    await admin.pool.query(`drop schema "${store.schema}" cascade`);
     await store.close();
     return { ms, effects };
   };
 
   const baselineRun = async () => {
     const schema = freshSchema('plain');
-    await admin.query(`create schema "${schema}"`);
-    await admin.query(
+    await admin.pool.query(`create schema "${schema}"`);
+    await admin.pool.query(
       `create table "${schema}".readings (user_id text, observed_at timestamptz, status text, raw jsonb)`,
     );
     const values = Array.from(
@@ -89,11 +93,16 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
     ).join(',');
     const started = performance.now();
     for (const poll of polls) {
-      const params = poll.flatMap((s) => [s.userId, s.observedAt.toISOString(), s.status, JSON.stringify(s.raw)]);
-      await admin.query(`insert into "${schema}".readings values ${values}`, params);
+      const params = poll.flatMap((s) => [
+        s.userId,
+        s.observedAt.toISOString(),
+        s.status,
+        JSON.stringify(s.raw),
+      ]);
+      await admin.pool.query(`insert into "${schema}".readings values ${values}`, params);
     }
     const ms = performance.now() - started;
-    await admin.query(`drop schema "${schema}" cascade`);
+    await admin.pool.query(`drop schema "${schema}" cascade`);
     return ms;
   };
 
@@ -106,7 +115,7 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
     effects = r.effects;
     baseTimes.push(await baselineRun());
   }
-  await admin.end();
+  await admin.close();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const rate = (ms: number) => (samples / ms) * 1000;
   return [
@@ -114,7 +123,10 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
       name: `postgres ingest, ${USERS.toLocaleString('en-US')} users x ${POLLS} polls (transition + writePoll)`,
       value: rate(median(storeTimes)),
       unit: 'samples/s',
-      baseline: { name: 'same readings, one plain multi-row INSERT per poll', value: rate(median(baseTimes)) },
+      baseline: {
+        name: 'same readings, one plain multi-row INSERT per poll',
+        value: rate(median(baseTimes)),
+      },
       note: `${effects.toLocaleString('en-US')} effects; median of ${REPEATS}; ${(median(storeTimes) / POLLS).toFixed(0)} ms per poll`,
     },
   ];
@@ -124,14 +136,18 @@ async function rangeQuery(connectionString: string): Promise<BenchRow[]> {
   const store = postgresStore({ connectionString, schema: freshSchema('report') });
   await store.init();
   const s = `"${store.schema}"`;
-  const admin = new pg.Client({ connectionString });
-  await admin.connect();
+  const db = store.pool;
   const start = new Date(Date.UTC(2026, 0, 5));
   // A working day per user and day: offline, then available, busy, available, away (lunch),
   // available, busy, available, then offline again; one session from arrival to departure.
   const minutes = [0, 480, 600, 660, 720, 780, 900, 960, 1020];
   const loaded = performance.now();
-  await admin.query(
+  // Bulk load as a restore would: the exclusion constraints are built once over the loaded rows
+  // rather than checked row by row, then they hold for the queries as in any store.
+  for (const table of ['intervals', 'sessions']) {
+    await db.query(`alter table ${s}.${table} drop constraint ${table}_no_overlap`);
+  }
+  await db.query(
     `insert into ${s}.intervals (user_id, status, started_at, ended_at, last_seen_at)
      select 'user-' || u, st, sa, ea, coalesce(ea, sa)
      from generate_series(0, $2 - 1) u, generate_series(0, $3 - 1) d,
@@ -142,7 +158,7 @@ async function rangeQuery(connectionString: string): Promise<BenchRow[]> {
                 from unnest($4::int[], array_append(($4::int[])[2:], 1440)) with ordinality as x(m, next_m, i)) slot`,
     [start, REPORT_USERS, REPORT_DAYS, minutes],
   );
-  await admin.query(
+  await db.query(
     `insert into ${s}.sessions (user_id, started_at, ended_at, last_seen_at, end_reason)
      select 'user-' || u, a, b, b, 'offline'
      from generate_series(0, $2 - 1) u, generate_series(0, $3 - 1) d,
@@ -150,9 +166,14 @@ async function rangeQuery(connectionString: string): Promise<BenchRow[]> {
                        $1::timestamptz + make_interval(days => d, mins => 1020 + u % 30) as b) t`,
     [start, REPORT_USERS, REPORT_DAYS],
   );
-  await admin.query(`analyze ${s}.intervals; analyze ${s}.sessions`);
+  for (const table of ['intervals', 'sessions']) {
+    await db.query(
+      `alter table ${s}.${table} add constraint ${table}_no_overlap exclude using gist (user_id with =, period with &&)`,
+    );
+  }
+  await db.query(`analyze ${s}.intervals; analyze ${s}.sessions`);
   const loadMs = performance.now() - loaded;
-  const counts = await admin.query<{ i: string; s: string }>(
+  const counts = await db.query<{ i: string; s: string }>(
     `select (select count(*) from ${s}.intervals)::text as i, (select count(*) from ${s}.sessions)::text as s`,
   );
 
@@ -168,19 +189,21 @@ async function rangeQuery(connectionString: string): Promise<BenchRow[]> {
   );
   const plainMs = await measure(
     async () => {
-      await admin.query(`select user_id, status, started_at, ended_at, raw from ${s}.intervals`);
-      await admin.query(`select id, user_id, started_at, ended_at, last_seen_at, end_reason from ${s}.sessions`);
+      await db.query(`select user_id, status, started_at, ended_at, raw from ${s}.intervals`);
+      await db.query(`select id, user_id, started_at, ended_at, last_seen_at, end_reason from ${s}.sessions`);
     },
     3000,
     3,
   );
-  const oneDay = { from: new Date(start.getTime() + 45 * 86_400_000), to: new Date(start.getTime() + 46 * 86_400_000) };
+  const oneDay = {
+    from: new Date(start.getTime() + 45 * 86_400_000),
+    to: new Date(start.getTime() + 46 * 86_400_000),
+  };
   const dayMs = await measure(async () => {
     await store.intervals(oneDay);
     await store.sessions(oneDay);
   });
-  await admin.query(`drop schema ${s} cascade`);
-  await admin.end();
+  await db.query(`drop schema ${s} cascade`);
   await store.close();
   return [
     {
