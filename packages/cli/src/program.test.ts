@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeUsers, startFakeGraph } from '../../provider-graph/src/__fixtures__/fake-graph.ts';
+import { startFakeIdentity } from '../../provider-graph/src/__fixtures__/fake-identity.ts';
+import { trustTestCertificate } from '../../provider-graph/src/__fixtures__/tls.ts';
 import { makeData, startFakeServer } from '../../provider-mattermost/src/__fixtures__/fake-server.ts';
 import { type Io, run } from './index.ts';
 import { createLogger } from './logger.ts';
@@ -274,6 +277,50 @@ describe('doctor', () => {
       expect(result.stdout).not.toContain('pg-secret');
     } finally {
       await server.close();
+    }
+  }, 60_000);
+
+  it('tells a wrong client secret and missing consent for Microsoft Graph apart', async () => {
+    trustTestCertificate();
+    const clientId = '0f0f0f0f-1111-4222-8333-444444444444';
+    const graph = await startFakeGraph({ users: makeUsers(2) });
+    const identity = await startFakeIdentity({ clientId, clientSecret: 'right-secret' });
+    try {
+      const cwd = await folder('doctor-graph');
+      await writeFile(
+        join(cwd, 'presence-tracker.json'),
+        JSON.stringify({
+          provider: {
+            type: 'graph',
+            tenantId: 'contoso',
+            clientId,
+            clientSecret: { env: 'GRAPH_CLIENT_SECRET' },
+            authority: `${identity.url}/contoso`,
+            disableInstanceDiscovery: true,
+            baseUrl: graph.url,
+            options: { retry: { attempts: 1 } },
+          },
+          store: { type: 'memory' },
+          users: ['person00001@contoso.com', 'person00002@contoso.com'],
+        }),
+      );
+      const wrong = await invoke(['doctor'], cwd, { GRAPH_CLIENT_SECRET: 'wrong-secret' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stdout).toMatch(/✔ store +memory/);
+      expect(wrong.stdout).toMatch(/hint: the client secret is wrong or expired/);
+      expect(wrong.stdout).not.toContain('wrong-secret');
+
+      graph.script('getPresencesByUserId', {
+        status: 403,
+        body: { error: { code: 'Forbidden', message: 'Insufficient privileges to complete the operation.' } },
+      });
+      const forbidden = await invoke(['doctor'], cwd, { GRAPH_CLIENT_SECRET: 'right-secret' });
+      expect(forbidden.code).toBe(1);
+      expect(forbidden.stdout).toMatch(/✔ provider +graph: signed in, 2 of 2 people found/);
+      expect(forbidden.stdout).toMatch(/✘ presence +graph: .*403.*admin consent/);
+    } finally {
+      await graph.close();
+      await identity.close();
     }
   }, 60_000);
 

@@ -60,6 +60,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
   }
 
   let provider: PresenceProvider | undefined;
+  let step = 'provider';
   try {
     provider = await makeProvider(config.provider);
     const ready = provider;
@@ -93,6 +94,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       if (resolved.length === 0) failed = true;
       // Reading presence is a separate permission from looking people up, so try it too.
       if (resolved.length > 0) {
+        step = 'presence';
         await within(
           ready.getPresence(resolved.slice(0, 1).map((u) => u.id)),
           timeout,
@@ -103,7 +105,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     }
   } catch (error) {
     failed = true;
-    say('fail', 'provider', `${config.provider.type}: ${explain(error)}`);
+    say('fail', step, `${config.provider.type}: ${explain(error)}`);
   } finally {
     await provider?.close?.().catch(() => {});
   }
