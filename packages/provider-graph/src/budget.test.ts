@@ -7,7 +7,7 @@ test('lets `requests` start at once, then waits for the window to slide', async 
   const times: number[] = [];
   await Promise.all([0, 1, 2].map(() => budget.acquire().then(() => times.push(Date.now() - started))));
   times.sort((a, b) => a - b);
-  expect(times[1]!).toBeLessThan(100);
+  expect(times[1]!).toBeLessThan(150);
   expect(times[2]!).toBeGreaterThanOrEqual(190);
 });
 

@@ -198,14 +198,14 @@ describe('presence', () => {
 
   test('a request that takes longer than the timeout fails instead of hanging', async () => {
     await graph.close();
-    graph = await startFakeGraph({ users: makeUsers(1), latencyMs: 400 });
+    graph = await startFakeGraph({ users: makeUsers(1), latencyMs: 3_000 });
     const started = Date.now();
     await expect(
       provider({ retry: { ...fast, retries: 0, timeout: 100 } }).getPresence([
         '00000000-0000-4000-8000-000000000001',
       ]),
-    ).rejects.toMatchObject({ code: 'PROVIDER_FAILED' });
-    expect(Date.now() - started).toBeLessThan(400);
+    ).rejects.toMatchObject({ code: 'PROVIDER_FAILED', message: expect.stringMatching(/did not answer in time/) });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   test('stays within the request budget', async () => {
