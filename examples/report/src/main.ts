@@ -5,7 +5,7 @@
  *   pnpm --filter @presence-tracker/example-report start [file.sqlite] [--days 7] [--from YYYY-MM-DD --to YYYY-MM-DD]
  *        [--time-zone Europe/Berlin] [--out reports]
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,13 @@ const { values, positionals } = parseArgs({
 
 const path = resolve(positionals[0] ?? resolve(import.meta.dirname, '../../demo/out/demo.sqlite'));
 const timeZone = values['time-zone'];
+if (!existsSync(path)) {
+  // Opening a missing file would create an empty database; say what is wrong instead.
+  console.error(
+    `No SQLite file at ${path}: run \`pnpm demo\` first, or give the file as the first argument.`,
+  );
+  process.exit(1);
+}
 const store = sqliteStore({ path });
 
 try {

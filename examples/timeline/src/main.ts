@@ -6,7 +6,7 @@
  *   pnpm --filter @presence-tracker/example-timeline start [file.sqlite] [--days 1] [--from YYYY-MM-DD --to YYYY-MM-DD]
  *        [--time-zone Europe/Berlin] [--pages run|day] [--width 1400] [--out reports]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -37,6 +37,13 @@ const path = resolve(positionals[0] ?? resolve(import.meta.dirname, '../../demo/
 const timeZone = values['time-zone'];
 if (values.pages !== 'run' && values.pages !== 'day')
   throw new Error(`--pages: expected run or day, got ${values.pages}`);
+if (!existsSync(path)) {
+  // Opening a missing file would create an empty database; say what is wrong instead.
+  console.error(
+    `No SQLite file at ${path}: run \`pnpm demo\` first, or give the file as the first argument.`,
+  );
+  process.exit(1);
+}
 const store = sqliteStore({ path });
 
 try {
