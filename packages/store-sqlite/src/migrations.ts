@@ -129,6 +129,24 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** Refuses a file written by a newer schema than `migrations` knows; returns the file's version. */
+export function checkVersion(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  file = 'the database',
+): number {
+  const found = db.pragma('user_version', { simple: true }) as number;
+  const known = migrations.length;
+  if (found > known) {
+    throw new StoreError(
+      'sqlite',
+      `${file} has schema version ${found}, but this version of @presence-tracker/store-sqlite knows versions 1 to ${known}; upgrade the package to open it`,
+      { code: 'STORE_SCHEMA_TOO_NEW', details: { found, known } },
+    );
+  }
+  return found;
+}
+
 /**
  * Brings the file up to the newest of `migrations`, in one transaction, so a process opening the
  * file at the same time sees either the old schema or the new one. Refuses a file written by a newer
@@ -139,24 +157,10 @@ export function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
   file = 'the database',
 ): void {
-  const known = migrations.length;
-  const current = () => db.pragma('user_version', { simple: true }) as number;
-  const refuseNewer = (found: number) => {
-    if (found > known) {
-      throw new StoreError(
-        'sqlite',
-        `${file} has schema version ${found}, but this version of @presence-tracker/store-sqlite knows versions 1 to ${known}; upgrade the package to open it`,
-        { code: 'STORE_SCHEMA_TOO_NEW', details: { found, known } },
-      );
-    }
-  };
   // A reader should not queue behind a busy writer when there is nothing to migrate.
-  const before = current();
-  refuseNewer(before);
-  if (before === known) return;
+  if (checkVersion(db, migrations, file) === migrations.length) return;
   db.transaction(() => {
-    const found = current();
-    refuseNewer(found);
+    const found = checkVersion(db, migrations, file);
     for (const m of migrations.slice(found)) {
       db.exec(m.up);
       db.pragma(`user_version = ${m.version}`);

@@ -1,9 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PresenceStore } from '@presence-tracker/core';
+import {
+  ConfigError,
+  type Effect,
+  type PresenceSample,
+  type PresenceStore,
+  type Status,
+  StoreError,
+} from '@presence-tracker/core';
 import { storeConformance } from '@presence-tracker/core/testing';
-import { afterAll, test } from 'vitest';
+import Sqlite from 'better-sqlite3';
+import { afterAll, describe, expect, test } from 'vitest';
 import { sqliteStore } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
@@ -29,4 +37,294 @@ storeConformance(test, onFile, {
 
 storeConformance(test, () => sqliteStore({ path: ':memory:', keepSamples: false }), {
   prefix: 'without samples',
+});
+
+const T0 = Date.UTC(2026, 2, 2, 8);
+const at = (minute: number) => new Date(T0 + minute * 60_000);
+const DAY = 24 * 60;
+const open = (userId: string, status: Status, minute: number): Effect => ({
+  type: 'interval.open',
+  userId,
+  status,
+  startedAt: at(minute),
+});
+const close = (userId: string, minute: number): Effect => ({
+  type: 'interval.close',
+  userId,
+  endedAt: at(minute),
+});
+const sample = (userId: string, minute: number): PresenceSample => ({
+  userId,
+  status: 'available',
+  observedAt: at(minute),
+});
+const minutes = (list: { startedAt: Date }[]) => list.map((r) => (r.startedAt.getTime() - T0) / 60_000);
+
+describe('options', () => {
+  test('wrong options are refused up front, naming each field and what was expected', () => {
+    const error = (() => {
+      try {
+        sqliteStore({ path: '', keepSamples: { days: -1 }, busyTimeout: 1.5, lockTimeout: 10 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(ConfigError.isInstance(error)).toBe(true);
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual([
+      'path',
+      'keepSamples.days',
+      'busyTimeout',
+      'lockTimeout',
+    ]);
+    expect((error as Error).message).toContain('keepSamples.days: expected a number of days above 0');
+    expect(() => sqliteStore({ path: 'x.db', keepSamples: 'yes' as unknown as boolean })).toThrow(
+      /keepSamples: expected true, false or \{ days: number \}/,
+    );
+  });
+
+  test('a file store uses WAL, so readers in other processes do not wait for the writer', async () => {
+    const path = join(dir, 'wal.db');
+    const store = sqliteStore({ path });
+    await store.init();
+    const db = new Sqlite(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    await store.close();
+  });
+});
+
+describe('writes', () => {
+  test('input that is not what the contract says is refused, naming the field', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    const run = await store.startRun(at(0));
+    await expect(
+      store.writePoll({
+        runId: run.id,
+        at: at(0),
+        samples: [],
+        effects: [{ ...open('u1', 'busy', 0), startedAt: 'today' as unknown as Date } as Effect],
+      }),
+    ).rejects.toThrow(/effects\[0\]\.startedAt: expected a valid Date, got today/);
+    await expect(
+      store.writePoll({
+        runId: run.id,
+        at: at(0),
+        samples: [{ ...sample('u1', 0), observedAt: new Date(Number.NaN) }],
+        effects: [],
+      }),
+    ).rejects.toThrow(/samples\[0\]\.observedAt: expected a valid Date/);
+    await expect(store.upsertUsers([{ key: 'k', id: '', severity: 0 }])).rejects.toThrow(
+      /users\[0\]\.id: expected a non-empty user id/,
+    );
+    await expect(store.startRun(new Date('nope'))).rejects.toThrow(/startedAt: expected a valid Date/);
+    await store.close();
+  });
+
+  test('a last sighting before a close and reopen in the same poll does not move the new interval back', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    const run = await store.startRun(at(0));
+    await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: [open('u1', 'available', 0)] });
+    await store.writePoll({
+      runId: run.id,
+      at: at(2),
+      samples: [],
+      effects: [
+        { type: 'seen', userId: 'u1', at: at(1), present: false },
+        close('u1', 2),
+        open('u1', 'busy', 2),
+      ],
+    });
+    const { intervals } = await store.openState();
+    expect(intervals.map((i) => [i.status, i.lastSeenAt.getTime()])).toEqual([['busy', at(2).getTime()]]);
+    await store.close();
+  });
+
+  test('groups come back as they were given, an empty list included', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    await store.upsertUsers([
+      { key: 'a', id: 'u1', severity: 0, groups: [] },
+      {
+        key: 'b',
+        id: 'u2',
+        severity: 0,
+        groups: [
+          { kind: 'team', id: 't2' },
+          { kind: 'channel', id: 'c1', name: 'Town square' },
+        ],
+      },
+      { key: 'c', id: 'u3', severity: 0 },
+    ]);
+    const users = await store.users();
+    expect(users.map((u) => u.groups)).toEqual([
+      [],
+      [
+        { kind: 'team', id: 't2' },
+        { kind: 'channel', id: 'c1', name: 'Town square' },
+      ],
+      undefined,
+    ]);
+    await store.close();
+  });
+});
+
+describe('range queries', () => {
+  test('find records that started long before the range, open or closed', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    const run = await store.startRun(at(0));
+    const write = (minute: number, effects: Effect[]) =>
+      store.writePoll({ runId: run.id, at: at(minute), samples: [], effects });
+    // u1: one interval open for ten days; u2: a five-day interval, then short ones; u3: short ones.
+    await write(0, [open('u1', 'offline', 0), open('u2', 'away', 0), open('u3', 'busy', 0)]);
+    await write(60, [close('u3', 60), open('u3', 'available', 60)]);
+    await write(5 * DAY, [close('u2', 5 * DAY), open('u2', 'available', 5 * DAY)]);
+    for (let d = 6; d <= 10; d++) {
+      await write(d * DAY, [close('u2', d * DAY), open('u2', d % 2 ? 'busy' : 'available', d * DAY)]);
+      await write(d * DAY, [close('u3', d * DAY), open('u3', d % 2 ? 'busy' : 'available', d * DAY)]);
+    }
+    const in2 = await store.intervals({ from: at(2 * DAY), to: at(2 * DAY + 1) });
+    expect(in2.map((i) => [i.userId, i.status])).toEqual([
+      ['u1', 'offline'],
+      ['u2', 'away'],
+      ['u3', 'available'],
+    ]);
+    expect(minutes(in2)).toEqual([0, 0, 60]);
+    const in8 = await store.intervals({ from: at(8 * DAY + 5), to: at(8 * DAY + 6) });
+    expect(in8.map((i) => i.userId)).toEqual(['u1', 'u2', 'u3']);
+    expect(minutes(in8)).toEqual([0, 8 * DAY, 8 * DAY]);
+    const someUsers = await store.intervals({ from: at(2 * DAY), to: at(3 * DAY), userIds: ['u2', 'u1'] });
+    expect(someUsers.map((i) => i.userId)).toEqual(['u1', 'u2']);
+    await store.close();
+  });
+});
+
+describe('samples and purging', () => {
+  test('keepSamples: { days } removes samples older than that as polls come in', async () => {
+    const store = sqliteStore({ path: ':memory:', keepSamples: { days: 1 } });
+    expect(store.capabilities.samples).toBe(true);
+    const run = await store.startRun(at(0));
+    const everything = { from: at(-DAY), to: at(10 * DAY) };
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [sample('u1', 0), sample('u2', 0)],
+      effects: [],
+    });
+    await store.writePoll({ runId: run.id, at: at(DAY), samples: [sample('u1', DAY)], effects: [] });
+    expect(minutes((await store.samples(everything)).map((s) => ({ startedAt: s.observedAt })))).toEqual([
+      0,
+      0,
+      DAY,
+    ]);
+    await store.writePoll({
+      runId: run.id,
+      at: at(DAY + 90),
+      samples: [sample('u1', DAY + 90)],
+      effects: [],
+    });
+    expect(minutes((await store.samples(everything)).map((s) => ({ startedAt: s.observedAt })))).toEqual([
+      DAY,
+      DAY + 90,
+    ]);
+    await store.close();
+  });
+
+  test('keepSamples: false keeps none and says so', async () => {
+    const store = sqliteStore({ path: ':memory:', keepSamples: false });
+    expect(store.capabilities.samples).toBe(false);
+    const run = await store.startRun(at(0));
+    await store.writePoll({ runId: run.id, at: at(0), samples: [sample('u1', 0)], effects: [] });
+    expect(await store.samples({ from: at(-1), to: at(1) })).toEqual([]);
+    await store.close();
+  });
+
+  test("purgeUser also forgets the person's groups, last sightings and queued notifications", async () => {
+    const path = join(dir, 'purge.db');
+    const store = sqliteStore({ path });
+    await store.upsertUsers([
+      { key: 'a', id: 'u1', severity: 0, groups: [{ kind: 'team', id: 't1' }] },
+      { key: 'b', id: 'u2', severity: 0, groups: [{ kind: 'team', id: 't1' }] },
+    ]);
+    const run = await store.startRun(at(0));
+    const event = (id: string, userId: string) => ({
+      notifier: 'hook',
+      event: { id, type: 'session.started' as const, timestamp: at(0), data: { userId } },
+    });
+    await store.writePoll({
+      runId: run.id,
+      at: at(1),
+      samples: [sample('u1', 1), sample('u2', 1)],
+      effects: [
+        open('u1', 'available', 0),
+        { type: 'seen', userId: 'u1', at: at(1), present: true },
+        open('u2', 'busy', 0),
+      ],
+      outbox: [event('e1', 'u1'), event('e2', 'u2')],
+    });
+    await store.purgeUser('u1');
+    await store.close();
+
+    const db = new Sqlite(path, { readonly: true });
+    for (const table of ['users', 'user_groups', 'samples', 'intervals', 'sessions', 'last_seen']) {
+      const column = table === 'users' ? 'id' : 'user_id';
+      expect(db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = 'u1'`).get(), table).toEqual({
+        n: 0,
+      });
+    }
+    expect(db.prepare('SELECT event_id FROM outbox').all()).toEqual([{ event_id: 'e2' }]);
+    expect(db.prepare(`SELECT count(*) AS n FROM user_groups WHERE user_id = 'u2'`).get()).toEqual({ n: 1 });
+    db.close();
+  });
+});
+
+describe('the writer role', () => {
+  test('one instance writes at a time; closing hands the role on', async () => {
+    const path = join(dir, 'writer-role.db');
+    const first = sqliteStore({ path });
+    const second = sqliteStore({ path });
+    await first.startRun(at(0));
+    const error = await second.startRun(at(1)).catch((e: unknown) => e);
+    expect(StoreError.isInstance(error) && error.code).toBe('STORE_LOCKED');
+    expect((error as Error).message).toContain(`process ${process.pid}`);
+    await expect(second.upsertUsers([{ key: 'k', id: 'u1', severity: 0 }])).rejects.toMatchObject({
+      code: 'STORE_LOCKED',
+    });
+    expect((await second.runs({ from: at(0), to: at(10) })).length).toBe(1);
+    await first.close();
+    await second.startRun(at(1));
+    expect((await second.runs({ from: at(0), to: at(10) })).length).toBe(2);
+    await second.close();
+  });
+
+  test('a holder that cannot be checked by pid is replaced once its heartbeat is older than lockTimeout', async () => {
+    const path = join(dir, 'writer-elsewhere.db');
+    const store = sqliteStore({ path, lockTimeout: 60_000 });
+    await store.init();
+    const db = new Sqlite(path);
+    const claim = db.prepare(
+      "INSERT OR REPLACE INTO writer (id, owner, host, pid, claimed_at, heartbeat_at) VALUES (1, 'other', 'another-host', 1, ?, ?)",
+    );
+    claim.run(Date.now() - 30_000, Date.now() - 30_000);
+    await expect(store.startRun(at(0))).rejects.toThrow(/process 1 on host another-host/);
+    claim.run(Date.now() - 120_000, Date.now() - 61_000);
+    await store.startRun(at(0));
+    expect(db.prepare('SELECT pid FROM writer').get()).toEqual({ pid: process.pid });
+    db.close();
+    await store.close();
+  });
+
+  test('an instance whose role was taken over never writes again', async () => {
+    const path = join(dir, 'writer-lost.db');
+    const store = sqliteStore({ path });
+    const run = await store.startRun(at(0));
+    const db = new Sqlite(path);
+    db.prepare("UPDATE writer SET owner = 'newcomer', host = 'another-host', pid = 1").run();
+    const write = () =>
+      store.writePoll({ runId: run.id, at: at(1), samples: [sample('u1', 1)], effects: [] });
+    await expect(write()).rejects.toThrow(/lost the writer role to process 1 on host another-host/);
+    db.prepare('DELETE FROM writer').run();
+    await expect(write()).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+    expect(db.prepare('SELECT count(*) AS n FROM samples').get()).toEqual({ n: 0 });
+    db.close();
+    await store.close();
+  });
 });

@@ -17,7 +17,7 @@ import {
   type User,
 } from '@presence-tracker/core';
 import Sqlite, { type Database } from 'better-sqlite3';
-import { migrate } from './migrations.ts';
+import { checkVersion, migrate } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { WriterLock } from './writer-lock.ts';
 
@@ -101,6 +101,8 @@ class Connection {
     this.opts = opts;
     const db = new Sqlite(opts.path, { timeout: opts.busyTimeout });
     try {
+      // Before anything writes to it: a newer file is left exactly as it is.
+      checkVersion(db, undefined, describeFile(opts.path));
       // WAL lets readers in other processes read while the tracker writes; NORMAL sync is durable
       // against a crashed process, and only a power loss can take back the last commits.
       db.pragma('journal_mode = WAL');

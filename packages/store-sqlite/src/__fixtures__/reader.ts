@@ -24,12 +24,14 @@ while (Date.now() < until) {
   const intervals = await store.intervals(everything);
   reads++;
   // Each query sees whole batches only: every user's sample, and one open interval per user.
-  if (samples.length % users !== 0) problems.push(`saw ${samples.length} samples, not a multiple of ${users}`);
+  if (samples.length % users !== 0)
+    problems.push(`saw ${samples.length} samples, not a multiple of ${users}`);
   const open = intervals.filter((i) => i.endedAt === null).length;
   if (intervals.length > 0 && open !== users) problems.push(`saw ${open} open intervals for ${users} users`);
   const batch = samples.length / users;
   if (batch < lastBatch) problems.push(`went back from batch ${lastBatch} to ${batch}`);
-  if (intervals.length % users !== 0) problems.push(`saw ${intervals.length} intervals, not a multiple of ${users}`);
+  if (intervals.length % users !== 0)
+    problems.push(`saw ${intervals.length} intervals, not a multiple of ${users}`);
   if (firstBatch === -1) firstBatch = batch;
   lastBatch = batch;
   await pause();

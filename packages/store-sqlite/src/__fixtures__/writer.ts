@@ -40,7 +40,13 @@ if (mode === 'hold') {
     }));
     const effects: Effect[] = users.flatMap((userId, i): Effect[] => [
       { type: 'interval.close', userId, endedAt: at(n) },
-      { type: 'interval.open', userId, status: STATUSES[(i + n) % STATUSES.length]!, startedAt: at(n), raw: { batch: n } },
+      {
+        type: 'interval.open',
+        userId,
+        status: STATUSES[(i + n) % STATUSES.length]!,
+        startedAt: at(n),
+        raw: { batch: n },
+      },
       { type: 'seen', userId, at: at(n), present: true },
     ]);
     await store.writePoll({
@@ -48,7 +54,12 @@ if (mode === 'hold') {
       at: at(n),
       samples,
       effects,
-      outbox: [{ notifier: 'hook', event: { id: `batch-${n}`, type: 'session.started', timestamp: at(n), data: { n } } }],
+      outbox: [
+        {
+          notifier: 'hook',
+          event: { id: `batch-${n}`, type: 'session.started', timestamp: at(n), data: { n } },
+        },
+      ],
     });
     process.stdout.write(`committed ${n}\n`);
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
