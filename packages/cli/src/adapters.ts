@@ -114,6 +114,13 @@ export async function makeProvider(
 
 type GraphConfig = Extract<ProviderConfig, { type: 'graph' }>;
 
+const MICROSOFT_AUTHORITIES = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
+
 /**
  * The sign-in the configuration asks for: a client secret or certificate means app-only access;
  * otherwise a person signs in with a device code. An `authority` such as
@@ -123,9 +130,11 @@ export function graphAuth(config: GraphConfig) {
   const authority = config.authority === undefined ? undefined : new URL(config.authority);
   const authorityTenant = authority?.pathname.split('/').find(Boolean);
   const tenantId = config.tenantId ?? authorityTenant;
+  // Microsoft's list of sign-in hosts knows only its own, so checking any other host cannot succeed.
+  const foreign = authority !== undefined && !MICROSOFT_AUTHORITIES.has(authority.hostname);
   const host = {
     ...(authority && { authorityHost: authority.origin }),
-    ...(config.disableInstanceDiscovery && { disableInstanceDiscovery: true }),
+    ...((config.disableInstanceDiscovery || foreign) && { disableInstanceDiscovery: true }),
   };
   if (config.clientSecret !== undefined) {
     return {
