@@ -81,6 +81,15 @@ create table ${s}.sessions (
 ) with (fillfactor = 70);
 create index sessions_open on ${s}.sessions (user_id) where ended_at is null;
 
+-- The newest sighting of each user (any status, and present statuses only). Open intervals and
+-- sessions take their last-seen time from here, so a poll that only confirms people updates one
+-- narrow row per person instead of rewriting their interval and session rows and GiST entries.
+create table ${s}.user_seen (
+  user_id text collate "C" primary key,
+  seen_at timestamptz not null,
+  present_at timestamptz
+) with (fillfactor = 70);
+
 -- Raw readings, append-only: BRIN suits rows that arrive in time order and are read by time range.
 create table ${s}.samples (
   user_id text collate "C" not null,

@@ -108,6 +108,7 @@ describe('migrations', () => {
       'schema_migrations',
       'sessions',
       'user_groups',
+      'user_seen',
       'users',
     ]);
   });
@@ -246,7 +247,7 @@ describe('writes', () => {
         { type: 'session.open', userId: id, startedAt: at(0) },
       ]),
     );
-    // begin, token, run, open state, 2 inserts, samples, housekeeping (2), commit
+    // begin, token, fence, run, open state, 2 inserts, sightings, samples, housekeeping, commit
     expect(statements).toBeLessThanOrEqual(10);
     statements = 0;
     await poll(

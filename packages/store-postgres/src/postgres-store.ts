@@ -75,6 +75,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     samples: `${s}.samples`,
     outbox: `${s}.outbox`,
     applied: `${s}.applied_writes`,
+    seen: `${s}.user_seen`,
   };
 
   let closed = false;
@@ -268,23 +269,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // Closing what was open comes first, so the exclusion constraints see the new rows after it.
         if (plan.intervalChanges.length > 0) {
           const changed = await c.query(
-            `update ${t.intervals} i
-             set ended_at = coalesce(v.ended_at, i.ended_at), last_seen_at = coalesce(v.seen, i.last_seen_at)
-             from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) as v(user_id, ended_at, seen)
+            `update ${t.intervals} i set ended_at = v.ended_at
+             from unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
              where i.user_id = v.user_id and i.ended_at is null`,
-            [
-              plan.intervalChanges.map((x) => x.userId),
-              plan.intervalChanges.map((x) => iso(x.endedAt)),
-              plan.intervalChanges.map((x) => iso(x.lastSeenAt)),
-            ],
+            [plan.intervalChanges.map((x) => x.userId), plan.intervalChanges.map((x) => iso(x.endedAt))],
           );
           if (changed.rowCount !== plan.intervalChanges.length) raced();
         }
         if (plan.sessionChanges.length > 0) {
           const changed = await c.query(
             `update ${t.sessions} x
-             set ended_at = coalesce(v.ended_at, x.ended_at), last_seen_at = coalesce(v.seen, x.last_seen_at),
-               end_reason = coalesce(v.reason, x.end_reason)
+             set ended_at = v.ended_at, last_seen_at = v.seen, end_reason = v.reason
              from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
              where x.user_id = v.user_id and x.ended_at is null`,
             [
@@ -324,6 +319,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             ],
           );
         }
+        if (plan.sightings.length > 0) {
+          await c.query(
+            `insert into ${t.seen} (user_id, seen_at, present_at)
+             select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+             on conflict (user_id) do update set seen_at = greatest(${t.seen}.seen_at, excluded.seen_at),
+               present_at = greatest(${t.seen}.present_at, excluded.present_at)`,
+            [
+              plan.sightings.map((x) => x.userId),
+              plan.sightings.map((x) => iso(x.at)),
+              plan.sightings.map((x) => iso(x.presentAt)),
+            ],
+          );
+        }
         if (o.keepSamples && write.samples.length > 0) {
           await c.query(
             `insert into ${t.samples} (user_id, observed_at, status, source, raw, run_id)
@@ -347,7 +355,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async openState(q = {}) {
       if (q.userIds !== undefined && !isList(q.userIds))
         refuse('openState', 'userIds: expected an array of user ids');
-      const only = q.userIds === undefined ? '' : 'and user_id = any($1::text[])';
+      const only = q.userIds === undefined ? '' : 'and x.user_id = any($1::text[])';
       const params = q.userIds === undefined ? [] : [q.userIds];
       const state: OpenState = { runs: [], intervals: [], sessions: [] };
       await transaction('openState', async (c) => {
@@ -365,7 +373,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           started_at: Date;
           last_seen_at: Date;
         }>(
-          `select user_id, status, started_at, last_seen_at from ${t.intervals} where ended_at is null ${only} order by user_id`,
+          `select x.user_id, x.status, x.started_at, greatest(x.last_seen_at, u.seen_at) as last_seen_at
+           from ${t.intervals} x left join ${t.seen} u on u.user_id = x.user_id
+           where x.ended_at is null ${only} order by x.user_id`,
           params,
         );
         state.intervals = intervals.rows.map((r) => ({
@@ -375,7 +385,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           lastSeenAt: r.last_seen_at,
         }));
         const sessions = await c.query<{ user_id: string; started_at: Date; last_seen_at: Date }>(
-          `select user_id, started_at, last_seen_at from ${t.sessions} where ended_at is null ${only} order by user_id`,
+          `select x.user_id, x.started_at, greatest(x.last_seen_at, u.present_at) as last_seen_at
+           from ${t.sessions} x left join ${t.seen} u on u.user_id = x.user_id
+           where x.ended_at is null ${only} order by x.user_id`,
           params,
         );
         state.sessions = sessions.rows.map((r) => ({
@@ -392,8 +404,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       if (!range) return empty();
       const { rows } = await query<SessionRow>(
         'sessions',
-        `select id::text, user_id, ${ms('started_at')} as started, ${ms('ended_at')} as ended, ${ms('last_seen_at')} as seen, end_reason
-         from ${t.sessions} where period && tstzrange($1, $2, '[)') ${range.only} order by started_at, user_id, id`,
+        `select x.id::text, x.user_id, ${ms('x.started_at')} as started, ${ms('x.ended_at')} as ended,
+           ${ms('greatest(x.last_seen_at, u.present_at)')} as seen, x.end_reason
+         from ${t.sessions} x left join ${t.seen} u on x.ended_at is null and u.user_id = x.user_id
+         where x.period && tstzrange($1, $2, '[)') ${range.only} order by x.started_at, x.user_id, x.id`,
         range.params,
       );
       return rows.map(
@@ -414,7 +428,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const { rows } = await query<IntervalRow>(
         'intervals',
         `select user_id, status, ${ms('started_at')} as started, ${ms('ended_at')} as ended, raw
-         from ${t.intervals} where period && tstzrange($1, $2, '[)') ${range.only} order by started_at, user_id, id`,
+         from ${t.intervals} x where period && tstzrange($1, $2, '[)') ${range.only} order by started_at, user_id, id`,
         range.params,
       );
       return rows.map((r): Interval => {
@@ -435,7 +449,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const { rows } = await query<SampleRow>(
         'samples',
         `select user_id, status, ${ms('observed_at')} as observed, source, raw
-         from ${t.samples} where observed_at >= $1 and observed_at < $2 ${range.only} order by observed_at, user_id`,
+         from ${t.samples} x where observed_at >= $1 and observed_at < $2 ${range.only} order by observed_at, user_id`,
         range.params,
       );
       return rows.map((r): PresenceSample => {
@@ -506,7 +520,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async purgeUser(userId) {
       if (typeof userId !== 'string') refuse('purgeUser', 'userId: expected a user id');
       await transaction('purgeUser', async (c) => {
-        for (const table of [t.users, t.intervals, t.sessions, t.samples]) {
+        for (const table of [t.users, t.intervals, t.sessions, t.samples, t.seen]) {
           await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
         }
       });
@@ -657,7 +671,7 @@ function rangeQuery(q: RangeQuery, what: string): { only: string; params: unknow
     refuse(what, 'userIds: expected an array of user ids');
   }
   if (q.userIds.length === 0) return null;
-  return { only: 'and user_id = any($3::text[])', params: [q.from, q.to, q.userIds] };
+  return { only: 'and x.user_id = any($3::text[])', params: [q.from, q.to, q.userIds] };
 }
 
 function checkRange(q: { from: Date; to: Date }, what: string): boolean {

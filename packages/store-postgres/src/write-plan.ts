@@ -6,13 +6,20 @@ import {
   StoreError,
 } from '@presence-tracker/core';
 
-/** A change to an interval or session that was already open before the write. */
+/** An interval or session that was open before the write and that the write closes. */
 export interface OpenRowChange {
   userId: string;
   /** Set when the write closes the row. */
   endedAt: Date | null;
-  /** The newest last-seen time the write gives the row, if any. */
+  /** For sessions: the last sighting the close names. */
   lastSeenAt: Date | null;
+}
+
+/** The newest sightings of one user in the write: any status, and present statuses only. */
+export interface Sighting {
+  userId: string;
+  at: Date;
+  presentAt: Date | null;
 }
 
 export interface SessionChange extends OpenRowChange {
@@ -42,6 +49,8 @@ export interface WritePlan {
   sessionChanges: SessionChange[];
   newIntervals: NewInterval[];
   newSessions: NewSession[];
+  /** `seen` effects, newest per user; rows that were open before the write take them from here. */
+  sightings: Sighting[];
 }
 
 type Current<Existing, Fresh> = { existing: Existing } | { fresh: Fresh } | null;
@@ -64,7 +73,14 @@ export function planWrite(
   openSessions: ReadonlySet<string>,
   store = 'postgres',
 ): WritePlan {
-  const plan: WritePlan = { intervalChanges: [], sessionChanges: [], newIntervals: [], newSessions: [] };
+  const plan: WritePlan = {
+    intervalChanges: [],
+    sessionChanges: [],
+    newIntervals: [],
+    newSessions: [],
+    sightings: [],
+  };
+  const sightings = new Map<string, Sighting>();
   const intervals = new Map<string, Current<OpenRowChange, NewInterval>>();
   const sessions = new Map<string, Current<SessionChange, NewSession>>();
   const refuse = (message: string): never => {
@@ -136,12 +152,14 @@ export function planWrite(
         break;
       }
       case 'seen': {
-        const i = interval(e.userId);
-        if (i) ('existing' in i ? i.existing : i.fresh).lastSeenAt = e.at;
-        if (e.present) {
-          const s = session(e.userId);
-          if (s) ('existing' in s ? s.existing : s.fresh).lastSeenAt = e.at;
-        }
+        const i = intervals.get(e.userId);
+        if (i && 'fresh' in i) i.fresh.lastSeenAt = e.at;
+        const s = e.present ? sessions.get(e.userId) : undefined;
+        if (s && 'fresh' in s) s.fresh.lastSeenAt = e.at;
+        const sighting = sightings.get(e.userId) ?? { userId: e.userId, at: e.at, presentAt: null };
+        sighting.at = e.at;
+        if (e.present) sighting.presentAt = e.at;
+        sightings.set(e.userId, sighting);
         break;
       }
       case 'unavailable.long':
@@ -152,7 +170,8 @@ export function planWrite(
       }
     }
   }
-  plan.intervalChanges = plan.intervalChanges.filter((c) => c.endedAt !== null || c.lastSeenAt !== null);
-  plan.sessionChanges = plan.sessionChanges.filter((c) => c.endedAt !== null || c.lastSeenAt !== null);
+  plan.intervalChanges = plan.intervalChanges.filter((c) => c.endedAt !== null);
+  plan.sessionChanges = plan.sessionChanges.filter((c) => c.endedAt !== null);
+  plan.sightings = [...sightings.values()];
   return plan;
 }
