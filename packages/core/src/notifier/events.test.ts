@@ -230,6 +230,22 @@ describe('formatters', () => {
     const quiet = formatters.teams(sample['session.started']) as Record<string, unknown>;
     expect(loud.themeColor).not.toBe(quiet.themeColor);
     expect(loud.sections).toBeUndefined();
+
+    // A big team's run: the first 30 people, then how many more.
+    const big = sample['run.ended'].data as TrackerEventData['run.ended'];
+    const users = Array.from({ length: 35 }, (_, i) => ({
+      ...big.users[0]!,
+      userId: `u${i}`,
+      displayName: `P${i}`,
+    }));
+    const bigCard = formatters.teams(createEvent('run.ended', at, { ...big, users })) as {
+      sections: { facts: { name: string; value: string }[] }[];
+    };
+    expect(bigCard.sections[0]!.facts).toHaveLength(31);
+    expect(bigCard.sections[0]!.facts.at(-1)).toEqual({ name: 'and', value: '5 more' });
+    const text = (formatters.slack(createEvent('run.ended', at, { ...big, users })) as { text: string }).text;
+    expect(text.split('\n')).toHaveLength(1 + 30 + 1);
+    expect(text.endsWith('- and 5 more')).toBe(true);
   });
 
   test('Gotify gets title, message and a priority that rises with severity', () => {

@@ -97,7 +97,7 @@ export const teamsFormat: Formatter = (event, options) => {
     themeColor: THEME[e.severity] ?? THEME[0],
     title: e.title,
     text: e.text,
-    ...(e.details.length > 0 ? { sections: [{ facts: e.details.slice(0, RUN_LINES * 2) }] } : {}),
+    ...(e.details.length > 0 ? { sections: [{ facts: facts(e.details) }] } : {}),
   };
 };
 
@@ -152,6 +152,12 @@ const REASONS: Record<TrackerEventData['session.ended']['reason'], string> = {
 
 function plain(title: string, text: string, severity: number): EventText {
   return { title, text, details: [], severity };
+}
+
+function facts(details: EventText['details']): EventText['details'] {
+  const shown = details.slice(0, RUN_LINES);
+  if (details.length > RUN_LINES) shown.push({ name: 'and', value: `${details.length - RUN_LINES} more` });
+  return shown;
 }
 
 function chatText(e: EventText): string {

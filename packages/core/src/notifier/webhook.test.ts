@@ -319,6 +319,7 @@ describe('options', () => {
       [{ format: 'discord' }, 'format'],
       [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
       [{ headers: { 'X-Gotify-Key': 42 } }, 'headers.X-Gotify-Key'],
+      [{ headers: { 'X-Extra': 'a\r\nX-Injected: 1' } }, 'headers.X-Extra'],
     ];
     for (const [options, path] of cases) {
       const error = attempt(options);

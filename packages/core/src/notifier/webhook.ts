@@ -114,7 +114,9 @@ const optionsSchema = z.object({
     })
     .optional(),
   name: z.string().min(1, 'expected a non-empty name').optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: z
+    .record(z.string(), z.string().regex(/^[^\r\n]*$/, 'expected a header value without line breaks'))
+    .optional(),
   format: z
     .union([
       z.enum(Object.keys(formatters) as [FormatName, ...FormatName[]]),
