@@ -1,3 +1,4 @@
+import { deepStrictEqual } from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,12 +78,22 @@ async function figures(store: PresenceStore, name: string, intervals: number): P
   };
 }
 
-/** buildReport over 1,000 users and 90 days, on the memory store and on the SQLite store. */
+/**
+ * buildReport over 1,000 users and 90 days, on the memory store and on the SQLite store, which must
+ * give the same figures.
+ */
 export default async function report(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  const range = {
+    from: new Date(FROM),
+    to: new Date(FROM + DAYS * DAY),
+    timeZone: TIME_ZONE,
+    now: new Date(FROM),
+  };
   const memory = memoryStore();
   const intervals = await fill(memory);
   rows.push(await figures(memory, 'memory', intervals));
+  const expected = await buildReport({ store: memory, ...range });
   await memory.close();
 
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
@@ -90,6 +101,12 @@ export default async function report(): Promise<BenchRow[]> {
     const sqlite = sqliteStore({ path: join(dir, 'report.sqlite') });
     await fill(sqlite);
     rows.push(await figures(sqlite, 'SQLite', intervals));
+    const { rows: days, totals } = await buildReport({ store: sqlite, ...range });
+    deepStrictEqual(
+      { days, totals },
+      { days: expected.rows, totals: expected.totals },
+      'the stores disagree',
+    );
     await sqlite.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -394,7 +394,15 @@ function groupByUser<T extends { userId: string; startedAt: Date }>(list: T[]): 
     }
     mine.push(item);
   }
-  for (const mine of map.values()) mine.sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime());
+  // Stores answer in start order already; sort only what is not.
+  for (const mine of map.values()) {
+    for (let i = 1; i < mine.length; i++) {
+      if (mine[i - 1]!.startedAt.getTime() > mine[i]!.startedAt.getTime()) {
+        mine.sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime());
+        break;
+      }
+    }
+  }
   return map;
 }
 
