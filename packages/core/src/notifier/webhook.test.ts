@@ -350,6 +350,18 @@ describe('options', () => {
     expect(said).not.toContain('SECRET');
   });
 
+  test('user info in the URL goes out as Basic auth, not in the URL', async () => {
+    const r = await receiver();
+    const hook = webhookNotifier({ url: `${r.url.replace('//', '//ops:p%40ss@')}/in` });
+    expect(hook.name).toBe(`webhook:127.0.0.1:${r.port}/in`);
+    const h = harness([hook]);
+    await h.send([sessionStarted(1)]);
+    await h.settled(hook.name);
+    expect(r.requests).toHaveLength(1);
+    expect(r.requests[0]!.url).toBe('/in');
+    expect(r.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ops:p@ss').toString('base64')}`);
+  });
+
   test('sends only the events asked for, in the chosen format', async () => {
     const r = await receiver();
     const hook = webhookNotifier({ url: `${r.url}/slack`, events: ['unavailable.long'], format: 'slack' });

@@ -31,7 +31,10 @@ const DEFAULT_JITTER = 0.1;
 const MAX_RETRY_AFTER = 24 * HOUR;
 
 export interface WebhookNotifierOptions {
-  /** Where events are POSTed. A token in it (query, user info, a hook path) never reaches logs or errors. */
+  /**
+   * Where events are POSTed. A token in it (query, user info, a hook path) never reaches logs or
+   * errors; user info is sent as Basic auth.
+   */
   url: string | URL;
   /** A Standard Webhooks secret, `whsec_` and base64; requests are then signed. */
   secret?: string;
@@ -142,7 +145,14 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
   const format =
     typeof options.format === 'function' ? options.format : formatters[options.format ?? 'standard'];
   const formatOptions: FormatOptions = options.timeZone ? { timeZone: options.timeZone } : {};
-  const extraHeaders = { ...options.headers };
+  const extraHeaders: Record<string, string> = { ...options.headers };
+  // fetch refuses URLs with credentials; they are sent the way a browser would, as Basic auth.
+  if (url.username || url.password) {
+    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    extraHeaders.authorization ??= `Basic ${Buffer.from(user).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
   let gone = false;
 
   const fail = (message: string, o: ConstructorParameters<typeof WebhookDeliveryError>[2]) =>
