@@ -125,16 +125,19 @@ export function renderTimeline(options: TimelineOptions): string {
     const px = x(t.at);
     // Labels at the edges are anchored inwards so that they are not cut off.
     const anchor = px > width - RIGHT - 20 ? 'end' : px < labelWidth + 20 ? 'start' : 'middle';
-    out.push(
-      `<line x1="${fix(px)}" y1="${TOP - 4}" x2="${fix(px)}" y2="${plotBottom}" stroke="#e4e4e4"/>`,
-      `<text x="${fix(px)}" y="${TOP - 8}" text-anchor="${anchor}" fill="#333">${esc(t.label)}</text>`,
-    );
+    out.push(`<line x1="${fix(px)}" y1="${TOP - 4}" x2="${fix(px)}" y2="${plotBottom}" stroke="#e4e4e4"/>`);
+    if (t.label) {
+      out.push(
+        `<text x="${fix(px)}" y="${TOP - 8}" text-anchor="${anchor}" fill="#333">${esc(t.label)}</text>`,
+      );
+    }
   }
   for (const day of buckets(from, to, options.timeZone, 'day')) {
     // A day too narrow for its name (a sliver at the range's edge) goes unnamed.
-    if (x(day.end) - x(day.start) < 70) continue;
+    const room = x(day.end) - x(day.start);
+    if (room < 40) continue;
     out.push(
-      `<text class="day" x="${fix(x(day.start) + 3)}" y="${TOP - 22}" font-weight="bold" fill="#222">${dayName(day.start, options.timeZone)}</text>`,
+      `<text class="day" x="${fix(x(day.start) + 3)}" y="${TOP - 22}" font-weight="bold" fill="#222">${dayName(day.start, options.timeZone, room)}</text>`,
     );
   }
   out.push('</g>');
@@ -209,7 +212,13 @@ function localTicks(
   let day = 0;
   for (const midnight of localMidnights(from - 24 * HOUR, to, timeZone)) {
     const d = new TZDate(midnight, timeZone);
-    const dayLabel = step >= 24 ? `${String(d.getDate()).padStart(2, '0')} ${MONTHS[d.getMonth()]}` : '00:00';
+    // Whole days are named above the axis; only days too narrow for a name get a date on it.
+    const dayLabel =
+      step >= 48
+        ? `${String(d.getDate()).padStart(2, '0')} ${MONTHS[d.getMonth()]}`
+        : step === 24
+          ? ''
+          : '00:00';
     if (step >= 24) {
       if (day++ % (step / 24) === 0 && midnight >= from && midnight <= to)
         ticks.push({ at: midnight, label: dayLabel });
@@ -239,9 +248,12 @@ function localMidnights(from: number, to: number, timeZone: string): number[] {
   return found;
 }
 
-function dayName(at: number, timeZone: string): string {
+/** As much of `Mon 23 Mar 2026` as fits in `room` pixels. */
+function dayName(at: number, timeZone: string, room: number): string {
   const d = new TZDate(at, timeZone);
-  return `${WEEKDAYS[d.getDay()]} ${String(d.getDate()).padStart(2, '0')} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+  const day = `${WEEKDAYS[d.getDay()]} ${String(d.getDate()).padStart(2, '0')}`;
+  if (room < 80) return day;
+  return room < 110 ? `${day} ${MONTHS[d.getMonth()]}` : `${day} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
 }
 
 /** `YYYY-MM-DD HH:mm` in the time zone; one formatter for the whole picture, since there is a title per rectangle. */
