@@ -350,6 +350,32 @@ describe('buildReport', () => {
     });
   });
 
+  it('with windows, counts only the time inside them and splits periods at their edges', async () => {
+    const store = await fixture(
+      [{ status: 'busy', from: 8 * 60, to: 18 * 60 }],
+      [{ from: 17 * 60 + 30, to: 18 * 60 }],
+    );
+    const report = await buildReport({
+      store,
+      from: at(0),
+      to: at(DAY),
+      timeZone: 'Europe/Berlin',
+      now: at(DAY),
+      windows: [
+        { days: [1], start: '09:00', end: '12:00' },
+        { days: [1], start: '13:00', end: '17:00' },
+      ],
+    });
+    const row = report.rows[0]!;
+    expect(row).toMatchObject({ countedMs: 7 * HOUR, observedMs: 7 * HOUR, unobservedMs: 0, sessions: 0 });
+    expect(row.unavailablePeriods.map((p) => [p.start, p.end])).toEqual([
+      [at(9 * 60), at(12 * 60)],
+      [at(13 * 60), at(17 * 60)],
+    ]);
+    expect(row.longestUnavailableMs).toBe(4 * HOUR);
+    expect([row.firstSeen, row.lastSeen]).toEqual([at(9 * 60), at(17 * 60)]);
+  });
+
   it('counts a session in each day it overlaps and once in the totals', async () => {
     const store = await fixture(
       [{ status: 'available', from: DAY - 60, to: DAY + 60 }],
