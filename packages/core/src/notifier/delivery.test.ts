@@ -90,7 +90,7 @@ describe('a notifier never stops tracking', () => {
 
     const started = Date.now();
     await tracker.stop();
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(tracker.state).toBe('stopped');
 
     const types = new Set(good.got.map((e) => e.type));
@@ -158,10 +158,10 @@ describe('the outbox across runs', () => {
       events: ['run.ended'],
       retry: { schedule: [60_000], jitter: 0 },
     });
-    const { tracker, store } = await track([hook], { minutes: 2, stopTimeout: 5_000 });
+    const { tracker, store } = await track([hook], { minutes: 2, stopTimeout: 20_000 });
     const started = Date.now();
     await tracker.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000);
     const [left] = await store.outboxPending({ notifier: hook.name });
     expect(left).toMatchObject({ attempts: 1, lastError: expect.stringContaining('HTTP 500') });
   });
