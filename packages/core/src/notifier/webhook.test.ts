@@ -149,12 +149,16 @@ describe('retries', () => {
 
   test('network errors and timeouts are retried', async () => {
     const r = await receiver((req) => (req.n === 0 ? { hang: true } : {}));
-    const hook = webhookNotifier({ url: r.url, timeout: 100, retry: fast });
+    const hook = webhookNotifier({ url: r.url, timeout: 200, retry: fast });
     const h = harness([hook]);
-    await h.send([sessionStarted(4)]);
+    const event = sessionStarted(4);
+    await h.send([event]);
     await h.settled(hook.name);
-    expect(r.requests).toHaveLength(2);
-    expect(h.lines.some((l) => l.includes('no answer within 100 ms'))).toBe(true);
+    // On a busy machine an answered attempt may time out too; it is then simply tried again.
+    expect(r.requests.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(r.requests.map((q) => q.headers['webhook-id']))).toEqual(new Set([event.id]));
+    expect(h.errors).toEqual([]);
+    expect(h.lines.some((l) => l.includes('no answer within 200 ms'))).toBe(true);
 
     // Nothing listens on the other port: refused, retried, given up after the schedule.
     const closed = await receiver();
