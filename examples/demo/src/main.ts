@@ -1,10 +1,14 @@
 /**
- * A simulated working day for a small team, tracked minute by minute with a fake clock, then
- * summarised from what the store kept. Runs in a few seconds, with no account anywhere.
+ * A simulated working day for a small team, tracked minute by minute with a fake clock into a SQLite
+ * file, then summarised from what the file kept. Runs in a few seconds, with no account anywhere.
+ * The report and timeline examples read the file it writes (out/demo.sqlite).
  *
  *   pnpm --filter @presence-tracker/example-demo start [users] [seed]
  */
-import { createTracker, manualClock, memoryStore, simulatedProvider } from '@presence-tracker/core';
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createTracker, manualClock, simulatedProvider } from '@presence-tracker/core';
+import { sqliteStore } from '@presence-tracker/store-sqlite';
 
 const users = Number(process.argv[2] ?? 12);
 const seed = Number(process.argv[3] ?? 42);
@@ -15,7 +19,11 @@ const MINUTE = 60_000;
 const dayStart = Date.UTC(2026, 2, 2, 5, 0);
 const clock = manualClock(dayStart);
 const provider = simulatedProvider({ users, seed, clock, timeZone });
-const store = memoryStore();
+const out = resolve(import.meta.dirname, '../out');
+const path = resolve(out, 'demo.sqlite');
+mkdirSync(out, { recursive: true });
+for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+const store = sqliteStore({ path });
 
 const tracker = createTracker({
   provider,
@@ -62,3 +70,9 @@ for (const person of people) {
   );
 }
 await store.close();
+
+// Read back from the file alone, as another process would.
+const again = sqliteStore({ path });
+const kept = await again.intervals(range);
+await again.close();
+console.log(`\n${kept.length} intervals and ${sessions.length} sessions kept in ${path}`);
