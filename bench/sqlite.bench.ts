@@ -153,12 +153,25 @@ function plainInsert(
   return ms;
 }
 
+function effectTime(e: Effect): number {
+  switch (e.type) {
+    case 'interval.open':
+    case 'session.open':
+      return e.startedAt.getTime();
+    case 'interval.close':
+    case 'session.close':
+      return e.endedAt.getTime();
+    default:
+      return e.at.getTime();
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export async function ingest(dir: string): Promise<BenchRow[]> {
+async function ingest(dir: string): Promise<BenchRow[]> {
   const { writes, samples, transitions } = await simulatePolls();
   const intervals = intervalRows(writes);
   let n = 0;
@@ -250,6 +263,8 @@ export async function rangeQuery(dir: string): Promise<BenchRow[]> {
         reason: 'window',
       });
     }
+    // In time order, as a tracker writes them (the sort is stable, so a close stays before its reopen).
+    effects.sort((x, y) => effectTime(x) - effectTime(y));
     await store.writePoll({ runId: run.id, at: new Date(start + 9 * 3_600_000), samples: [], effects });
   }
   buildMs = performance.now() - buildMs;
