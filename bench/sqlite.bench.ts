@@ -226,7 +226,7 @@ async function ingest(dir: string): Promise<BenchRow[]> {
 }
 
 /** 90 days of 1,000 users: a session a day, a status change every 40 minutes of an 8-hour day. */
-export async function rangeQuery(dir: string): Promise<BenchRow[]> {
+async function rangeQuery(dir: string): Promise<BenchRow[]> {
   const users = 1_000;
   const days = 90;
   const changes = 12;
