@@ -39,8 +39,13 @@ const HOUR = 3_600_000;
 /** How long a committed write's token is remembered, so a retry of it is recognised. */
 const TOKEN_DAYS = 7;
 
-/** Instants leave the database as epoch milliseconds: cheaper to turn into `Date` than text. */
-const ms = (column: string) => `(extract(epoch from ${column}) * 1000)::float8`;
+/**
+ * Instants leave the database as epoch milliseconds, cheaper to turn into `Date` than text.
+ * `date_part` works in float8 (unlike `extract`'s numeric); its error is far below a millisecond,
+ * and `toDate` rounds it away.
+ */
+const ms = (column: string) => `date_part('epoch', ${column}) * 1000`;
+const toDate = (epochMs: number) => new Date(Math.round(epochMs));
 
 /**
  * The shared, scalable store: `postgresStore({ connectionString })` or `postgresStore({ pool })`.
@@ -414,9 +419,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         (r): Session => ({
           id: r.id,
           userId: r.user_id,
-          startedAt: new Date(r.started),
-          endedAt: r.ended === null ? null : new Date(r.ended),
-          lastSeenAt: new Date(r.seen),
+          startedAt: toDate(r.started),
+          endedAt: r.ended === null ? null : toDate(r.ended),
+          lastSeenAt: toDate(r.seen),
           endReason: r.end_reason,
         }),
       );
@@ -435,8 +440,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         const interval: Interval = {
           userId: r.user_id,
           status: r.status,
-          startedAt: new Date(r.started),
-          endedAt: r.ended === null ? null : new Date(r.ended),
+          startedAt: toDate(r.started),
+          endedAt: r.ended === null ? null : toDate(r.ended),
         };
         if (r.raw !== null) interval.raw = r.raw;
         return interval;
@@ -456,7 +461,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         const sample: PresenceSample = {
           userId: r.user_id,
           status: r.status,
-          observedAt: new Date(r.observed),
+          observedAt: toDate(r.observed),
         };
         if (r.raw !== null) sample.raw = r.raw;
         if (r.source === 'poll' || r.source === 'push') sample.source = r.source;
