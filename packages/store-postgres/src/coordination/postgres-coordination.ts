@@ -108,7 +108,12 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Post
              on conflict (owner) do update set seen_at = excluded.seen_at`,
             [owner, now],
           );
-          await c.query(`delete from ${t.members} where seen_at <= $1`, [silentSince]);
+          // Forgetting members gone silent is housekeeping: rows another heartbeat is at are left to it.
+          await c.query(
+            `delete from ${t.members} where owner in (
+               select owner from ${t.members} where seen_at <= $1 for update skip locked)`,
+            [silentSince],
+          );
           const live = await c.query<{ n: number }>(
             `select count(*)::int as n from (
                select owner from ${t.members} where seen_at > $1

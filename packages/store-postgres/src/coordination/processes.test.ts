@@ -158,11 +158,11 @@ test('three tracker processes share the users: one holder at a time, takeover wi
   await new Promise((r) => setTimeout(r, 500));
   children.get('a')!.kill('SIGTERM');
   await exited('a');
-  expect(children.get('a')!.exitCode).toBe(0);
   const endedAt = Date.now();
 
-  // Nothing went wrong in any tracker: no fenced write, no failed heartbeat.
+  // Nothing went wrong in any tracker: no fenced write, no failed heartbeat, a clean exit.
   expect(all().filter((l) => l.kind === 'error')).toEqual([]);
+  expect(children.get('a')!.exitCode).toBe(0);
 
   // Every poll asked only for users of shards its tracker held, and each hand of a shard (its
   // generation) belonged to one tracker, whose polls ended before the next hand's began.
@@ -205,7 +205,8 @@ test('three tracker processes share the users: one holder at a time, takeover wi
   const sessions = await store.sessions({ from, to });
   const intervals = await store.intervals({ from, to });
   expect(intervals.length).toBeGreaterThan(USERS);
-  for (const list of [sessions, intervals]) {
+  const periods: { userId: string; startedAt: Date; endedAt: Date | null }[][] = [sessions, intervals];
+  for (const list of periods) {
     for (const mine of Map.groupBy(list, (x) => x.userId).values()) {
       for (let i = 1; i < mine.length; i++) expect(mine[i]!.startedAt >= mine[i - 1]!.endedAt!).toBe(true);
     }

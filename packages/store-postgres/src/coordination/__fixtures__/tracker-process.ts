@@ -14,6 +14,7 @@ import {
 } from '@presence-tracker/core';
 import { postgresStore } from '../../postgres-store.ts';
 import { postgresCoordination } from '../postgres-coordination.ts';
+import { holdBackUntilResolved } from './hold-back.ts';
 
 export interface ProcessConfig {
   connectionString: string;
@@ -42,14 +43,9 @@ const store = postgresStore({
   maxConnections: 3,
 });
 const leases = postgresCoordination({ store, owner, shards: config.shards, leaseTtl: config.leaseTtl });
-const coordination = {
-  ...leases,
-  async heartbeat(now: Date) {
-    const held = await leases.heartbeat(now);
-    log({ kind: 'beat', owner, now: now.getTime(), got: Date.now(), leases: held });
-    return held;
-  },
-};
+const { coordination, attach } = holdBackUntilResolved(leases, (held, now) =>
+  log({ kind: 'beat', owner, now: now.getTime(), got: Date.now(), leases: held }),
+);
 const simulated = simulatedProvider({ users: config.users, seed: 7 });
 const provider: PresenceProvider = {
   name: simulated.name,
@@ -73,6 +69,7 @@ const tracker = createTracker({
   policy: { staleAfter: 10 * config.pollInterval },
   coordination,
 });
+attach(tracker);
 tracker.on('error', (e) =>
   log({
     kind: 'error',
