@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { addDays, addWeeks, startOfDay, startOfISOWeek } from 'date-fns';
-import type { ScheduleWindow } from '../schedule/index.ts';
+import { compileSchedule, type ScheduleWindow } from '../schedule/index.ts';
 
 /** A local calendar day, `YYYY-MM-DD`, of an instant in a time zone. */
 export function localDay(at: Date | number, timeZone: string): string {
@@ -61,49 +61,7 @@ export function windowSpans(
   to: number,
   timeZone: string,
 ): [number, number][] {
-  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
-  const compiled = windows.map((w) => ({
-    days: new Set(w.days),
-    start: minutes(w.start),
-    end: minutes(w.end),
-  }));
-  const localInstant = (day: TZDate, minuteOfDay: number) => {
-    const d = addDays(day, Math.floor(minuteOfDay / 1440));
-    const m = minuteOfDay % 1440;
-    return new TZDate(
-      d.getFullYear(),
-      d.getMonth(),
-      d.getDate(),
-      Math.floor(m / 60),
-      m % 60,
-      timeZone,
-    ).getTime();
-  };
-  const spans: [number, number][] = [];
-  // A window that ends after midnight belongs to the day it started on, so begin a day early.
-  let day: TZDate = addDays(startOfDay(new TZDate(from, timeZone)), -1);
-  while (day.getTime() < to) {
-    const isoWeekday = day.getDay() === 0 ? 7 : day.getDay();
-    for (const w of compiled) {
-      if (!w.days.has(isoWeekday)) continue;
-      const a = Math.max(localInstant(day, w.start), from);
-      const b = Math.min(localInstant(day, w.end > w.start ? w.end : w.end + 1440), to);
-      if (a < b) spans.push([a, b]);
-    }
-    day = addDays(day, 1);
-  }
-  return union(spans);
-}
-
-function union(spans: [number, number][]): [number, number][] {
-  spans.sort((x, y) => x[0] - y[0]);
-  const merged: [number, number][] = [];
-  for (const s of spans) {
-    const last = merged[merged.length - 1];
-    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
-    else merged.push([s[0], s[1]]);
-  }
-  return merged;
+  return compileSchedule({ timeZone, windows: [...windows] }).spans(from, to);
 }
 
 /** The counted time: each bucket cut by the windows (or whole when there are none). */

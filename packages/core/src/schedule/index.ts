@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays } from 'date-fns';
+import { addDays, startOfDay } from 'date-fns';
 import { z } from 'zod';
 import { parseOptions } from '../validation.ts';
 
@@ -56,11 +56,12 @@ export interface CompiledSchedule {
   readonly timeZone: string;
   /** The window containing `at`, as instants, or `null` when `at` is outside every window. */
   windowAt(at: Date): { start: Date; end: Date } | null;
+  /** The instants inside any window, clipped to `[from, to)` (epoch ms), as sorted disjoint `[start, end)` pairs. */
+  spans(from: number, to: number): [number, number][];
 }
 
 export function compileSchedule(schedule: Schedule): CompiledSchedule {
-  const checked = parseOptions(scheduleSchema, schedule, 'schedule', 'schedule');
-  const { timeZone, windows } = checked;
+  const { timeZone, windows } = parseOptions(scheduleSchema, schedule, 'schedule', 'schedule');
   const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
   const compiled = windows.map((w) => ({
     days: new Set(w.days),
@@ -71,27 +72,54 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
   const localInstant = (day: TZDate, minuteOfDay: number) => {
     const d = addDays(day, Math.floor(minuteOfDay / 1440));
     const m = minuteOfDay % 1440;
-    return new Date(
-      new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), Math.floor(m / 60), m % 60, timeZone).getTime(),
-    );
+    return new TZDate(
+      d.getFullYear(),
+      d.getMonth(),
+      d.getDate(),
+      Math.floor(m / 60),
+      m % 60,
+      timeZone,
+    ).getTime();
   };
+  /** The windows that start on one local day, as epoch-ms pairs; an end before the start is the next day's. */
+  const windowsOf = (day: TZDate): [number, number][] => {
+    const isoWeekday = day.getDay() === 0 ? 7 : day.getDay();
+    return compiled
+      .filter((w) => w.days.has(isoWeekday))
+      .map((w) => [localInstant(day, w.start), localInstant(day, w.end > w.start ? w.end : w.end + 1440)]);
+  };
+  const localMidnight = (at: number) => startOfDay(new TZDate(at, timeZone));
 
   return {
     timeZone,
     windowAt(at) {
-      const local = new TZDate(at.getTime(), timeZone);
-      const today = new TZDate(local.getFullYear(), local.getMonth(), local.getDate(), timeZone);
+      const t = at.getTime();
+      const today = localMidnight(t);
       // A window that ends after midnight belongs to the day it started on, so look at yesterday too.
       for (const day of [addDays(today, -1), today]) {
-        const isoWeekday = day.getDay() === 0 ? 7 : day.getDay();
-        for (const w of compiled) {
-          if (!w.days.has(isoWeekday)) continue;
-          const start = localInstant(day, w.start);
-          const end = localInstant(day, w.end > w.start ? w.end : w.end + 1440);
-          if (start <= at && at < end) return { start, end };
+        for (const [start, end] of windowsOf(day)) {
+          if (start <= t && t < end) return { start: new Date(start), end: new Date(end) };
         }
       }
       return null;
+    },
+    spans(from, to) {
+      const spans: [number, number][] = [];
+      for (let day = addDays(localMidnight(from), -1); day.getTime() < to; day = addDays(day, 1)) {
+        for (const [start, end] of windowsOf(day)) {
+          const a = Math.max(start, from);
+          const b = Math.min(end, to);
+          if (a < b) spans.push([a, b]);
+        }
+      }
+      spans.sort((x, y) => x[0] - y[0]);
+      const merged: [number, number][] = [];
+      for (const span of spans) {
+        const last = merged.at(-1);
+        if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+        else merged.push(span);
+      }
+      return merged;
     },
   };
 }
