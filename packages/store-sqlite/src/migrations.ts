@@ -46,16 +46,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX runs_open ON runs (id) WHERE ended_at IS NULL;
 
-      -- Kept in time order, so appending a poll and reading a range need no second index. A user
-      -- has one reading per instant: a repeated one replaces the first.
+      -- One row per written poll, its readings a JSON array of [user id, observed at, status, source,
+      -- raw]: readings are written on every poll for every user and read rarely, so a poll's worth
+      -- goes in as one row. first_at and last_at bound the readings' times.
       CREATE TABLE samples (
-        observed_at INTEGER NOT NULL,
-        user_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        source TEXT,
-        raw TEXT,
-        PRIMARY KEY (observed_at, user_id)
-      ) STRICT, WITHOUT ROWID;
+        id INTEGER PRIMARY KEY,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        readings TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX samples_by_time ON samples (last_at, first_at);
 
       CREATE TABLE intervals (
         id INTEGER PRIMARY KEY,

@@ -264,7 +264,15 @@ describe('samples and purging', () => {
     await store.close();
 
     const db = new Sqlite(path, { readonly: true });
-    for (const table of ['users', 'user_groups', 'samples', 'intervals', 'sessions', 'last_seen']) {
+    const readings = (userId: string) =>
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM samples, json_each(samples.readings) AS r WHERE r.value ->> 0 = ?',
+        )
+        .get(userId);
+    expect(readings('u1')).toEqual({ n: 0 });
+    expect(readings('u2')).toEqual({ n: 1 });
+    for (const table of ['users', 'user_groups', 'intervals', 'sessions', 'last_seen']) {
       const column = table === 'users' ? 'id' : 'user_id';
       expect(db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = 'u1'`).get(), table).toEqual({
         n: 0,

@@ -212,7 +212,7 @@ class Connection {
     const at = ms(write?.at, 'at');
     const run = runKey(write.runId);
     const effects = write.effects ?? [];
-    const samples = this.opts.keepSamples ? sampleRows(write.samples ?? []) : [];
+    const readings = this.opts.keepSamples ? sampleBatch(write.samples ?? []) : null;
     const outbox = outboxRows(write.outbox ?? []);
     const purgeBefore =
       this.opts.retention !== null && (this.lastPurgeAt === null || at - this.lastPurgeAt >= HOUR)
@@ -221,7 +221,7 @@ class Connection {
     this.write(() => {
       if (this.s.touchRun.run({ at, run }).changes === 0) throw new StoreError(NAME, `no run ${write.runId}`);
       this.applyEffects(effects);
-      for (const row of samples) this.s.insertSample.run(row);
+      if (readings) this.s.insertSamples.run(readings);
       for (const row of outbox) this.s.insertOutbox.run(row);
       if (purgeBefore !== null) this.s.purgeSamples.run(purgeBefore);
     });
@@ -377,17 +377,17 @@ class Connection {
     if (!this.opts.keepSamples) return [];
     const from = ms(q?.from, 'from');
     const to = ms(q.to, 'to');
-    const rows =
-      q.userIds === undefined
-        ? this.s.samples.all(from, to)
-        : this.s.samplesFor.all(from, to, JSON.stringify(checkIds(q.userIds)));
-    return (rows as Row[]).map(([userId, observedAt, status, source, raw]) => {
-      const s: PresenceSample = {
-        userId: userId as string,
-        status: status as Status,
-        observedAt: new Date(observedAt as number),
-      };
-      if (raw !== null) s.raw = JSON.parse(raw as string);
+    const only = q.userIds === undefined ? null : new Set(checkIds(q.userIds));
+    const found: Reading[] = [];
+    for (const [text] of this.s.samples.all(from, to) as Row[]) {
+      for (const r of JSON.parse(text as string) as Reading[]) {
+        if (r[1] >= from && r[1] < to && (only === null || only.has(r[0]))) found.push(r);
+      }
+    }
+    found.sort(byTimeThenUser);
+    return found.map(([userId, observedAt, status, source, raw]) => {
+      const s: PresenceSample = { userId, status: status as Status, observedAt: new Date(observedAt) };
+      if (raw !== null) s.raw = raw;
       if (source !== null) s.source = source as 'poll' | 'push';
       return s;
     });
@@ -439,7 +439,8 @@ class Connection {
   purgeUser(userId: string) {
     if (typeof userId !== 'string') throw new StoreError(NAME, 'userId: expected a user id');
     this.write(() => {
-      for (const statement of this.s.purge) statement.run(userId);
+      for (const statement of this.s.purge) statement.run({ user: userId });
+      this.s.dropEmptySamples.run();
     });
   }
 }
@@ -525,17 +526,11 @@ function prepare(db: Database) {
          ELSE last_seen_at END, end_reason`,
     ),
 
-    insertSample: db.prepare(
-      'INSERT OR REPLACE INTO samples (user_id, observed_at, status, source, raw) VALUES (?, ?, ?, ?, ?)',
+    insertSamples: db.prepare(
+      'INSERT INTO samples (first_at, last_at, readings) VALUES (@first, @last, @readings)',
     ),
-    samples: rows(
-      'SELECT user_id, observed_at, status, source, raw FROM samples WHERE observed_at >= ? AND observed_at < ? ORDER BY observed_at, user_id',
-    ),
-    samplesFor: rows(
-      `SELECT user_id, observed_at, status, source, raw FROM samples WHERE observed_at >= ? AND observed_at < ? AND ${forUsers}
-       ORDER BY observed_at, user_id`,
-    ),
-    purgeSamples: db.prepare('DELETE FROM samples WHERE observed_at < ?'),
+    samples: rows('SELECT readings FROM samples WHERE last_at >= ? AND first_at < ? ORDER BY first_at, id'),
+    purgeSamples: db.prepare('DELETE FROM samples WHERE last_at < ?'),
 
     insertOutbox: db.prepare(
       `INSERT INTO outbox (notifier, event_id, type, timestamp, data, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -549,40 +544,45 @@ function prepare(db: Database) {
       'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?',
     ),
 
+    dropEmptySamples: db.prepare("DELETE FROM samples WHERE readings = '[]'"),
     purge: [
-      'DELETE FROM users WHERE id = ?',
-      'DELETE FROM user_groups WHERE user_id = ?',
-      'DELETE FROM intervals WHERE user_id = ?',
-      'DELETE FROM sessions WHERE user_id = ?',
-      'DELETE FROM samples WHERE user_id = ?',
-      'DELETE FROM last_seen WHERE user_id = ?',
+      'DELETE FROM users WHERE id = @user',
+      'DELETE FROM user_groups WHERE user_id = @user',
+      'DELETE FROM intervals WHERE user_id = @user',
+      'DELETE FROM sessions WHERE user_id = @user',
+      `UPDATE samples SET readings = (
+         SELECT json_group_array(json(r.value)) FROM json_each(samples.readings) AS r WHERE r.value ->> 0 <> @user)
+       WHERE EXISTS (SELECT 1 FROM json_each(samples.readings) AS r WHERE r.value ->> 0 = @user)`,
+      'DELETE FROM last_seen WHERE user_id = @user',
       // Queued notifications name the person too.
-      "DELETE FROM outbox WHERE json_extract(data, '$.userId') = ?",
+      "DELETE FROM outbox WHERE json_extract(data, '$.userId') = @user",
     ].map((sql) => db.prepare(sql)),
   };
 }
 
-/** Rows in the table's key order (time, then user), so each poll appends to the end of it. */
-function sampleRows(
+/** One reading as kept in a poll's row: user id, observed at, status, source, raw words. */
+type Reading = [string, number, string, string | null, Record<string, unknown> | null];
+
+function byTimeThenUser(x: Reading, y: Reading): number {
+  return x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
+}
+
+/** A poll's samples as one row of the samples table, or `null` when there are none. */
+function sampleBatch(
   samples: readonly PresenceSample[],
-): [string, number, string, string | null, string | null][] {
-  const rows = samples.map((s, i): [string, number, string, string | null, string | null] => {
+): { first: number; last: number; readings: string } | null {
+  if (samples.length === 0) return null;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const readings = samples.map((s, i): Reading => {
     if (typeof s?.userId !== 'string') throw new StoreError(NAME, `samples[${i}].userId: expected a user id`);
     if (typeof s.status !== 'string') throw new StoreError(NAME, `samples[${i}].status: expected a status`);
-    return [
-      s.userId,
-      ms(s.observedAt, `samples[${i}].observedAt`),
-      s.status,
-      s.source ?? null,
-      s.raw === undefined ? null : JSON.stringify(s.raw),
-    ];
+    const t = ms(s.observedAt, `samples[${i}].observedAt`);
+    if (t < first) first = t;
+    if (t > last) last = t;
+    return [s.userId, t, s.status, s.source ?? null, s.raw ?? null];
   });
-  const before = (x: (typeof rows)[number], y: (typeof rows)[number]) =>
-    x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
-  for (let i = 1; i < rows.length; i++) {
-    if (before(rows[i - 1]!, rows[i]!) > 0) return rows.sort(before);
-  }
-  return rows;
+  return { first, last, readings: JSON.stringify(readings) };
 }
 
 function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
