@@ -91,3 +91,37 @@ test('a clean stop hands the shards over at once', async () => {
   expect(b.shards.length).toBe(4);
   await b.stop();
 });
+
+test('shards gained while users cannot be resolved are recovered once they can', async () => {
+  const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
+  const provider = simulatedProvider({ users: 12, seed: 2, clock });
+  const store = memoryStore();
+  const group = memoryCoordination({ shards: 4, leaseTtl: 2 * MIN });
+  const a = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
+  for (let m = 0; m < 3; m++) {
+    await a.runOnce();
+    clock.advance(MIN);
+  }
+  // a dies holding every shard; b starts, but its provider cannot list users at first.
+  let failing = true;
+  const flaky = {
+    ...provider,
+    discoverUsers: async () => {
+      if (failing) throw new Error('directory unavailable');
+      return provider.discoverUsers!();
+    },
+  };
+  const b = createTracker({ provider: flaky, store, users: 'discover', clock, coordination: group.member('b') });
+  b.on('error', () => {});
+  clock.advance(3 * MIN);
+  expect((await b.runOnce()).skipped).toBe('no-users');
+  failing = false;
+  clock.advance(MIN);
+  await b.runOnce();
+  clock.advance(MIN);
+  await b.runOnce();
+  await b.stop();
+  const sessions = await store.sessions({ from: new Date(0), to: clock.now() });
+  expect(sessions.some((s) => s.endReason === 'recovered')).toBe(true);
+  expect(await store.openState()).toMatchObject({ intervals: [], sessions: [] });
+});

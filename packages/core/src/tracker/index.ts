@@ -389,7 +389,12 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       await store.upsertUsers(unique);
       this.tracked = unique;
       this.byId = new Map(unique.map((u) => [u.id, u]));
-      for (const u of unique) if (this.owns(u.id)) this.states.set(u.id, initialState(u.id, u.severity));
+      const owned = unique.filter((u) => this.owns(u.id));
+      if (this.options.coordination) {
+        // Shards may have come to this tracker before its users were known: recover them now.
+        await this.recoverUsers(this.clock.now(), await store.openState({ userIds: owned.map((u) => u.id) }));
+      }
+      for (const u of owned) this.states.set(u.id, initialState(u.id, u.severity));
       this.resolved = true;
       for (const u of unresolved) this.logger.warn({ key: u.key, reason: u.reason }, 'user not found');
       this.logger.info({ users: unique.length, unresolved: unresolved.length }, 'users resolved');
