@@ -93,6 +93,24 @@ describe('options', () => {
   });
 });
 
+test('a reader reads and closes while another connection is in the middle of a write', async () => {
+  const path = join(dir, 'reader-during-write.db');
+  const writer = sqliteStore({ path });
+  const run = await writer.startRun(at(0));
+  await writer.writePoll({ runId: run.id, at: at(0), samples: [], effects: [open('u1', 'busy', 0)] });
+  await writer.close();
+  const other = new Sqlite(path);
+  other.exec('BEGIN IMMEDIATE; INSERT INTO runs (started_at) VALUES (0);');
+  const reader = sqliteStore({ path, busyTimeout: 3000 });
+  const started = performance.now();
+  expect((await reader.intervals({ from: at(0), to: at(1) })).map((i) => i.status)).toEqual(['busy']);
+  expect((await reader.runs({ from: at(-1), to: at(1) })).length).toBe(1);
+  await reader.close();
+  expect(performance.now() - started).toBeLessThan(2000);
+  other.exec('ROLLBACK');
+  other.close();
+});
+
 describe('writes', () => {
   test('input that is not what the contract says is refused, naming the field', async () => {
     const store = sqliteStore({ path: ':memory:' });

@@ -120,12 +120,15 @@ class Connection {
   }
 
   close() {
-    this.lock.release();
-    try {
-      this.db.pragma('optimize');
-    } catch {
-      // Only statistics for the query planner; a busy file keeps the old ones.
+    // Planner statistics are the writer's to refresh: a reader closing must not wait for the writer.
+    if (this.lock.holding) {
+      try {
+        this.db.pragma('optimize');
+      } catch {
+        // Only statistics; a busy file keeps the old ones.
+      }
     }
+    this.lock.release();
     this.db.close();
   }
 

@@ -50,6 +50,11 @@ export class WriterLock {
     this.drop = db.prepare('DELETE FROM writer WHERE id = 1 AND owner = ?');
   }
 
+  /** Whether this instance holds the role (as far as it knows). */
+  get holding(): boolean {
+    return this.held;
+  }
+
   /** Claims the role unless this instance holds it; in a transaction of its own, before the write. */
   acquire(): void {
     if (this.lostTo) throw this.lockedError(this.lostTo, true);
