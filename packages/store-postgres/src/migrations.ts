@@ -66,6 +66,9 @@ create table ${s}.intervals (
   constraint intervals_no_overlap exclude using gist (user_id with =, period with &&)
 ) with (fillfactor = 70);
 create index intervals_open on ${s}.intervals (user_id) where ended_at is null;
+-- Rows of no length (a user seen once, then stale) have an empty period that overlaps nothing, so
+-- range queries find them here.
+create index intervals_instant on ${s}.intervals (started_at) where ended_at = started_at;
 
 create table ${s}.sessions (
   id bigint generated always as identity primary key,
@@ -80,6 +83,7 @@ create table ${s}.sessions (
   constraint sessions_no_overlap exclude using gist (user_id with =, period with &&)
 ) with (fillfactor = 70);
 create index sessions_open on ${s}.sessions (user_id) where ended_at is null;
+create index sessions_instant on ${s}.sessions (started_at) where ended_at = started_at;
 
 -- The newest sighting of each user (any status, and present statuses only). Open intervals and
 -- sessions take their last-seen time from here, so a poll that only confirms people updates one

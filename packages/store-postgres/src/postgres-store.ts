@@ -226,7 +226,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async runs({ from, to }) {
-      if (!checkRange({ from, to }, 'runs')) return empty();
+      checkDate(from, 'runs', 'from');
+      checkDate(to, 'runs', 'to');
       const { rows } = await query<RunRow>(
         'runs',
         `select id::text, started_at, ended_at from ${t.runs}
@@ -412,7 +413,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         `select x.id::text, x.user_id, ${ms('x.started_at')} as started, ${ms('x.ended_at')} as ended,
            ${ms('greatest(x.last_seen_at, u.present_at)')} as seen, x.end_reason
          from ${t.sessions} x left join ${t.seen} u on x.ended_at is null and u.user_id = x.user_id
-         where x.period && tstzrange($1, $2, '[)') ${range.only} order by x.started_at, x.user_id, x.id`,
+         where ${range.where} order by x.started_at, x.user_id, x.id`,
         range.params,
       );
       return rows.map(
@@ -433,7 +434,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const { rows } = await query<IntervalRow>(
         'intervals',
         `select user_id, status, ${ms('started_at')} as started, ${ms('ended_at')} as ended, raw
-         from ${t.intervals} x where period && tstzrange($1, $2, '[)') ${range.only} order by started_at, user_id, id`,
+         from ${t.intervals} x where ${range.where} order by started_at, user_id, id`,
         range.params,
       );
       return rows.map((r): Interval => {
@@ -449,12 +450,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async samples(q: RangeQuery) {
-      const range = rangeQuery(q, 'samples');
+      const range = instantQuery(q, 'samples');
       if (!range || !o.keepSamples) return empty();
       const { rows } = await query<SampleRow>(
         'samples',
         `select user_id, status, ${ms('observed_at')} as observed, source, raw
-         from ${t.samples} x where observed_at >= $1 and observed_at < $2 ${range.only} order by observed_at, user_id`,
+         from ${t.samples} x where ${range.where} order by observed_at, user_id`,
         range.params,
       );
       return rows.map((r): PresenceSample => {
@@ -669,20 +670,33 @@ function checkDate(value: unknown, what: string, field: string): void {
 }
 
 /** Returns the SQL filter for a range query, or `null` when the range holds nothing. */
-function rangeQuery(q: RangeQuery, what: string): { only: string; params: unknown[] } | null {
-  if (!checkRange(q, what)) return null;
-  if (q.userIds === undefined) return { only: '', params: [q.from, q.to] };
+/**
+ * The SQL filter for a range query, or `null` when it can hold nothing. Overlapping `[from, to)`
+ * means, as in the reference store, starting before `to` and ending after `from` (or not yet):
+ * the GiST index answers it through `period`, except for rows of no length, whose empty range
+ * overlaps nothing, so they are matched on their own (by a small partial index).
+ */
+function rangeQuery(q: RangeQuery, what: string): { where: string; params: unknown[] } | null {
+  checkDate(q?.from, what, 'from');
+  checkDate(q.to, what, 'to');
+  const where =
+    q.from.getTime() < q.to.getTime()
+      ? `(x.period && tstzrange($1, $2, '[)') or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
+      : 'x.started_at < $2 and (x.ended_at is null or x.ended_at > $1)';
+  if (q.userIds === undefined) return { where, params: [q.from, q.to] };
   if (!isList(q.userIds) || !q.userIds.every((id) => typeof id === 'string')) {
     refuse(what, 'userIds: expected an array of user ids');
   }
   if (q.userIds.length === 0) return null;
-  return { only: 'and x.user_id = any($3::text[])', params: [q.from, q.to, q.userIds] };
+  return { where: `${where} and x.user_id = any($3::text[])`, params: [q.from, q.to, q.userIds] };
 }
 
-function checkRange(q: { from: Date; to: Date }, what: string): boolean {
-  checkDate(q?.from, what, 'from');
-  checkDate(q.to, what, 'to');
-  return q.from.getTime() < q.to.getTime();
+/** The filter for instants in `[from, to)`, or `null` when the range holds none. */
+function instantQuery(q: RangeQuery, what: string): { where: string; params: unknown[] } | null {
+  const range = rangeQuery(q, what);
+  if (range === null || q.from.getTime() >= q.to.getTime()) return null;
+  const only = q.userIds === undefined ? '' : ' and x.user_id = any($3::text[])';
+  return { where: `x.observed_at >= $1 and x.observed_at < $2${only}`, params: range.params };
 }
 
 const SEVERITIES = new Set([0, 1, 2, 3]);
