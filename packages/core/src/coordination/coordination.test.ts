@@ -97,12 +97,6 @@ test('shards gained while users cannot be resolved are recovered once they can',
   const provider = simulatedProvider({ users: 12, seed: 2, clock });
   const store = memoryStore();
   const group = memoryCoordination({ shards: 4, leaseTtl: 2 * MIN });
-  const a = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
-  for (let m = 0; m < 3; m++) {
-    await a.runOnce();
-    clock.advance(MIN);
-  }
-  // a dies holding every shard; b starts, but its provider cannot list users at first.
   let failing = true;
   const flaky = {
     ...provider,
@@ -111,16 +105,26 @@ test('shards gained while users cannot be resolved are recovered once they can',
       return provider.discoverUsers!();
     },
   };
+  const a = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
   const b = createTracker({ provider: flaky, store, users: 'discover', clock, coordination: group.member('b') });
-  b.on('error', () => {});
+  const errors: Error[] = [];
+  b.on('error', (e) => errors.push(e));
+  await a.runOnce();
+  await b.runOnce(); // b joins; a still holds every shard until its next heartbeat
+  await a.runOnce();
+  await b.runOnce();
+  expect(b.shards.length).toBeGreaterThan(0);
+  // a dies holding the rest, with sessions open; b takes its shards while it still knows no users.
   clock.advance(3 * MIN);
   expect((await b.runOnce()).skipped).toBe('no-users');
+  expect(b.shards.length).toBe(4);
   failing = false;
   clock.advance(MIN);
   await b.runOnce();
   clock.advance(MIN);
   await b.runOnce();
   await b.stop();
+  expect(errors.map((e) => e.message).filter((m) => !m.includes('directory'))).toEqual([]);
   const sessions = await store.sessions({ from: new Date(0), to: clock.now() });
   expect(sessions.some((s) => s.endReason === 'recovered')).toBe(true);
   expect(await store.openState()).toMatchObject({ intervals: [], sessions: [] });
