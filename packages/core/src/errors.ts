@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_CLOSED'
   | 'STORE_FENCED'
+  | 'STORE_CONFLICT'
   | 'NOTIFIER_FAILED'
   | 'TRACKER_STATE';
 
@@ -91,7 +92,13 @@ export class StoreError extends PresenceTrackerError {
     store: string,
     message: string,
     options: PresenceTrackerErrorOptions & {
-      code?: 'STORE_FAILED' | 'STORE_SCHEMA_TOO_NEW' | 'STORE_LOCKED' | 'STORE_CLOSED' | 'STORE_FENCED';
+      code?:
+        | 'STORE_FAILED'
+        | 'STORE_SCHEMA_TOO_NEW'
+        | 'STORE_LOCKED'
+        | 'STORE_CLOSED'
+        | 'STORE_FENCED'
+        | 'STORE_CONFLICT';
     } = {},
   ) {
     super(options.code ?? 'STORE_FAILED', message, options);

@@ -47,8 +47,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
   let nextSeq = 1;
   let closed = false;
 
-  const fail = (message: string): never => {
-    throw new StoreError('memory', message);
+  const fail = (message: string, code: 'STORE_FAILED' | 'STORE_CONFLICT' = 'STORE_FAILED'): never => {
+    throw new StoreError('memory', message, { code });
   };
   const ensureOpen = () => {
     if (closed) throw new StoreError('memory', 'the store is closed', { code: 'STORE_CLOSED' });
@@ -81,19 +81,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       const session = isOpen(openSession, e.userId, h?.openSession ?? null);
       switch (e.type) {
         case 'interval.open':
-          if (interval) fail(`user ${e.userId} already has an open interval`);
+          if (interval) fail(`user ${e.userId} already has an open interval`, 'STORE_CONFLICT');
           openInterval.set(e.userId, true);
           break;
         case 'interval.close':
-          if (!interval) fail(`user ${e.userId} has no open interval to close`);
+          if (!interval) fail(`user ${e.userId} has no open interval to close`, 'STORE_CONFLICT');
           openInterval.set(e.userId, false);
           break;
         case 'session.open':
-          if (session) fail(`user ${e.userId} already has an open session`);
+          if (session) fail(`user ${e.userId} already has an open session`, 'STORE_CONFLICT');
           openSession.set(e.userId, true);
           break;
         case 'session.close':
-          if (!session) fail(`user ${e.userId} has no open session to close`);
+          if (!session) fail(`user ${e.userId} has no open session to close`, 'STORE_CONFLICT');
           openSession.set(e.userId, false);
           break;
         case 'seen':

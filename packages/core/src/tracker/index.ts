@@ -123,6 +123,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   private subscription: { close(): Promise<void> } | null = null;
   /** With coordination, the leases held now; without it, `null`: every user is this tracker's. */
   private leases: ShardLease[] | null = null;
+  /** Users whose write the store refused as conflicting; started afresh at the next poll. */
+  private readonly conflicted = new Set<string>();
 
   private readonly options: TrackerOptions;
 
@@ -279,18 +281,28 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       this.leases = [];
       return false;
     }
-    const before = new Set(this.shards);
+    const before = new Map((this.leases ?? []).map((l) => [l.shard, l.generation]));
     this.leases = leases;
-    const now = new Set(this.shards);
-    if ([...before].some((s) => !now.has(s))) this.dropUsers((id) => !this.owns(id));
-    const gained = [...now].filter((s) => !before.has(s));
-    if (gained.length > 0 && this.resolved) {
-      const users = this.tracked.filter((u) => gained.includes(shardOf(u.id, coordination.shards)));
-      await this.recoverUsers(at, await store.openState({ userIds: users.map((u) => u.id) }));
-      for (const u of users) this.states.set(u.id, initialState(u.id, u.severity));
-      this.logger.info({ gained, held: this.shards.length }, 'shards taken over');
+    // A shard whose generation changed went through other hands: what this tracker knew of it is stale.
+    const gained = new Set(leases.filter((l) => before.get(l.shard) !== l.generation).map((l) => l.shard));
+    const inGained = (id: string) => gained.has(shardOf(id, coordination.shards));
+    this.dropUsers((id) => !this.owns(id) || inGained(id));
+    // Before users are resolved there is nobody to recover; resolving recovers every user it keeps.
+    if (gained.size > 0 && this.resolved) {
+      await this.resync(
+        at,
+        this.tracked.filter((u) => inGained(u.id)),
+      );
+      this.logger.info({ gained: [...gained], held: this.shards.length }, 'shards taken over');
     }
     return true;
+  }
+
+  /** Closes what the store holds open for these users at their last sighting, then tracks them afresh. */
+  private async resync(at: Date, users: readonly User[]) {
+    this.dropUsers((id) => users.some((u) => u.id === id));
+    await this.recoverUsers(at, await this.options.store.openState({ userIds: users.map((u) => u.id) }));
+    for (const u of users) if (this.owns(u.id)) this.states.set(u.id, initialState(u.id, u.severity));
   }
 
   private dropUsers(which: (userId: string) => boolean) {
@@ -320,6 +332,11 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     if (!(await this.rebalance(at)))
       return this.done({ at, skipped: 'coordination-error', samples: 0, effects: 0 });
     if (!(await this.ensureUsers())) return this.done({ at, skipped: 'no-users', samples: 0, effects: 0 });
+    if (this.conflicted.size > 0) {
+      const users = this.tracked.filter((u) => this.conflicted.has(u.id));
+      this.conflicted.clear();
+      await this.resync(at, users);
+    }
     const effects = this.closeFinishedWindow(at);
     this.lastPollAt = at;
     if (this.schedule && this.schedule.windowAt(at) === null) {
@@ -389,12 +406,10 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       await store.upsertUsers(unique);
       this.tracked = unique;
       this.byId = new Map(unique.map((u) => [u.id, u]));
+      // Shards may have come to this tracker before its users were known: recover those users now.
       const owned = unique.filter((u) => this.owns(u.id));
-      if (this.options.coordination) {
-        // Shards may have come to this tracker before its users were known: recover them now.
-        await this.recoverUsers(this.clock.now(), await store.openState({ userIds: owned.map((u) => u.id) }));
-      }
-      for (const u of owned) this.states.set(u.id, initialState(u.id, u.severity));
+      if (this.options.coordination) await this.resync(this.clock.now(), owned);
+      else for (const u of owned) this.states.set(u.id, initialState(u.id, u.severity));
       this.resolved = true;
       for (const u of unresolved) this.logger.warn({ key: u.key, reason: u.reason }, 'user not found');
       this.logger.info({ users: unique.length, unresolved: unresolved.length }, 'users resolved');
@@ -476,6 +491,13 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
           this.dropUsers(() => true);
           this.leases = [];
           this.fail(error, 'store', false);
+          continue;
+        }
+        if (StoreError.isInstance(error) && error.code === 'STORE_CONFLICT') {
+          // The store's open state disagrees with the machine's: retrying cannot help. Drop the write
+          // and start these users afresh from what the store holds, at the next poll.
+          for (const e of this.unwritten.shift()!.effects) this.conflicted.add(e.userId);
+          this.fail(error, 'store');
           continue;
         }
         this.fail(error, 'store');

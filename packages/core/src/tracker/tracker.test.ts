@@ -368,3 +368,48 @@ describe('options', () => {
     expect((error as Error).message).toMatch(/pollInterval/);
   });
 });
+
+describe('a store that disagrees', () => {
+  test('a write refused as conflicting is dropped and the users start afresh from the store', async () => {
+    const store = memoryStore();
+    const provider = scriptedProvider(['ada']);
+    const { t, clock } = tracker({ provider, store, users: ['ada'] });
+    const errors: Error[] = [];
+    t.on('error', (e) => errors.push(e));
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    // Someone else closes ada's interval and session behind the tracker's back.
+    const run = (await store.runs(all))[0]!;
+    const at = new Date(clock.now().getTime() + 30_000);
+    await store.writePoll({
+      runId: run.id,
+      at,
+      samples: [],
+      effects: [
+        { type: 'interval.close', userId: 'id-ada', endedAt: at },
+        {
+          type: 'session.close',
+          userId: 'id-ada',
+          startedAt: clock.now(),
+          endedAt: at,
+          lastSeenAt: at,
+          reason: 'stopped',
+        },
+      ],
+    });
+    clock.advance(MIN);
+    provider.answer([{ userId: 'id-ada', status: 'busy', observedAt: clock.now() }]);
+    await t.runOnce();
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['STORE_CONFLICT']);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(MIN);
+      provider.answer([{ userId: 'id-ada', status: 'busy', observedAt: clock.now() }]);
+      await t.runOnce();
+    }
+    await t.stop();
+    expect(errors).toHaveLength(1);
+    const intervals = await store.intervals(all);
+    expect(intervals.at(-1)).toMatchObject({ status: 'busy', endedAt: clock.now() });
+    expect(await store.openState()).toEqual({ runs: [], intervals: [], sessions: [] });
+  });
+});
