@@ -271,7 +271,7 @@ class Connection {
         case 'interval.close': {
           const end = ms(e.endedAt, field('endedAt'));
           const row = this.s.closeInterval.get(end, userId) as Row | undefined;
-          if (!row) throw new StoreError(NAME, `user ${userId} has no open interval to close`);
+          if (!row) throw new StoreError(NAME, `user ${userId} has no open interval to close`, CONFLICT);
           longestInterval = Math.max(longestInterval, end - (row[0] as number));
           return;
         }
@@ -287,7 +287,7 @@ class Connection {
           const end = ms(e.endedAt, field('endedAt'));
           const lastSeen = ms(e.lastSeenAt, field('lastSeenAt'));
           const row = this.s.closeSession.get(end, lastSeen, e.reason, userId) as Row | undefined;
-          if (!row) throw new StoreError(NAME, `user ${userId} has no open session to close`);
+          if (!row) throw new StoreError(NAME, `user ${userId} has no open session to close`, CONFLICT);
           longestSession = Math.max(longestSession, end - (row[0] as number));
           return;
         }
@@ -625,6 +625,9 @@ function ms(value: unknown, field: string): number {
 }
 
 /** Run ids are the rows' integer keys; any other id names no run. */
+/** A write that contradicts what the file holds open: retrying it cannot succeed. */
+const CONFLICT = { code: 'STORE_CONFLICT' } as const;
+
 function runKey(runId: string): number {
   return typeof runId === 'string' && /^[1-9]\d{0,15}$/.test(runId) ? Number(runId) : -1;
 }
@@ -633,7 +636,7 @@ function refuseSecond(insert: () => unknown, message: string) {
   try {
     insert();
   } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError(NAME, message);
+    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError(NAME, message, CONFLICT);
     throw error;
   }
 }
