@@ -66,6 +66,8 @@ export function toStoreError(error: unknown, what: string): StoreError {
   return new StoreError(STORE_NAME, parts.join('; '), {
     cause: error,
     details: { operation: what, ...(typeof e.code === 'string' ? { sqlState: e.code } : {}) },
+    // An overlap or a second open record: the write contradicts what is stored, and a retry cannot help.
+    ...(e.code === '23P01' || e.code === '23505' ? { code: 'STORE_CONFLICT' as const } : {}),
   });
 }
 

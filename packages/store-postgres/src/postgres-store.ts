@@ -644,6 +644,7 @@ function raced(): never {
   throw new StoreError(
     STORE_NAME,
     'writePoll refused, nothing was written: another writer changed the same open intervals or sessions at the same time',
+    { code: 'STORE_CONFLICT' },
   );
 }
 

@@ -83,8 +83,8 @@ export function planWrite(
   const sightings = new Map<string, Sighting>();
   const intervals = new Map<string, Current<OpenRowChange, NewInterval>>();
   const sessions = new Map<string, Current<SessionChange, NewSession>>();
-  const refuse = (message: string): never => {
-    throw new StoreError(store, `writePoll refused, nothing was written: ${message}`);
+  const refuse = (message: string, code: 'STORE_FAILED' | 'STORE_CONFLICT' = 'STORE_CONFLICT'): never => {
+    throw new StoreError(store, `writePoll refused, nothing was written: ${message}`, { code });
   };
 
   const interval = (userId: string) => {
@@ -166,7 +166,7 @@ export function planWrite(
         break;
       default: {
         const unknown: never = e;
-        refuse(`unknown effect ${(unknown as { type: string }).type}`);
+        refuse(`unknown effect ${(unknown as { type: string }).type}`, 'STORE_FAILED');
       }
     }
   }
