@@ -8,7 +8,7 @@ import {
   type Tracker,
 } from '@presence-tracker/core';
 import { type PostgresStore, postgresCoordination, postgresStore } from '@presence-tracker/store-postgres';
-import { holdBackUntilResolved } from '../packages/store-postgres/src/coordination/__fixtures__/hold-back.ts';
+import { observeHeartbeats } from '../packages/store-postgres/src/coordination/__fixtures__/observe.ts';
 import { dropSchemas, freshSchema, startTestServer } from '../packages/store-postgres/src/testing/server.ts';
 import type { BenchRow } from './lib.ts';
 
@@ -76,16 +76,14 @@ async function pollCycle(connectionString: string, schema: string, n: number) {
   const members: Member[] = Array.from({ length: n }, (_, i) => {
     const store = postgresStore({ connectionString, schema, keepSamples: false });
     const leases = postgresCoordination({ store, owner: `t${i}`, shards: SHARDS, leaseTtl: 3 * MIN });
-    const { coordination, attach } = holdBackUntilResolved(leases);
     const tracker = createTracker({
       provider,
       store,
       users: 'discover',
       clock,
       pollInterval: MIN,
-      coordination,
+      coordination: leases,
     });
-    attach(tracker);
     tracker.on('error', (e) => errors.push(e));
     return { tracker, store };
   });
@@ -130,18 +128,18 @@ async function takeover(connectionString: string, schema: string): Promise<Bench
   const members = ['a', 'b', 'c'].map((owner) => {
     const store = postgresStore({ connectionString, schema, keepSamples: false });
     const leases = postgresCoordination({ store, owner, shards: SHARDS, leaseTtl: TAKEOVER_TTL });
-    const handed = holdBackUntilResolved(leases, (held) =>
+    const handed = observeHeartbeats(leases, (held) =>
       claimedAt.set(owner, [
         ...(claimedAt.get(owner) ?? []),
         { at: Date.now(), shards: new Set(held.map((l) => l.shard)) },
       ]),
     );
     const coordination: Coordination = {
-      ...handed.coordination,
+      ...handed,
       heartbeat(now) {
         if (frozen.has(owner)) return new Promise(() => {});
         lastBeat.set(owner, now.getTime());
-        return handed.coordination.heartbeat(now);
+        return handed.heartbeat(now);
       },
     };
     const provider: PresenceProvider = {
@@ -162,7 +160,6 @@ async function takeover(connectionString: string, schema: string): Promise<Bench
       policy: { staleAfter: 30_000 },
       coordination,
     });
-    handed.attach(tracker);
     tracker.on('error', (e) => errors.push(e));
     return { owner, tracker, store };
   });

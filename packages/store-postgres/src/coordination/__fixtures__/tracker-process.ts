@@ -14,7 +14,7 @@ import {
 } from '@presence-tracker/core';
 import { postgresStore } from '../../postgres-store.ts';
 import { postgresCoordination } from '../postgres-coordination.ts';
-import { holdBackUntilResolved } from './hold-back.ts';
+import { observeHeartbeats } from './observe.ts';
 
 export interface ProcessConfig {
   connectionString: string;
@@ -43,7 +43,7 @@ const store = postgresStore({
   maxConnections: 3,
 });
 const leases = postgresCoordination({ store, owner, shards: config.shards, leaseTtl: config.leaseTtl });
-const { coordination, attach } = holdBackUntilResolved(leases, (held, now) =>
+const coordination = observeHeartbeats(leases, (held, now) =>
   log({ kind: 'beat', owner, now: now.getTime(), got: Date.now(), leases: held }),
 );
 const simulated = simulatedProvider({ users: config.users, seed: 7 });
@@ -69,7 +69,6 @@ const tracker = createTracker({
   policy: { staleAfter: 10 * config.pollInterval },
   coordination,
 });
-attach(tracker);
 tracker.on('error', (e) =>
   log({
     kind: 'error',
