@@ -45,7 +45,11 @@ await tracker.stop();
 const elapsed = performance.now() - started;
 
 const range = { from: new Date(dayStart), to: clock.now() };
-const [people, intervals, sessions] = await Promise.all([store.users(), store.intervals(range), store.sessions(range)]);
+const [people, intervals, sessions] = await Promise.all([
+  store.users(),
+  store.intervals(range),
+  store.sessions(range),
+]);
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
 const local = (d: Date | undefined) =>
   d ? d.toLocaleTimeString('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }) : '-';

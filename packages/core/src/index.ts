@@ -20,6 +20,7 @@ export {
   type SimulatedProviderConfig,
   type StoreConfig,
 } from './config/index.ts';
+export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
 export {
   ConfigError,
   type ConfigIssue,
@@ -114,38 +115,6 @@ export {
   simulatedProvider,
 } from './provider/index.ts';
 export {
-  type CompiledSchedule,
-  compileSchedule,
-  type Schedule,
-  type ScheduleWindow,
-} from './schedule/index.ts';
-export {
-  type MemoryStoreOptions,
-  memoryStore,
-  type OpenState,
-  type OutboxAttempt,
-  type OutboxEntry,
-  type OutboxMessage,
-  type PollWrite,
-  type PresenceStore,
-  type RangeQuery,
-  type StoreCapabilities,
-} from './store/index.ts';
-export {
-  createTracker,
-  type PollResult,
-  type SessionEnded,
-  type SessionStarted,
-  type StatusChange,
-  type Tracker,
-  type TrackerEvents,
-  type TrackerOptions,
-  type TrackerState,
-  type UnavailableLong,
-  type UserSpec,
-} from './tracker/index.ts';
-export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
-export {
   buildReport,
   CSV_COLUMNS,
   type CsvOptions,
@@ -165,6 +134,24 @@ export {
   type UnavailablePeriod,
 } from './report/index.ts';
 export {
+  type CompiledSchedule,
+  compileSchedule,
+  type Schedule,
+  type ScheduleWindow,
+} from './schedule/index.ts';
+export {
+  type MemoryStoreOptions,
+  memoryStore,
+  type OpenState,
+  type OutboxAttempt,
+  type OutboxEntry,
+  type OutboxMessage,
+  type PollWrite,
+  type PresenceStore,
+  type RangeQuery,
+  type StoreCapabilities,
+} from './store/index.ts';
+export {
   DEFAULT_STATUS_COLORS,
   type PageSplit,
   renderTimeline,
@@ -177,3 +164,16 @@ export {
   timelinePages,
   timelineSize,
 } from './timeline/index.ts';
+export {
+  createTracker,
+  type PollResult,
+  type SessionEnded,
+  type SessionStarted,
+  type StatusChange,
+  type Tracker,
+  type TrackerEvents,
+  type TrackerOptions,
+  type TrackerState,
+  type UnavailableLong,
+  type UserSpec,
+} from './tracker/index.ts';

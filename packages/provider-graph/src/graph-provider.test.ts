@@ -204,7 +204,10 @@ describe('presence', () => {
       provider({ retry: { ...fast, retries: 0, timeout: 100 } }).getPresence([
         '00000000-0000-4000-8000-000000000001',
       ]),
-    ).rejects.toMatchObject({ code: 'PROVIDER_FAILED', message: expect.stringMatching(/did not answer in time/) });
+    ).rejects.toMatchObject({
+      code: 'PROVIDER_FAILED',
+      message: expect.stringMatching(/did not answer in time/),
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 

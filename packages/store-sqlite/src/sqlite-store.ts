@@ -636,7 +636,8 @@ function refuseSecond(insert: () => unknown, message: string) {
   try {
     insert();
   } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError(NAME, message, CONFLICT);
+    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+      throw new StoreError(NAME, message, CONFLICT);
     throw error;
   }
 }

@@ -45,7 +45,9 @@ test('two trackers split the users, and one takes over when the other dies', asy
   // Both hold a fair share once b has joined, and no user is polled by both in the same minute.
   expect(a.shards.length).toBe(4);
   expect(b.shards.length).toBe(4);
-  const overlap = [...polled.get('a')!].filter((u) => a.shards.includes(shardOf(u, 8)) && b.shards.includes(shardOf(u, 8)));
+  const overlap = [...polled.get('a')!].filter(
+    (u) => a.shards.includes(shardOf(u, 8)) && b.shards.includes(shardOf(u, 8)),
+  );
   expect(overlap).toEqual([]);
 
   // b dies: it stops polling without a word. After leaseTtl, a holds every shard and tracks everyone.
@@ -106,7 +108,13 @@ test('shards gained while users cannot be resolved are recovered once they can',
     },
   };
   const a = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
-  const b = createTracker({ provider: flaky, store, users: 'discover', clock, coordination: group.member('b') });
+  const b = createTracker({
+    provider: flaky,
+    store,
+    users: 'discover',
+    clock,
+    coordination: group.member('b'),
+  });
   const errors: Error[] = [];
   b.on('error', (e) => errors.push(e));
   await a.runOnce();

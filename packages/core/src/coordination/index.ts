@@ -48,7 +48,11 @@ export function memoryCoordination(options: { shards?: number; leaseTtl?: number
 } {
   const shards = options.shards ?? 64;
   const leaseTtl = options.leaseTtl ?? 30_000;
-  const table = Array.from({ length: shards }, () => ({ owner: null as string | null, until: 0, generation: 0 }));
+  const table = Array.from({ length: shards }, () => ({
+    owner: null as string | null,
+    until: 0,
+    generation: 0,
+  }));
   const seen = new Map<string, number>();
   const live = (now: number) => [...seen.entries()].filter(([, at]) => now - at <= leaseTtl).map(([o]) => o);
   const held = (owner: string, now: number) => table.filter((l) => l.owner === owner && l.until > now);
@@ -74,7 +78,9 @@ export function memoryCoordination(options: { shards?: number; leaseTtl?: number
             Object.assign(l, { owner, until: now + leaseTtl, generation: l.generation + 1 });
             count++;
           }
-          return table.flatMap((l, shard) => (l.owner === owner ? [{ shard, generation: l.generation }] : []));
+          return table.flatMap((l, shard) =>
+            l.owner === owner ? [{ shard, generation: l.generation }] : [],
+          );
         },
         async release() {
           seen.delete(owner);

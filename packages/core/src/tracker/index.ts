@@ -270,7 +270,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
    * recovers them from the store); users of shards gained are recovered, then tracked.
    */
   private async rebalance(at: Date): Promise<boolean> {
-    const { coordination, store } = this.options;
+    const { coordination } = this.options;
     if (!coordination) return true;
     let leases: ShardLease[];
     try {
