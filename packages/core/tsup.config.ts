@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  // Optional: loaded only when a PNG is asked for, and never bundled.
+  external: ['@resvg/resvg-js'],
 });
