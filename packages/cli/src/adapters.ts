@@ -13,6 +13,7 @@ import {
   simulatedProvider,
   webhookNotifier,
 } from '@presence-tracker/core';
+import type { PostgresCoordination, PostgresStore } from '@presence-tracker/store-postgres';
 
 /*
  * Turns the configuration's plain data into adapter instances. Adapters are imported when chosen, so
@@ -177,4 +178,20 @@ export function makeNotifiers(config: PresenceTrackerConfig): Notifier[] {
       ...(n.timeout !== undefined && { timeout: n.timeout }),
     }),
   );
+}
+
+/** Leases in the Postgres store, so several `track` processes share the users. */
+export async function makeCoordination(
+  config: NonNullable<PresenceTrackerConfig['coordination']>,
+  store: PresenceStore,
+  logger?: Logger,
+): Promise<PostgresCoordination> {
+  const { postgresCoordination } = await import('@presence-tracker/store-postgres');
+  return postgresCoordination({
+    // The config check allows coordination only with a postgres store, which openStore made.
+    store: store as PostgresStore,
+    ...(config.shards !== undefined && { shards: config.shards }),
+    ...(config.leaseTtl !== undefined && { leaseTtl: config.leaseTtl }),
+    ...(logger && { logger }),
+  });
 }

@@ -5,7 +5,7 @@ import {
   type PresenceTrackerConfig,
   redactConfig,
 } from '@presence-tracker/core';
-import { makeProvider, openStore } from '../adapters.ts';
+import { makeCoordination, makeProvider, openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
@@ -52,6 +52,20 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     });
     await within(store.init(), timeout, `the store did not answer within ${timeout / 1000} s`);
     say('ok', 'store', `${storeName}: reachable, schema up to date`);
+    if (config.coordination) {
+      const leases = await makeCoordination(config.coordination, store);
+      const holders = await within(leases.holders(), timeout, 'the lease table did not answer');
+      const held = new Map<string, number>();
+      for (const h of holders) if (h.owner !== null) held.set(h.owner, (held.get(h.owner) ?? 0) + 1);
+      const who = [...held].map(([owner, n]) => `${owner} (${n})`).join(', ');
+      say(
+        'ok',
+        'trackers',
+        held.size === 0
+          ? 'no tracker holds a shard now'
+          : `${held.size} tracking, holding ${[...held.values()].reduce((a, b) => a + b, 0)} of ${holders.length} shards: ${who}`,
+      );
+    }
   } catch (error) {
     failed = true;
     say('fail', 'store', `${storeName}: ${explain(error)}`);

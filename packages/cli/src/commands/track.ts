@@ -5,7 +5,7 @@ import {
   type PresenceStore,
   redactConfig,
 } from '@presence-tracker/core';
-import { makeNotifiers, makeProvider, openStore } from '../adapters.ts';
+import { makeCoordination, makeNotifiers, makeProvider, openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
 import type { Io } from '../io.ts';
@@ -42,6 +42,7 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
   try {
     store = await openStore(config.store, logger);
     provider = await makeProvider(config.provider, { logger });
+    const coordination = config.coordination && (await makeCoordination(config.coordination, store, logger));
     tracker = createTracker({
       provider,
       store,
@@ -50,6 +51,7 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
       pollInterval: config.pollInterval,
       ...(config.schedule && { schedule: config.schedule }),
       ...(config.policy && { policy: config.policy }),
+      ...(coordination && { coordination }),
       logger,
     });
     wire(tracker, logger);
@@ -99,6 +101,13 @@ function wire(tracker: ReturnType<typeof createTracker>, logger: Logger): void {
   tracker.on('unavailable:long', (a) =>
     logger.info({ userId: a.userId, status: a.status, since: a.since.toISOString() }, 'unavailable for long'),
   );
+  let held = '';
+  tracker.on('poll', () => {
+    // With coordination, which shards this tracker holds, said whenever it changes.
+    const now = tracker.shards.join(',');
+    if (now !== held) logger.info({ shards: tracker.shards }, 'holding shards');
+    held = now;
+  });
   tracker.on('poll', (p) =>
     logger.debug(
       { samples: p.samples, effects: p.effects, ...(p.skipped && { skipped: p.skipped }) },

@@ -15,6 +15,7 @@ import {
   parseSeverityPrefix,
 } from './params-json.ts';
 import {
+  type CoordinationConfig,
   type NativeConfigInput,
   type NotifierConfig,
   nativeConfigSchema,
@@ -36,6 +37,7 @@ export {
   parseSeverityPrefix,
 } from './params-json.ts';
 export {
+  type CoordinationConfig,
   type GraphProviderConfig,
   type MattermostProviderConfig,
   type NativeConfigInput,
@@ -74,6 +76,8 @@ export interface PresenceTrackerConfig {
   notifiers: (NotifierConfig & { name: string })[];
   /** Defaults for reports and timelines. */
   report: { days: number; timeZone: string; outDir: string };
+  /** Shares the users with other trackers through the Postgres store; absent: this tracker tracks all. */
+  coordination?: CoordinationConfig;
 }
 
 export interface LoadConfigOptions {
@@ -198,6 +202,7 @@ function finish(
           ),
     ...(schedule && { schedule }),
     ...(config.policy && { policy: config.policy }),
+    ...(config.coordination && { coordination: config.coordination }),
     pollInterval: config.pollInterval ?? DEFAULT_POLL_INTERVAL,
     notifiers: (config.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? `webhook-${i + 1}` })),
     report: {
@@ -212,6 +217,11 @@ function finish(
 function crossFieldIssues(config: z.output<typeof nativeConfigSchema>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const { provider, store } = config;
+  if (config.coordination && store?.type !== 'postgres') {
+    issues.push(
+      issue(['coordination'], 'expected a postgres store: trackers share users through it', undefined),
+    );
+  }
   if (provider.type === 'mattermost' && provider.token === undefined) {
     if (provider.loginId === undefined) {
       issues.push(

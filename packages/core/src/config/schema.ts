@@ -175,6 +175,14 @@ export const reportSchema = z.strictObject({
   outDir: text.optional(),
 });
 
+/** Several trackers sharing the users through leases in the Postgres store. */
+export const coordinationSchema = z.strictObject({
+  /** How many shards the users are spread over; the same for every tracker of a group. Default: 64. */
+  shards: z.number().int().min(1).max(4096).optional(),
+  /** A tracker's shards are taken over this long after its last heartbeat (ms). Default: 30,000. */
+  leaseTtl: z.number().int().positive('expected leaseTtl > 0 milliseconds').optional(),
+});
+
 export const nativeConfigSchema = z.strictObject({
   provider: providerSchema,
   store: storeSchema.optional(),
@@ -184,6 +192,7 @@ export const nativeConfigSchema = z.strictObject({
   pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
   notifiers: z.array(notifierSchema).optional(),
   report: reportSchema.optional(),
+  coordination: coordinationSchema.optional(),
 });
 
 export type NativeConfigInput = z.input<typeof nativeConfigSchema>;
@@ -193,3 +202,4 @@ export type MattermostProviderConfig = z.output<typeof mattermostProvider>;
 export type SimulatedProviderConfig = z.output<typeof simulatedProvider>;
 export type StoreConfig = z.output<typeof storeSchema>;
 export type NotifierConfig = z.output<typeof notifierSchema>;
+export type CoordinationConfig = z.output<typeof coordinationSchema>;
