@@ -1,4 +1,4 @@
-import { ConfigError } from '@presence-tracker/core';
+import { ConfigError, localDay, localDayStart } from '@presence-tracker/core';
 
 export interface RangeOptions {
   days?: number;
@@ -36,8 +36,7 @@ export function resolveRange(
     return { from, to };
   }
   const days = options.days ?? defaultDays;
-  const today = localDate(now, timeZone);
-  return { from: startOfLocalDay(addDays(today, 1 - days), timeZone), to: now };
+  return { from: localDayStart(localDay(now, timeZone), timeZone, 1 - days), to: now };
 }
 
 export function parseWholeNumber(name: string, min: number) {
@@ -57,7 +56,7 @@ export function parseWholeNumber(name: string, min: number) {
 
 function instant(value: string, name: string, timeZone: string, endOfDay: boolean): Date {
   if (DAY_FORMAT.test(value)) {
-    return startOfLocalDay(endOfDay ? addDays(value, 1) : value, timeZone);
+    return localDayStart(value, timeZone, endOfDay ? 1 : 0);
   }
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) {
@@ -69,49 +68,4 @@ function instant(value: string, name: string, timeZone: string, endOfDay: boolea
     ]);
   }
   return at;
-}
-
-/** The local calendar date of an instant, `YYYY-MM-DD`. */
-export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
-}
-
-export function addDays(day: string, days: number): string {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** The instant a local date starts in a time zone, across daylight-saving changes. */
-export function startOfLocalDay(day: string, timeZone: string): Date {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  // Offsets differ at most once between a guess and the answer, so two corrections settle it.
-  let guess = wall;
-  for (let i = 0; i < 2; i++) guess = wall - offset(guess, timeZone);
-  return new Date(guess);
-}
-
-/** The zone's offset from UTC at an instant, in ms. */
-function offset(at: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, Number(p.value)]),
-  ) as Record<string, number>;
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return wall - Math.floor(at / 1000) * 1000;
 }

@@ -3,6 +3,8 @@ import { join, relative, resolve } from 'node:path';
 import {
   ConfigError,
   createTracker,
+  localDay,
+  localDayStart,
   localTimeZone,
   manualClock,
   type PresenceStore,
@@ -11,7 +13,6 @@ import {
 import { makeProvider, openStore } from '../adapters.ts';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
-import { addDays, localDate, startOfLocalDay } from '../range.ts';
 import { build, render } from './report.ts';
 import { writeTimeline } from './timeline.ts';
 
@@ -50,7 +51,7 @@ export async function demo(options: DemoOptions, io: Io): Promise<number> {
   // A rerun starts from a fresh file, not on top of the last demo's day.
   for (const suffix of ['', '-wal', '-shm']) await rm(`${files.database}${suffix}`, { force: true });
 
-  const midnight = startOfLocalDay(day, timeZone).getTime();
+  const midnight = localDayStart(day, timeZone).getTime();
   const from = new Date(midnight + 6 * 60 * MINUTE);
   const to = new Date(midnight + 20 * 60 * MINUTE);
   const clock = manualClock(from);
@@ -85,7 +86,7 @@ export async function demo(options: DemoOptions, io: Io): Promise<number> {
 
     const query = {
       from: new Date(midnight),
-      to: new Date(startOfLocalDay(addDays(day, 1), timeZone)),
+      to: localDayStart(day, timeZone, 1),
       timeZone,
     };
     const report = await build(store, query, { ...io, now: () => to });
@@ -131,11 +132,11 @@ function demoConfig(database: string, outDir: string, timeZone: string, users: n
 
 /** The most recent Monday-to-Friday date before today, so the simulated people are at work. */
 function lastWeekday(now: Date, timeZone: string): string {
-  let day = addDays(localDate(now, timeZone), -1);
-  for (;;) {
+  const today = localDay(now, timeZone);
+  for (let back = 1; ; back++) {
+    const day = localDay(localDayStart(today, timeZone, -back), timeZone);
     const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
     if (weekday !== 0 && weekday !== 6) return day;
-    day = addDays(day, -1);
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import {
   ConfigError,
+  localDay,
   type PresenceStore,
   renderTimeline,
   renderTimelinePng,
@@ -11,7 +12,7 @@ import { openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
-import { localDate, type RangeOptions, resolveRange } from '../range.ts';
+import { type RangeOptions, resolveRange } from '../range.ts';
 
 export interface TimelineCommandOptions extends RangeOptions {
   config?: string;
@@ -70,8 +71,8 @@ export async function writeTimeline(
 }
 
 function defaultName(range: { from: Date; to: Date }, timeZone: string, outDir: string): string {
-  const first = localDate(range.from, timeZone);
-  const last = localDate(new Date(range.to.getTime() - 1), timeZone);
+  const first = localDay(range.from, timeZone);
+  const last = localDay(range.to.getTime() - 1, timeZone);
   const name = first === last ? `${first}_timeline.svg` : `${first}_${last}_timeline.svg`;
   return resolve(outDir, name);
 }
