@@ -123,6 +123,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   private subscription: { close(): Promise<void> } | null = null;
   /** With coordination, the leases held now; without it, `null`: every user is this tracker's. */
   private leases: ShardLease[] | null = null;
+  /** The shards of `leases`, for a constant-time check per user. */
+  private held = new Set<number>();
   /** Users whose write the store refused as conflicting; started afresh at the next poll. */
   private readonly conflicted = new Set<string>();
 
@@ -161,7 +163,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     const { coordination } = this.options;
     if (!coordination) return true;
     const shard = shardOf(userId, coordination.shards);
-    return this.leases?.some((l) => l.shard === shard) ?? false;
+    return this.held.has(shard);
   }
 
   async start(): Promise<void> {
@@ -199,7 +201,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         await this.announce([this.event('run.ended', at, await this.runStatistics({ ...run, endedAt: at }))]);
       });
       await this.options.coordination?.release();
-      this.leases = this.options.coordination ? [] : null;
+      if (this.options.coordination) this.hold([]);
     } finally {
       await this.dispatcher.close(this.options.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
       this.lifecycle = 'stopped';
@@ -215,7 +217,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       const { store } = this.options;
       await store.init();
       const at = this.clock.now();
-      if (this.options.coordination) this.leases = await this.options.coordination.heartbeat(at);
+      if (this.options.coordination) this.hold(await this.options.coordination.heartbeat(at));
       const left = await store.openState();
       const run = await store.startRun(at);
       this.currentRun = run;
@@ -278,11 +280,11 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     } catch (error) {
       this.fail(error, 'coordination');
       this.dropUsers(() => true);
-      this.leases = [];
+      this.hold([]);
       return false;
     }
     const before = new Map((this.leases ?? []).map((l) => [l.shard, l.generation]));
-    this.leases = leases;
+    this.hold(leases);
     // A shard whose generation changed went through other hands: what this tracker knew of it is stale.
     const gained = new Set(leases.filter((l) => before.get(l.shard) !== l.generation).map((l) => l.shard));
     const inGained = (id: string) => gained.has(shardOf(id, coordination.shards));
@@ -300,9 +302,15 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
 
   /** Closes what the store holds open for these users at their last sighting, then tracks them afresh. */
   private async resync(at: Date, users: readonly User[]) {
-    this.dropUsers((id) => users.some((u) => u.id === id));
+    const ids = new Set(users.map((u) => u.id));
+    this.dropUsers((id) => ids.has(id));
     await this.recoverUsers(at, await this.options.store.openState({ userIds: users.map((u) => u.id) }));
     for (const u of users) if (this.owns(u.id)) this.states.set(u.id, initialState(u.id, u.severity));
+  }
+
+  private hold(leases: ShardLease[]) {
+    this.leases = leases;
+    this.held = new Set(leases.map((l) => l.shard));
   }
 
   private dropUsers(which: (userId: string) => boolean) {
@@ -489,7 +497,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
           // Another tracker holds these users now; what this one decided about them is void.
           this.unwritten.shift();
           this.dropUsers(() => true);
-          this.leases = [];
+          this.hold([]);
           this.fail(error, 'store', false);
           continue;
         }
