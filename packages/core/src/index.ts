@@ -108,6 +108,18 @@ export {
   webhookNotifier,
 } from './notifier/index.ts';
 export {
+  type CoordinationOptions,
+  definePlugin,
+  isPlugin,
+  type NotifierPlugin,
+  type Plugin,
+  type PluginContext,
+  type PluginKind,
+  type ProviderPlugin,
+  type StorePlugin,
+  validatePluginOptions,
+} from './plugin/index.ts';
+export {
   defineProvider,
   type PresenceProvider,
   type ResolveResult,

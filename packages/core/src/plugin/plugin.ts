@@ -1,0 +1,102 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Clock } from '../clock.ts';
+import type { Coordination } from '../coordination/index.ts';
+import type { Logger } from '../logger.ts';
+import type { Notifier } from '../notifier/index.ts';
+import type { PresenceProvider } from '../provider/index.ts';
+import type { PresenceStore } from '../store/index.ts';
+
+/** Where `{ "env": "NAME" }` references and a plugin's own variables are read from. */
+export type Environment = Record<string, string | undefined>;
+
+/** What a plugin is handed besides its options: where it runs and the tracker's seams. */
+export interface PluginContext {
+  /** The folder relative paths in the options resolve from: the configuration file's folder. */
+  baseDir: string;
+  /** The environment the configuration was read with. */
+  env: Environment;
+  logger: Logger;
+  /** The tracker's clock: budgets, caches and token expiry follow it, so replayed days stay exact. */
+  clock: Clock;
+}
+
+/** The options a store plugin's coordination is created with (the configuration's `coordination`). */
+export interface CoordinationOptions {
+  /** How many shards users are spread over; the same for every tracker of a group. */
+  shards?: number;
+  /** A lease not renewed for this long may be taken over by another tracker (ms). */
+  leaseTtl?: number;
+}
+
+interface PluginBase<Kind extends string, Options> {
+  readonly kind: Kind;
+  /** The configuration's `type` for this plugin, e.g. `acme`. Unique per kind. */
+  readonly name: string;
+  /** One line for `doctor` and error messages. */
+  readonly description?: string;
+  /**
+   * Checks and completes the options (the configuration block without `type`). Any Standard Schema v1
+   * validator: a zod schema is one. Its issues are reported with their paths under the block's path.
+   */
+  readonly options: StandardSchemaV1<unknown, Options>;
+}
+
+export interface ProviderPlugin<Options = unknown> extends PluginBase<'provider', Options> {
+  create(options: Options, context: PluginContext): PresenceProvider | Promise<PresenceProvider>;
+}
+
+export interface StorePlugin<Options = unknown> extends PluginBase<'store', Options> {
+  create(options: Options, context: PluginContext): PresenceStore | Promise<PresenceStore>;
+  /**
+   * Leases in this store, so several trackers share the users. A store plugin without it cannot be
+   * used with `coordination`.
+   */
+  coordination?(
+    store: PresenceStore,
+    options: CoordinationOptions,
+    context: PluginContext,
+  ): Coordination | Promise<Coordination>;
+}
+
+export interface NotifierPlugin<Options = unknown> extends PluginBase<'notifier', Options> {
+  /** `name` is the notifier's unique name in this configuration (`webhook-1`, or the block's `name`). */
+  create(options: Options, context: PluginContext & { name: string }): Notifier | Promise<Notifier>;
+}
+
+// Options are checked by the plugin's own schema before `create` sees them, so any plugin fits here.
+export type Plugin = ProviderPlugin | StorePlugin | NotifierPlugin;
+export type PluginKind = Plugin['kind'];
+
+/**
+ * Types a plugin: a provider, store or notifier that a configuration can name by `type`. Costs nothing
+ * at run time; the descriptor is returned as it is.
+ *
+ * ```ts
+ * export default definePlugin({
+ *   kind: 'provider',
+ *   name: 'acme',
+ *   options: z.object({ url: z.url(), token: z.string() }),
+ *   create: (options, context) => acmeProvider({ ...options, clock: context.clock }),
+ * });
+ * ```
+ */
+export function definePlugin<Options>(plugin: ProviderPlugin<Options>): ProviderPlugin<Options>;
+export function definePlugin<Options>(plugin: StorePlugin<Options>): StorePlugin<Options>;
+export function definePlugin<Options>(plugin: NotifierPlugin<Options>): NotifierPlugin<Options>;
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/** True for a value shaped like a plugin descriptor, as a module's default export must be. */
+export function isPlugin(value: unknown): value is Plugin {
+  if (value === null || typeof value !== 'object') return false;
+  const p = value as Record<string, unknown>;
+  return (
+    (p.kind === 'provider' || p.kind === 'store' || p.kind === 'notifier') &&
+    typeof p.name === 'string' &&
+    typeof p.create === 'function' &&
+    typeof p.options === 'object' &&
+    p.options !== null &&
+    '~standard' in p.options
+  );
+}
