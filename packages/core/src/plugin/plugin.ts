@@ -18,6 +18,11 @@ export interface PluginContext {
   logger: Logger;
   /** The tracker's clock: budgets, caches and token expiry follow it, so replayed days stay exact. */
   clock: Clock;
+  /**
+   * The host only reads (a report, a timeline, a dashboard): a store opens without write access where
+   * it can, so it works on a read-only file or role and never waits for a writer.
+   */
+  readOnly?: boolean;
 }
 
 /** The options a store plugin's coordination is created with (the configuration's `coordination`). */
