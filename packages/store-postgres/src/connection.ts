@@ -116,17 +116,27 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
-  let broken = false;
+  // pg-pool stops listening for a client's errors while it is checked out. A connection the server
+  // ends meanwhile (a restart, an administrator's kill) is reported as an `error` event on the
+  // client, which would crash the process without a listener; the statement that runs next fails
+  // as usual, and the client goes back to the pool as broken.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on('error', onError);
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     const result = await work(client);
     await client.query('commit');
     return result;
   } catch (error) {
-    broken = isTransient(error);
-    if (!broken) await client.query('rollback').catch(() => (broken = true));
+    if (lost || isTransient(error)) broken = lost ?? (error as Error);
+    else await client.query('rollback').catch((e: Error) => (broken = e));
     throw error;
   } finally {
-    client.release(broken);
+    client.removeListener('error', onError);
+    client.release(lost ?? broken);
   }
 }
