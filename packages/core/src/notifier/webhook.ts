@@ -2,10 +2,14 @@ import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { NotifierError } from '../errors.ts';
+import { parseRetryAfter } from '../resilience/retry-after.ts';
 import { parseOptions } from '../validation.ts';
 import { TRACKER_EVENT_TYPES, type TrackerEvent, type TrackerEventType } from './events.ts';
 import { type FormatName, type FormatOptions, type Formatter, formatters } from './formatters.ts';
 import type { DeliveryContext, Notifier } from './index.ts';
+
+// Kept here too: the webhook notifier was where it first lived, and callers import it from here.
+export { parseRetryAfter };
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -27,8 +31,6 @@ export const STANDARD_RETRY_SCHEDULE: readonly number[] = Object.freeze([
 
 const DEFAULT_TIMEOUT = 15 * SECOND;
 const DEFAULT_JITTER = 0.1;
-/** A `Retry-After` longer than this is taken as this, so one answer cannot park an endpoint for weeks. */
-const MAX_RETRY_AFTER = 24 * HOUR;
 
 export interface WebhookNotifierOptions {
   /**
@@ -225,15 +227,6 @@ export function webhookName(url: URL): string {
     )
     .join('/');
   return `webhook:${url.host}${path === '/' ? '' : path}`;
-}
-
-/** `Retry-After` as seconds or an HTTP date, in ms from now. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(Math.max(0, Math.round(ms)), MAX_RETRY_AFTER);
 }
 
 function isTimeZone(tz: string): boolean {
