@@ -9,17 +9,34 @@ import { loadDotenv } from './config.ts';
 import { EXIT, exitCodeFor, explain } from './explain.ts';
 import { type Io, processIo } from './io.ts';
 import { LOG_LEVELS } from './logger.ts';
+import { isTimeZone } from './range.ts';
 
 const CONFIG_HELP =
   'configuration file: native JSON or a params.json (default: $PRESENCE_TRACKER_CONFIG, ./presence-tracker.json, ./params.json, else the MM_* environment)';
 
-function wholeNumber(min: number) {
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min)
-      throw new InvalidArgumentError(`expected a whole number >= ${min}.`);
-    return Number(value);
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected a whole number >= ${min}.`
+          : `expected a whole number from ${min} to ${max}.`,
+      );
+    }
+    return n;
   };
 }
+
+function timeZone(value: string): string {
+  if (!isTimeZone(value)) {
+    throw new InvalidArgumentError('expected an IANA time zone such as Europe/Berlin or UTC.');
+  }
+  return value;
+}
+
+/** The picture widths core's timeline draws. */
+const WIDTH = { min: 300, max: 20_000 };
 
 /**
  * The `presence-tracker` command, ready to parse. Each action stores its exit code through
@@ -49,11 +66,18 @@ Start with:  presence-tracker demo`,
         "the last N local days, today included (default: the configuration's report.days, else 7)",
         wholeNumber(1),
       )
-      .option('--from <date>', 'start: a local date YYYY-MM-DD or an ISO 8601 instant')
-      .option('--to <date>', 'end: a local date (included) or an ISO 8601 instant (default: now)')
+      .option(
+        '--from <date>',
+        'start: a date YYYY-MM-DD or a date and time YYYY-MM-DDTHH:mm[:ss], in --time-zone unless it ends in Z or an offset',
+      )
+      .option(
+        '--to <date>',
+        'end: a date (that day included) or a date and time, as for --from (default: now)',
+      )
       .option(
         '--time-zone <zone>',
         "IANA time zone for days and times (default: the configuration's report.timeZone)",
+        timeZone,
       );
 
   program
@@ -92,7 +116,11 @@ Start with:  presence-tracker demo`,
       '-o, --out <file>',
       'picture to write, .svg or .png (default: <report.outDir>/<from>_<to>_timeline.svg)',
     )
-    .option('--width <px>', 'picture width in pixels', wholeNumber(200))
+    .option(
+      '--width <px>',
+      `picture width in pixels, ${WIDTH.min} to ${WIDTH.max}`,
+      wholeNumber(WIDTH.min, WIDTH.max),
+    )
     .action(async (options) => setExitCode(await timeline(options, io)));
 
   program
@@ -104,7 +132,7 @@ Start with:  presence-tracker demo`,
     .option('-u, --users <n>', 'how many simulated people', wholeNumber(1), 8)
     .option('-s, --seed <n>', 'the same seed gives the same day', wholeNumber(0), 1)
     .option('--date <date>', 'the day to simulate, YYYY-MM-DD (default: the last weekday before today)')
-    .option('--time-zone <zone>', "the people's IANA time zone (default: this machine's)")
+    .option('--time-zone <zone>', "the people's IANA time zone (default: this machine's)", timeZone)
     .action(async (options) => setExitCode(await demo(options, io)));
 
   program

@@ -13,6 +13,7 @@ import {
 import { makeProvider, openStore } from '../adapters.ts';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
+import { parseInstant } from '../range.ts';
 import { build, render } from './report.ts';
 import { writeTimeline } from './timeline.ts';
 
@@ -38,6 +39,8 @@ export async function demo(options: DemoOptions, io: Io): Promise<number> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
     throw new ConfigError('invalid options:', [{ path: '--date', message: 'expected a date as YYYY-MM-DD' }]);
   }
+  // Refuses 2026-02-30 rather than simulating 2 March under another name.
+  parseInstant(day, '--date', timeZone);
   const users = options.users ?? 8;
   const seed = options.seed ?? 1;
   const files = {

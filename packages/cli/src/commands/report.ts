@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import {
   buildReport,
   type PresenceStore,
@@ -37,8 +38,11 @@ export async function report(options: ReportOptions, io: Io): Promise<number> {
     const built = await build(store, { ...range, timeZone }, io);
     const text = render(built, options.format ?? 'table');
     if (options.out) {
-      await writeFile(options.out, text);
-      writeLine(io.stderr, `report written to ${options.out}`);
+      // Missing folders are made, as for the timeline and a SQLite file.
+      const out = resolve(io.cwd, options.out);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, text);
+      writeLine(io.stderr, `report written to ${out}`);
     } else io.stdout.write(text);
     return EXIT.ok;
   } finally {
