@@ -1,6 +1,7 @@
 import {
   createTracker,
   type Logger,
+  type PollResult,
   type PresenceProvider,
   type PresenceStore,
   redactConfig,
@@ -58,8 +59,11 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
     const running = tracker;
 
     if (options.once) {
+      let firstError: Error | undefined;
+      running.on('error', (error) => {
+        firstError ??= error;
+      });
       const result = await running.runOnce();
-      await running.stop();
       logger.info(
         {
           samples: result.samples,
@@ -68,7 +72,12 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
         },
         'polled once',
       );
-      return result.skipped === 'provider-error' ? EXIT.failure : EXIT.ok;
+      const blind = unread(result, running.users.length, config.users === 'discover', firstError);
+      await running.stop();
+      if (blind === null) return EXIT.ok;
+      // Cron looks only at the exit code: a run that saw nobody must not pass for one that worked.
+      logger.error({}, `could not read presence: ${blind}`);
+      return EXIT.failure;
     }
 
     const signal = io.signal();
@@ -90,6 +99,38 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
       ?.close()
       .catch((e: unknown) => logger.warn({ error: explain(e) }, 'closing the store failed'));
     logger.flush();
+  }
+}
+
+/**
+ * Why a `--once` poll read no presence at all, or `null` when it read some (or had nothing to read
+ * because it ran outside the tracking window).
+ */
+function unread(
+  result: PollResult,
+  users: number,
+  discover: boolean,
+  error: Error | undefined,
+): string | null {
+  const why = error ? explain(error) : undefined;
+  switch (result.skipped) {
+    case 'provider-error':
+      return `the provider failed: ${why ?? 'no reason given'}`;
+    case 'no-users':
+      return `the users could not be looked up: ${why ?? 'no reason given'}`;
+    case 'coordination-error':
+      return `the shard leases could not be renewed: ${why ?? 'no reason given'}`;
+    case 'outside-window':
+      return null;
+    case undefined:
+      if (users > 0) return null;
+      return discover
+        ? 'the account can see no one to track'
+        : 'none of the configured users was found (see "user not found" above)';
+    default: {
+      const never: never = result.skipped;
+      return never;
+    }
   }
 }
 
