@@ -19,7 +19,11 @@ interface Cause {
   hostname?: unknown;
   cause?: unknown;
   errors?: unknown;
+  statusCode?: unknown;
 }
+
+/** What the Microsoft sign-in library says when no HTTP answer came back at all. */
+const MSAL_NETWORK = /endpoints_resolution_error|network_error|post_request_failed|no_network_connectivity/;
 
 /** Every error in the chain: causes, and the parts of an AggregateError (as `pg` throws for each address tried). */
 function chain(error: unknown): Cause[] {
@@ -93,6 +97,11 @@ export function explain(error: unknown): string {
       hints.push('no application with this client id exists in the tenant: check clientId and tenantId');
     } else if (/AADSTS90002/.test(text)) {
       hints.push('the tenant does not exist: check tenantId');
+    } else if (MSAL_NETWORK.test(text) || (c.code === 'CredentialUnavailableError' && c.statusCode === -1)) {
+      // The sign-in library drops the socket error, so its own codes are all there is to go on.
+      hints.push(
+        'the sign-in service did not answer: check the network, a proxy, and the authority (tenantId or authority) for typos',
+      );
     }
   }
   if (ProviderError.isInstance(error) && error.code === 'PROVIDER_AUTH' && hints.length === 0) {

@@ -44,6 +44,8 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
   );
 
   let failed = false;
+  // Something works but not as configured: tracking can start, so not a failure, but not "All good".
+  let warned = false;
   let store: PresenceStore | undefined;
   const storeName = describeStore(redactConfig(config).store);
   try {
@@ -51,7 +53,28 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       retry: { attempts: 2, minDelay: 100, maxDelay: 500 },
     });
     await within(store.init(), timeout, `the store did not answer within ${timeout / 1000} s`);
-    say('ok', 'store', `${storeName}: reachable, schema up to date`);
+    const ready = store;
+    const running = config.coordination
+      ? null
+      : await within(
+          runningNow(ready, io.now(), config.pollInterval),
+          timeout,
+          'the store did not list its runs',
+        );
+    if (running === null) say('ok', 'store', `${storeName}: reachable, schema up to date`);
+    else {
+      // Without coordination a second tracker on the same store is refused (or would interleave).
+      warned = true;
+      say(
+        'warn',
+        'store',
+        `${storeName}: reachable, schema up to date; a tracker is running on it now (last poll ${Math.round(running / 1000)} s ago)`,
+      );
+      writeLine(
+        io.stdout,
+        '  hint: another tracker is writing to this store: stop it before starting `track`, or give this one its own store',
+      );
+    }
     if (config.coordination) {
       const leases = await makeCoordination(config.coordination, store);
       const holders = await within(leases.holders(), timeout, 'the lease table did not answer');
@@ -87,6 +110,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
         timeout,
         `${ready.name} did not answer within ${timeout / 1000} s`,
       );
+      if (found.length === 0) warned = true;
       say(
         found.length > 0 ? 'ok' : 'warn',
         'provider',
@@ -106,6 +130,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       );
       for (const u of unresolved) writeLine(io.stdout, `    not found: ${u.key} (${u.reason})`);
       if (resolved.length === 0) failed = true;
+      else if (unresolved.length > 0) warned = true;
       // Reading presence is a separate permission from looking people up, so try it too.
       if (resolved.length > 0) {
         step = 'presence';
@@ -128,9 +153,22 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     io.stdout,
     failed
       ? '\nSomething needs fixing before tracking will work.'
-      : '\nAll good: `presence-tracker track` is ready to run.',
+      : warned
+        ? '\nTracking can start, but see the warnings above.'
+        : '\nAll good: `presence-tracker track` is ready to run.',
   );
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * How long ago a tracker that is still running polled this store, or `null` when none is. A run left
+ * open by a crash stops polling, so only a recent poll counts: within two poll intervals and a margin.
+ */
+async function runningNow(store: PresenceStore, now: Date, pollInterval: number): Promise<number | null> {
+  const { runs } = await store.openState({ userIds: [] });
+  const ages = runs.map((r) => now.getTime() - (r.lastPollAt ?? r.startedAt).getTime());
+  const recent = ages.filter((age) => age <= 2 * pollInterval + 30_000);
+  return recent.length === 0 ? null : Math.max(0, Math.min(...recent));
 }
 
 function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -1,0 +1,101 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTracker, simulatedProvider } from '@presence-tracker/core';
+import { sqliteStore } from '@presence-tracker/store-sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustTestCertificate } from '../../../provider-graph/src/__fixtures__/tls.ts';
+import { makeData, startFakeServer } from '../../../provider-mattermost/src/__fixtures__/fake-server.ts';
+import { freePort, invoke } from '../__fixtures__/invoke.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'presence-doctor-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function configIn(name: string, config: unknown): Promise<string> {
+  const cwd = join(dir, name);
+  await mkdir(cwd, { recursive: true });
+  await writeFile(join(cwd, 'presence-tracker.json'), JSON.stringify(config));
+  return cwd;
+}
+
+describe('doctor', () => {
+  it('does not say "All good" while another tracker is writing to the store', async () => {
+    const cwd = await configIn('running', {
+      provider: { type: 'simulated', users: 3, seed: 2 },
+      store: { type: 'sqlite', path: 'busy.db' },
+      users: 'discover',
+    });
+    const store = sqliteStore({ path: join(cwd, 'busy.db') });
+    const tracker = createTracker({
+      provider: simulatedProvider({ users: 3, seed: 2 }),
+      store,
+      users: 'discover',
+    });
+    try {
+      await tracker.runOnce();
+      const result = await invoke(['doctor'], cwd, {}, new Date());
+      expect(result.stdout).toMatch(
+        /! store +sqlite .*busy\.db: reachable, schema up to date; a tracker is running on it now \(last poll \d+ s ago\)/,
+      );
+      expect(result.stdout).toMatch(/hint: another tracker is writing to this store/);
+      expect(result.stdout).not.toMatch(/All good/);
+      expect(result.stdout).toMatch(/Tracking can start, but see the warnings above/);
+      expect(result.code).toBe(0);
+    } finally {
+      await tracker.stop();
+      await store.close();
+    }
+    // Once it stopped, nothing is in the way.
+    const after = await invoke(['doctor'], cwd, {}, new Date());
+    expect(after.stdout).toMatch(/✔ store +sqlite .*busy\.db: reachable, schema up to date\n/);
+    expect(after.stdout).toMatch(/All good/);
+  }, 60_000);
+
+  it('does not say "All good" when some users were not found', async () => {
+    const server = await startFakeServer(makeData({ users: 2, channels: 1, teams: 1 }));
+    try {
+      const cwd = await configIn('missing-user', {
+        provider: { type: 'mattermost', url: server.url, loginId: 'tracker', password: 'secret-pw' },
+        store: { type: 'memory' },
+        users: ['user0', 'nobody'],
+      });
+      const result = await invoke(['doctor'], cwd);
+      expect(result.stdout).toMatch(/! provider +mattermost: signed in, 1 of 2 people found/);
+      expect(result.stdout).toMatch(/not found: nobody/);
+      expect(result.stdout).not.toMatch(/All good/);
+      expect(result.stdout).toMatch(/Tracking can start, but see the warnings above/);
+      expect(result.code).toBe(0);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('says the sign-in endpoint does not answer, not that it refused the credentials', async () => {
+    trustTestCertificate();
+    const port = await freePort();
+    const cwd = await configIn('graph-down', {
+      provider: {
+        type: 'graph',
+        tenantId: 'contoso',
+        clientId: '0f0f0f0f-1111-4222-8333-444444444444',
+        clientSecret: 'a-secret',
+        authority: `https://127.0.0.1:${port}/contoso`,
+        disableInstanceDiscovery: true,
+        baseUrl: `https://127.0.0.1:${port}`,
+        options: { retry: { attempts: 1 } },
+      },
+      store: { type: 'memory' },
+      users: ['ada@contoso.com'],
+    });
+    const result = await invoke(['doctor', '--timeout', '20'], cwd);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✘ provider +graph: /);
+    expect(result.stdout).toMatch(/hint: the sign-in service did not answer: check the network/);
+    expect(result.stdout).not.toMatch(/refused the credentials/);
+  }, 60_000);
+});
