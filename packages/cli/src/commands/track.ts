@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import {
   createTracker,
   type Logger,
   type PollResult,
   type PresenceProvider,
   type PresenceStore,
+  type PresenceTrackerConfig,
   redactConfig,
 } from '@presence-tracker/core';
 import { makeCoordination, makeNotifiers, makeProvider, openStore } from '../adapters.ts';
@@ -53,6 +55,7 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
       ...(config.schedule && { schedule: config.schedule }),
       ...(config.policy && { policy: config.policy }),
       ...(coordination && { coordination }),
+      ...spoolFor(config),
       logger,
     });
     wire(tracker, logger);
@@ -155,6 +158,16 @@ function wire(tracker: ReturnType<typeof createTracker>, logger: Logger): void {
       'poll',
     ),
   );
+}
+
+/**
+ * Writes on their way to the store are kept beside the configuration, so a kill while the database is
+ * away loses nothing; a store kept in memory dies with the process anyway.
+ */
+function spoolFor(config: PresenceTrackerConfig): { spool?: { path: string } } {
+  if (config.store.type === 'memory') return {};
+  const path = config.file ? `${config.file}.spool` : join(config.baseDir, 'presence-tracker.spool');
+  return { spool: { path } };
 }
 
 export function describeStore(store: {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { type Clock, systemClock } from '../clock.ts';
 import { type ShardLease, shardOf } from '../coordination/index.ts';
-import { PresenceTrackerError, StoreError } from '../errors.ts';
+import { PresenceTrackerError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import {
   type Effect,
@@ -20,6 +20,8 @@ import type { TrackerEventData } from '../notifier/schemas.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
 import type { OpenState, PollWrite } from '../store/index.ts';
 import { checkTrackerOptions, type TrackerOptions, type UserSpec } from './options.ts';
+import { Spool } from './spool.ts';
+import { WriteQueue } from './write-queue.ts';
 
 export type { TrackerOptions, UserSpec } from './options.ts';
 
@@ -119,7 +121,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private lastPollAt: Date | null = null;
-  private unwritten: PollWrite[] = [];
+  private readonly writes: WriteQueue;
+  private spool: Spool | null = null;
   private subscription: { close(): Promise<void> } | null = null;
   /** With coordination, the leases held now; without it, `null`: every user is this tracker's. */
   private leases: ShardLease[] | null = null;
@@ -141,6 +144,24 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     this.dispatcher = new Dispatcher(options.store, options.notifiers ?? [], this.logger, (error, n) =>
       this.fail(error, `notifier ${n.name}`, false),
     );
+    this.writes = new WriteQueue(options.store, (write, why, error) => {
+      switch (why) {
+        case 'fenced':
+          // Another tracker holds these users now; what this one decided about them is void.
+          this.dropUsers(() => true);
+          this.hold([]);
+          this.fail(error, 'store', false);
+          break;
+        case 'conflict':
+          // The store's open state disagrees with the machine's: retrying cannot help. The write is
+          // dropped and these users start afresh from what the store holds, at the next poll.
+          for (const e of write.effects) this.conflicted.add(e.userId);
+          this.fail(error, 'store');
+          break;
+        default:
+          why satisfies never;
+      }
+    });
   }
 
   get state(): TrackerState {
@@ -179,6 +200,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   async stop(): Promise<void> {
     if (this.lifecycle === 'stopped' || this.lifecycle === 'idle') {
       this.lifecycle = 'stopped';
+      await this.closeSpool();
       return;
     }
     if (this.starting) await this.starting.catch(() => {});
@@ -204,6 +226,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       if (this.options.coordination) this.hold([]);
     } finally {
       await this.dispatcher.close(this.options.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
+      await this.closeSpool();
       this.lifecycle = 'stopped';
     }
   }
@@ -216,6 +239,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     this.starting ??= this.exclusive(async () => {
       const { store } = this.options;
       await store.init();
+      await this.replay();
       const at = this.clock.now();
       if (this.options.coordination) this.hold(await this.options.coordination.heartbeat(at));
       const left = await store.openState();
@@ -231,6 +255,47 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       this.starting = null;
       throw error;
     });
+  }
+
+  /**
+   * Opens the spool and writes what a tracker killed while the store was away left in it, before
+   * anything is recovered, so recovery sees every reading that tracker decided.
+   */
+  private async replay() {
+    const path = this.options.spool?.path;
+    if (!path) return;
+    if (!this.spool) {
+      const spool = await Spool.open(path, this.logger);
+      this.spool = spool;
+      await spool.dropWhere(await this.unknownRuns(spool));
+      this.writes.useSpool(spool);
+    }
+    const failure = await this.writes.flush();
+    if (failure) throw failure;
+  }
+
+  /**
+   * Which held writes name a run the store does not know (its database was replaced meanwhile): they
+   * could never land, and would hold up every later write. Only asked when there is something to replay.
+   */
+  private async unknownRuns(spool: Spool): Promise<(write: PollWrite) => boolean> {
+    if (spool.pending.length === 0) return () => false;
+    const last = Math.max(...spool.pending.map((p) => p.write.at.getTime()));
+    const runs = await this.options.store.runs({ from: new Date(0), to: new Date(last + 1) });
+    const known = new Set(runs.map((r) => r.id));
+    return (write) => {
+      if (known.has(write.runId)) return false;
+      this.logger.warn(
+        { spool: spool.file, runId: write.runId, at: write.at },
+        'spool: dropping a write for a run the store does not know',
+      );
+      return true;
+    };
+  }
+
+  private async closeSpool() {
+    await this.spool?.close().catch((e) => this.fail(e, 'spool', false));
+    this.spool = null;
   }
 
   private async recover(run: Run, left: OpenState) {
@@ -472,8 +537,9 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
 
   /**
    * Writes a poll's effects, samples and durable notifications in one transaction, then tells
-   * listeners and notifiers. A write that fails is kept and written first next time, so nothing the
-   * machine decided is lost while the store is away.
+   * listeners and notifiers, only once the write is in the store. A write that fails is kept (and
+   * spooled) and written first next time, so nothing the machine decided is lost while the store is
+   * away; its events follow when it lands.
    */
   private async commit(at: Date, samples: PresenceSample[], effects: Effect[]): Promise<void> {
     const events = this.toEvents(effects, at);
@@ -487,36 +553,19 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         ? { fence: { owner: this.options.coordination.owner, leases: this.leases } }
         : {}),
     };
-    if (samples.length === 0 && effects.length === 0 && this.unwritten.length === 0) return;
-    this.unwritten.push(write);
-    while (this.unwritten.length > 0) {
-      try {
-        await this.options.store.writePoll(this.unwritten[0]!);
-      } catch (error) {
-        if (StoreError.isInstance(error) && error.code === 'STORE_FENCED') {
-          // Another tracker holds these users now; what this one decided about them is void.
-          this.unwritten.shift();
-          this.dropUsers(() => true);
-          this.hold([]);
-          this.fail(error, 'store', false);
-          continue;
-        }
-        if (StoreError.isInstance(error) && error.code === 'STORE_CONFLICT') {
-          // The store's open state disagrees with the machine's: retrying cannot help. Drop the write
-          // and start these users afresh from what the store holds, at the next poll.
-          for (const e of this.unwritten.shift()!.effects) this.conflicted.add(e.userId);
-          this.fail(error, 'store');
-          continue;
-        }
-        this.fail(error, 'store');
-        if (this.lifecycle === 'stopping') throw error;
-        break;
-      }
-      this.unwritten.shift();
+    if (samples.length > 0 || effects.length > 0) {
+      await this.writes.add(write, () => {
+        for (const s of samples) this.emit('sample', s);
+        this.emitEffects(effects);
+        this.dispatcher.dispatch(events);
+      });
     }
-    for (const s of samples) this.emit('sample', s);
-    this.emitEffects(effects);
-    this.dispatcher.dispatch(events);
+    if (this.writes.size === 0) return;
+    const failure = await this.writes.flush();
+    if (failure) {
+      this.fail(failure, 'store');
+      if (this.lifecycle === 'stopping') throw failure;
+    }
   }
 
   private async announce(events: TrackerEvent[]) {

@@ -37,6 +37,12 @@ export interface TrackerOptions {
   stopTimeout?: number;
   /** Shares the users with other trackers: this one tracks only the users of the shards it holds. */
   coordination?: Coordination;
+  /**
+   * Keeps writes on their way to the store in a local file (appended and fsynced before each write is
+   * tried), so a process killed while the store is away loses nothing: the next start replays them,
+   * in order, before recovery. One file per tracker; off when absent.
+   */
+  spool?: { path: string };
 }
 
 const status = z.enum(STATUSES);
@@ -99,6 +105,9 @@ const optionsSchema = z.object({
   clock: hasFunctions('now').optional(),
   stopTimeout: duration('stopTimeout').optional(),
   coordination: hasFunctions('heartbeat', 'release').optional(),
+  spool: z
+    .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
+    .optional(),
 });
 
 export function checkTrackerOptions(options: TrackerOptions): void {
