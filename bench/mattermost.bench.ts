@@ -1,5 +1,5 @@
 import { mattermostProvider } from '@presence-tracker/provider-mattermost';
-import { makeData, startFakeServer } from '../packages/provider-mattermost/src/__fixtures__/fake-server.ts';
+import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { type BenchRow, measure } from './lib.ts';
 
 const USERS = 5000;

@@ -1,11 +1,7 @@
 import { ConfigError, silentLogger } from '@presence-tracker/core';
+import { type FakeServer, makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { postgresStore } from '@presence-tracker/store-postgres';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  type FakeServer,
-  makeData,
-  startFakeServer,
-} from '../../../packages/provider-mattermost/src/__fixtures__/fake-server.ts';
 import { startTestServer, type TestServer } from '../../../packages/store-postgres/src/testing/server.ts';
 import { configFromEnv, run } from './main.ts';
 

@@ -4,11 +4,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUsers, startFakeGraph } from '../../provider-graph/src/__fixtures__/fake-graph.ts';
 import { startFakeIdentity } from '../../provider-graph/src/__fixtures__/fake-identity.ts';
-import { makeData, startFakeServer } from '../../provider-mattermost/src/__fixtures__/fake-server.ts';
 
 /*
  * The command as people run it: a child process each, from source. Loading the sources takes a few

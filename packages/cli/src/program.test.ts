@@ -4,11 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeUsers, startFakeGraph } from '../../provider-graph/src/__fixtures__/fake-graph.ts';
 import { startFakeIdentity } from '../../provider-graph/src/__fixtures__/fake-identity.ts';
 import { trustTestCertificate } from '../../provider-graph/src/__fixtures__/tls.ts';
-import { makeData, startFakeServer } from '../../provider-mattermost/src/__fixtures__/fake-server.ts';
 import { type Io, run } from './index.ts';
 import { createLogger } from './logger.ts';
 

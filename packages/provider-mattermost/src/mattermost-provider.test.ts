@@ -1,7 +1,7 @@
 import { ConfigError, createTracker, manualClock, memoryStore, ProviderError } from '@presence-tracker/core';
 import { providerConformance } from '@presence-tracker/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type FakeServer, makeData, mmId, startFakeServer } from './__fixtures__/fake-server.ts';
+import { type FakeServer, makeData, mmId, startFakeServer } from './testing/index.ts';
 import type { ChannelGroup } from './directory.ts';
 import { mattermostProvider } from './index.ts';
 

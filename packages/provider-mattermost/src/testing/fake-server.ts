@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import appErrorShape from './app-error.json' with { type: 'json' };
 import channelShape from './channel.json' with { type: 'json' };
@@ -34,6 +40,7 @@ export interface FakeTeam {
 
 export interface FakeChannel {
   id: string;
+  /** Empty for a direct (two members) or group message channel, as Mattermost has them. */
   teamId: string;
   name: string;
   displayName: string;
@@ -53,6 +60,25 @@ export interface FakeData {
   hideEmails?: boolean;
 }
 
+/** One request as the fake server received it: `url` is the raw path and query, as sent. */
+export interface Exchange {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The JSON body, or `undefined` when there was none. */
+  body: unknown;
+}
+
+/**
+ * Checks each exchange, e.g. against an API description. A request with problems is answered 400
+ * (as Mattermost refuses a malformed request) and its problems are kept in `violations`; so are an
+ * answer's.
+ */
+export interface Inspector {
+  request(exchange: Exchange): string[];
+  response(exchange: Exchange, status: number, body: unknown): string[];
+}
+
 export interface FakeServer {
   url: string;
   data: FakeData;
@@ -60,6 +86,8 @@ export interface FakeServer {
   counts: Map<string, number>;
   /** Every request, in order. */
   log: { method: string; path: string; status: number }[];
+  /** What the inspector found wrong, as `METHOD url: problem`; empty without an inspector. */
+  violations: string[];
   count(route: string): number;
   resetCounts(): void;
   /** The next `times` requests get 429 with `Retry-After: retryAfter` (seconds). */
@@ -134,9 +162,14 @@ export function makeData(options: {
   return { users, teams, channels, me: me.id, tokens: ['personal-access-token'] };
 }
 
-export async function startFakeServer(data: FakeData): Promise<FakeServer> {
+export async function startFakeServer(
+  data: FakeData,
+  options: { inspect?: Inspector } = {},
+): Promise<FakeServer> {
+  const { inspect } = options;
   const counts = new Map<string, number>();
   const log: FakeServer['log'] = [];
+  const violations: string[] = [];
   const sessions = new Set<string>();
   const tokens = new Set(data.tokens ?? []);
   let throttled = 0;
@@ -176,7 +209,8 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
     team_id: c.teamId,
     name: c.name,
     display_name: c.displayName,
-    type: c.private ? 'P' : 'O',
+    // Direct (two people) and group messages belong to no team: their team_id is empty.
+    type: c.teamId === '' ? (c.members.length === 2 ? 'D' : 'G') : c.private ? 'P' : 'O',
   });
   const status = (byId: Map<string, FakeUser>, userId: string) => {
     const u = byId.get(userId);
@@ -196,13 +230,27 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
     const route = `${req.method} ${path.replace(/\/[a-z0-9]{26}(?=\/|$)/g, '/:id')}`;
     counts.set(route, (counts.get(route) ?? 0) + 1);
     const body = await readBody(req);
+    const exchange: Exchange = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: parseJson(body),
+    };
     const send = (code: number, payload: unknown, headers: Record<string, string> = {}) => {
       log.push({ method: req.method ?? '', path, status: code });
+      for (const problem of inspect?.response(exchange, code, payload) ?? [])
+        violations.push(`${exchange.method} ${exchange.url}: ${problem}`);
       res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
       res.end(JSON.stringify(payload));
     };
     const fail = (code: number, id: string, message: string) =>
       send(code, { ...appErrorShape, id, message, status_code: code });
+
+    const refused = inspect?.request(exchange) ?? [];
+    if (refused.length > 0) {
+      for (const problem of refused) violations.push(`${exchange.method} ${exchange.url}: ${problem}`);
+      return fail(400, 'api.context.invalid_url_param.app_error', refused.join('; '));
+    }
 
     if (throttled > 0) {
       throttled--;
@@ -321,7 +369,24 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
     }
     m = req.method === 'GET' ? path.match(/^\/api\/v4\/users\/email\/(.+)$/) : null;
     if (m) {
-      const email = decodeURIComponent(m[1]!).toLowerCase();
+      let email: string;
+      try {
+        email = decodeURIComponent(m[1]!).toLowerCase();
+      } catch {
+        return fail(
+          400,
+          'api.context.invalid_url_param.app_error',
+          'Invalid or missing email in request URL.',
+        );
+      }
+      // The server checks the address before looking it up (model.IsValidEmail).
+      if (!/^[^@\s]+@[^@\s]+$/.test(email)) {
+        return fail(
+          400,
+          'api.context.invalid_url_param.app_error',
+          'Invalid or missing email in request URL.',
+        );
+      }
       if (data.hideEmails) {
         return fail(403, 'api.context.permissions.app_error', 'You do not have the appropriate permissions.');
       }
@@ -398,6 +463,7 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
     data,
     counts,
     log,
+    violations,
     count: (route) => counts.get(route) ?? 0,
     resetCounts: () => {
       counts.clear();
@@ -422,6 +488,15 @@ export async function startFakeServer(data: FakeData): Promise<FakeServer> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
