@@ -112,8 +112,10 @@ export function connect(options: ResolvedOptions): Connection {
       budget.observe(result.headers);
       if (status === 401 && password && !isLogin && !renewed) {
         renewed = true;
-        // Another request may already have signed in again while this one was in flight.
-        if (client.getToken() === usedToken) {
+        // Requests in flight when the session expires share one new login: a request refused while
+        // another signs in waits for that login; one refused after it retries with its token.
+        if (signingIn) await signingIn;
+        else if (client.getToken() === usedToken) {
           logger?.info({ provider: PROVIDER, where }, 'Mattermost session expired; signing in again');
           await signIn();
         }
@@ -135,6 +137,14 @@ export function connect(options: ResolvedOptions): Connection {
   };
 }
 
+/**
+ * One path segment from a value the user gave (an e-mail address, a team or channel name). Client4
+ * puts its arguments into paths as they are, so `%`, `/`, `?` or `#` would change the request.
+ */
+export function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
 function isLogout(url: string) {
   return url.endsWith('/users/logout');
 }
@@ -142,7 +152,10 @@ function isLogout(url: string) {
 function failure(where: string, status: number, data: unknown, loginId: string | undefined): ProviderError {
   const body = (typeof data === 'object' && data !== null ? data : {}) as { id?: unknown; message?: unknown };
   const said = typeof body.message === 'string' && body.message ? `: ${body.message}` : '';
-  const details = typeof body.id === 'string' ? { serverErrorId: body.id } : undefined;
+  const details =
+    typeof body.id === 'string'
+      ? { serverErrorId: body.id, ...(said ? { serverMessage: body.message as string } : {}) }
+      : undefined;
   if (status === 401 || (loginId !== undefined && status === 400)) {
     const message =
       loginId !== undefined

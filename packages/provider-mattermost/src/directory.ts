@@ -4,6 +4,7 @@ import type { Team } from '@mattermost/types/teams';
 import type { UserProfile } from '@mattermost/types/users';
 import type { Group } from '@presence-tracker/core';
 import { allPages, chunk, mapLimit } from './batch.ts';
+import { segment } from './client.ts';
 import { isId, type ResolvedOptions } from './options.ts';
 
 /** Mattermost's largest page. */
@@ -17,7 +18,8 @@ export interface TeamGroup extends Group {
 /**
  * A channel a user belongs to. It names its team as well, so a store can fill per-channel views
  * (team id and name, channel id and name) from the channel group alone; the team also appears as a
- * group of its own.
+ * group of its own. Direct and group messages belong to no team: their `teamId` and `teamName` are
+ * empty, as Mattermost's `team_id` is, and their name lists the members' usernames.
  */
 export interface ChannelGroup extends Group {
   kind: 'channel';
@@ -113,7 +115,7 @@ export class Directory {
     const scoped = options.teams !== undefined || options.channels !== undefined;
     const teams = scoped
       ? await mapLimit(options.teams ?? [], limit, (t) =>
-          isId(t) ? client.getTeam(t) : client.getTeamByName(t),
+          isId(t) ? client.getTeam(t) : client.getTeamByName(segment(t)),
         )
       : await client.getMyTeams();
     for (const team of teams) this.teams.set(team.id, team);
@@ -140,14 +142,14 @@ export class Directory {
     const named = await mapLimit(options.channels ?? [], limit, (c) => {
       if (isId(c)) return client.getChannel(c);
       const [teamName, channelName] = c.split('/') as [string, string];
-      return client.getChannelByNameAndTeamName(teamName, channelName);
+      return client.getChannelByNameAndTeamName(segment(teamName), segment(channelName));
     });
     for (const c of [...publicChannels.flat(), ...privateChannels.flat(), ...named]) {
       if (c.delete_at === 0) channels.set(c.id, c);
     }
 
     const unknownTeams = [...new Set([...channels.values()].map((c) => c.team_id))].filter(
-      (id) => !this.teams.has(id),
+      (id) => !this.teams.has(id) && !isTeamless(id),
     );
     for (const team of await mapLimit(unknownTeams, limit, (id) => client.getTeam(id)))
       this.teams.set(team.id, team);
@@ -156,22 +158,30 @@ export class Directory {
     const memberships = await mapLimit(list, limit, (channel) =>
       allPages(PER_PAGE, (page) => client.getChannelMembers(channel.id, page, PER_PAGE)),
     );
+    /** Direct messages have no display name of their own; they are named once profiles are known. */
+    const unnamed: { group: ChannelGroup; userIds: string[] }[] = [];
     list.forEach((channel, i) => {
-      const team = this.teams.get(channel.team_id)!;
+      const team = isTeamless(channel.team_id) ? undefined : this.teams.get(channel.team_id)!;
       const group: ChannelGroup = {
         kind: 'channel',
         id: channel.id,
         name: channel.display_name || channel.name,
-        teamId: team.id,
-        teamName: team.display_name || team.name,
+        teamId: team?.id ?? '',
+        teamName: team ? team.display_name || team.name : '',
       };
-      for (const m of memberships[i]!) {
-        join(m.user_id, teamGroup(team));
-        join(m.user_id, group);
+      const userIds = memberships[i]!.map((m) => m.user_id);
+      if (!team && !channel.display_name) unnamed.push({ group, userIds });
+      for (const userId of userIds) {
+        if (team) join(userId, teamGroup(team));
+        join(userId, group);
       }
     });
 
     const profiles = await this.profilesOf([...groups.keys()]);
+    for (const { group, userIds } of unnamed) {
+      const usernames = userIds.flatMap((id) => profiles.get(id)?.username ?? []);
+      if (usernames.length > 0) group.name = usernames.sort().join(', ');
+    }
     const members = new Map<string, Member>();
     for (const [userId, mine] of groups) {
       const profile = profiles.get(userId);
@@ -179,4 +189,9 @@ export class Directory {
     }
     return members;
   }
+}
+
+/** Direct and group message channels carry an empty `team_id`: they belong to no team. */
+function isTeamless(teamId: string): boolean {
+  return teamId === '';
 }

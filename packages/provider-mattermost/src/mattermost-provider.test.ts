@@ -1,9 +1,10 @@
 import { ConfigError, createTracker, manualClock, memoryStore, ProviderError } from '@presence-tracker/core';
 import { providerConformance } from '@presence-tracker/core/testing';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type FakeServer, makeData, mmId, startFakeServer } from './testing/index.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { mattermostOpenApi } from './__fixtures__/openapi.ts';
 import type { ChannelGroup } from './directory.ts';
 import { mattermostProvider } from './index.ts';
+import { type FakeServer, makeData, mmId, startFakeServer } from './testing/index.ts';
 
 const TOKEN = 'personal-access-token';
 
@@ -24,9 +25,14 @@ describe('against a small server', () => {
       members: [data.me, mmId('user1')],
       private: true,
     });
-    server = await startFakeServer(data);
+    server = await startFakeServer(data, { inspect: await mattermostOpenApi() });
   });
   afterAll(() => server.close());
+  // Every request the provider sent, and every answer, as Mattermost's OpenAPI description has them.
+  afterEach(() => {
+    const found = server.violations.splice(0);
+    expect(found).toEqual([]);
+  });
 
   providerConformance(test, () => mattermostProvider({ url: server.url, token: TOKEN }), {
     knownKeys: ['user1', 'user2@example.com', '@user3'],
@@ -140,6 +146,70 @@ describe('against a small server', () => {
       },
     ]);
     await provider.close();
+  });
+
+  test('encodes an e-mail key in the path, and a key the server refuses is one unresolved key', async () => {
+    server.data.users.push({ id: mmId('odd'), username: 'odd', email: 'odd%name@example.com' });
+    const provider = mattermostProvider({ url: server.url, token: TOKEN });
+    try {
+      const { resolved, unresolved } = await provider.resolveUsers([
+        'odd%name@example.com',
+        'two@at@example.com',
+        'user8@example.com',
+        'user9',
+      ]);
+      expect(resolved.map((u) => [u.key, u.id])).toEqual([
+        ['odd%name@example.com', mmId('odd')],
+        ['user8@example.com', mmId('user8')],
+        ['user9', mmId('user9')],
+      ]);
+      expect(unresolved).toEqual([
+        {
+          key: 'two@at@example.com',
+          reason: expect.stringMatching(/^the server refused this e-mail address \(400/),
+        },
+      ]);
+    } finally {
+      server.data.users.pop();
+      await provider.close();
+    }
+  });
+
+  test('a direct or group message channel in channels is a channel of no team', async () => {
+    const [u1, u2, u3] = [mmId('user1'), mmId('user2'), mmId('user3')];
+    const direct = {
+      id: mmId('direct'),
+      teamId: '',
+      name: `${u1}__${u2}`,
+      displayName: '',
+      members: [u1, u2],
+    };
+    const group = {
+      id: mmId('group'),
+      teamId: '',
+      name: 'a4e1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9',
+      displayName: 'user1, user2, user3',
+      members: [u1, u2, u3],
+    };
+    server.data.channels.push(direct, group);
+    const provider = mattermostProvider(
+      { url: server.url, token: TOKEN },
+      { channels: [direct.id, group.id] },
+    );
+    try {
+      const users = await provider.discoverUsers();
+      expect(users.map((u) => u.key)).toEqual(['user1', 'user2', 'user3']);
+      expect(users[0]!.groups).toEqual([
+        { kind: 'channel', id: direct.id, name: 'user1, user2', teamId: '', teamName: '' },
+        { kind: 'channel', id: group.id, name: 'user1, user2, user3', teamId: '', teamName: '' },
+      ]);
+      expect(users[2]!.groups).toEqual([
+        { kind: 'channel', id: group.id, name: 'user1, user2, user3', teamId: '', teamName: '' },
+      ]);
+    } finally {
+      server.data.channels.splice(-2);
+      await provider.close();
+    }
   });
 
   test('skips ids that cannot be Mattermost ids instead of failing the whole batch', async () => {
@@ -256,6 +326,23 @@ describe('against a small server', () => {
     await provider.close();
   });
 
+  test('requests in flight when the session expires all wait for one new login', async () => {
+    const provider = mattermostProvider(
+      { url: server.url, loginId: 'tracker', password: 'secret-pw' },
+      { batchSize: 2, concurrency: 4 },
+    );
+    const ids = Array.from({ length: 8 }, (_, i) => mmId(`user${i}`));
+    expect(await provider.getPresence(ids)).toHaveLength(8);
+    server.resetCounts();
+    server.expireSessions();
+    expect(await provider.getPresence(ids)).toHaveLength(8);
+    expect(server.count('POST /api/v4/users/login')).toBe(1);
+    // Each of the four batches was refused once with the old session, and then answered.
+    expect(server.log.filter((l) => l.status === 401)).toHaveLength(4);
+    expect(server.count('POST /api/v4/users/status/ids')).toBe(8);
+    await provider.close();
+  });
+
   test('a refused token or password is PROVIDER_AUTH, and the secret never appears', async () => {
     const badToken = mattermostProvider({ url: server.url, token: 'wrong-token-value' });
     const e1 = await badToken.getPresence([mmId('user1')]).catch((e: unknown) => e);
@@ -333,7 +420,9 @@ describe('against a small server', () => {
 
 describe('at scale', () => {
   test('5,000 users in 40 channels cost a handful of status requests per poll, not one per channel', async () => {
-    const server = await startFakeServer(makeData({ users: 5000, channels: 40, teams: 2, perUser: 4 }));
+    const server = await startFakeServer(makeData({ users: 5000, channels: 40, teams: 2, perUser: 4 }), {
+      inspect: await mattermostOpenApi(),
+    });
     try {
       const provider = mattermostProvider({ url: server.url, token: TOKEN });
       const users = await provider.discoverUsers();
@@ -350,6 +439,49 @@ describe('at scale', () => {
         expect(server.log).toHaveLength(6);
       }
       await provider.close();
+      expect(server.violations).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the check against Mattermost’s OpenAPI description', () => {
+  test('refuses requests the description does not allow, and flags answers of the wrong shape', async () => {
+    const inspect = await mattermostOpenApi();
+    const server = await startFakeServer(makeData({ users: 2, channels: 1 }), { inspect });
+    try {
+      const get = (path: string, init: RequestInit = {}) =>
+        fetch(`${server.url}${path}`, {
+          ...init,
+          headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        });
+      const refused = [
+        await get('/api/v4/teams/'),
+        await get('/api/v4/users/email/odd%name@example.com'),
+        await get('/api/v4/users/status/ids', { method: 'POST', body: '{"ids":[]}' }),
+        await get('/api/v4/users?page=first'),
+        await get('/api/v4/no/such/route'),
+      ];
+      expect(refused.map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
+      expect(server.violations).toEqual([
+        'GET /api/v4/teams/: the path /api/v4/teams/ has an empty segment',
+        'GET /api/v4/users/email/odd%name@example.com: the path segment odd%name@example.com is not valid percent-encoding',
+        'POST /api/v4/users/status/ids: GetUsersStatusesByIds: /requestBody must be array',
+        'GET /api/v4/users?page=first: GetUsers: /query/page must be integer',
+        "GET /api/v4/no/such/route: no operation of Mattermost's API v4 is GET /api/v4/no/such/route",
+      ]);
+      // A well-formed request passes, and its answer is checked too.
+      expect((await get('/api/v4/users/me')).status).toBe(200);
+      expect(server.violations).toHaveLength(5);
+      const exchange = { method: 'POST', url: '/api/v4/users/status/ids', headers: {}, body: [mmId('x')] };
+      expect(inspect.response(exchange, 200, [{ user_id: mmId('x'), status: 'online' }])).toEqual([]);
+      expect(inspect.response(exchange, 200, { user_id: mmId('x') })).toEqual([
+        'GetUsersStatusesByIds answered 200: (body) must be array',
+      ]);
+      expect(inspect.response(exchange, 429, { status_code: '429' })).toEqual([
+        'GetUsersStatusesByIds answered 429: not an AppError: must be integer',
+      ]);
     } finally {
       await server.close();
     }

@@ -1,7 +1,13 @@
 import type { UserProfile } from '@mattermost/types/users';
-import type { PresenceProvider, PresenceSample, ResolvedUser, ResolveResult } from '@presence-tracker/core';
+import {
+  type PresenceProvider,
+  type PresenceSample,
+  ProviderError,
+  type ResolvedUser,
+  type ResolveResult,
+} from '@presence-tracker/core';
 import { chunk, mapLimit } from './batch.ts';
-import { connect, PROVIDER } from './client.ts';
+import { connect, PROVIDER, segment } from './client.ts';
 import { Directory, type Member } from './directory.ts';
 import { isId, type MattermostAuth, type MattermostProviderOptions, resolveOptions } from './options.ts';
 import { toSample } from './status.ts';
@@ -68,18 +74,27 @@ export function mattermostProvider(
       if (maybeIds.length > 0) {
         for (const [id, p] of await directory.profilesOf(maybeIds)) found.set(`id:${id}`, p);
       }
-      const hidden = new Set<string>();
+      /** Why the server would not look an e-mail key up, by key. */
+      const refused = new Map<string, string>();
       await mapLimit(emails, resolved.concurrency, async (email) => {
-        if (/[/?#\s]/.test(email)) return;
         try {
-          const p = await client.getUserByEmail(email);
+          const p = await client.getUserByEmail(segment(email));
           directory.remember([p]);
           found.set(`email:${email.toLowerCase()}`, p);
         } catch (error) {
-          const status = (error as { status?: number }).status;
-          // 403: the server hides e-mail addresses from this account; the key stays unresolved.
-          if (status === 403) hidden.add(email);
-          else if (status !== 404) throw error;
+          if (!ProviderError.isInstance(error)) throw error;
+          // 403: the server hides e-mail addresses from this account. 400: it refused this address.
+          // Either concerns this key alone, which stays unresolved; anything else fails the call.
+          if (error.status === 403) {
+            refused.set(
+              email,
+              'the server does not let this account look people up by e-mail; use the username',
+            );
+          } else if (error.status === 400) {
+            const said = error.details?.serverMessage;
+            const why = typeof said === 'string' && said ? `: ${said}` : '';
+            refused.set(email, `the server refused this e-mail address (400${why})`);
+          } else if (error.status !== 404) throw error;
         }
       });
 
@@ -92,11 +107,11 @@ export function mattermostProvider(
         if (!p) {
           unresolved.push({
             key,
-            reason: hidden.has(key)
-              ? 'the server does not let this account look people up by e-mail; use the username'
-              : emails.includes(key)
+            reason:
+              refused.get(key) ??
+              (emails.includes(key)
                 ? 'no Mattermost user the account can see has this e-mail address'
-                : 'no Mattermost user has this username or id',
+                : 'no Mattermost user has this username or id'),
           });
           continue;
         }
