@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeData, startFakeServer } from '../../provider-mattermost/src/__fixtures__/fake-server.ts';
 import { freePort, invoke } from './__fixtures__/invoke.ts';
 
 /*
