@@ -7,6 +7,27 @@ import { memoryCoordination, shardOf } from './index.ts';
 
 const MIN = 60_000;
 
+// FNV-1a 32-bit reference values from the published FNV test vectors (offset basis 0x811c9dc5, prime
+// 0x01000193); another process or language hashing the same id must land on the same shard.
+const FNV1A_32: [string, number][] = [
+  ['', 0x811c9dc5],
+  ['a', 0xe40c292c],
+  ['b', 0xe70c2de5],
+  ['foo', 0xa9f37ed7],
+  ['foobar', 0xbf9cf968],
+  ['chongo was here!\n', 0xd49930d5],
+];
+
+test('shardOf is the FNV-1a 32-bit hash of the id, modulo the number of shards', () => {
+  for (const [id, hash] of FNV1A_32) {
+    // With 2^32 shards the modulo keeps the whole hash.
+    expect(shardOf(id, 2 ** 32), id).toBe(hash);
+    expect(shardOf(id, 64), id).toBe(hash % 64);
+    expect(shardOf(id, 7), id).toBe(hash % 7);
+  }
+  expect([shardOf('foobar', 64), shardOf('a', 64), shardOf('', 7)]).toEqual([40, 44, 2]);
+});
+
 test('shardOf is stable and spreads users', () => {
   expect(shardOf('user-1', 16)).toBe(shardOf('user-1', 16));
   const counts = new Array(16).fill(0);

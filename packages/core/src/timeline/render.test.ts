@@ -47,7 +47,11 @@ describe('renderTimeline', () => {
     const doc = parse(svg);
     const root = doc.documentElement!;
     expect(root.getAttribute('width')).toBe('1600');
-    expect(Number(root.getAttribute('height'))).toBe(timelineSize({ width: 1600, rows: 50 }).height);
+    // The documented layout: 56 px header, 18 px per row by default, 36 px legend.
+    expect(Number(root.getAttribute('height'))).toBe(56 + 50 * 18 + 36);
+    expect(root.getAttribute('viewBox')).toBe('0 0 1600 992');
+    expect(timelineSize({ width: 1600, rows: 50 })).toEqual({ width: 1600, height: 992 });
+    expect(timelineSize({ rowHeight: 30, rows: 3 })).toEqual({ width: 1200, height: 56 + 3 * 30 + 36 });
     const rows = all(doc, 'g').filter((g) => g.getAttribute('class') === 'row');
     expect(rows.map((g) => g.getAttribute('data-user-id'))).toEqual(users.map((u) => u.id));
     const rects = all(doc, 'rect').filter((r) => r.getAttribute('class') === 'status');
@@ -192,10 +196,10 @@ describe('renderTimelinePng', () => {
     const png = await renderTimelinePng({ ...options, scale: 2 });
     expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-    const expected = timelineSize({ width: 800, rows: 12 });
     // IHDR holds the width and height, big-endian, right after the signature and chunk header.
     expect(view.getUint32(16)).toBe(1600);
-    expect(view.getUint32(20)).toBe(expected.height * 2);
+    // 56 px header + 12 rows of 18 px + 36 px legend = 308 px, twice over at scale 2.
+    expect(view.getUint32(20)).toBe(308 * 2);
     expect(png.byteLength).toBeGreaterThan(2000);
     await expect(renderTimelinePng({ ...options, scale: 0 })).rejects.toThrow(/scale/);
   });
