@@ -1,4 +1,5 @@
-import { type Interval, renderTimeline, STATUSES } from '@presence-tracker/core';
+import { type Interval, STATUSES } from '@presence-tracker/core';
+import { renderTimeline } from '@presence-tracker/core/timeline';
 import { type BenchRow, measure } from './lib.ts';
 
 const USERS = 50;

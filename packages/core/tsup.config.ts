@@ -1,9 +1,15 @@
 import { packageBuild } from '../../tsup.base.ts';
 
 export default packageBuild({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', resilience: 'src/resilience/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+    resilience: 'src/resilience/index.ts',
+    timeline: 'src/timeline/index.ts',
+  },
   // Optional: loaded only when a PNG is asked for, and never bundled.
   external: ['@resvg/resvg-js'],
-  // Both ship as ESM only; bundled, so the CommonJS entry loads on every Node that `engines` claims.
-  noExternal: ['cockatiel', 'p-queue'],
+  // ESM only (cockatiel, p-queue; d3-scale and the d3 modules it imports); bundled, so every CommonJS
+  // entry loads on every Node that `engines` claims.
+  noExternal: ['cockatiel', 'p-queue', /^d3-/, 'internmap'],
 });

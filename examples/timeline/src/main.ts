@@ -9,15 +9,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, localDay, localDayStart } from '@presence-tracker/core';
 import {
-  ConfigError,
-  localDay,
-  localDayStart,
   renderTimeline,
   renderTimelinePages,
   renderTimelinePng,
   type TimelineOptions,
-} from '@presence-tracker/core';
+} from '@presence-tracker/core/timeline';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 
 const { values, positionals } = parseArgs({

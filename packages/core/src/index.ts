@@ -164,19 +164,6 @@ export {
   type StoreCapabilities,
 } from './store/index.ts';
 export {
-  DEFAULT_STATUS_COLORS,
-  type PageSplit,
-  renderTimeline,
-  renderTimelinePages,
-  renderTimelinePng,
-  type TimelineOptions,
-  type TimelinePage,
-  type TimelinePngOptions,
-  type TimelineUser,
-  timelinePages,
-  timelineSize,
-} from './timeline/index.ts';
-export {
   createTracker,
   type PollResult,
   type SessionEnded,

@@ -1,13 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import {
-  ConfigError,
-  localDay,
-  type PresenceStore,
-  renderTimeline,
-  renderTimelinePng,
-  type TimelineOptions,
-} from '@presence-tracker/core';
+import { ConfigError, localDay, type PresenceStore } from '@presence-tracker/core';
+import { renderTimeline, renderTimelinePng, type TimelineOptions } from '@presence-tracker/core/timeline';
 import { openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT } from '../explain.ts';
