@@ -88,9 +88,8 @@ describe('a notifier never stops tracking', () => {
     );
     expect(samples).toBe(8 * 90);
 
-    const started = Date.now();
+    // stop() returns although two deliveries never settle: it gives up on them after stopTimeout.
     await tracker.stop();
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(tracker.state).toBe('stopped');
 
     const types = new Set(good.got.map((e) => e.type));
@@ -156,12 +155,13 @@ describe('the outbox across runs', () => {
     const hook = webhookNotifier({
       url: r.url,
       events: ['run.ended'],
-      retry: { schedule: [60_000], jitter: 0 },
+      retry: { schedule: [3_600_000], jitter: 0 },
     });
-    const { tracker, store } = await track([hook], { minutes: 2, stopTimeout: 20_000 });
-    const started = Date.now();
+    // Both far beyond the test's own time limit: a stop() that waited for the retry, or for
+    // stopTimeout, fails the test by running out of time, with no clock read here.
+    const { tracker, store } = await track([hook], { minutes: 2, stopTimeout: 600_000 });
     await tracker.stop();
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.requests).toHaveLength(1);
     const [left] = await store.outboxPending({ notifier: hook.name });
     expect(left).toMatchObject({ attempts: 1, lastError: expect.stringContaining('HTTP 500') });
   });
