@@ -142,8 +142,9 @@ const wallClocks = new Map<string, Map<number, WallClock>>();
  * Whether a wall-clock minute is inside a window, read off the clock face alone: on one of the
  * window's days between start and end, or, for a window that ends before it starts, after the start on
  * one of its days or before the end on the day after one of them. This agrees with instants computed
- * by the schedule as long as no edge falls in an hour the clocks skip or repeat, which the windows
- * below avoid (the schedule's own tests pin those days down).
+ * by the schedule as long as no edge falls in an hour the clocks skip or repeat. The windows below
+ * have none there but one, New York's 01:15 on 1 November, which Saturday's 22:00 to 03:30 covers
+ * anyway; the schedule's own tests pin the days the clocks change down.
  */
 function insideWindow(w: ScheduleWindow, clock: WallClock): boolean {
   const hhmm = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
