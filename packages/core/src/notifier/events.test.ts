@@ -149,7 +149,12 @@ test('a failing provider raises tracker.error with where, message, code and run'
   await tracker.stop();
   const errors = rec.got.filter((e) => e.type === 'tracker.error');
   expect(errors).toHaveLength(1);
-  expect(errors[0]!.data).toEqual({ where: 'provider', message: 'platform down', runId: tracker.run!.id });
+  expect(errors[0]!.data).toEqual({
+    where: 'provider',
+    message: 'platform down',
+    runId: tracker.run!.id,
+    since: clock.now().toISOString(),
+  });
   expect(trackerEventSchema.safeParse(JSON.parse(JSON.stringify(eventBody(errors[0]!)))).success).toBe(true);
 });
 
@@ -163,6 +168,7 @@ describe('formatters', () => {
       startedAt: '2026-03-02T07:00:00.000Z',
       endedAt: at.toISOString(),
       durationMs: 160 * MIN,
+      reason: 'stopped',
       users: [
         {
           ...person,
@@ -198,6 +204,13 @@ describe('formatters', () => {
       where: 'provider',
       message: 'platform down',
       code: 'PROVIDER_FAILED',
+    }),
+    'tracker.recovered': createEvent('tracker.recovered', at, {
+      where: 'provider',
+      since: '2026-03-02T08:40:00.000Z',
+      at: at.toISOString(),
+      durationMs: 60 * MIN,
+      failures: 60,
     }),
   };
 
@@ -275,10 +288,165 @@ describe('formatters', () => {
       expect(formatters.standard(sample[type])).toEqual(eventBody(sample[type]));
     }
     expect(describeEvent(sample['tracker.error']).text).toBe('Tracker error (provider): platform down');
+    expect(describeEvent(sample['tracker.recovered']).text).toBe(
+      'The provider works again at 2026-03-02 09:40 UTC, after 1 h 00 min and 60 failures.',
+    );
     expect([formatDuration(40_000), formatDuration(35 * MIN), formatDuration(125 * MIN)]).toEqual([
       '40 s',
       '35 min',
       '2 h 05 min',
     ]);
   });
+});
+
+describe('a long outage', () => {
+  /** A provider that fails while `down` is set. */
+  function flaky() {
+    const state = { down: false };
+    const provider: PresenceProvider = {
+      name: 'flaky',
+      async resolveUsers(keys) {
+        return { resolved: keys.map((key) => ({ key, id: key })), unresolved: [] };
+      },
+      async getPresence(ids) {
+        if (state.down) throw new Error('HTTP 503 Service Unavailable');
+        return ids.map((userId) => ({
+          userId,
+          status: 'available' as const,
+          observedAt: new Date(MONDAY_7AM),
+        }));
+      },
+    };
+    return { provider, state };
+  }
+
+  test('sends the same error at most once per quiet period, with how often it came since, then tracker.recovered', async () => {
+    const clock = manualClock(MONDAY_7AM);
+    const rec = recorder();
+    const { provider, state } = flaky();
+    const tracker = createTracker({
+      provider,
+      store: memoryStore(),
+      users: ['ada'],
+      clock,
+      pollInterval: MIN,
+      notifiers: [rec],
+    });
+    const heard: Error[] = [];
+    const recovered: unknown[] = [];
+    tracker.on('error', (e) => heard.push(e));
+    tracker.on('recovered', (r) => recovered.push(r));
+    await tracker.runOnce();
+    const down = clock.advance(MIN);
+    state.down = true;
+    // Two and a half hours of failing polls, one a minute.
+    for (let m = 0; m < 150; m++) {
+      await tracker.runOnce();
+      clock.advance(MIN);
+    }
+    state.down = false;
+    const back = clock.now();
+    await tracker.runOnce();
+    clock.advance(MIN);
+    await tracker.runOnce();
+    await tracker.stop();
+
+    expect(heard).toHaveLength(150);
+    const errors = rec.got.filter((e) => e.type === 'tracker.error');
+    expect(errors.map((e) => [e.timestamp.getTime() - down.getTime(), e.data.repeated])).toEqual([
+      [0, undefined],
+      [60 * MIN, 59],
+      [120 * MIN, 59],
+    ]);
+    expect(errors.every((e) => e.data.since === down.toISOString())).toBe(true);
+    const back_ = rec.got.filter((e) => e.type === 'tracker.recovered');
+    expect(back_.map((e) => e.data)).toEqual([
+      {
+        where: 'provider',
+        since: down.toISOString(),
+        at: back.toISOString(),
+        durationMs: back.getTime() - down.getTime(),
+        failures: 150,
+        runId: tracker.run!.id,
+      },
+    ]);
+    expect(recovered).toEqual([{ where: 'provider', since: down, at: back, failures: 150 }]);
+    for (const e of [...errors, ...back_])
+      expect(trackerEventSchema.safeParse(JSON.parse(JSON.stringify(eventBody(e)))).success).toBe(true);
+  });
+
+  test('the quiet period is an option', async () => {
+    const clock = manualClock(MONDAY_7AM);
+    const rec = recorder();
+    const { provider, state } = flaky();
+    const tracker = createTracker({
+      provider,
+      store: memoryStore(),
+      users: ['ada'],
+      clock,
+      notifiers: [rec],
+      errorQuietPeriod: 10 * MIN,
+    });
+    tracker.on('error', () => {});
+    state.down = true;
+    for (let m = 0; m < 30; m++) {
+      await tracker.runOnce();
+      clock.advance(MIN);
+    }
+    await tracker.stop();
+    expect(rec.got.filter((e) => e.type === 'tracker.error')).toHaveLength(3);
+  });
+});
+
+test('a crashed run gets run.ended when the next start recovers it, with its statistics and reason recovered', async () => {
+  const clock = manualClock(MONDAY_7AM);
+  const store = memoryStore();
+  const provider: PresenceProvider = {
+    name: 'steady',
+    async resolveUsers(keys) {
+      return {
+        resolved: keys.map((key) => ({ key, id: key, displayName: key.toUpperCase() })),
+        unresolved: [],
+      };
+    },
+    async getPresence(ids) {
+      return ids.map((userId) => ({ userId, status: 'available' as const, observedAt: clock.now() }));
+    },
+  };
+  const first = createTracker({ provider, store, users: ['ada'], clock, pollInterval: MIN });
+  for (let m = 0; m <= 30; m++) {
+    await first.runOnce();
+    clock.advance(MIN);
+  }
+  const crashed = first.run!;
+  // The process dies here, without stop(). The next start, an hour later:
+  clock.advance(60 * MIN);
+  const rec = recorder();
+  const second = createTracker({
+    provider,
+    store,
+    users: ['ada'],
+    clock,
+    pollInterval: MIN,
+    notifiers: [rec],
+  });
+  await second.runOnce();
+  await second.stop();
+  const ended = rec.got.filter((e) => e.type === 'run.ended');
+  expect(ended.map((e) => (e.data as TrackerEventData['run.ended']).runId)).toEqual([
+    crashed.id,
+    second.run!.id,
+  ]);
+  const data = eventSchemas['run.ended'].parse(JSON.parse(JSON.stringify(eventBody(ended[0]!)))).data;
+  expect(data).toMatchObject({
+    reason: 'recovered',
+    startedAt: new Date(MONDAY_7AM).toISOString(),
+    endedAt: new Date(MONDAY_7AM + 30 * MIN).toISOString(),
+    durationMs: 30 * MIN,
+    totals: { observedMs: 30 * MIN, availableMs: 30 * MIN, unavailableMs: 0, sessions: 1 },
+  });
+  expect(data.users).toEqual([
+    expect.objectContaining({ userId: 'ada', displayName: 'ADA', availableMs: 30 * MIN }),
+  ]);
+  expect((ended[1]!.data as TrackerEventData['run.ended']).reason).toBe('stopped');
 });

@@ -9,6 +9,7 @@ export const TRACKER_EVENT_TYPES = [
   'session.ended',
   'unavailable.long',
   'tracker.error',
+  'tracker.recovered',
 ] as const;
 
 export type TrackerEventType = (typeof TRACKER_EVENT_TYPES)[number];

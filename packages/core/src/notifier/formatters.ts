@@ -33,8 +33,9 @@ export function describeEvent(event: TrackerEvent, options: FormatOptions = {}):
     case 'run.ended': {
       const d = event.data as TrackerEventData['run.ended'];
       const t = d.totals;
+      const how = d.reason === 'recovered' ? ' (recovered after the tracker stopped unexpectedly)' : '';
       const text =
-        `Tracking ended at ${time(d.endedAt)} after ${formatDuration(d.durationMs)} (run ${d.runId}): ` +
+        `Tracking ended${how} at ${time(d.endedAt)} after ${formatDuration(d.durationMs)} (run ${d.runId}): ` +
         `${d.users.length} ${d.users.length === 1 ? 'person' : 'people'}, ${formatDuration(t.availableMs)} available, ` +
         `${formatDuration(t.unavailableMs)} unavailable, ${t.sessions} ${t.sessions === 1 ? 'session' : 'sessions'}.`;
       const details = d.users.map((u) => ({
@@ -67,7 +68,16 @@ export function describeEvent(event: TrackerEvent, options: FormatOptions = {}):
     }
     case 'tracker.error': {
       const d = event.data as TrackerEventData['tracker.error'];
-      return plain('Tracker error', `Tracker error (${d.where}): ${d.message}`, 2);
+      const repeated = d.repeated ? ` (${d.repeated} more like it since the last message)` : '';
+      return plain('Tracker error', `Tracker error (${d.where}): ${d.message}${repeated}`, 2);
+    }
+    case 'tracker.recovered': {
+      const d = event.data as TrackerEventData['tracker.recovered'];
+      return plain(
+        'Tracker recovered',
+        `The ${d.where} works again at ${time(d.at)}, after ${formatDuration(d.durationMs)} and ${d.failures} ${d.failures === 1 ? 'failure' : 'failures'}.`,
+        0,
+      );
     }
     default: {
       const unknown: never = event.type;
@@ -135,8 +145,14 @@ function gotifyPriority(event: TrackerEvent, severity: number): number {
     case 'session.started':
     case 'session.ended':
       return [1, 2, 3, 4][severity] ?? 1;
-    default:
+    case 'run.started':
+    case 'run.ended':
+    case 'tracker.recovered':
       return 3;
+    default: {
+      const unknown: never = event.type;
+      return unknown;
+    }
   }
 }
 

@@ -76,6 +76,7 @@ export {
   type TrackerEventData,
   trackerErrorDataSchema,
   trackerEventSchema,
+  trackerRecoveredDataSchema,
   type UserRunStats,
   unavailableLongDataSchema,
   userRunStatsSchema,

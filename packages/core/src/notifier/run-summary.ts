@@ -12,6 +12,7 @@ export async function runSummary(
   run: Run & { endedAt: Date },
   users: readonly User[],
   policy: Pick<Policy, 'availableStatuses'>,
+  reason: TrackerEventData['run.ended']['reason'] = 'stopped',
 ): Promise<TrackerEventData['run.ended']> {
   const from = run.startedAt;
   const to = run.endedAt;
@@ -51,6 +52,7 @@ export async function runSummary(
     startedAt: from.toISOString(),
     endedAt: to.toISOString(),
     durationMs: Math.max(0, to.getTime() - from.getTime()),
+    reason,
     users: rows,
     totals: {
       observedMs: sum((r) => r.observedMs),

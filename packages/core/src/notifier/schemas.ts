@@ -43,6 +43,11 @@ export const runEndedDataSchema = z.object({
   startedAt: instant,
   endedAt: instant,
   durationMs: duration,
+  /**
+   * `stopped`: the tracker stopped it. `recovered`: its process died, and the next start ended it at its
+   * last poll. Absent from events of earlier versions, which only sent stopped runs.
+   */
+  reason: z.enum(['stopped', 'recovered']).default('stopped'),
   /** Every tracked person, ordered by user id. */
   users: z.array(userRunStatsSchema),
   totals: z.object({
@@ -81,6 +86,26 @@ export const trackerErrorDataSchema = z.object({
   /** The library's error code, when the error is one of its own. */
   code: z.string().optional(),
   runId: z.string().optional(),
+  /** When this place began failing, in the streak of failures this error is part of. */
+  since: instant.optional(),
+  /**
+   * How many times the same error happened since it was last sent, without being sent on its own: the
+   * same error is sent at most once per quiet period (`errorQuietPeriod`, default 1 hour).
+   */
+  repeated: z.number().int().nonnegative().optional(),
+});
+
+export const trackerRecoveredDataSchema = z.object({
+  /** What works again: `provider`, `store`, `resolving users`, `coordination`. */
+  where: z.string(),
+  /** When it began failing. */
+  since: instant,
+  /** When it worked again. */
+  at: instant,
+  durationMs: duration,
+  /** How many times it failed in between, sent or not. */
+  failures: z.number().int().positive(),
+  runId: z.string().optional(),
 });
 
 /** The `data` schema of each event type. */
@@ -91,6 +116,7 @@ export const eventDataSchemas = {
   'session.ended': sessionEndedDataSchema,
   'unavailable.long': unavailableLongDataSchema,
   'tracker.error': trackerErrorDataSchema,
+  'tracker.recovered': trackerRecoveredDataSchema,
 } as const;
 
 const body = <T extends keyof typeof eventDataSchemas>(type: T) =>
@@ -104,6 +130,7 @@ export const eventSchemas = {
   'session.ended': body('session.ended'),
   'unavailable.long': body('unavailable.long'),
   'tracker.error': body('tracker.error'),
+  'tracker.recovered': body('tracker.recovered'),
 } as const;
 
 /**
@@ -117,6 +144,7 @@ export const trackerEventSchema = z.discriminatedUnion('type', [
   eventSchemas['session.ended'],
   eventSchemas['unavailable.long'],
   eventSchemas['tracker.error'],
+  eventSchemas['tracker.recovered'],
 ]);
 
 /** The JSON `data` of each event type. */

@@ -55,6 +55,17 @@ export interface UnavailableLong {
   thresholdMs: number;
 }
 
+/** A place that failed (see the `error` event) works again. */
+export interface Recovered {
+  /** `provider`, `store`, `resolving users` or `coordination`. */
+  where: string;
+  /** When it began failing. */
+  since: Date;
+  at: Date;
+  /** How many times it failed in between. */
+  failures: number;
+}
+
 export interface PollResult {
   at: Date;
   /** Why nothing was read: outside every window, no users yet, the provider or the coordination failed. */
@@ -63,7 +74,15 @@ export interface PollResult {
   effects: number;
 }
 
-/** The events a tracker emits, with their arguments. */
+/**
+ * The events a tracker emits, with their arguments. Notifiers get the same happenings as
+ * `TrackerEvent`s, named with a dot: `run:start` is `run.started`, `run:end` is `run.ended`,
+ * `session:start` is `session.started`, `session:end` is `session.ended`, `unavailable:long` is
+ * `unavailable.long`, `error` is `tracker.error` (notifiers get the same error at most once per
+ * `errorQuietPeriod`, listeners every time, and never notifiers' own failures), `recovered` is
+ * `tracker.recovered`. `users`, `sample`, `status` and `poll` are for listeners only. The events of a
+ * poll are emitted once its write is in the store.
+ */
 export interface TrackerEvents {
   'run:start': [run: Run];
   'run:end': [run: Run];
@@ -75,6 +94,7 @@ export interface TrackerEvents {
   'unavailable:long': [alert: UnavailableLong];
   poll: [result: PollResult];
   error: [error: Error];
+  recovered: [recovered: Recovered];
 }
 
 export type TrackerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -97,6 +117,15 @@ export interface Tracker extends EventEmitter<TrackerEvents> {
 
 const DEFAULT_POLL_INTERVAL = 60_000;
 const DEFAULT_STOP_TIMEOUT = 10_000;
+const DEFAULT_ERROR_QUIET_PERIOD = 60 * 60_000;
+
+/** A place that keeps failing: since when, how often, and what notifiers were last told of it. */
+interface Streak {
+  since: Date;
+  failures: number;
+  /** By error (its code, else its message): when it was last sent, and how often it came since. */
+  sent: Map<string, { at: number; repeated: number }>;
+}
 
 export function createTracker(options: TrackerOptions): Tracker {
   checkTrackerOptions(options);
@@ -130,6 +159,8 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   private held = new Set<number>();
   /** Users whose write the store refused as conflicting; started afresh at the next poll. */
   private readonly conflicted = new Set<string>();
+  /** Places failing now, by `where`. */
+  private readonly failing = new Map<string, Streak>();
 
   private readonly options: TrackerOptions;
 
@@ -217,10 +248,11 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
         await this.commit(at, [], effects);
         const run = this.currentRun!;
         await this.options.store.endRun(run.id, at);
-        const ended: Run = { ...run, endedAt: at };
+        const ended = { ...run, endedAt: at };
         this.currentRun = ended;
         this.emit('run:end', ended);
-        await this.announce([this.event('run.ended', at, await this.runStatistics({ ...run, endedAt: at }))]);
+        const held = this.tracked.filter((u) => this.states.has(u.id));
+        await this.announce([this.event('run.ended', at, await this.runStatistics(ended, held, 'stopped'))]);
       });
       await this.options.coordination?.release();
       if (this.options.coordination) this.hold([]);
@@ -246,7 +278,17 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       const run = await store.startRun(at);
       this.currentRun = run;
       this.lifecycle = 'running';
-      const recovered = await this.recover(run, left);
+      const { users: recovered, ended } = await this.recover(run, left);
+      for (const old of ended) {
+        this.emit('run:end', old);
+        await this.announce([
+          this.event(
+            'run.ended',
+            at,
+            await this.runStatistics(old, await this.recoveredUsers(), 'recovered'),
+          ),
+        ]);
+      }
       this.emit('run:start', run);
       this.logger.info({ runId: run.id, recovered }, 'run started');
       await this.announce([this.event('run.started', at, { runId: run.id, startedAt: iso(at) })]);
@@ -298,18 +340,36 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     this.spool = null;
   }
 
+  /**
+   * Closes what crashed runs left open at each user's last sighting, then ends those runs at their last
+   * poll; returns how many users were recovered and the runs ended.
+   */
   private async recover(run: Run, left: OpenState) {
     const { store, coordination } = this.options;
+    await this.recoverUsers(run.startedAt, left);
+    const ended: (Run & { endedAt: Date })[] = [];
     for (const old of left.runs) {
       if (old.id === run.id) continue;
       const last = old.lastPollAt ?? old.startedAt;
       // Another tracker's run is alive while it keeps polling; only a silent one is over.
       if (coordination && run.startedAt.getTime() - last.getTime() <= coordination.leaseTtl) continue;
       await store.endRun(old.id, last);
+      ended.push({ id: old.id, startedAt: old.startedAt, endedAt: last });
     }
-    await this.recoverUsers(run.startedAt, left);
-    return new Set([...left.intervals, ...left.sessions].map((o) => o.userId).filter((id) => this.owns(id)))
-      .size;
+    const users = new Set(
+      [...left.intervals, ...left.sessions].map((o) => o.userId).filter((id) => this.owns(id)),
+    ).size;
+    return { users, ended };
+  }
+
+  /** Whom a recovered run's statistics cover: everyone the store knows that this tracker owns. */
+  private async recoveredUsers(): Promise<User[]> {
+    try {
+      return (await this.options.store.users()).filter((u) => this.owns(u.id));
+    } catch (error) {
+      this.fail(error, 'run statistics', false);
+      return [];
+    }
   }
 
   /** Closes, at their last sighting, the open intervals and sessions of the users this tracker owns. */
@@ -342,6 +402,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     let leases: ShardLease[];
     try {
       leases = await coordination.heartbeat(at);
+      this.succeeded('coordination');
     } catch (error) {
       this.fail(error, 'coordination');
       this.dropUsers(() => true);
@@ -421,6 +482,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     let skipped: PollResult['skipped'];
     try {
       samples = await this.options.provider.getPresence([...this.states.keys()]);
+      this.succeeded('provider');
     } catch (error) {
       skipped = 'provider-error';
       this.fail(error, 'provider');
@@ -487,6 +549,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       for (const u of unresolved) this.logger.warn({ key: u.key, reason: u.reason }, 'user not found');
       this.logger.info({ users: unique.length, unresolved: unresolved.length }, 'users resolved');
       this.emit('users', { tracked: unique, unresolved });
+      this.succeeded('resolving users');
       await this.subscribe();
       return true;
     } catch (error) {
@@ -565,7 +628,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     if (failure) {
       this.fail(failure, 'store');
       if (this.lifecycle === 'stopping') throw failure;
-    }
+    } else this.succeeded('store');
   }
 
   private async announce(events: TrackerEvent[]) {
@@ -656,32 +719,79 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     return createEvent(type, timestamp, data);
   }
 
-  /** Each tracked person's time over the run; without them if the store cannot say, so the run still ends. */
-  private async runStatistics(run: Run & { endedAt: Date }): Promise<TrackerEventData['run.ended']> {
+  /**
+   * Each person's time over the run; without them if the store cannot say, so the run still ends.
+   * With coordination only the users this tracker held are its to report.
+   */
+  private async runStatistics(
+    run: Run & { endedAt: Date },
+    users: readonly User[],
+    reason: TrackerEventData['run.ended']['reason'],
+  ): Promise<TrackerEventData['run.ended']> {
     try {
-      // With coordination only the users this tracker held are its to report.
-      const held = this.tracked.filter((u) => this.states.has(u.id));
-      return await runSummary(this.options.store, run, held, this.policy);
+      return await runSummary(this.options.store, run, users, this.policy, reason);
     } catch (error) {
       this.fail(error, 'run statistics', false);
-      return runSummary(this.options.store, run, [], this.policy);
+      return runSummary(this.options.store, run, [], this.policy, reason);
     }
   }
 
-  /** Reports a failure as an `error` event (and `tracker.error` to notifiers) without throwing. */
+  /**
+   * Reports a failure as an `error` event, and as `tracker.error` to notifiers unless the same error
+   * at the same place was sent within the quiet period (then it is counted, and the count goes with
+   * the next one sent). Never throws.
+   */
   private fail(error: unknown, where: string, notify = true) {
     const err = error instanceof Error ? error : new Error(String(error));
+    const code = PresenceTrackerError.isInstance(err) ? err.code : undefined;
     this.logger.error({ where, error: err.message, code: (err as { code?: unknown }).code }, 'tracker error');
     this.emit('error', err);
-    if (notify && this.currentRun && this.lifecycle === 'running') {
-      const event = this.event('tracker.error', this.clock.now(), {
-        where,
-        message: err.message,
-        ...(PresenceTrackerError.isInstance(err) ? { code: err.code } : {}),
-        runId: this.currentRun.id,
-      });
-      this.announce([event]).catch(() => {});
+    if (!notify || !this.currentRun || this.lifecycle !== 'running') return;
+    const now = this.clock.now();
+    let streak = this.failing.get(where);
+    if (!streak) {
+      streak = { since: now, failures: 0, sent: new Map() };
+      this.failing.set(where, streak);
     }
+    streak.failures++;
+    const key = code ?? err.message;
+    const last = streak.sent.get(key);
+    const quiet = this.options.errorQuietPeriod ?? DEFAULT_ERROR_QUIET_PERIOD;
+    if (last && now.getTime() - last.at < quiet) {
+      last.repeated++;
+      return;
+    }
+    streak.sent.set(key, { at: now.getTime(), repeated: 0 });
+    const event = this.event('tracker.error', now, {
+      where,
+      message: err.message,
+      ...(code ? { code } : {}),
+      runId: this.currentRun.id,
+      since: iso(streak.since),
+      ...(last?.repeated ? { repeated: last.repeated } : {}),
+    });
+    this.announce([event]).catch(() => {});
+  }
+
+  /** `where` worked: if notifiers were told it failed, they hear that it works again. */
+  private succeeded(where: string) {
+    const streak = this.failing.get(where);
+    if (!streak) return;
+    this.failing.delete(where);
+    if (!this.currentRun || this.lifecycle !== 'running') return;
+    const at = this.clock.now();
+    const recovered: Recovered = { where, since: streak.since, at, failures: streak.failures };
+    this.logger.info({ where, failures: streak.failures, since: iso(streak.since) }, 'works again');
+    this.emit('recovered', recovered);
+    const event = this.event('tracker.recovered', at, {
+      where,
+      since: iso(streak.since),
+      at: iso(at),
+      durationMs: Math.max(0, at.getTime() - streak.since.getTime()),
+      failures: streak.failures,
+      runId: this.currentRun.id,
+    });
+    this.announce([event]).catch((e) => this.fail(e, 'store'));
   }
 }
 

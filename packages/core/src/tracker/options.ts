@@ -35,6 +35,11 @@ export interface TrackerOptions {
   logger?: Logger;
   /** How long `stop()` waits for notification deliveries, retries included. Default: 10,000 ms. */
   stopTimeout?: number;
+  /**
+   * Notifiers get the same error (same place, same code or message) at most once in this many ms, with
+   * a count of the repeats in between; listeners of `error` hear every one. Default: 3,600,000 (1 hour).
+   */
+  errorQuietPeriod?: number;
   /** Shares the users with other trackers: this one tracks only the users of the shards it holds. */
   coordination?: Coordination;
   /**
@@ -104,6 +109,7 @@ const optionsSchema = z.object({
     .optional(),
   clock: hasFunctions('now').optional(),
   stopTimeout: duration('stopTimeout').optional(),
+  errorQuietPeriod: duration('errorQuietPeriod').optional(),
   coordination: hasFunctions('heartbeat', 'release').optional(),
   spool: z
     .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
