@@ -1,6 +1,5 @@
 import { graphProvider } from '@presence-tracker/provider-graph';
-import { makeUsers, startFakeGraph } from '../packages/provider-graph/src/__fixtures__/fake-graph.ts';
-import { trustTestCertificate } from '../packages/provider-graph/src/__fixtures__/tls.ts';
+import { makeUsers, startFakeGraph, trustTestCertificate } from '@presence-tracker/provider-graph/testing';
 import { type BenchRow, measure } from './lib.ts';
 
 const USERS = 10_000;

@@ -4,11 +4,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  makeUsers,
+  startFakeGraph,
+  startFakeIdentity,
+  testCertificate,
+} from '@presence-tracker/provider-graph/testing';
 import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeUsers, startFakeGraph } from '../../provider-graph/src/__fixtures__/fake-graph.ts';
-import { startFakeIdentity } from '../../provider-graph/src/__fixtures__/fake-identity.ts';
 
 /*
  * The command as people run it: a child process each, from source. Loading the sources takes a few
@@ -16,7 +20,6 @@ import { startFakeIdentity } from '../../provider-graph/src/__fixtures__/fake-id
  */
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const CERT = fileURLToPath(new URL('../../provider-graph/src/__fixtures__/tls/cert.pem', import.meta.url));
 const SLOW = 180_000;
 
 interface Result {
@@ -240,7 +243,7 @@ describe('presence-tracker track', () => {
         );
         const result = await cli(['track', '--once', '--log-format', 'json'], cwd, {
           GRAPH_CLIENT_SECRET: secret,
-          NODE_EXTRA_CA_CERTS: CERT,
+          NODE_EXTRA_CA_CERTS: testCertificate.certPath,
         });
         expect(result.stderr).not.toContain(secret);
         expect(result.code).toBe(0);

@@ -4,11 +4,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import {
+  makeUsers,
+  startFakeGraph,
+  startFakeIdentity,
+  trustTestCertificate,
+} from '@presence-tracker/provider-graph/testing';
 import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeUsers, startFakeGraph } from '../../provider-graph/src/__fixtures__/fake-graph.ts';
-import { startFakeIdentity } from '../../provider-graph/src/__fixtures__/fake-identity.ts';
-import { trustTestCertificate } from '../../provider-graph/src/__fixtures__/tls.ts';
 import { type Io, run } from './index.ts';
 import { createLogger } from './logger.ts';
 

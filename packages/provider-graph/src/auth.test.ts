@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderError } from '@presence-tracker/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { type FakeGraph, makeUsers, startFakeGraph } from './__fixtures__/fake-graph.ts';
-import { type FakeIdentity, startFakeIdentity } from './__fixtures__/fake-identity.ts';
-import { testCertificate, trustTestCertificate } from './__fixtures__/tls.ts';
 import { graphProvider } from './index.ts';
+import { type FakeGraph, makeUsers, startFakeGraph } from './testing/fake-graph.ts';
+import { type FakeIdentity, startFakeIdentity } from './testing/fake-identity.ts';
+import { testCertificate, trustTestCertificate } from './testing/tls.ts';
 
 const CLIENT_ID = '3f1c4a6e-1111-4222-8333-444455556666';
 const SECRET = 'not-a-real-secret~0123456789';
 const TENANT = 'contoso-tenant';
 const ONE = '00000000-0000-4000-8000-000000000001';
-const fast = { retries: 1, baseDelay: 5, maxDelay: 20, timeout: 5_000 };
+const fast = { attempts: 2, baseDelay: 5, maxDelay: 20 };
 
 let graph: FakeGraph;
 let identity: FakeIdentity;
@@ -42,6 +42,7 @@ describe('client secret', () => {
       auth: { mode: 'clientSecret', tenantId: TENANT, clientId: CLIENT_ID, clientSecret, ...authority() },
       baseUrl: graph.url,
       retry: fast,
+      timeout: 5_000,
     });
 
   test('the real ClientSecretCredential gets a token from the authority host and Graph receives it', async () => {
@@ -99,6 +100,7 @@ test('client certificate: the real ClientCertificateCredential proves the app wi
     },
     baseUrl: graph.url,
     retry: fast,
+    timeout: 5_000,
   });
   expect(await p.getPresence([ONE])).toHaveLength(1);
   expect(identity.tokenRequests).toMatchObject([{ grantType: 'client_credentials', proof: 'assertion' }]);
@@ -119,6 +121,7 @@ describe('device code', () => {
       },
       baseUrl: graph.url,
       retry: fast,
+      timeout: 5_000,
     });
 
   test('signs in once; a restarted provider reuses the kept tokens without asking again', async () => {

@@ -1,16 +1,23 @@
 import { providerConformance } from '@presence-tracker/core/testing';
-import { afterAll, beforeAll, test } from 'vitest';
-import { listCredential } from './__fixtures__/credential.ts';
-import { type FakeGraph, makeUsers, startFakeGraph } from './__fixtures__/fake-graph.ts';
-import { trustTestCertificate } from './__fixtures__/tls.ts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { graphDescription } from './__fixtures__/graph-description.ts';
 import { graphProvider } from './index.ts';
+import { listCredential } from './testing/credential.ts';
+import { type FakeGraph, makeUsers, startFakeGraph } from './testing/fake-graph.ts';
+import { trustTestCertificate } from './testing/tls.ts';
 
 let graph: FakeGraph;
 beforeAll(async () => {
   trustTestCertificate();
   graph = await startFakeGraph({ users: makeUsers(5) });
 });
-afterAll(() => graph.close());
+// Every request the conformance suite made is one Microsoft's description allows.
+afterAll(async () => {
+  const description = await graphDescription();
+  const problems = description.problems(graph.requests, graph.issuedLinks, graph.url);
+  await graph.close();
+  expect(problems).toEqual([]);
+});
 
 providerConformance(
   test,

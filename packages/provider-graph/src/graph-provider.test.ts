@@ -1,29 +1,40 @@
 import { ConfigError, ProviderError } from '@presence-tracker/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import batchResponse from './__fixtures__/batch-response.json' with { type: 'json' };
-import { listCredential } from './__fixtures__/credential.ts';
-import {
-  type FakeGraph,
-  type FakeUser,
-  MAX_IDS,
-  makeUsers,
-  startFakeGraph,
-} from './__fixtures__/fake-graph.ts';
+import { graphDescription } from './__fixtures__/graph-description.ts';
 import presences from './__fixtures__/presences.json' with { type: 'json' };
-import { trustTestCertificate } from './__fixtures__/tls.ts';
 import user from './__fixtures__/user.json' with { type: 'json' };
 import usersByMail from './__fixtures__/users-by-mail.json' with { type: 'json' };
 import { graphProvider } from './index.ts';
 import type { GraphProviderOptions } from './options.ts';
+import { listCredential } from './testing/credential.ts';
+import { type FakeGraph, type FakeUser, MAX_IDS, makeUsers, startFakeGraph } from './testing/fake-graph.ts';
+import { trustTestCertificate } from './testing/tls.ts';
 
-const fast = { retries: 3, baseDelay: 5, maxDelay: 20, timeout: 5_000 };
+const fast = { attempts: 4, baseDelay: 5, maxDelay: 20 };
 let graph: FakeGraph;
+let description: Awaited<ReturnType<typeof graphDescription>>;
 
-beforeAll(() => trustTestCertificate());
-afterEach(() => graph?.close());
+beforeAll(async () => {
+  trustTestCertificate();
+  description = await graphDescription();
+});
+// Every request any test made is checked against Microsoft's description of the operations.
+afterEach(async () => {
+  if (!graph) return;
+  const problems = description.problems(graph.requests, graph.issuedLinks, graph.url);
+  await graph.close();
+  expect(problems).toEqual([]);
+});
 
 const provider = (options: Partial<GraphProviderOptions> = {}) =>
-  graphProvider({ credential: listCredential('token-1'), baseUrl: graph.url, retry: fast, ...options });
+  graphProvider({
+    credential: listCredential('token-1'),
+    baseUrl: graph.url,
+    retry: fast,
+    timeout: 5_000,
+    ...options,
+  });
 
 describe('presence', () => {
   beforeEach(async () => {
@@ -138,7 +149,7 @@ describe('presence', () => {
       .catch((e: unknown) => e);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'PROVIDER_FAILED', status: 503, provider: 'graph' });
-    expect(graph.presenceRequests()).toHaveLength(fast.retries + 1);
+    expect(graph.presenceRequests()).toHaveLength(fast.attempts);
   });
 
   test('persistent throttling is PROVIDER_THROTTLED with status 429', async () => {
@@ -201,7 +212,7 @@ describe('presence', () => {
     graph = await startFakeGraph({ users: makeUsers(1), latencyMs: 3_000 });
     const started = Date.now();
     await expect(
-      provider({ retry: { ...fast, retries: 0, timeout: 100 } }).getPresence([
+      provider({ retry: { ...fast, attempts: 1 }, timeout: 100 }).getPresence([
         '00000000-0000-4000-8000-000000000001',
       ]),
     ).rejects.toMatchObject({
@@ -236,6 +247,89 @@ describe('presence', () => {
       email: 'person00001@contoso.com',
     });
     expect(graph.requests.filter((r) => r.url.startsWith('/v1.0/users?'))).toHaveLength(2);
+  });
+
+  test('follows @odata.nextLink until the last page, stamping each page as it arrives', async () => {
+    await graph.close();
+    graph = await startFakeGraph({ users: makeUsers(1300), presencePageSize: 100 });
+    let now = Date.parse('2026-03-02T09:00:00Z');
+    const clock = {
+      now: () => {
+        now += 1000;
+        return new Date(now);
+      },
+    };
+    const samples = await provider({ clock, concurrency: 1 }).getPresence([...graph.users.keys()]);
+    expect(samples).toHaveLength(1300);
+    expect(new Set(samples.map((s) => s.userId)).size).toBe(1300);
+    expect(graph.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(graph.requests.filter((r) => r.method === 'GET' && r.url.includes('$skiptoken'))).toHaveLength(12);
+    // Two requests of 650 ids, seven pages of at most 100 each.
+    expect(new Set(samples.map((s) => s.observedAt.getTime())).size).toBe(14);
+  });
+
+  test('refuses a next-page link that leads away from Graph, so the token stays home', async () => {
+    graph.script('getPresencesByUserId', {
+      status: 200,
+      body: {
+        value: [],
+        '@odata.nextLink': 'https://graph.example.net/v1.0/communications/getPresencesByUserId?$skiptoken=x',
+      },
+    });
+    await expect(provider().getPresence(['00000000-0000-4000-8000-000000000001'])).rejects.toMatchObject({
+      code: 'PROVIDER_FAILED',
+      message: expect.stringMatching(/next page link that leads away from https:\/\/127\.0\.0\.1/),
+    });
+    expect(graph.requests).toHaveLength(1);
+  });
+
+  test('drops readings for ids nobody asked for, and matches ids without regard to case', async () => {
+    const asked = 'FA8BF3DC-ECA7-46B7-BAD1-DB199B62AFC3';
+    graph.script('getPresencesByUserId', {
+      status: 200,
+      body: {
+        value: [
+          { ...presences.value[0], id: asked.toLowerCase() },
+          { ...presences.value[1], id: '66825e03-7ef5-42da-9069-724602c31f6b' },
+        ],
+      },
+    });
+    const samples = await provider().getPresence([asked]);
+    expect(samples.map((s) => [s.userId, s.status])).toEqual([[asked, 'busy']]);
+  });
+
+  test('turns an HTML status message into text and leaves an expired one out', async () => {
+    const [first, second] = presences.value;
+    graph.script('getPresencesByUserId', {
+      status: 200,
+      body: {
+        value: [
+          {
+            ...first,
+            statusMessage: {
+              message: { content: '<p>Planning <b>until noon</b></p>', contentType: 'html' },
+              expiryDateTime: {
+                dateTime: '2026-03-02T12:00:00.0000000',
+                timeZone: 'W. Europe Standard Time',
+              },
+            },
+          },
+          {
+            ...second,
+            statusMessage: {
+              message: { content: 'Gone fishing', contentType: 'text' },
+              expiryDateTime: { dateTime: '2026-03-02T08:59:00.0000000', timeZone: 'UTC' },
+            },
+          },
+        ],
+      },
+    });
+    const at = new Date('2026-03-02T09:00:00Z');
+    const samples = await provider({ clock: { now: () => at } }).getPresence(
+      presences.value.map((p) => p.id),
+    );
+    expect(samples.map((s) => s.raw?.statusMessage)).toEqual(['Planning until noon', undefined]);
+    expect(samples.map((s) => s.raw?.outOfOffice)).toEqual([false, true]);
   });
 
   test('reads nothing for no users, without a request', async () => {
@@ -356,7 +450,61 @@ describe('options', () => {
     expect((error as Error).message).not.toContain('12345');
   });
 
+  test('takes the one retry shape and refuses a field it does not know, by path', () => {
+    const issues = (options: Partial<GraphProviderOptions>) => {
+      try {
+        graphProvider({ credential: listCredential('t'), ...options });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+    };
+    expect(issues({ retry: { attempts: 1, baseDelay: 0, maxDelay: 0 }, timeout: 1000 })).toEqual([]);
+    expect(issues({ retry: { retries: 1 } as never })).toEqual([
+      'retry.retries: unknown field; expected one of attempts, baseDelay, maxDelay',
+    ]);
+    expect(issues({ retry: { attempts: 0 }, timeout: 0 })).toEqual([
+      'retry.attempts: expected a whole number of attempts, 1 or more',
+      'timeout: expected a number of at least 1',
+    ]);
+  });
+
   test('needs exactly one of credential and auth', () => {
     expect(() => graphProvider({})).toThrow(/exactly one of `credential`/);
+  });
+});
+
+describe("Microsoft's description as a check", () => {
+  test('catches requests the description does not allow', () => {
+    const request = (method: string, url: string, body?: unknown) => ({
+      method,
+      url,
+      authorization: 'Bearer x',
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body }),
+    });
+    const problems = description.problems(
+      [
+        request('POST', '/v1.0/communications/getPresencesByUserId', { ids: 'one' }),
+        request('POST', '/v1.0/communications/getPresencesByUserId', { ids: [1] }),
+        request('GET', '/v1.0/users?$bogus=1'),
+        request('GET', '/v1.0/users?$top=many'),
+        request('DELETE', '/v1.0/users/x'),
+        request('GET', '/v1.0/communications/getPresencesByUserId?$skiptoken=not-issued'),
+        request('POST', '/v1.0/$batch', { requests: [] }),
+        {
+          ...request('POST', '/v1.0/$batch', {
+            requests: [{ id: '0', method: 'GET', url: '/users?$count=maybe' }],
+          }),
+          batched: [{ method: 'GET', url: '/users?$count=maybe', authorization: undefined }],
+        },
+      ],
+      new Set(),
+      'https://127.0.0.1:1',
+    );
+    expect(problems).toHaveLength(8);
+    expect(problems.join('\n')).toMatch(/ids must be array/);
+    expect(problems.join('\n')).toMatch(/\$bogus|additional properties/);
+    expect(problems.join('\n')).toMatch(/no such operation/);
   });
 });

@@ -2,12 +2,12 @@ import { AuthenticationHandler, Client, HTTPMessageHandler } from '@microsoft/mi
 import {
   type PresenceProvider,
   type PresenceSample,
+  ProviderError,
   silentLogger,
   systemClock,
 } from '@presence-tracker/core';
-import pLimit from 'p-limit';
+import { concurrencyLimit, RequestBudget } from '@presence-tracker/core/resilience';
 import { credentialFor, defaultScopes } from './auth.ts';
-import { RequestBudget } from './budget.ts';
 import { PROVIDER, toProviderError } from './errors.ts';
 import { RefreshOn401Middleware, RetryMiddleware } from './middleware.ts';
 import { type GraphProviderOptions, resolveOptions } from './options.ts';
@@ -29,8 +29,10 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
     credential,
     resolved.scopes ?? defaultScopes(options.auth, resolved.baseUrl),
   );
-  const budget = new RequestBudget(resolved.budget.requests, resolved.budget.perMs);
-  const limit = pLimit(resolved.concurrency);
+  // Budgets and back-off wait on the system clock: `clock` only stamps readings, and may be a
+  // replayed day that never moves while the provider waits.
+  const budget = new RequestBudget({ ...resolved.budget, clock: systemClock });
+  const limit = concurrencyLimit(resolved.concurrency);
   const sequences = new SequenceFilter();
 
   const client = Client.initWithMiddleware({
@@ -41,12 +43,14 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
     middleware: [
       new RefreshOn401Middleware(tokens),
       new AuthenticationHandler(tokens),
-      new RetryMiddleware(
-        resolved.retry,
+      new RetryMiddleware({
+        retry: resolved.retry,
+        timeout: resolved.timeout,
         budget,
-        (url) => url.includes(PRESENCE_PATH),
-        (info) => logger.warn({ provider: PROVIDER, ...info }, 'Microsoft Graph asked to retry'),
-      ),
+        budgeted: (url) => url.includes(PRESENCE_PATH),
+        onRetry: (info) => logger.warn({ provider: PROVIDER, ...info }, 'Microsoft Graph asked to retry'),
+        clock: systemClock,
+      }),
       new HTTPMessageHandler(),
     ],
   });
@@ -55,11 +59,7 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
     name: PROVIDER,
 
     resolveUsers(keys) {
-      return resolveUsers(client, keys, {
-        retries: resolved.retry.retries,
-        baseDelay: resolved.retry.baseDelay,
-        run: limit,
-      });
+      return resolveUsers(client, keys, { retry: resolved.retry, run: limit, clock: systemClock });
     },
 
     discoverUsers() {
@@ -76,10 +76,7 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
         chunks.map((chunk) =>
           limit(async () => {
             try {
-              const answer: { value?: GraphPresence[] } = await client
-                .api(PRESENCE_PATH)
-                .post({ ids: chunk });
-              return { presences: answer.value ?? [], observedAt: clock.now() };
+              return await readPresences(chunk);
             } catch (error) {
               throw toProviderError(error, `reading presence of ${chunk.length} users`);
             }
@@ -89,27 +86,70 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
       const failed = settled.find((s) => s.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
 
+      // Graph's ids are GUIDs, compared without case; a sample carries the id as it was asked for.
+      const asked = new Map(ids.map((id) => [id.toLowerCase(), id]));
       const samples: PresenceSample[] = [];
+      let strangers = 0;
       for (const s of settled) {
-        const { presences, observedAt } = (
-          s as PromiseFulfilledResult<{ presences: GraphPresence[]; observedAt: Date }>
-        ).value;
-        for (const p of presences) {
-          if (!p?.id || !sequences.accept(p.id, p.sequenceNumber)) continue;
-          samples.push({
-            userId: p.id,
-            status: toStatus(p.availability, p.activity),
-            observedAt,
-            raw: toRaw(p),
-            source: 'poll',
-          });
+        const pages = (s as PromiseFulfilledResult<{ presences: GraphPresence[]; observedAt: Date }[]>).value;
+        for (const { presences, observedAt } of pages) {
+          for (const p of presences) {
+            const userId = typeof p?.id === 'string' ? asked.get(p.id.toLowerCase()) : undefined;
+            if (userId === undefined) {
+              strangers++;
+              continue;
+            }
+            if (!sequences.accept(userId, p.sequenceNumber)) continue;
+            samples.push({
+              userId,
+              status: toStatus(p.availability, p.activity),
+              observedAt,
+              raw: toRaw(p, observedAt),
+              source: 'poll',
+            });
+          }
         }
       }
+      if (strangers > 0)
+        logger.warn(
+          { provider: PROVIDER, count: strangers },
+          'Microsoft Graph returned presence for ids not asked for; dropped',
+        );
       return samples;
     },
 
     async close() {
-      limit.clearQueue();
+      limit.clear();
     },
   };
+
+  /** One presence request, and the pages Graph puts behind `@odata.nextLink`, each stamped as it came. */
+  async function readPresences(chunk: string[]): Promise<{ presences: GraphPresence[]; observedAt: Date }[]> {
+    const pages: { presences: GraphPresence[]; observedAt: Date }[] = [];
+    const followed = new Set<string>();
+    let answer: PresencePage = await client.api(PRESENCE_PATH).post({ ids: chunk });
+    for (;;) {
+      pages.push({ presences: answer.value ?? [], observedAt: clock.now() });
+      const next = answer['@odata.nextLink'];
+      if (!next) return pages;
+      // The token goes with the request: only to Graph's own origin, and never round in a circle.
+      if (!sameOrigin(next, resolved.baseUrl) || followed.has(next)) {
+        throw new ProviderError(
+          PROVIDER,
+          `reading presence of ${chunk.length} users: Microsoft Graph answered with a next page link that ${followed.has(next) ? 'repeats an earlier one' : `leads away from ${resolved.baseUrl}`}`,
+        );
+      }
+      followed.add(next);
+      answer = await client.api(next).get();
+    }
+  }
+}
+
+interface PresencePage {
+  value?: GraphPresence[];
+  '@odata.nextLink'?: string;
+}
+
+function sameOrigin(link: string, baseUrl: string): boolean {
+  return URL.canParse(link) && new URL(link).origin === new URL(baseUrl).origin;
 }

@@ -1,43 +1,40 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import type { RequestBudget } from './budget.ts';
+import type { Clock } from '@presence-tracker/core';
+import {
+  parseRetryAfter,
+  type RequestBudget,
+  type RetryOptions,
+  retryPolicy,
+  type Sleep,
+} from '@presence-tracker/core/resilience';
 import type { TokenSource } from './token.ts';
-
-export interface RetryOptions {
-  /** How many times a throttled (429) or unavailable (503, 504) request is tried again. */
-  retries: number;
-  /** The first back-off wait in ms when Graph gives no Retry-After; it doubles each time. */
-  baseDelay: number;
-  /** The longest back-off wait in ms. A Retry-After from Graph is honoured even when longer. */
-  maxDelay: number;
-  /** How long one attempt may take, in ms, before it is abandoned. */
-  timeout: number;
-}
 
 const RETRY_STATUSES = new Set([429, 503, 504]);
 
+export interface RetryMiddlewareOptions {
+  retry: RetryOptions;
+  /** How long one attempt may take, in ms, before it is abandoned. */
+  timeout: number;
+  budget: RequestBudget;
+  /** Whether a request spends the budget (presence requests do; look-ups do not). */
+  budgeted: (url: string) => boolean;
+  onRetry: (info: { url: string; status: number; attempt: number; waitMs: number }) => void;
+  clock: Clock;
+  sleep?: Sleep;
+}
+
 /**
  * Sits after the SDK's `AuthenticationHandler`: spends the request budget, bounds each attempt by a
- * timeout, and retries 429/503/504 after Retry-After or an exponential back-off with jitter. Used
- * instead of the SDK's `RetryHandler` because that one counts in whole seconds, caps Retry-After at its
- * own maximum, and cannot share a pause with the other requests in flight.
+ * timeout, and retries 429/503/504 after Retry-After or back-off (core's `retryPolicy`). Used instead
+ * of the SDK's `RetryHandler` because that one counts in whole seconds, caps Retry-After at its own
+ * maximum, and cannot share a pause with the other requests in flight.
  */
 export class RetryMiddleware implements Middleware {
   #next: Middleware | undefined;
-  readonly #options: RetryOptions;
-  readonly #budget: RequestBudget;
-  readonly #budgeted: (url: string) => boolean;
-  readonly #onRetry: (info: { url: string; status: number; attempt: number; waitMs: number }) => void;
+  readonly #options: RetryMiddlewareOptions;
 
-  constructor(
-    options: RetryOptions,
-    budget: RequestBudget,
-    budgeted: (url: string) => boolean,
-    onRetry: (info: { url: string; status: number; attempt: number; waitMs: number }) => void,
-  ) {
+  constructor(options: RetryMiddlewareOptions) {
     this.#options = options;
-    this.#budget = budget;
-    this.#budgeted = budgeted;
-    this.#onRetry = onRetry;
   }
 
   setNext(next: Middleware): void {
@@ -45,21 +42,30 @@ export class RetryMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
+    const { budget, timeout, clock, sleep } = this.#options;
     const url = requestUrl(context);
-    const budgeted = this.#budgeted(url);
-    for (let attempt = 0; ; attempt++) {
-      if (budgeted) await this.#budget.acquire();
-      context.options = { ...context.options, signal: AbortSignal.timeout(this.#options.timeout) };
+    const budgeted = this.#options.budgeted(url);
+    const policy = retryPolicy<Response>({
+      ...this.#options.retry,
+      clock,
+      ...(sleep ? { sleep } : {}),
+      retryOn: (outcome) => 'value' in outcome && RETRY_STATUSES.has(outcome.value.status),
+      requestedWait: (outcome, now) =>
+        'value' in outcome ? parseRetryAfter(outcome.value.headers.get('retry-after'), now) : undefined,
+      onRetry: async ({ attempt, waitMs, outcome }) => {
+        const response = (outcome as { value: Response }).value;
+        // A 429 is Graph asking this app to slow down: every other presence request waits too.
+        if (budgeted && response.status === 429) budget.hold(waitMs);
+        this.#options.onRetry({ url, status: response.status, attempt, waitMs });
+        await response.body?.cancel();
+      },
+    });
+    await policy.execute(async () => {
+      if (budgeted) await budget.acquire();
+      context.options = { ...context.options, signal: AbortSignal.timeout(timeout) };
       await this.#next!.execute(context);
-      const response = context.response!;
-      if (!RETRY_STATUSES.has(response.status) || attempt >= this.#options.retries) return;
-      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
-      const waitMs = retryAfter ?? backoff(attempt, this.#options.baseDelay, this.#options.maxDelay);
-      if (budgeted && response.status === 429) this.#budget.hold(waitMs);
-      this.#onRetry({ url, status: response.status, attempt: attempt + 1, waitMs });
-      await response.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
+      return context.response!;
+    });
   }
 }
 
@@ -91,19 +97,6 @@ export class RefreshOn401Middleware implements Middleware {
     removeHeader(context, 'authorization');
     await this.#next!.execute(context);
   }
-}
-
-export function retryAfterMs(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function backoff(attempt: number, base: number, max: number): number {
-  const exponential = Math.min(max, base * 2 ** attempt);
-  return exponential / 2 + Math.random() * (exponential / 2);
 }
 
 /** The `claims` of a continuous-access-evaluation challenge, decoded, if Graph sent one. */

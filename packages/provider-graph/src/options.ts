@@ -1,7 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
 import { type Clock, ConfigError, type ConfigIssue, type Logger } from '@presence-tracker/core';
+import {
+  checkRetryOptions,
+  type RetryOptions,
+  type RetryOptionsInput,
+} from '@presence-tracker/core/resilience';
 import type { GraphAuth } from './auth.ts';
-import type { RetryOptions } from './middleware.ts';
 
 export interface GraphProviderOptions {
   /** Any `TokenCredential` from @azure/identity or elsewhere. Give this or `auth`. */
@@ -22,9 +26,16 @@ export interface GraphProviderOptions {
    * per 30 s per app and tenant, leaving room for other programs using the same app registration.
    */
   budget?: { requests?: number; perMs?: number };
-  /** Retries of throttled and failing requests, and the time one attempt may take. */
-  retry?: Partial<RetryOptions>;
+  /**
+   * Retries of throttled (429) and unavailable (503, 504) requests, in core's one shape:
+   * `{ attempts, baseDelay, maxDelay }`. Default: 5 attempts, from 1 s up to 30 s.
+   */
+  retry?: RetryOptionsInput;
+  /** How long one attempt may take, in ms, before it is abandoned. Default: 30,000. */
+  timeout?: number;
 }
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelay: 1000, maxDelay: 30_000 };
 
 export interface ResolvedOptions {
   baseUrl: string;
@@ -33,6 +44,7 @@ export interface ResolvedOptions {
   concurrency: number;
   budget: { requests: number; perMs: number };
   retry: RetryOptions;
+  timeout: number;
 }
 
 const MODES = ['clientSecret', 'clientCertificate', 'deviceCode'] as const;
@@ -139,13 +151,10 @@ export function resolveOptions(options: GraphProviderOptions): ResolvedOptions {
     requests: Math.floor(positive('budget.requests', options.budget?.requests, 1200)),
     perMs: positive('budget.perMs', options.budget?.perMs, 30_000),
   };
-  const retry: RetryOptions = {
-    retries: Math.floor(positive('retry.retries', options.retry?.retries, 4, 0)),
-    baseDelay: positive('retry.baseDelay', options.retry?.baseDelay, 1000, 0),
-    maxDelay: positive('retry.maxDelay', options.retry?.maxDelay, 30_000, 0),
-    timeout: positive('retry.timeout', options.retry?.timeout, 30_000),
-  };
+  const retry = checkRetryOptions(options.retry, DEFAULT_RETRY);
+  issues.push(...retry.issues);
+  const timeout = positive('timeout', options.timeout, 30_000);
 
   if (issues.length > 0) throw new ConfigError('graphProvider: invalid options', issues);
-  return { baseUrl, host, scopes: options.scopes, concurrency, budget, retry };
+  return { baseUrl, host, scopes: options.scopes, concurrency, budget, retry: retry.value, timeout };
 }

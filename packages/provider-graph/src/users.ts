@@ -1,8 +1,13 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { ResolvedUser, ResolveResult } from '@presence-tracker/core';
+import type { Clock, ResolvedUser, ResolveResult } from '@presence-tracker/core';
 import { ProviderError } from '@presence-tracker/core';
+import {
+  parseRetryAfter,
+  type RetryOptions,
+  retryPolicy,
+  type Sleep,
+} from '@presence-tracker/core/resilience';
 import { PROVIDER, toProviderError } from './errors.ts';
-import { retryAfterMs } from './middleware.ts';
 
 /** Graph takes at most 20 requests in one `$batch`. */
 export const BATCH_SIZE = 20;
@@ -22,9 +27,10 @@ interface BatchResponse {
 }
 
 export interface ResolveOptions {
-  retries: number;
-  baseDelay: number;
+  retry: RetryOptions;
   run: <T>(task: () => Promise<T>) => Promise<T>;
+  clock: Clock;
+  sleep?: Sleep;
 }
 
 /**
@@ -124,11 +130,20 @@ async function batchGet(
   const chunks: string[][] = [];
   for (let i = 0; i < keys.length; i += BATCH_SIZE) chunks.push(keys.slice(i, i + BATCH_SIZE));
 
+  // Throttled requests inside a batch are sent again, alone, after the longest Retry-After among them.
+  const policy = retryPolicy<{ throttled: string[]; waitMs: number | undefined }>({
+    ...options.retry,
+    clock: options.clock,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    retryOn: (outcome) => 'value' in outcome && outcome.value.throttled.length > 0,
+    requestedWait: (outcome) => ('value' in outcome ? outcome.value.waitMs : undefined),
+  });
+
   const settled = await Promise.allSettled(
     chunks.map((chunk) =>
-      options.run(async () => {
+      options.run(() => {
         let pending = chunk;
-        for (let attempt = 0; pending.length > 0; attempt++) {
+        return policy.execute(async () => {
           const body = {
             requests: pending.map((key, i) => ({ id: String(i), method: 'GET', url: url(key) })),
           };
@@ -138,8 +153,10 @@ async function batchGet(
           } catch (error) {
             throw toProviderError(error, 'looking users up');
           }
-          const retry: string[] = [];
-          let waitMs = 0;
+          const throttled: string[] = [];
+          const answered = new Set<string>();
+          let waitMs: number | undefined;
+          const now = options.clock.now().getTime();
           for (const response of answer.responses ?? []) {
             const key = pending[Number(response.id)];
             if (key === undefined) continue;
@@ -149,23 +166,26 @@ async function batchGet(
                 'looking users up',
               );
             }
-            if ((response.status === 429 || response.status === 503) && attempt < options.retries) {
-              retry.push(key);
-              const after = retryAfterMs(headerOf(response, 'retry-after'));
-              waitMs = Math.max(waitMs, after ?? options.baseDelay * 2 ** attempt);
-            } else results.set(key, response);
+            // Kept even when throttled: after the last attempt, the throttled answer is the result.
+            results.set(key, response);
+            answered.add(key);
+            if (response.status === 429 || response.status === 503) {
+              throttled.push(key);
+              const after = parseRetryAfter(headerOf(response, 'retry-after'), now);
+              if (after !== undefined) waitMs = Math.max(waitMs ?? 0, after);
+            }
           }
           for (const key of pending) {
-            if (!results.has(key) && !retry.includes(key)) {
+            if (!answered.has(key)) {
               throw new ProviderError(
                 PROVIDER,
                 `looking users up: the $batch answer left out the request for ${key}`,
               );
             }
           }
-          pending = retry;
-          if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-        }
+          pending = throttled;
+          return { throttled, waitMs };
+        });
       }),
     ),
   );

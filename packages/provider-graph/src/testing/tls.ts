@@ -1,4 +1,11 @@
------BEGIN CERTIFICATE-----
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+
+// A self-signed certificate for 127.0.0.1 and localhost, for tests only. Kept in the source rather
+// than in files so that the built `/testing` entry carries it too.
+const CERT = `-----BEGIN CERTIFICATE-----
 MIIDJzCCAg+gAwIBAgIURS7BrCcT6g/SIB04b+ryOltze6wwDQYJKoZIhvcNAQEL
 BQAwFDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyNDEzMTAzN1oYDzIxMjYx
 MDMxMTMxMDM3WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwggEiMA0GCSqGSIb3DQEB
@@ -17,7 +24,8 @@ Ft2PkhxeqxvKxtbDkMtSBDVrXAc0CsCllah+e/VD14yPkx9LkhRdEwHMkrK7TgMg
 Tkk74W2eP+WGctIEr+vO4X41TNvEVE2skoWAOoRATS0a8we6XLzBX3Yg6EngxhXf
 /BODbLuQRH08/TU3h98CeZnNNrf5RDR9ZeyXa4w7Y0gQwxrmXXRD6zBJ0A==
 -----END CERTIFICATE-----
------BEGIN PRIVATE KEY-----
+`;
+const KEY = `-----BEGIN PRIVATE KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDeTrPhznedM8HS
 LDgMpJMA/BmY80qLnopLeN3LdSJfkqPDiL3x/Qv/IOeZ/tD1SKU2NzBIMAjA75v1
 OYaEiwm7iO8YI1qPL3HmnQFr4qIzWsZtilGftfQmpLvkjLDR3w8Fy5E6ak/iikwY
@@ -45,3 +53,45 @@ pfNR+AsZL9sYjyRE+idiVQIndd068LxwKTx58ajddwoTC9pN+95dxJHwo+jMpYXs
 1MfOzfhE6k1EGR/1e41NavW+wxHxb3l9lq3hnlYxM10V5PTQJ2+/FcNyG2W/bSxy
 oNqdqBSEqm/DStOuKSP5RfF8
 -----END PRIVATE KEY-----
+`;
+
+let files: { certPath: string; combinedPath: string } | undefined;
+
+/** The PEMs written once per process to a fresh temporary folder, removed when the process exits. */
+function pemFiles(): { certPath: string; combinedPath: string } {
+  if (files) return files;
+  const dir = mkdtempSync(join(tmpdir(), 'presence-tracker-tls-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const certPath = join(dir, 'cert.pem');
+  const combinedPath = join(dir, 'combined.pem');
+  writeFileSync(certPath, CERT);
+  writeFileSync(combinedPath, CERT + KEY);
+  files = { certPath, combinedPath };
+  return files;
+}
+
+/** The self-signed certificate for 127.0.0.1 and localhost that the fake servers present. */
+export const testCertificate = {
+  cert: CERT,
+  key: KEY,
+  /** The certificate as a file, e.g. for a child process's `NODE_EXTRA_CA_CERTS`. */
+  get certPath(): string {
+    return pemFiles().certPath;
+  },
+  /** Certificate and private key in one PEM file, as ClientCertificateCredential reads it. */
+  get combinedPath(): string {
+    return pemFiles().combinedPath;
+  },
+};
+
+let trusted = false;
+
+/**
+ * Makes this process trust the test certificate for every TLS client that uses the default CA list:
+ * the global fetch the Graph client calls and the node:https client @azure/identity uses.
+ */
+export function trustTestCertificate(): void {
+  if (trusted) return;
+  setDefaultCACertificates([...getCACertificates('default'), testCertificate.cert]);
+  trusted = true;
+}

@@ -21,8 +21,14 @@ export interface RecordedRequest {
   /** Path and query, as sent. */
   url: string;
   authorization: string | undefined;
+  /** The request headers, names in lower case (absent for requests inside a `$batch`). */
+  headers?: Record<string, string>;
+  /** The JSON body, parsed. */
+  body?: unknown;
   /** The number of ids in a presence request. */
   ids?: number;
+  /** For a `$batch`: the requests it carried, as recorded one by one. */
+  batched?: RecordedRequest[];
 }
 
 /** A scripted answer that replaces the next matching request's real one. */
@@ -48,6 +54,8 @@ export interface FakeGraph {
   /** The next requests whose path contains `match` get these answers, one each, in order. */
   script(match: string, ...answers: ScriptedAnswer[]): void;
   presenceRequests(): RecordedRequest[];
+  /** Every `@odata.nextLink` handed out, as sent. */
+  issuedLinks: Set<string>;
   close(): Promise<void>;
 }
 
@@ -60,9 +68,17 @@ const MAX_BATCH = 20;
  * `GET /v1.0/users?$filter=mail eq '...'`, `GET /v1.0/users` (paged) and `POST /v1.0/$batch`.
  */
 export async function startFakeGraph(
-  options: { users?: FakeUser[]; latencyMs?: number } = {},
+  options: {
+    users?: FakeUser[];
+    latencyMs?: number;
+    /** Answer `getPresencesByUserId` this many presences a page, the rest behind `@odata.nextLink`. */
+    presencePageSize?: number;
+  } = {},
 ): Promise<FakeGraph> {
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
+  const issuedLinks = new Set<string>();
+  const pendingPages = new Map<string, string[]>();
+  let pageTokens = 0;
   const requests: RecordedRequest[] = [];
   const rejectTokens = new Set<string>();
   const scripts: { match: string; answer: ScriptedAnswer }[] = [];
@@ -96,6 +112,39 @@ export async function startFakeGraph(
   const error = (status: number, which: keyof typeof errors, key = '') =>
     json(status, JSON.parse(JSON.stringify(errors[which]).replace('{key}', key)));
 
+  const presenceJson = (u: FakeUser) => ({
+    id: u.id,
+    availability: u.availability,
+    activity: u.activity,
+    statusMessage: u.statusMessage ? { message: { content: u.statusMessage, contentType: 'text' } } : null,
+    outOfOfficeSettings: { message: null, isOutOfOffice: u.outOfOffice ?? false },
+    sequenceNumber: u.sequenceNumber ?? null,
+  });
+
+  const issue = (link: string) => {
+    issuedLinks.add(link);
+    return link;
+  };
+
+  /** The presences of the known ones among `ids`, a page at a time when paging is on. */
+  const presencePage = (ids: string[]): Answer => {
+    const known = ids.map((id) => users.get(id)).filter((u): u is FakeUser => u !== undefined);
+    const size = options.presencePageSize ?? known.length;
+    const page = known.slice(0, size);
+    const rest = known.slice(size).map((u) => u.id);
+    let nextLink: string | undefined;
+    if (rest.length > 0) {
+      const token = `page-${++pageTokens}`;
+      pendingPages.set(token, rest);
+      nextLink = issue(`${baseUrl}/v1.0/communications/getPresencesByUserId?$skiptoken=${token}`);
+    }
+    return json(200, {
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)',
+      ...(nextLink && { '@odata.nextLink': nextLink }),
+      value: page.map(presenceJson),
+    });
+  };
+
   /** Answers one request; `$batch` calls it again for each request it carries. */
   const route = (method: string, path: string, body: unknown, record: RecordedRequest): Answer => {
     const fromScript = scripted(path);
@@ -109,23 +158,13 @@ export async function startFakeGraph(
         return json(400, { error: { code: 'BadRequest', message: 'ids is required' } });
       record.ids = ids.length;
       if (ids.length > MAX_IDS) return error(400, 'tooManyIds');
-      const value = ids
-        .map((id) => users.get(String(id)))
-        .filter((u): u is FakeUser => u !== undefined)
-        .map((u) => ({
-          id: u.id,
-          availability: u.availability,
-          activity: u.activity,
-          statusMessage: u.statusMessage
-            ? { message: { content: u.statusMessage, contentType: 'text' } }
-            : null,
-          outOfOfficeSettings: { message: null, isOutOfOffice: u.outOfOffice ?? false },
-          sequenceNumber: u.sequenceNumber ?? null,
-        }));
-      return json(200, {
-        '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)',
-        value,
-      });
+      return presencePage(ids.map(String));
+    }
+    if (method === 'GET' && pathname === '/communications/getPresencesByUserId') {
+      const rest = pendingPages.get(url.searchParams.get('$skiptoken') ?? '');
+      if (!rest) return json(400, { error: { code: 'BadRequest', message: 'unknown or used $skiptoken' } });
+      pendingPages.delete(url.searchParams.get('$skiptoken')!);
+      return presencePage(rest);
     }
     if (method === 'GET' && pathname === '/users') {
       const filter = url.searchParams.get('$filter');
@@ -138,7 +177,9 @@ export async function startFakeGraph(
         next.searchParams.set('$skiptoken', String(skip + top));
         return json(200, {
           '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users',
-          ...(skip + top < all.length && { '@odata.nextLink': `${baseUrl}${next.pathname}${next.search}` }),
+          ...(skip + top < all.length && {
+            '@odata.nextLink': issue(`${baseUrl}${next.pathname}${next.search}`),
+          }),
           value: all.slice(skip, skip + top).map(userJson),
         });
       }
@@ -166,12 +207,11 @@ export async function startFakeGraph(
           error: { code: 'BadRequest', message: `a batch holds at most ${MAX_BATCH} requests` },
         });
       }
+      record.batched = [];
       const responses = inner.map((r) => {
-        const a = route(r.method, `/v1.0${r.url}`, undefined, {
-          method: r.method,
-          url: r.url,
-          authorization: undefined,
-        });
+        const innerRecord: RecordedRequest = { method: r.method, url: r.url, authorization: undefined };
+        record.batched!.push(innerRecord);
+        const a = route(r.method, `/v1.0${r.url}`, undefined, innerRecord);
         return { id: r.id, status: a.status, headers: a.headers, body: a.body };
       });
       return json(200, { responses });
@@ -185,10 +225,15 @@ export async function startFakeGraph(
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
+        const text = Buffer.concat(chunks).toString('utf8');
         const record: RecordedRequest = {
           method: req.method ?? '',
           url: req.url ?? '',
           authorization: req.headers.authorization,
+          headers: Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+          ),
+          ...(text ? { body: JSON.parse(text) } : {}),
         };
         requests.push(record);
         if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
@@ -200,8 +245,7 @@ export async function startFakeGraph(
           });
         else if (rejectTokens.has(token)) answer = error(401, 'expiredToken');
         else {
-          const text = Buffer.concat(chunks).toString('utf8');
-          answer = route(req.method ?? 'GET', req.url ?? '/', text ? JSON.parse(text) : undefined, record);
+          answer = route(req.method ?? 'GET', req.url ?? '/', record.body, record);
         }
         const payload = answer.body === null ? '' : JSON.stringify(answer.body);
         res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID() });
@@ -218,6 +262,7 @@ export async function startFakeGraph(
     users,
     requests,
     rejectTokens,
+    issuedLinks,
     script(match, ...answers) {
       for (const answer of answers) scripts.push({ match, answer });
     },
