@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTracker, simulatedProvider } from '@presence-tracker/core';
+import { trustTestCertificate } from '@presence-tracker/provider-graph/testing';
 import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trustTestCertificate } from '../../../provider-graph/src/__fixtures__/tls.ts';
 import { freePort, invoke } from '../__fixtures__/invoke.ts';
 
 let dir: string;
