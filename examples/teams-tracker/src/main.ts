@@ -10,57 +10,43 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { paramsJson } from '@presence-tracker/cli';
 import {
   buildReport,
   ConfigError,
   consoleLogger,
+  corePlugins,
   createTracker,
-  type GraphProviderConfig,
   loadConfig,
   type NativeConfigInput,
-  type Notifier,
-  type PresenceTrackerConfig,
+  type PluginConfig,
+  type PluginContext,
+  systemClock,
   toCsv,
-  webhookNotifier,
 } from '@presence-tracker/core';
-import { type GraphAuth, graphProvider } from '@presence-tracker/provider-graph';
-import { sqliteStore } from '@presence-tracker/store-sqlite';
+import { graph } from '@presence-tracker/provider-graph';
+import { sqlite } from '@presence-tracker/store-sqlite';
 
-// Microsoft's list of sign-in hosts; checking a host against it only makes sense for these.
-const MICROSOFT_AUTHORITIES = new Set([
-  'login.microsoftonline.com',
-  'login.microsoftonline.us',
-  'login.chinacloudapi.cn',
-  'login.partner.microsoftonline.cn',
-]);
 const logger = consoleLogger(process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info');
 
-const config = await readConfig();
-if (config.provider.type !== 'graph')
-  fail(`this example reads Microsoft Teams; the configuration names ${config.provider.type}`);
-if (config.store.type !== 'sqlite')
-  fail(`this example keeps SQLite; the configuration names ${config.store.type}`);
+// Only the plugins this program brings: Teams through Graph, a SQLite file, webhooks.
+const plugins = {
+  provider: { graph: () => graph },
+  store: { sqlite: () => sqlite },
+  notifier: corePlugins.notifier,
+};
 
-const provider = graphProvider({
-  ...config.provider.options,
-  auth: graphAuth(config.provider),
-  ...(config.provider.baseUrl && { baseUrl: config.provider.baseUrl }),
+const config = await readConfig();
+const context: PluginContext = {
+  baseDir: config.baseDir,
+  env: process.env,
   logger,
-});
-const store = sqliteStore({
-  path: config.store.path ?? 'presence-tracker.db',
-  ...(config.store.keepSamples !== undefined && { keepSamples: config.store.keepSamples }),
-});
-const notifiers: Notifier[] = config.notifiers.map((n) =>
-  webhookNotifier({
-    name: n.name,
-    url: n.url,
-    ...(n.secret && { secret: n.secret }),
-    ...(n.format && { format: n.format }),
-    ...(n.events && { events: n.events }),
-    ...(n.timeout !== undefined && { timeout: n.timeout }),
-  }),
-);
+  clock: systemClock,
+  timeZone: config.report.timeZone,
+};
+const provider = await config.plugins.provider.create(context);
+const store = await config.plugins.store.create(context);
+const notifiers = await Promise.all(config.plugins.notifiers.map((n) => n.create(context)));
 
 const tracker = createTracker({
   provider,
@@ -91,14 +77,15 @@ process.once('SIGTERM', stop);
 
 await tracker.start();
 logger.info(
-  { database: config.store.path, every: `${config.pollInterval / 1000} s` },
+  { database: config.plugins.store.describe(context), every: `${config.pollInterval / 1000} s` },
   'started; Ctrl-C to stop',
 );
 
-async function readConfig(): Promise<PresenceTrackerConfig> {
+async function readConfig(): Promise<PluginConfig> {
   const file = process.argv[2] ?? (existsSync('params.json') ? 'params.json' : undefined);
+  const options = { translators: [paramsJson], defaultStore: { type: 'sqlite' }, plugins };
   try {
-    return file ? await loadConfig(file) : await loadConfig(fromEnvironment(process.env));
+    return await loadConfig(file ?? fromEnvironment(process.env), options);
   } catch (error) {
     if (ConfigError.isInstance(error)) fail(error.message);
     throw error;
@@ -142,45 +129,8 @@ function fromEnvironment(env: NodeJS.ProcessEnv): NativeConfigInput {
   } as NativeConfigInput;
 }
 
-/**
- * A client secret or certificate means app-only access; otherwise a person signs in with a device
- * code. An `authority` such as `https://login.microsoftonline.com/organizations` (the params.json
- * field) is a sign-in host and a tenant.
- */
-function graphAuth(c: GraphProviderConfig): GraphAuth {
-  const authority = c.authority === undefined ? undefined : new URL(c.authority);
-  const tenantId = c.tenantId ?? authority?.pathname.split('/').find(Boolean);
-  const host = authority
-    ? {
-        authorityHost: authority.origin,
-        // Microsoft's list of sign-in hosts knows only its own; checking any other one cannot succeed.
-        ...(!MICROSOFT_AUTHORITIES.has(authority.hostname) && { disableInstanceDiscovery: true }),
-      }
-    : {};
-  if (c.clientSecret !== undefined || c.certificatePath !== undefined) {
-    if (!tenantId) fail('app-only sign-in needs the tenant: set GRAPH_TENANT_ID (provider.tenantId)');
-    return c.clientSecret !== undefined
-      ? { mode: 'clientSecret', tenantId, clientId: c.clientId, clientSecret: c.clientSecret, ...host }
-      : {
-          mode: 'clientCertificate',
-          tenantId,
-          clientId: c.clientId,
-          certificatePath: c.certificatePath!,
-          ...host,
-        };
-  }
-  return {
-    mode: 'deviceCode',
-    clientId: c.clientId,
-    ...(tenantId && { tenantId }),
-    ...(c.loginHint && { loginHint: c.loginHint }),
-    ...(c.tokenCacheDir && { tokenCacheDir: c.tokenCacheDir }),
-    ...host,
-  };
-}
-
 /** What the Python tracker did at the end of a run: a CSV of the last `report_days` days. */
-async function writeReport(c: PresenceTrackerConfig): Promise<void> {
+async function writeReport(c: PluginConfig): Promise<void> {
   const to = new Date();
   const from = new Date(to.getTime() - c.report.days * 86_400_000);
   const report = await buildReport({ store, from, to, timeZone: c.report.timeZone });

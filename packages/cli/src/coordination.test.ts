@@ -90,5 +90,7 @@ it('coordination without a postgres store is refused as bad configuration', asyn
   });
   const result = await invoke(['track', '--config', config, '--once']);
   expect(result.code).toBe(2);
-  expect(result.stderr + result.stdout).toMatch(/coordination: expected a postgres store/);
+  expect(result.stderr + result.stdout).toMatch(
+    /coordination: expected a store whose plugin shares users between trackers; the 'memory' store plugin does not/,
+  );
 });

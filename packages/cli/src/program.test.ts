@@ -301,7 +301,7 @@ describe('doctor', () => {
             authority: `${identity.url}/contoso`,
             disableInstanceDiscovery: true,
             baseUrl: graph.url,
-            options: { retry: { attempts: 1 } },
+            retry: { retries: 0 },
           },
           store: { type: 'memory' },
           users: ['person00001@contoso.com', 'person00002@contoso.com'],
@@ -336,7 +336,7 @@ describe('doctor', () => {
     const result = await invoke(['doctor'], cwd);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(
-      /✘ configuration .*provider\.type: expected one of "graph", "mattermost" or "simulated"/s,
+      /✘ configuration .*provider\.type: expected a provider: one of "simulated", "graph", "mattermost", or a module path/s,
     );
   });
 });

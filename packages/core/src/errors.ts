@@ -62,7 +62,7 @@ export class ConfigError extends PresenceTrackerError {
 }
 
 export class ProviderError extends PresenceTrackerError {
-  /** The provider's name, e.g. `graph`. */
+  /** The provider's name, e.g. `acme`. */
   readonly provider: string;
   /** The HTTP status of the failing response, when there was one. */
   readonly status: number | undefined;

@@ -1,24 +1,21 @@
 export { type Clock, manualClock, systemClock } from './clock.ts';
 export {
-  configFromEnvironment,
-  DEFAULT_DATABASE,
+  type ConfigTranslator,
+  type CoordinationConfig,
+  configIssue,
+  describeIssues,
   type Environment,
-  type GraphProviderConfig,
-  hasEnvironmentConfig,
-  isParamsJson,
   type LoadConfigOptions,
   loadConfig,
   localTimeZone,
-  type MattermostProviderConfig,
   type NativeConfigInput,
-  type NotifierConfig,
-  PARAMS_JSON_DATABASE,
+  type PluginBlock,
+  type PluginConfig,
   type PresenceTrackerConfig,
-  type ProviderConfig,
   parseSeverityPrefix,
   redactConfig,
-  type SimulatedProviderConfig,
-  type StoreConfig,
+  suggest,
+  type TranslateContext,
 } from './config/index.ts';
 export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
 export {
@@ -108,16 +105,28 @@ export {
   webhookNotifier,
 } from './notifier/index.ts';
 export {
+  type BuiltinPlugins,
+  type ConfiguredNotifier,
+  type ConfiguredPlugin,
+  type ConfiguredPlugins,
+  type ConfiguredStore,
   type CoordinationOptions,
+  corePlugins,
   definePlugin,
   isPlugin,
+  loadPlugin,
+  memoryPlugin,
   type NotifierPlugin,
   type Plugin,
   type PluginContext,
   type PluginKind,
+  type PluginLoader,
   type ProviderPlugin,
+  resolvePlugins,
   type StorePlugin,
+  simulatedPlugin,
   validatePluginOptions,
+  webhookPlugin,
 } from './plugin/index.ts';
 export {
   defineProvider,
@@ -148,6 +157,7 @@ export {
 export {
   type CompiledSchedule,
   compileSchedule,
+  isTimeZone,
   type Schedule,
   type ScheduleWindow,
 } from './schedule/index.ts';

@@ -2,7 +2,7 @@
 export const STATUSES = ['available', 'busy', 'dnd', 'away', 'offline', 'unknown'] as const;
 export type Status = (typeof STATUSES)[number];
 
-/** The platform's own words for a reading (Graph's availability and activity, Mattermost's status, ...). */
+/** The platform's own words for a reading (its availability, activity or status, as it names them). */
 export type RawPresence = Record<string, unknown>;
 
 /** One reading of one user's status at one instant. */

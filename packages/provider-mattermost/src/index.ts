@@ -6,4 +6,11 @@ export type {
   MattermostProviderOptions,
   MattermostTokenAuth,
 } from './options.ts';
+export {
+  type MattermostPluginOptions,
+  mattermost,
+  mattermost as default,
+  mattermost as plugin,
+  mattermostOptionsSchema,
+} from './plugin.ts';
 export { STATUS_MAP } from './status.ts';

@@ -7,4 +7,12 @@ export {
 } from './coordination/index.ts';
 export { LATEST_VERSION, LOCK_NAMESPACE } from './migrations.ts';
 export type { PostgresStoreOptions } from './options.ts';
+export {
+  type PostgresPluginOptions,
+  postgres,
+  postgres as default,
+  postgres as plugin,
+  postgresOptionsSchema,
+  postgresUrl,
+} from './plugin.ts';
 export { type PostgresStore, postgresStore } from './postgres-store.ts';

@@ -8,9 +8,9 @@ import {
   localTimeZone,
   manualClock,
   type PresenceStore,
+  simulatedProvider,
   toCsv,
 } from '@presence-tracker/core';
-import { makeProvider, openStore } from '../adapters.ts';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
 import { parseInstant } from '../range.ts';
@@ -58,10 +58,12 @@ export async function demo(options: DemoOptions, io: Io): Promise<number> {
   const from = new Date(midnight + 6 * 60 * MINUTE);
   const to = new Date(midnight + 20 * 60 * MINUTE);
   const clock = manualClock(from);
-  const store = await openStore({ type: 'sqlite', path: files.database });
+  // Loaded here, so other commands never load the SQLite driver unless their configuration names it.
+  const { sqliteStore } = await import('@presence-tracker/store-sqlite');
+  const store = sqliteStore({ path: files.database });
   const started = performance.now();
   try {
-    const provider = await makeProvider({ type: 'simulated', users, seed, timeZone }, { clock });
+    const provider = simulatedProvider({ users, seed, timeZone, clock });
     const tracker = createTracker({
       provider,
       store,

@@ -1,15 +1,15 @@
 import {
   ConfigError,
+  type PluginConfig,
   type PresenceProvider,
   type PresenceStore,
-  type PresenceTrackerConfig,
-  redactConfig,
+  silentLogger,
 } from '@presence-tracker/core';
-import { makeCoordination, makeProvider, openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
-import { describeStore } from './track.ts';
+import { BUILTIN_PLUGINS, makeCoordination } from '../plugins.ts';
+import { pluginContext } from './track.ts';
 
 export interface DoctorOptions {
   config?: string;
@@ -17,6 +17,11 @@ export interface DoctorOptions {
 }
 
 const DEFAULT_TIMEOUT = 30_000;
+
+/** Options a built-in store takes here so that an unreachable server is told within seconds. */
+const QUICK: Record<string, Record<string, unknown>> = {
+  postgres: { retry: { attempts: 2, minDelay: 100, maxDelay: 500 } },
+};
 
 /**
  * Checks, in the order a tracker needs them: the configuration, the store, the provider. Each check
@@ -27,7 +32,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     writeLine(io.stdout, `${{ ok: '✔', warn: '!', fail: '✘' }[mark]} ${what.padEnd(14)} ${text}`);
   const timeout = options.timeout ?? DEFAULT_TIMEOUT;
 
-  let config: PresenceTrackerConfig;
+  let config: PluginConfig;
   try {
     config = await resolveConfig(io, options.config);
   } catch (error) {
@@ -42,16 +47,19 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     'configuration',
     `${config.file ?? 'the environment'} (${config.format}): ${config.provider.type}, ${users}`,
   );
+  for (const notice of config.notices) writeLine(io.stdout, `    default taken: ${notice}`);
+  const context = pluginContext(config, io, silentLogger);
 
   let failed = false;
   // Something works but not as configured: tracking can start, so not a failure, but not "All good".
   let warned = false;
   let store: PresenceStore | undefined;
-  const storeName = describeStore(redactConfig(config).store);
+  const configured = config.plugins.store;
+  const storeName = configured.describe(context);
   try {
-    store = await openStore(config.store, undefined, {
-      retry: { attempts: 2, minDelay: 100, maxDelay: 500 },
-    });
+    const quick =
+      configured.plugin === (await builtinStore(config.store.type)) ? QUICK[config.store.type] : {};
+    store = await configured.plugin.create({ ...(configured.options as object), ...quick } as never, context);
     await within(store.init(), timeout, `the store did not answer within ${timeout / 1000} s`);
     const ready = store;
     const running = config.coordination
@@ -76,8 +84,10 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       );
     }
     if (config.coordination) {
-      const leases = await makeCoordination(config.coordination, store);
-      const holders = await within(leases.holders(), timeout, 'the lease table did not answer');
+      const leases = await makeCoordination(config, store, context);
+      const holders = leases?.holders
+        ? await within(leases.holders(), timeout, 'the lease table did not answer')
+        : [];
       const held = new Map<string, number>();
       for (const h of holders) if (h.owner !== null) held.set(h.owner, (held.get(h.owner) ?? 0) + 1);
       const who = [...held].map(([owner, n]) => `${owner} (${n})`).join(', ');
@@ -99,7 +109,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
   let provider: PresenceProvider | undefined;
   let step = 'provider';
   try {
-    provider = await makeProvider(config.provider);
+    provider = await config.plugins.provider.create(context);
     const ready = provider;
     if (config.users === 'discover') {
       if (!ready.discoverUsers) {
@@ -169,6 +179,11 @@ async function runningNow(store: PresenceStore, now: Date, pollInterval: number)
   const ages = runs.map((r) => now.getTime() - (r.lastPollAt ?? r.startedAt).getTime());
   const recent = ages.filter((age) => age <= 2 * pollInterval + 30_000);
   return recent.length === 0 ? null : Math.max(0, Math.min(...recent));
+}
+
+async function builtinStore(type: string) {
+  const load = (BUILTIN_PLUGINS.store as Record<string, (() => unknown) | undefined>)[type];
+  return load?.();
 }
 
 function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -10,11 +10,12 @@ import {
 } from '@presence-tracker/core';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
+import { createLogger } from '../logger.ts';
 import { type RangeOptions, resolveRange } from '../range.ts';
+import { pluginContext } from './track.ts';
 
 export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -33,7 +34,10 @@ export async function report(options: ReportOptions, io: Io): Promise<number> {
   const config = await resolveConfig(io, options.config);
   const timeZone = options.timeZone ?? config.report.timeZone;
   const range = resolveRange(options, timeZone, io.now(), config.report.days);
-  const store = await openStore(config.store);
+  // Reading only: a store opens without write access where it can, and waits for no writer.
+  const store = await config.plugins.store.create(
+    pluginContext(config, io, createLogger(io, undefined, 'warn'), { readOnly: true }),
+  );
   try {
     const built = await build(store, { ...range, timeZone }, io);
     const text = render(built, options.format ?? 'table');

@@ -2,11 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { ConfigError, localDay, type PresenceStore } from '@presence-tracker/core';
 import { renderTimeline, renderTimelinePng, type TimelineOptions } from '@presence-tracker/core/timeline';
-import { openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
+import { createLogger } from '../logger.ts';
 import { type RangeOptions, resolveRange } from '../range.ts';
+import { pluginContext } from './track.ts';
 
 export interface TimelineCommandOptions extends RangeOptions {
   config?: string;
@@ -20,7 +21,10 @@ export async function timeline(options: TimelineCommandOptions, io: Io): Promise
   const timeZone = options.timeZone ?? config.report.timeZone;
   const range = resolveRange(options, timeZone, io.now(), config.report.days);
   const out = resolve(io.cwd, options.out ?? defaultName(range, timeZone, config.report.outDir));
-  const store = await openStore(config.store);
+  // Reading only: a store opens without write access where it can, and waits for no writer.
+  const store = await config.plugins.store.create(
+    pluginContext(config, io, createLogger(io, undefined, 'warn'), { readOnly: true }),
+  );
   try {
     await writeTimeline(store, {
       ...range,

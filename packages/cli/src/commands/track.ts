@@ -2,17 +2,19 @@ import { join } from 'node:path';
 import {
   createTracker,
   type Logger,
+  type PluginConfig,
+  type PluginContext,
   type PollResult,
   type PresenceProvider,
   type PresenceStore,
   type PresenceTrackerConfig,
-  redactConfig,
+  systemClock,
 } from '@presence-tracker/core';
-import { makeCoordination, makeNotifiers, makeProvider, openStore } from '../adapters.ts';
 import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
 import type { Io } from '../io.ts';
 import { createLogger, type LogFormat, type LogLevel } from '../logger.ts';
+import { makeCoordination, makeNotifiers } from '../plugins.ts';
 
 export interface TrackOptions {
   config?: string;
@@ -28,29 +30,30 @@ export interface TrackOptions {
 export async function track(options: TrackOptions, io: Io): Promise<number> {
   const logger = createLogger(io, options.logFormat, options.logLevel);
   const config = await resolveConfig(io, options.config);
-  const shown = redactConfig(config);
+  const context = pluginContext(config, io, logger);
   logger.info(
     {
       config: config.file ?? config.format,
-      provider: config.provider.type,
-      store: describeStore(shown.store),
+      provider: config.plugins.provider.describe(context),
+      store: config.plugins.store.describe(context),
       pollInterval: config.pollInterval,
     },
     'configuration loaded',
   );
+  for (const notice of config.notices) logger.info({ notice }, 'default taken');
 
   let store: PresenceStore | undefined;
   let provider: PresenceProvider | undefined;
   let tracker: ReturnType<typeof createTracker> | undefined;
   try {
-    store = await openStore(config.store, logger);
-    provider = await makeProvider(config.provider, { logger });
-    const coordination = config.coordination && (await makeCoordination(config.coordination, store, logger));
+    store = await config.plugins.store.create(context);
+    provider = await config.plugins.provider.create(context);
+    const coordination = await makeCoordination(config, store, context);
     tracker = createTracker({
       provider,
       store,
       users: config.users,
-      notifiers: makeNotifiers(config),
+      notifiers: await makeNotifiers(config.plugins, context),
       pollInterval: config.pollInterval,
       ...(config.schedule && { schedule: config.schedule }),
       ...(config.policy && { policy: config.policy }),
@@ -170,13 +173,19 @@ function spoolFor(config: PresenceTrackerConfig): { spool?: { path: string } } {
   return { spool: { path } };
 }
 
-export function describeStore(store: {
-  type: string;
-  path?: string;
-  connectionString?: string;
-  host?: string;
-}): string {
-  if (store.type === 'sqlite') return `sqlite ${store.path}`;
-  if (store.type === 'postgres') return `postgres ${store.host ?? store.connectionString ?? ''}`.trim();
-  return store.type;
+/** What the plugins are handed besides their options: the configuration's folder and the command's seams. */
+export function pluginContext(
+  config: PluginConfig,
+  io: Io,
+  logger: Logger,
+  extra: Partial<PluginContext> = {},
+): PluginContext {
+  return {
+    baseDir: config.baseDir,
+    env: io.env,
+    logger,
+    clock: systemClock,
+    timeZone: config.report.timeZone,
+    ...extra,
+  };
 }

@@ -1,83 +1,94 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { PolicyOptions } from '../machine/index.ts';
+import type { BuiltinPlugins, ConfiguredPlugins } from '../plugin/index.ts';
+import { resolvePlugins } from '../plugin/resolve.ts';
 import type { Schedule } from '../schedule/index.ts';
 import type { UserSpec } from '../tracker/options.ts';
-import { type Environment, environmentToNative, resolveEnvReferences } from './environment.ts';
-import { describeIssues, issue } from './issues.ts';
-import {
-  isParamsJson,
-  paramsJsonPairIssues,
-  paramsJsonSchema,
-  paramsJsonToNative,
-  parseSeverityPrefix,
-} from './params-json.ts';
+import { type Environment, resolveEnvReferences } from './environment.ts';
+import { describeIssues, issue, renameIssues } from './issues.ts';
+import { parseJson } from './json.ts';
 import {
   type CoordinationConfig,
   type NativeConfigInput,
-  type NotifierConfig,
   nativeConfigSchema,
-  type ProviderConfig,
-  type StoreConfig,
+  type PluginBlock,
 } from './schema.ts';
 
-export {
-  type Environment,
-  hasEnvironmentConfig,
-  isEnvReference,
-  MATTERMOST_ENV,
-  POSTGRES_ENV,
-} from './environment.ts';
-export {
-  isParamsJson,
-  PARAMS_JSON_DATABASE,
-  PARAMS_JSON_FIELDS,
-  parseSeverityPrefix,
-} from './params-json.ts';
+export { type Environment, isEnvReference, resolveEnvReferences } from './environment.ts';
+export { describeIssues, issue as configIssue, suggest, typeName } from './issues.ts';
 export {
   type CoordinationConfig,
-  type GraphProviderConfig,
-  type MattermostProviderConfig,
   type NativeConfigInput,
-  type NotifierConfig,
   nativeConfigSchema,
-  type ProviderConfig,
-  type SimulatedProviderConfig,
-  type StoreConfig,
+  type PluginBlock,
+  prefixedKey,
 } from './schema.ts';
 
-/** The database file a native configuration without a `store` gets, beside the configuration file. */
-export const DEFAULT_DATABASE = 'presence-tracker.db';
 export const DEFAULT_POLL_INTERVAL = 60_000;
 export const DEFAULT_REPORT_DAYS = 7;
 
 /**
- * A checked configuration, as plain data: which provider, store and notifiers to build and how to
- * track. Paths are absolute; defaults are filled in. Core builds no adapter from it: the command line
- * (or a host app) does, since core knows no adapter.
+ * A checked configuration, as plain data: which plugins make the provider, store and notifiers, with
+ * their options as written (secrets resolved), and how to track. Paths of core's own fields are
+ * absolute; a plugin resolves its own relative paths from `baseDir`.
  */
 export interface PresenceTrackerConfig {
-  /** What was read: the native shape, the Python tracker's params.json, or the Mattermost tracker's environment. */
-  format: 'native' | 'params.json' | 'environment';
+  /** What was read: `native`, or the `format` of the translator that turned it into the native shape. */
+  format: string;
   /** The file read, when there was one. */
   file: string | null;
-  /** Where relative paths were resolved from: the file's folder, else the working directory. */
+  /** Where relative paths resolve from: the file's folder, else the working directory. */
   baseDir: string;
-  provider: ProviderConfig;
-  store: StoreConfig;
+  provider: PluginBlock;
+  store: PluginBlock;
   users: UserSpec[] | 'discover';
   schedule?: Schedule;
   policy?: PolicyOptions;
   /** Milliseconds between polls. */
   pollInterval: number;
   /** Each with a unique `name`. */
-  notifiers: (NotifierConfig & { name: string })[];
+  notifiers: (PluginBlock & { name: string })[];
   /** Defaults for reports and timelines. */
   report: { days: number; timeZone: string; outDir: string };
-  /** Shares the users with other trackers through the Postgres store; absent: this tracker tracks all. */
+  /** Shares the users with other trackers through the store's leases; absent: this tracker tracks all. */
   coordination?: CoordinationConfig;
+  /** Defaults a translator took for fields the file left out, in words, to be shown to the user. */
+  notices: string[];
+  /** Native paths and what the source called them (`provider.url` -> `MM_URL`), for messages. */
+  sourceNames: Record<string, string>;
+}
+
+/** The plugins a configuration names, loaded and with their options checked. */
+export type PluginConfig = PresenceTrackerConfig & { plugins: ConfiguredPlugins };
+
+/**
+ * Another shape of configuration that older programs wrote (a params file, environment variables),
+ * turned into the native shape before it is checked.
+ */
+export interface ConfigTranslator {
+  /** Reported as the configuration's `format`, e.g. `params.json`. */
+  readonly format: string;
+  /** True when a parsed file is in this shape rather than the native one. */
+  detect(value: Record<string, unknown>): boolean;
+  /**
+   * The native shape. Problems go to `issues` under the source's own field names; defaults taken for
+   * fields left out go to `notices`. Return `sourceNames` to name native fields as the source did,
+   * and no `config` when nothing more can be checked.
+   */
+  translate(
+    value: Record<string, unknown>,
+    context: TranslateContext,
+  ): { config: NativeConfigInput | undefined; sourceNames?: Record<string, string> };
+}
+
+export interface TranslateContext {
+  /** The zone to read local hours in when the source names none. */
+  timeZone: string;
+  issues: ConfigIssue[];
+  notices: string[];
 }
 
 export interface LoadConfigOptions {
@@ -85,172 +96,165 @@ export interface LoadConfigOptions {
   env?: Environment;
   /** Where relative paths in a configuration given as an object resolve from. Default: the working directory. */
   baseDir?: string;
-  /** The zone for a params.json's hours and for reports when none is configured. Default: the machine's. */
+  /** The zone for translated hours and for reports when none is configured. Default: the machine's. */
   timeZone?: string;
+  /** Other shapes accepted besides the native one, tried in order. */
+  translators?: readonly ConfigTranslator[];
+  /** The store of a configuration without `store`. Default: `{ type: 'memory' }`. */
+  defaultStore?: PluginBlock;
+  /** What to call an object given as the source. Default: `native`. */
+  format?: string;
+  /**
+   * The built-in plugins: with them the provider, store and notifier blocks are loaded and checked by
+   * their plugins' own schemas too, and every problem of the whole configuration is told at once.
+   */
+  plugins?: BuiltinPlugins;
 }
 
 /**
- * Reads and checks a configuration: a JSON file's path, or the parsed object. Both the native shape
- * and the Python tracker's params.json are accepted; which one is told by the fields present.
- * Throws a `ConfigError` listing every problem found, each naming its field.
+ * Reads and checks a configuration: a JSON file's path, or the parsed object. The native shape is
+ * accepted, and any shape a translator in `options.translators` detects. Throws a `ConfigError`
+ * listing every problem found, each naming its field.
  */
+export async function loadConfig(
+  source: string | object,
+  options: LoadConfigOptions & { plugins: BuiltinPlugins },
+): Promise<PluginConfig>;
+export async function loadConfig(
+  source: string | object,
+  options?: LoadConfigOptions,
+): Promise<PresenceTrackerConfig>;
 export async function loadConfig(
   source: string | object,
   options: LoadConfigOptions = {},
 ): Promise<PresenceTrackerConfig> {
   if (typeof source === 'string') {
     const file = resolve(source);
-    const value = parseJsonFile(file, await readConfigFile(file));
+    const value = parseJson(await readConfigFile(file), `invalid configuration in ${file}:`);
     return checkConfig(value, { ...options, baseDir: dirname(file) }, file);
   }
   return checkConfig(source, options, null);
 }
 
-/**
- * The Mattermost tracker's environment variables (`MM_URL`, `MM_USER`, `MM_PASSWORD` or `MM_TOKEN`,
- * `PG_HOST`, `PG_PORT`, `PG_USER`, `PG_PASSWORD`, `PG_DB`, `API_DELAY`) as a configuration.
- */
-export function configFromEnvironment(
-  env: Environment = process.env,
-  options: LoadConfigOptions = {},
-): PresenceTrackerConfig {
-  const issues: ConfigIssue[] = [];
-  const native = environmentToNative(env, issues);
-  if (issues.length > 0) throw new ConfigError('invalid configuration in the environment:', issues);
-  return finish(native, 'environment', null, options);
-}
-
-function checkConfig(value: unknown, options: LoadConfigOptions, file: string | null): PresenceTrackerConfig {
+async function checkConfig(
+  value: unknown,
+  options: LoadConfigOptions,
+  file: string | null,
+): Promise<PresenceTrackerConfig> {
   const where = file === null ? 'invalid configuration:' : `invalid configuration in ${file}:`;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(where, [issue([], 'expected an object with the configuration', value)]);
   }
   const issues: ConfigIssue[] = [];
-  const resolved = resolveEnvReferences(value, options.env ?? process.env, issues);
+  const resolved = resolveEnvReferences(value, options.env ?? process.env, issues) as Record<string, unknown>;
   // A field whose variable is unset is told once, as the missing variable.
-  const fresh = (found: ConfigIssue[]) => found.filter((f) => !issues.some((i) => i.path === f.path));
+  const unset = new Set(issues.map((i) => i.path));
+  const fresh = (found: ConfigIssue[]) => found.filter((f) => !unset.has(f.path));
+  const zone = options.timeZone ?? localTimeZone();
 
-  if (isParamsJson(resolved)) {
-    const params = paramsJsonSchema.safeParse(resolved);
-    const found = params.success ? [] : describeIssues(params.error, resolved);
-    // A pair problem on a field that is already wrong by itself would only repeat it.
-    const pairs = paramsJsonPairIssues(resolved as Record<string, unknown>).filter(
-      (p) => !found.some((f) => f.path === p.path),
-    );
-    issues.push(...fresh([...found, ...pairs]));
-    if (issues.length > 0 || !params.success) throw new ConfigError(where, issues);
-    return finish(
-      paramsJsonToNative(params.data, options.timeZone ?? localTimeZone()),
-      'params.json',
-      file,
-      options,
-      where,
-    );
+  let native = resolved as NativeConfigInput;
+  let format = options.format ?? 'native';
+  let sourceNames: Record<string, string> = {};
+  const notices: string[] = [];
+  const translator =
+    'provider' in resolved ? undefined : options.translators?.find((t) => t.detect(resolved));
+  if (translator) {
+    const found: ConfigIssue[] = [];
+    const translated = translator.translate(resolved, { timeZone: zone, issues: found, notices });
+    issues.push(...fresh(found));
+    if (translated.config === undefined) throw new ConfigError(where, issues);
+    native = translated.config;
+    sourceNames = translated.sourceNames ?? {};
+    format = translator.format;
   }
-  return finish(resolved as NativeConfigInput, 'native', file, options, where, issues, fresh);
+
+  const parsed = nativeConfigSchema.safeParse(native);
+  if (!parsed.success) issues.push(...fresh(describeIssues(parsed.error, native, [], nativeConfigSchema)));
+  else issues.push(...crossFieldIssues(parsed.data));
+  const baseDir = resolve(file === null ? (options.baseDir ?? process.cwd()) : dirname(file));
+
+  let config: PresenceTrackerConfig | undefined;
+  if (parsed.success) {
+    const data = parsed.data;
+    const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+    const schedule = data.schedule && {
+      timeZone: data.schedule.timeZone ?? zone,
+      windows: data.schedule.windows,
+    };
+    config = {
+      format,
+      file,
+      baseDir,
+      provider: data.provider as PluginBlock,
+      store: (data.store ?? options.defaultStore ?? { type: 'memory' }) as PluginBlock,
+      users:
+        data.users === 'discover'
+          ? 'discover'
+          : data.users.map((u) =>
+              typeof u === 'string' ? parseSeverityPrefix(u) : { severity: 0 as const, ...u },
+            ),
+      ...(schedule && { schedule }),
+      ...(data.policy && { policy: data.policy }),
+      ...(data.coordination && { coordination: data.coordination }),
+      pollInterval: data.pollInterval ?? DEFAULT_POLL_INTERVAL,
+      notifiers: (data.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? notifierName(n.type, i) })),
+      report: {
+        days: data.report?.days ?? DEFAULT_REPORT_DAYS,
+        timeZone: data.report?.timeZone ?? schedule?.timeZone ?? zone,
+        outDir: at(data.report?.outDir ?? 'reports'),
+      },
+      notices,
+      sourceNames,
+    };
+  }
+
+  // The plugins' own checks run even when core's fail, so every problem is told at once.
+  let plugins: ConfiguredPlugins | undefined;
+  if (options.plugins) {
+    const blocks = config ?? pluginBlocks(native, options.defaultStore);
+    try {
+      plugins = await resolvePlugins(blocks, { builtins: options.plugins, baseDir, skip: unset });
+    } catch (error) {
+      if (!ConfigError.isInstance(error)) throw error;
+      issues.push(...fresh(error.issues));
+    }
+  }
+  if (issues.length > 0 || !config) throw new ConfigError(where, renameIssues(issues, sourceNames));
+  if (!plugins) return config;
+  const withPlugins: PluginConfig = { ...config, plugins };
+  return withPlugins;
 }
 
-function finish(
-  input: NativeConfigInput,
-  format: PresenceTrackerConfig['format'],
-  file: string | null,
-  options: LoadConfigOptions,
-  where = 'invalid configuration:',
-  issues: ConfigIssue[] = [],
-  fresh: (found: ConfigIssue[]) => ConfigIssue[] = (found) => found,
-): PresenceTrackerConfig {
-  const parsed = nativeConfigSchema.safeParse(input);
-  if (!parsed.success) issues.push(...fresh(describeIssues(parsed.error, input)));
-  // Fields that go together are judged once each field is right by itself, and no variable is missing.
-  else if (issues.length === 0) issues.push(...crossFieldIssues(parsed.data));
-  if (issues.length > 0 || !parsed.success) throw new ConfigError(where, issues);
-
-  const config = parsed.data;
-  const baseDir = resolve(file === null ? (options.baseDir ?? process.cwd()) : dirname(file));
-  const zone = options.timeZone ?? localTimeZone();
-  const at = (path: string) => (path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path));
-
-  const provider: ProviderConfig =
-    config.provider.type === 'graph'
-      ? {
-          ...config.provider,
-          ...(config.provider.certificatePath !== undefined && {
-            certificatePath: at(config.provider.certificatePath),
-          }),
-          ...(config.provider.tokenCacheDir !== undefined && {
-            tokenCacheDir: at(config.provider.tokenCacheDir),
-          }),
-        }
-      : config.provider;
-  const store: StoreConfig = config.store ?? { type: 'sqlite' };
-  const schedule = config.schedule && {
-    timeZone: config.schedule.timeZone ?? zone,
-    windows: config.schedule.windows,
-  };
-
+/** The plugin blocks of a configuration whose other fields are wrong, so their options are checked too. */
+function pluginBlocks(input: NativeConfigInput, defaultStore: PluginBlock | undefined) {
+  const block = (v: unknown): PluginBlock | undefined =>
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as PluginBlock).type === 'string' &&
+    (v as PluginBlock).type !== ''
+      ? (v as PluginBlock)
+      : undefined;
+  const notifiers = Array.isArray(input.notifiers) ? input.notifiers : [];
   return {
-    format,
-    file,
-    baseDir,
-    provider,
-    store: store.type === 'sqlite' ? { ...store, path: at(store.path ?? DEFAULT_DATABASE) } : store,
-    users:
-      config.users === 'discover'
-        ? 'discover'
-        : config.users.map((u) =>
-            typeof u === 'string' ? parseSeverityPrefix(u) : { severity: 0 as const, ...u },
-          ),
-    ...(schedule && { schedule }),
-    ...(config.policy && { policy: config.policy }),
-    ...(config.coordination && { coordination: config.coordination }),
-    pollInterval: config.pollInterval ?? DEFAULT_POLL_INTERVAL,
-    notifiers: (config.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? `webhook-${i + 1}` })),
-    report: {
-      days: config.report?.days ?? DEFAULT_REPORT_DAYS,
-      timeZone: config.report?.timeZone ?? schedule?.timeZone ?? zone,
-      outDir: at(config.report?.outDir ?? 'reports'),
-    },
+    provider: block(input.provider),
+    store: block(input.store ?? defaultStore ?? { type: 'memory' }),
+    notifiers: notifiers.map((n, i) => {
+      const b = block(n);
+      return b && { ...b, name: typeof b.name === 'string' ? b.name : notifierName(b.type, i) };
+    }),
+    coordination: input.coordination,
   };
+}
+
+/** `webhook-1` for the first notifier of type `webhook`; `notifier-2` for a module path. */
+function notifierName(type: string, index: number): string {
+  return `${/^[a-z][a-z0-9-]*$/i.test(type) ? type : 'notifier'}-${index + 1}`;
 }
 
 /** What one field's schema cannot say: fields that only make sense together. */
 function crossFieldIssues(config: z.output<typeof nativeConfigSchema>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const { provider, store } = config;
-  if (config.coordination && store?.type !== 'postgres') {
-    issues.push(
-      issue(['coordination'], 'expected a postgres store: trackers share users through it', undefined),
-    );
-  }
-  if (provider.type === 'mattermost' && provider.token === undefined) {
-    if (provider.loginId === undefined) {
-      issues.push(
-        issue(['provider', 'loginId'], 'expected a user name with password, or a token', undefined),
-      );
-    }
-    if (provider.password === undefined) {
-      issues.push(issue(['provider', 'password'], 'expected a password with loginId, or a token', undefined));
-    }
-  }
-  if (provider.type === 'graph') {
-    const appOnly = provider.clientSecret !== undefined || provider.certificatePath !== undefined;
-    if (provider.clientSecret !== undefined && provider.certificatePath !== undefined) {
-      issues.push(
-        issue(
-          ['provider', 'certificatePath'],
-          'expected clientSecret or certificatePath, not both',
-          provider.certificatePath,
-        ),
-      );
-    }
-    if (appOnly && provider.tenantId === undefined) {
-      issues.push(issue(['provider', 'tenantId'], 'expected the tenant id for app-only sign-in', undefined));
-    }
-  }
-  if (store?.type === 'postgres' && store.connectionString === undefined && store.host === undefined) {
-    issues.push(issue(['store', 'connectionString'], 'expected a connectionString or a host', undefined));
-  }
-  const names = (config.notifiers ?? []).map((n, i) => n.name ?? `webhook-${i + 1}`);
+  const names = (config.notifiers ?? []).map((n, i) => n.name ?? notifierName(n.type, i));
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i)
       issues.push(issue(['notifiers', i, 'name'], 'expected a name no other notifier has', name));
@@ -258,28 +262,43 @@ function crossFieldIssues(config: z.output<typeof nativeConfigSchema>): ConfigIs
   return issues;
 }
 
-/** A copy safe to print: secrets replaced, URLs' credentials and query strings hidden. */
+/** `+++ada@example.com` -> `{ key: 'ada@example.com', severity: 3 }`. */
+export function parseSeverityPrefix(entry: string): { key: string; severity: 0 | 1 | 2 | 3 } {
+  const plus = /^\+{0,3}/.exec(entry)![0].length as 0 | 1 | 2 | 3;
+  return { key: entry.slice(plus), severity: plus };
+}
+
+// Field names that hold secrets in any plugin's options, by the words such fields are named with.
+const SECRET_FIELD = /secret|password|passwd|token|credential|apikey|api_key|connectionstring|dsn/i;
+
+/**
+ * A copy safe to print, as plain data: secret-named fields replaced, URLs' credentials and query
+ * strings hidden, loaded plugins left out.
+ */
 export function redactConfig(config: PresenceTrackerConfig): PresenceTrackerConfig {
   const hidden = '[hidden]';
-  const hide = <T extends object>(o: T, keys: string[]): T =>
-    Object.fromEntries(
-      Object.entries(o).map(([k, v]) => [k, keys.includes(k) && v !== undefined ? hidden : v]),
-    ) as T;
   const safeUrl = (raw: string) => {
-    try {
-      const url = new URL(raw);
-      if (url.password) url.password = hidden;
-      if (url.search) url.search = `?${hidden}`;
-      return url.toString();
-    } catch {
-      return hidden;
-    }
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || !URL.canParse(raw)) return raw;
+    const url = new URL(raw);
+    if (url.password) url.password = hidden;
+    if (url.search) url.search = `?${hidden}`;
+    return url.toString();
   };
+  const hide = (value: unknown, key: string): unknown => {
+    if (value === undefined) return value;
+    if (SECRET_FIELD.test(key)) return hidden;
+    if (typeof value === 'string') return safeUrl(value);
+    if (Array.isArray(value)) return value.map((v) => hide(v, ''));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hide(v, k)]));
+    return value;
+  };
+  const { plugins: _loaded, ...plain } = config as Partial<PluginConfig>;
   return {
-    ...config,
-    provider: hide(config.provider, ['clientSecret', 'password', 'token']),
-    store: hide(config.store, ['password', 'connectionString']),
-    notifiers: config.notifiers.map((n) => ({ ...hide(n, ['secret']), url: safeUrl(n.url) })),
+    ...(plain as PresenceTrackerConfig),
+    provider: hide(config.provider, '') as PluginBlock,
+    store: hide(config.store, '') as PluginBlock,
+    notifiers: config.notifiers.map((n) => hide(n, '')) as PresenceTrackerConfig['notifiers'],
   };
 }
 
@@ -289,29 +308,17 @@ export function localTimeZone(): string {
 
 async function readConfigFile(file: string): Promise<string> {
   try {
+    if ((await stat(file)).isDirectory()) {
+      throw new ConfigError(
+        `cannot read the configuration file ${file}: it is a folder; name a JSON file in it`,
+      );
+    }
     return await readFile(file, 'utf8');
   } catch (error) {
+    if (ConfigError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : String(code);
     throw new ConfigError(`cannot read the configuration file ${file}: ${reason}`, [], { cause: error });
-  }
-}
-
-/** JSON.parse's messages quote the text around a mistake, which may be a secret: tell the place only. */
-function parseJsonFile(file: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const position = /position (\d+)/.exec(String((error as Error).message));
-    let where = '';
-    if (position) {
-      const before = text.slice(0, Number(position[1]));
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
-    }
-    throw new ConfigError(`invalid configuration in ${file}:`, [
-      { path: '', message: `expected valid JSON, received text that is not${where}`, received: 'a string' },
-    ]);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * How several trackers share one set of users: users are spread over a fixed number of shards, and
  * each tracker holds leases on some of them. Core knows only this contract; a store that can
- * coordinate (Postgres) implements it.
+ * coordinate (its plugin's `coordination`) implements it.
  */
 
 /** A lease on one shard. `generation` grows each time the shard changes hands, for fencing. */
@@ -24,6 +24,10 @@ export interface Coordination {
   heartbeat(now: Date): Promise<ShardLease[]>;
   /** Releases every lease at once, so others take over without waiting for `leaseTtl`. */
   release(): Promise<void>;
+  /** Who holds each shard now (`owner` null: nobody), for diagnostics such as `doctor`. */
+  holders?(now?: Date): Promise<{ shard: number; owner: string | null }[]>;
+  /** Ends what the coordination opened itself. */
+  close?(): Promise<void>;
 }
 
 /** The shard of a user: a stable hash of the id (FNV-1a), the same in every process and language. */

@@ -216,7 +216,7 @@ export function webhookNotifier(options: WebhookNotifierOptions): Notifier {
 
 /**
  * `webhook:` and the URL's host and path, without user info, query or fragment, and with every path
- * segment of 16 characters or more (hook tokens, as Slack, Mattermost and Teams put them in the path)
+ * segment of 16 characters or more (hook tokens, as chat tools put them in the path)
  * replaced by `~` and 8 hex digits of its hash: stable across restarts, unique per token, revealing none.
  */
 export function webhookName(url: URL): string {

@@ -1,3 +1,5 @@
+export { corePlugins, memoryPlugin, simulatedPlugin, webhookPlugin } from './builtins.ts';
+export { type BuiltinPlugins, type LoadPluginOptions, loadPlugin, type PluginLoader } from './load.ts';
 export { validatePluginOptions } from './options.ts';
 export {
   type CoordinationOptions,
@@ -11,3 +13,12 @@ export {
   type ProviderPlugin,
   type StorePlugin,
 } from './plugin.ts';
+export {
+  type ConfiguredNotifier,
+  type ConfiguredPlugin,
+  type ConfiguredPlugins,
+  type ConfiguredStore,
+  type PluginBlocks,
+  type ResolvePluginsOptions,
+  resolvePlugins,
+} from './resolve.ts';

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { describeIssues } from '../config/issues.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { Plugin } from './plugin.ts';
 
@@ -14,10 +15,13 @@ export async function validatePluginOptions<P extends Plugin>(
   let result = plugin.options['~standard'].validate(input);
   if (result instanceof Promise) result = await result;
   if (!result.issues) return result.value as never;
-  throw new ConfigError(
-    `invalid options for the ${plugin.kind} plugin '${plugin.name}':`,
-    result.issues.map((i) => standardIssue(i, path)),
-  );
+  const prefix = path === '' ? [] : path.split('.');
+  // zod's issues say what was expected in a form we can word like the configuration's own.
+  const issues =
+    plugin.options['~standard'].vendor === 'zod'
+      ? describeIssues(result, input, prefix, plugin.options as never)
+      : result.issues.map((i) => standardIssue(i, path));
+  throw new ConfigError(`invalid options for the ${plugin.kind} plugin '${plugin.name}':`, issues);
 }
 
 function standardIssue(issue: StandardSchemaV1.Issue, prefix: string): ConfigIssue {

@@ -18,6 +18,8 @@ export interface PluginContext {
   logger: Logger;
   /** The tracker's clock: budgets, caches and token expiry follow it, so replayed days stay exact. */
   clock: Clock;
+  /** The configuration's time zone (its reports'), for plugins that show local times. */
+  timeZone?: string;
   /**
    * The host only reads (a report, a timeline, a dashboard): a store opens without write access where
    * it can, so it works on a read-only file or role and never waits for a writer.
@@ -44,6 +46,11 @@ interface PluginBase<Kind extends string, Options> {
    * validator: a zod schema is one. Its issues are reported with their paths under the block's path.
    */
   readonly options: StandardSchemaV1<unknown, Options>;
+  /**
+   * In a few words, what an instance with these options reaches, for logs and `doctor`
+   * (`acme eu.acme.example`). Never a secret. Default: the plugin's name.
+   */
+  describe?(options: Options, context: Pick<PluginContext, 'baseDir'>): string;
 }
 
 export interface ProviderPlugin<Options = unknown> extends PluginBase<'provider', Options> {

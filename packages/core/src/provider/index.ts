@@ -10,7 +10,7 @@ export interface ResolveResult {
 
 /** Where presence comes from: one collaboration platform. */
 export interface PresenceProvider {
-  /** A short name for logs and errors, e.g. `graph`. */
+  /** A short name for logs and errors, e.g. `acme`. */
   readonly name: string;
   /**
    * Turns configured keys (e-mail, UPN, username) into platform ids and display names. Keys the

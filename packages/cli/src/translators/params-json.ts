@@ -1,13 +1,19 @@
+import {
+  type ConfigIssue,
+  type ConfigTranslator,
+  describeIssues,
+  configIssue as issue,
+  isTimeZone,
+  type NativeConfigInput,
+  parseSeverityPrefix,
+  suggest,
+} from '@presence-tracker/core';
 import { z } from 'zod';
-import type { ConfigIssue } from '../errors.ts';
-import type { Severity } from '../model.ts';
-import { isTimeZone } from '../schedule/index.ts';
-import { issue } from './issues.ts';
-import type { NativeConfigInput } from './schema.ts';
 
 /**
  * The Python Teams tracker's `params.json`, accepted unchanged. Unknown fields are ignored, as the
- * Python tracker ignored them; `time_zone` and `database` are additions it did not have.
+ * Python tracker ignored them, unless they look like a misspelt known one; `time_zone` and
+ * `database` are additions it did not have.
  */
 export const PARAMS_JSON_FIELDS = [
   'notify_url',
@@ -22,6 +28,17 @@ export const PARAMS_JSON_FIELDS = [
   'gotify_url',
   'gotify_app_tokens',
 ] as const;
+
+/** The fields this reader adds to the Python tracker's. */
+const ADDED_FIELDS = ['time_zone', 'database'] as const;
+
+/** What a params.json without these fields gets, as documented in CONFIG.md. */
+export const PARAMS_JSON_DEFAULTS = {
+  start_hour: 0,
+  end_hour: 24,
+  ping_seconds: 60,
+  report_days: 7,
+} as const;
 
 /** The database file name the Python tracker used, so its neighbours find it where they expect. */
 export const PARAMS_JSON_DATABASE = 'presence_tracker.db';
@@ -82,12 +99,27 @@ export const paramsJsonSchema = z.looseObject({
 export function paramsJsonPairIssues(p: Record<string, unknown>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const has = (field: string) => p[field] !== undefined;
-  if (has('start_hour') !== has('end_hour')) {
-    const missing = has('start_hour') ? 'end_hour' : 'start_hour';
-    issues.push(issue([missing], 'expected an hour, since start_hour and end_hour go together', undefined));
+  const start = p.start_hour ?? PARAMS_JSON_DEFAULTS.start_hour;
+  const end = p.end_hour ?? PARAMS_JSON_DEFAULTS.end_hour;
+  if ((has('start_hour') || has('end_hour')) && start === end) {
+    issues.push(
+      issue(
+        [has('end_hour') ? 'end_hour' : 'start_hour'],
+        'expected an hour different from start_hour',
+        p.end_hour,
+      ),
+    );
   }
-  if (has('start_hour') && p.start_hour === p.end_hour) {
-    issues.push(issue(['end_hour'], 'expected an hour different from start_hour', p.end_hour));
+  const known: readonly string[] = [...PARAMS_JSON_FIELDS, ...ADDED_FIELDS];
+  for (const field of Object.keys(p)) {
+    if (known.includes(field)) continue;
+    const meant = suggest(
+      field,
+      known.filter((k) => !has(k)),
+    );
+    if (meant !== undefined) {
+      issues.push(issue([field], `expected no field of this name (did you mean ${meant}?)`, p[field]));
+    }
   }
   const tokens = p.gotify_app_tokens;
   const hasTokens = tokens !== null && typeof tokens === 'object' && Object.keys(tokens).length > 0;
@@ -111,22 +143,31 @@ export function isParamsJson(value: unknown): boolean {
   return PARAMS_JSON_FIELDS.some((field) => field in value);
 }
 
-/** `+++ada@example.com` -> `{ key: 'ada@example.com', severity: 3 }`. */
-export function parseSeverityPrefix(entry: string): { key: string; severity: Severity } {
-  const plus = /^\+{0,3}/.exec(entry)![0].length as Severity;
-  return { key: entry.slice(plus), severity: plus };
-}
-
 /**
  * Maps a checked params.json onto the native shape. The Python tracker watched between its hours on
  * every day it was running, so the window covers all seven days; the time zone is the machine's,
- * as it was for the Python tracker, unless `time_zone` says otherwise.
+ * as it was for the Python tracker, unless `time_zone` says otherwise. A field left out takes its
+ * default from `PARAMS_JSON_DEFAULTS`, said in `notices`.
  */
-export function paramsJsonToNative(params: ParamsJson, localTimeZone: string): NativeConfigInput {
+export function paramsJsonToNative(
+  params: ParamsJson,
+  localTimeZone: string,
+  notices: string[] = [],
+): NativeConfigInput {
   const timeZone = params.time_zone ?? localTimeZone;
   const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
   const tokens = params.gotify_app_tokens === undefined ? [] : Object.values(params.gotify_app_tokens);
   const gotifyBase = params.gotify_url?.replace(/\/+$/, '');
+  const hours = params.start_hour !== undefined || params.end_hour !== undefined;
+  const start = params.start_hour ?? PARAMS_JSON_DEFAULTS.start_hour;
+  const end = params.end_hour ?? PARAMS_JSON_DEFAULTS.end_hour;
+  if (!hours) notices.push('start_hour and end_hour not set: tracking at every hour of every day');
+  else if (params.start_hour === undefined) notices.push(`start_hour not set: took ${start} (from midnight)`);
+  else if (params.end_hour === undefined) notices.push(`end_hour not set: took ${end} (until midnight)`);
+  if (params.ping_seconds === undefined)
+    notices.push(`ping_seconds not set: took ${PARAMS_JSON_DEFAULTS.ping_seconds} (a poll a minute)`);
+  if (params.report_days === undefined)
+    notices.push(`report_days not set: took ${PARAMS_JSON_DEFAULTS.report_days} (reports cover a week)`);
 
   return {
     provider: {
@@ -137,27 +178,46 @@ export function paramsJsonToNative(params: ParamsJson, localTimeZone: string): N
     },
     store: { type: 'sqlite', path: params.database ?? PARAMS_JSON_DATABASE },
     users: params.tracked_user_emails.map(parseSeverityPrefix),
-    ...(params.start_hour !== undefined &&
-      params.end_hour !== undefined && {
-        schedule: {
-          timeZone,
-          windows: [{ days: [1, 2, 3, 4, 5, 6, 7], start: hh(params.start_hour), end: hh(params.end_hour) }],
-        },
-      }),
-    ...(params.ping_seconds !== undefined && {
-      pollInterval: Math.max(1, Math.round(params.ping_seconds * 1000)),
+    ...(hours && {
+      schedule: { timeZone, windows: [{ days: [1, 2, 3, 4, 5, 6, 7], start: hh(start), end: hh(end) }] },
     }),
+    pollInterval: Math.max(1, Math.round((params.ping_seconds ?? PARAMS_JSON_DEFAULTS.ping_seconds) * 1000)),
     notifiers: [
       ...(params.notify_url !== undefined
-        ? [{ type: 'webhook' as const, name: 'notify_url', url: params.notify_url }]
+        ? [{ type: 'webhook', name: 'notify_url', url: params.notify_url }]
         : []),
       ...tokens.map((t, i) => ({
-        type: 'webhook' as const,
+        type: 'webhook',
         name: tokens.length === 1 ? 'gotify' : `gotify-${i + 1}`,
         url: `${gotifyBase}/message?token=${encodeURIComponent(t)}`,
-        format: 'gotify' as const,
+        format: 'gotify',
       })),
     ],
-    report: { timeZone, ...(params.report_days !== undefined && { days: params.report_days }) },
+    report: { timeZone, days: params.report_days ?? PARAMS_JSON_DEFAULTS.report_days },
   };
 }
+
+/** The Python tracker's params.json, for `loadConfig`'s `translators`. */
+export const paramsJson: ConfigTranslator = {
+  format: 'params.json',
+  detect: isParamsJson,
+  translate(value, { timeZone, issues, notices }) {
+    const params = paramsJsonSchema.safeParse(value);
+    const found = params.success ? [] : describeIssues(params.error, value);
+    // A pair problem on a field that is already wrong by itself would only repeat it.
+    const pairs = paramsJsonPairIssues(value).filter((p) => !found.some((f) => f.path === p.path));
+    issues.push(...found, ...pairs);
+    return {
+      config:
+        params.success && found.length + pairs.length === 0
+          ? paramsJsonToNative(params.data, timeZone, notices)
+          : undefined,
+      sourceNames: {
+        'provider.clientId': 'azure_client_id',
+        'provider.authority': 'authority',
+        'provider.loginHint': 'login_username',
+        'store.path': 'database',
+      },
+    };
+  },
+};

@@ -1,0 +1,49 @@
+import {
+  type BuiltinPlugins,
+  type ConfiguredPlugins,
+  type Coordination,
+  corePlugins,
+  type Notifier,
+  type PluginConfig,
+  type PluginContext,
+} from '@presence-tracker/core';
+
+/*
+ * The plugins the command knows by name. Each adapter package is imported only when a configuration
+ * names it, so a Mattermost user's command never loads the Azure libraries, nor a SQLite user's the
+ * Postgres driver. Any other `type` is a module path or package, loaded by core's `loadPlugin`.
+ */
+export const BUILTIN_PLUGINS = {
+  provider: {
+    ...corePlugins.provider,
+    graph: async () => (await import('@presence-tracker/provider-graph')).graph,
+    mattermost: async () => (await import('@presence-tracker/provider-mattermost')).mattermost,
+  },
+  store: {
+    ...corePlugins.store,
+    sqlite: async () => (await import('@presence-tracker/store-sqlite')).sqlite,
+    postgres: async () => (await import('@presence-tracker/store-postgres')).postgres,
+  },
+  notifier: { ...corePlugins.notifier },
+} satisfies BuiltinPlugins;
+
+/** The store of a configuration that names none: a SQLite file beside it. */
+export const DEFAULT_STORE = { type: 'sqlite' } as const;
+
+/** Every notifier the configuration lists, created with the context. */
+export function makeNotifiers(plugins: ConfiguredPlugins, context: PluginContext): Promise<Notifier[]> {
+  return Promise.all(plugins.notifiers.map((n) => n.create(context)));
+}
+
+/**
+ * Leases kept by the store, so several `track` processes share the users. The configuration's check
+ * has already refused `coordination` with a store whose plugin cannot keep them.
+ */
+export async function makeCoordination(
+  config: PluginConfig,
+  store: Awaited<ReturnType<ConfiguredPlugins['store']['create']>>,
+  context: PluginContext,
+): Promise<Coordination | undefined> {
+  if (!config.coordination || !config.plugins.store.coordination) return undefined;
+  return config.plugins.store.coordination(store, config.coordination, context);
+}
