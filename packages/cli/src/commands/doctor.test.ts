@@ -87,7 +87,7 @@ describe('doctor', () => {
         authority: `https://127.0.0.1:${port}/contoso`,
         disableInstanceDiscovery: true,
         baseUrl: `https://127.0.0.1:${port}`,
-        options: { retry: { attempts: 1 } },
+        retry: { retries: 0 },
       },
       store: { type: 'memory' },
       users: ['ada@contoso.com'],

@@ -10,7 +10,9 @@ import {
   type PluginConfig,
   type PresenceTrackerConfig,
 } from '@presence-tracker/core';
-import { DEFAULT_DATABASE } from '@presence-tracker/store-sqlite';
+
+// The sqlite plugin's default file name; not imported, so reading the environment loads no SQLite driver.
+const DEFAULT_DATABASE = 'presence-tracker.db';
 
 /** The variables the Mattermost tracker was configured with. */
 export const MATTERMOST_ENV = ['MM_URL', 'MM_USER', 'MM_PASSWORD', 'MM_TOKEN', 'API_DELAY'] as const;
