@@ -9,7 +9,7 @@ export default packageBuild({
   },
   // Optional: loaded only when a PNG is asked for, and never bundled.
   external: ['@resvg/resvg-js'],
-  // ESM only (cockatiel, p-queue; d3-scale and the d3 modules it imports); bundled, so every CommonJS
+  // ESM only (cockatiel, p-queue, import-meta-resolve; d3-scale and the d3 modules it imports); bundled, so every CommonJS
   // entry loads on every Node that `engines` claims.
-  noExternal: ['cockatiel', 'p-queue', /^d3-/, 'internmap'],
+  noExternal: ['cockatiel', 'p-queue', /^d3-/, 'internmap', 'import-meta-resolve'],
 });
