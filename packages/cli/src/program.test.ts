@@ -301,7 +301,7 @@ describe('doctor', () => {
             authority: `${identity.url}/contoso`,
             disableInstanceDiscovery: true,
             baseUrl: graph.url,
-            retry: { retries: 0 },
+            retry: { attempts: 1 },
           },
           store: { type: 'memory' },
           users: ['person00001@contoso.com', 'person00002@contoso.com'],

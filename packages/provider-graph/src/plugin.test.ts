@@ -52,13 +52,13 @@ describe('the graph plugin', () => {
   it('checks its options by path, sign-in fields together, without echoing the secret', async () => {
     const error = await validatePluginOptions(
       graph,
-      { clientId: 'c', clientSecret: 'sup3r', certificatePath: 'c.pem', retry: { attempts: 1 } },
+      { clientId: 'c', clientSecret: 'sup3r', certificatePath: 'c.pem', retry: { retries: 1 } },
       'provider',
     ).then(refusedHere, (e: unknown) => e as ConfigError);
     // The misspelt retry field is told with the sign-in rules, not instead of them.
     expect(error.issues.map((i) => i.path).sort()).toEqual([
       'provider.certificatePath',
-      'provider.retry.attempts',
+      'provider.retry.retries',
       'provider.tenantId',
     ]);
     const pair = await validatePluginOptions(

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { definePlugin } from '@presence-tracker/core';
+import { retryOptionsSchema } from '@presence-tracker/core/resilience';
 import { z } from 'zod';
 import type { GraphAuth } from './auth.ts';
 import { graphProvider } from './graph-provider.ts';
@@ -35,15 +36,10 @@ export const graphOptionsSchema = z
     budget: z
       .strictObject({ requests: z.number().int().min(1).optional(), perMs: z.number().min(1).optional() })
       .optional(),
-    /** Retries of throttled and failing requests, and the time one attempt may take (ms). */
-    retry: z
-      .strictObject({
-        retries: z.number().int().min(0).optional(),
-        baseDelay: z.number().min(0).optional(),
-        maxDelay: z.number().min(0).optional(),
-        timeout: z.number().min(1).optional(),
-      })
-      .optional(),
+    /** Retries of throttled and unavailable requests, in core's one shape `{ attempts, baseDelay, maxDelay }`. */
+    retry: retryOptionsSchema.optional(),
+    /** How long one attempt may take, in ms. Default: 30,000. */
+    timeout: z.number().int().min(1).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.clientSecret !== undefined && o.certificatePath !== undefined) {
@@ -138,6 +134,7 @@ export const graph = definePlugin({
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       ...(options.budget !== undefined && { budget: options.budget }),
       ...(options.retry !== undefined && { retry: options.retry }),
+      ...(options.timeout !== undefined && { timeout: options.timeout }),
       clock: context.clock,
       logger: context.logger,
     });

@@ -87,7 +87,7 @@ describe('doctor', () => {
         authority: `https://127.0.0.1:${port}/contoso`,
         disableInstanceDiscovery: true,
         baseUrl: `https://127.0.0.1:${port}`,
-        retry: { retries: 0 },
+        retry: { attempts: 1 },
       },
       store: { type: 'memory' },
       users: ['ada@contoso.com'],
