@@ -80,7 +80,13 @@ export const postgres = definePlugin({
       ssl: _s,
       ...rest
     } = options;
-    return postgresStore({ ...rest, connectionString: postgresUrl(options), logger: context.logger });
+    return postgresStore({
+      ...rest,
+      connectionString: postgresUrl(options),
+      logger: context.logger,
+      // A reader (report, timeline) neither migrates nor writes: the store's `readOnly`.
+      ...(context.readOnly && { readOnly: true }),
+    });
   },
   coordination: (store, options, context) =>
     // The store this plugin made; coordination keeps its leases in the same database.

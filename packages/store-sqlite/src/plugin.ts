@@ -33,7 +33,9 @@ export const sqlite = definePlugin({
     const path = at(options.path, context.baseDir);
     // A reader must not leave folders behind for a file that is not there.
     if (path !== ':memory:' && !context.readOnly) mkdirSync(dirname(path), { recursive: true });
-    return sqliteStore({ ...options, path, ...(context.readOnly && { readOnly: true }) });
+    // A reader opens without write access (the store's `readOnly`); a private in-memory file has none to drop.
+    const readOnly = context.readOnly === true && path !== ':memory:';
+    return sqliteStore({ ...options, path, ...(readOnly && { readOnly }) });
   },
   describe: (options, context) => `sqlite ${at(options.path, context.baseDir)}`,
 });
