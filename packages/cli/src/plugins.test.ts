@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -244,6 +245,40 @@ describe('a notifier plugin installed as a package', () => {
       expect(all[0]).toEqual({ notifier: 'acme-event-log-1', type: 'run.started' });
       expect(all.at(-1)).toEqual({ notifier: 'acme-event-log-1', type: 'run.ended' });
       expect(await lines('ends.jsonl')).toEqual([{ notifier: 'ends-only', type: 'run.ended' }]);
+    },
+    SLOW,
+  );
+});
+
+describe('the built-in plugins', () => {
+  const probe = async (env: Record<string, string>) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--conditions=@presence-tracker/source',
+      join(FIXTURES, '../load-probe.mjs'),
+      pathToFileURL(fileURLToPath(new URL('./config.ts', import.meta.url))).href,
+      dir,
+      JSON.stringify(env),
+    ]);
+    return JSON.parse(stdout) as Record<'azure' | 'mattermost' | 'postgres' | 'sqlite', number>;
+  };
+
+  it(
+    "are loaded only when named: a Mattermost user's command never loads the Azure libraries",
+    async () => {
+      const mattermost = await probe({ MM_URL: 'https://chat.example.com', MM_TOKEN: 't' });
+      expect(mattermost.mattermost).toBeGreaterThan(0);
+      expect(mattermost.sqlite).toBeGreaterThan(0);
+      expect(mattermost.azure).toBe(0);
+      expect(mattermost.postgres).toBe(0);
+
+      const file = await config('graph-probe.json', {
+        provider: { type: 'graph', clientId: 'app', loginHint: 'a@example.com' },
+        store: { type: 'memory' },
+        users: ['a@example.com'],
+      });
+      const graph = await probe({ PRESENCE_TRACKER_CONFIG: file });
+      expect(graph.azure).toBeGreaterThan(0);
+      expect(graph.mattermost + graph.sqlite + graph.postgres).toBe(0);
     },
     SLOW,
   );
