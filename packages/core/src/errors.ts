@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'STORE_CLOSED'
   | 'STORE_FENCED'
   | 'STORE_CONFLICT'
+  | 'STORE_READ_ONLY'
+  | 'STORE_INVALID'
   | 'NOTIFIER_FAILED'
   | 'TRACKER_STATE';
 
@@ -98,7 +100,9 @@ export class StoreError extends PresenceTrackerError {
         | 'STORE_LOCKED'
         | 'STORE_CLOSED'
         | 'STORE_FENCED'
-        | 'STORE_CONFLICT';
+        | 'STORE_CONFLICT'
+        | 'STORE_READ_ONLY'
+        | 'STORE_INVALID';
     } = {},
   ) {
     super(options.code ?? 'STORE_FAILED', message, options);

@@ -17,7 +17,13 @@ export {
   suggest,
   type TranslateContext,
 } from './config/index.ts';
-export { type Coordination, memoryCoordination, type ShardLease, shardOf } from './coordination/index.ts';
+export {
+  type Coordination,
+  type LeaseRecord,
+  memoryCoordination,
+  type ShardLease,
+  shardOf,
+} from './coordination/index.ts';
 export {
   ConfigError,
   type ConfigIssue,
@@ -162,16 +168,30 @@ export {
   type ScheduleWindow,
 } from './schedule/index.ts';
 export {
+  checkFence,
+  defineStore,
   type MemoryStoreOptions,
   memoryStore,
+  type NewInterval,
+  type NewSession,
+  type OpenRowChange,
   type OpenState,
   type OutboxAttempt,
   type OutboxEntry,
   type OutboxMessage,
   type PollWrite,
   type PresenceStore,
+  planWrite,
   type RangeQuery,
+  type SessionChange,
+  type Sighting,
+  type StartRunOptions,
+  type StoreCall,
   type StoreCapabilities,
+  type StoreDefinition,
+  type StoreDriver,
+  usersTouched,
+  type WritePlan,
 } from './store/index.ts';
 export {
   createTracker,

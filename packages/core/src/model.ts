@@ -81,3 +81,29 @@ export interface TimeRange {
 export function isStatus(value: unknown): value is Status {
   return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 }
+
+/** The events notifiers receive. Each has a stable id, so receivers can drop a repeated delivery. */
+export const TRACKER_EVENT_TYPES = [
+  'run.started',
+  'run.ended',
+  'session.started',
+  'session.ended',
+  'unavailable.long',
+  'tracker.error',
+  'tracker.recovered',
+] as const;
+
+export type TrackerEventType = (typeof TRACKER_EVENT_TYPES)[number];
+
+/**
+ * One thing that happened, as notifiers deliver it. `data` is plain JSON (instants as ISO 8601
+ * strings), exactly what a webhook receiver gets in the body's `data`; its shape per type is
+ * `TrackerEventData[type]`, checked by the schemas in `notifier/schemas.ts`.
+ */
+export interface TrackerEvent<T extends TrackerEventType = TrackerEventType> {
+  /** Unique and stable across delivery attempts. */
+  id: string;
+  type: T;
+  timestamp: Date;
+  data: Record<string, unknown>;
+}

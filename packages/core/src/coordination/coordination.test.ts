@@ -38,8 +38,8 @@ test('shardOf is stable and spreads users', () => {
 test('two trackers split the users, and one takes over when the other dies', async () => {
   const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
   const provider = simulatedProvider({ users: 40, seed: 4, clock });
-  const store = memoryStore();
   const group = memoryCoordination({ shards: 8, leaseTtl: 3 * MIN });
+  const store = memoryStore({ fencing: group });
   const make = (owner: string) =>
     createTracker({
       provider,
@@ -99,7 +99,7 @@ test('a clean stop hands the shards over at once', async () => {
   const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
   const provider = simulatedProvider({ users: 10, clock });
   const group = memoryCoordination({ shards: 4, leaseTtl: 10 * MIN });
-  const store = memoryStore();
+  const store = memoryStore({ fencing: group });
   const a = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
   const b = createTracker({ provider, store, users: 'discover', clock, coordination: group.member('b') });
   // A newcomer gets its share once the holder has given up the surplus at its next heartbeat.
@@ -118,8 +118,8 @@ test('a clean stop hands the shards over at once', async () => {
 test('shards gained while users cannot be resolved are recovered once they can', async () => {
   const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
   const provider = simulatedProvider({ users: 12, seed: 2, clock });
-  const store = memoryStore();
   const group = memoryCoordination({ shards: 4, leaseTtl: 2 * MIN });
+  const store = memoryStore({ fencing: group });
   let failing = true;
   const flaky = {
     ...provider,
@@ -157,4 +157,34 @@ test('shards gained while users cannot be resolved are recovered once they can',
   const sessions = await store.sessions({ from: new Date(0), to: clock.now() });
   expect(sessions.some((s) => s.endReason === 'recovered')).toBe(true);
   expect(await store.openState()).toMatchObject({ intervals: [], sessions: [] });
+});
+
+test('a tracker refuses coordination with a store that cannot fence writes', () => {
+  const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
+  const provider = simulatedProvider({ users: 4, clock });
+  const group = memoryCoordination({ shards: 4 });
+  const make = (store: ReturnType<typeof memoryStore>) =>
+    createTracker({ provider, store, users: 'discover', clock, coordination: group.member('a') });
+  expect(() => make(memoryStore())).toThrow(/coordination: expected a store that fences writes/);
+  expect(make(memoryStore({ fencing: group }))).toBeDefined();
+});
+
+test('the memory store fences a write whose writer lost its lease', async () => {
+  const clock = manualClock(Date.UTC(2026, 2, 2, 9, 0));
+  const group = memoryCoordination({ shards: 1, leaseTtl: MIN });
+  const store = memoryStore({ fencing: group });
+  const run = await store.startRun(clock.now());
+  const [lease] = await group.member('a').heartbeat(clock.now());
+  const write = (owner: string, at: Date) =>
+    store.writePoll({
+      runId: run.id,
+      at,
+      samples: [],
+      effects: [{ type: 'seen', userId: 'u1', at, present: true }],
+      fence: { owner, leases: [lease!] },
+    });
+  await write('a', clock.now());
+  clock.advance(2 * MIN);
+  await group.member('b').heartbeat(clock.now());
+  await expect(write('a', clock.now())).rejects.toMatchObject({ code: 'STORE_FENCED' });
 });

@@ -10,6 +10,16 @@ export interface ShardLease {
   generation: number;
 }
 
+/** One shard's lease as the keeper of the leases records it, for fencing writes. */
+export interface LeaseRecord {
+  shard: number;
+  owner: string | null;
+  /** Grows each time the shard changes hands; compared as text, so a bigint column fits. */
+  generation: number | string;
+  /** The lease had not expired at the instant asked about. */
+  live: boolean;
+}
+
 export interface Coordination {
   /** This tracker's id in the group; unique per process. */
   readonly owner: string;
@@ -49,6 +59,10 @@ export function memoryCoordination(options: { shards?: number; leaseTtl?: number
   member(owner: string): Coordination;
   /** Which owner holds each shard now (`null`: nobody). */
   holders(now: Date): (string | null)[];
+  /** How many shards users are spread over. */
+  shards: number;
+  /** Every shard's lease at `at`, for a store that fences writes (`memoryStore({ fencing })`). */
+  leases(at: Date): LeaseRecord[];
 } {
   const shards = options.shards ?? 64;
   const leaseTtl = options.leaseTtl ?? 30_000;
@@ -63,6 +77,14 @@ export function memoryCoordination(options: { shards?: number; leaseTtl?: number
 
   return {
     holders: (now) => table.map((l) => (l.until > now.getTime() ? l.owner : null)),
+    shards,
+    leases: (at) =>
+      table.map((l, shard) => ({
+        shard,
+        owner: l.owner,
+        generation: l.generation,
+        live: l.until > at.getTime(),
+      })),
     member(owner) {
       return {
         owner,

@@ -1,124 +1,24 @@
-import type { ShardLease } from '../coordination/index.ts';
-import type { Effect } from '../machine/index.ts';
-import type { Interval, PresenceSample, Run, Session, Status, User } from '../model.ts';
-import type { TrackerEvent } from '../notifier/events.ts';
-
+export { defineStore, type StoreCall, type StoreDefinition, type StoreDriver } from './define.ts';
+export { checkFence } from './fence.ts';
 export { type MemoryStoreOptions, memoryStore } from './memory.ts';
-
-/** A range query: records overlapping `[from, to)`, optionally for some users only. */
-export interface RangeQuery {
-  from: Date;
-  to: Date;
-  userIds?: readonly string[];
-}
-
-/** Everything one poll (or one pushed batch) changes, written atomically. */
-export interface PollWrite {
-  runId: string;
-  /** The instant the poll was made; stored as the run's latest heartbeat. */
-  at: Date;
-  /** Raw readings, kept when the store keeps samples. */
-  samples: readonly PresenceSample[];
-  /** What the state machine decided, in order. */
-  effects: readonly Effect[];
-  /** Events for durable notifiers, committed with the effects that caused them. */
-  outbox?: readonly OutboxMessage[];
-  /**
-   * With coordination: the leases the writer believes it holds. A store that coordinates refuses the
-   * whole write with a `StoreError` coded `STORE_FENCED` when any of them has changed hands.
-   */
-  fence?: { owner: string; leases: readonly ShardLease[] };
-}
-
-/** What a run that did not end cleanly left open, for recovery. */
-export interface OpenState {
-  runs: { id: string; startedAt: Date; lastPollAt: Date | null }[];
-  intervals: { userId: string; status: Status; startedAt: Date; lastSeenAt: Date }[];
-  sessions: { userId: string; startedAt: Date; lastSeenAt: Date }[];
-}
-
-/** An event waiting for one durable notifier. */
-export interface OutboxMessage {
-  /** The notifier's name. */
-  notifier: string;
-  event: TrackerEvent;
-}
-
-export interface OutboxEntry extends OutboxMessage {
-  /** Increases in the order entries were written; delivery follows it. */
-  seq: number;
-  attempts: number;
-  /** When the next attempt is due; `null` once the entry has been given up (dead). */
-  nextAttemptAt: Date | null;
-  lastError: string | null;
-}
-
-export interface OutboxAttempt {
-  seq: number;
-  attempts: number;
-  /** When to try again, or `null` to give the entry up. */
-  nextAttemptAt: Date | null;
-  error: string;
-}
-
-/** What a store can do beyond the contract every store meets. */
-export interface StoreCapabilities {
-  /** Raw samples are kept and `samples()` answers. */
-  samples: boolean;
-}
-
-/**
- * Where users, runs, intervals, sessions, samples and the notification outbox are kept.
- * Every store passes `storeConformance` from `@presence-tracker/core/testing`.
- *
- * Stores prepare themselves (schema, migrations) on first use; `init()` lets a host app fail fast.
- * Instants are `Date` in and out. Range queries return records overlapping `[from, to)`, open ones
- * included, ordered by start time, then user id.
- */
-export interface PresenceStore {
-  /** A short name for logs and errors, e.g. `sqlite`. */
-  readonly name: string;
-  readonly capabilities: StoreCapabilities;
-  /** Creates or migrates the schema. Idempotent. */
-  init(): Promise<void>;
-
-  /** Inserts users or updates them by id (display name, e-mail, key, groups, severity). */
-  upsertUsers(users: readonly User[]): Promise<void>;
-  /** Every known user, ordered by id. */
-  users(): Promise<User[]>;
-
-  /** Records the start of a run and returns it with its id. */
-  startRun(startedAt: Date): Promise<Run>;
-  /** Ends a run. Ending an ended run is an error. */
-  endRun(runId: string, endedAt: Date): Promise<void>;
-  /** Runs overlapping `[from, to)`. */
-  runs(query: { from: Date; to: Date }): Promise<Run[]>;
-
-  /**
-   * Applies one poll's effects, keeps its samples and queues its outbox messages in one transaction:
-   * all of it is written or none of it.
-   */
-  writePoll(write: PollWrite): Promise<void>;
-  /** Runs, intervals and sessions still open, for recovery after a crash. */
-  openState(query?: { userIds?: readonly string[] }): Promise<OpenState>;
-
-  sessions(query: RangeQuery): Promise<Session[]>;
-  intervals(query: RangeQuery): Promise<Interval[]>;
-  /** Raw samples observed in `[from, to)`, ordered by time then user; empty when samples are not kept. */
-  samples(query: RangeQuery): Promise<PresenceSample[]>;
-
-  /** Queues messages outside a poll (a run starting or ending). */
-  outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void>;
-  /** Undelivered, not-dead entries of one notifier, oldest first. */
-  outboxPending(query: { notifier: string; limit?: number }): Promise<OutboxEntry[]>;
-  /** Marks entries delivered; they are not returned again. */
-  outboxDelivered(seqs: readonly number[]): Promise<void>;
-  /** Records a failed attempt. */
-  outboxFailed(attempt: OutboxAttempt): Promise<void>;
-
-  /** Removes everything about one user: the user, samples, intervals, sessions. */
-  purgeUser(userId: string): Promise<void>;
-
-  /** Releases connections and files. Further calls fail with a `StoreError` (`STORE_CLOSED`). */
-  close(): Promise<void>;
-}
+export {
+  type NewInterval,
+  type NewSession,
+  type OpenRowChange,
+  planWrite,
+  type SessionChange,
+  type Sighting,
+  usersTouched,
+  type WritePlan,
+} from './plan.ts';
+export type {
+  OpenState,
+  OutboxAttempt,
+  OutboxEntry,
+  OutboxMessage,
+  PollWrite,
+  PresenceStore,
+  RangeQuery,
+  StartRunOptions,
+  StoreCapabilities,
+} from './store.ts';

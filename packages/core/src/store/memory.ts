@@ -1,19 +1,20 @@
+import type { LeaseRecord } from '../coordination/index.ts';
 import { StoreError } from '../errors.ts';
-import type { Effect } from '../machine/index.ts';
 import type { Interval, PresenceSample, Run, Session, User } from '../model.ts';
-import type {
-  OpenState,
-  OutboxAttempt,
-  OutboxEntry,
-  OutboxMessage,
-  PollWrite,
-  PresenceStore,
-  RangeQuery,
-} from './index.ts';
+import { defineStore } from './define.ts';
+import { checkFence } from './fence.ts';
+import { planWrite } from './plan.ts';
+import type { OpenState, OutboxEntry, OutboxMessage, PollWrite, PresenceStore, RangeQuery } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Keep raw samples so that `samples()` answers. Default: true. */
   keepSamples?: boolean;
+  /**
+   * The leases to fence writes against, such as a `memoryCoordination()` group: with it the store
+   * refuses a write whose writer no longer holds its leases (`STORE_FENCED`), and trackers sharing
+   * users through that group may use it.
+   */
+  fencing?: { readonly shards: number; leases(at: Date): readonly LeaseRecord[] };
 }
 
 interface StoredInterval extends Interval {
@@ -31,6 +32,9 @@ interface UserHistory {
   samples: PresenceSample[];
   openInterval: StoredInterval | null;
   openSession: Session | null;
+  /** The newest sighting, and the newest that showed the user present, as the other stores keep them. */
+  seenAt: Date | null;
+  presentAt: Date | null;
 }
 
 /**
@@ -39,24 +43,29 @@ interface UserHistory {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
   const keepSamples = options.keepSamples ?? true;
+  const { fencing } = options;
   const users = new Map<string, User>();
   const runs: StoredRun[] = [];
   const histories = new Map<string, UserHistory>();
   const outbox: OutboxEntry[] = [];
   let nextSession = 1;
   let nextSeq = 1;
-  let closed = false;
 
-  const fail = (message: string, code: 'STORE_FAILED' | 'STORE_CONFLICT' = 'STORE_FAILED'): never => {
-    throw new StoreError('memory', message, { code });
-  };
-  const ensureOpen = () => {
-    if (closed) throw new StoreError('memory', 'the store is closed', { code: 'STORE_CLOSED' });
+  const fail = (message: string): never => {
+    throw new StoreError('memory', message);
   };
   const history = (userId: string): UserHistory => {
     let h = histories.get(userId);
     if (!h) {
-      h = { intervals: [], sessions: [], samples: [], openInterval: null, openSession: null };
+      h = {
+        intervals: [],
+        sessions: [],
+        samples: [],
+        openInterval: null,
+        openSession: null,
+        seenAt: null,
+        presentAt: null,
+      };
       histories.set(userId, h);
     }
     return h;
@@ -69,84 +78,62 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
           return h ? [[id, h] as const] : [];
         });
 
-  /** Checks every effect against the open state first, so a bad write changes nothing. */
-  const validate = (effects: readonly Effect[]) => {
-    const openInterval = new Map<string, boolean>();
-    const openSession = new Map<string, boolean>();
-    const isOpen = (map: Map<string, boolean>, userId: string, current: unknown) =>
-      map.get(userId) ?? current !== null;
-    for (const e of effects) {
+  const apply = (write: PollWrite) => {
+    if (fencing) {
+      const leases = new Map(fencing.leases(write.at).map((l) => [l.shard, l]));
+      checkFence('memory', write, leases, fencing.shards);
+    }
+    const openIntervals = new Set<string>();
+    const openSessions = new Set<string>();
+    for (const e of write.effects) {
       const h = histories.get(e.userId);
-      const interval = isOpen(openInterval, e.userId, h?.openInterval ?? null);
-      const session = isOpen(openSession, e.userId, h?.openSession ?? null);
-      switch (e.type) {
-        case 'interval.open':
-          if (interval) fail(`user ${e.userId} already has an open interval`, 'STORE_CONFLICT');
-          openInterval.set(e.userId, true);
-          break;
-        case 'interval.close':
-          if (!interval) fail(`user ${e.userId} has no open interval to close`, 'STORE_CONFLICT');
-          openInterval.set(e.userId, false);
-          break;
-        case 'session.open':
-          if (session) fail(`user ${e.userId} already has an open session`, 'STORE_CONFLICT');
-          openSession.set(e.userId, true);
-          break;
-        case 'session.close':
-          if (!session) fail(`user ${e.userId} has no open session to close`, 'STORE_CONFLICT');
-          openSession.set(e.userId, false);
-          break;
-        case 'seen':
-        case 'unavailable.long':
-          break;
-      }
+      if (h?.openInterval) openIntervals.add(e.userId);
+      if (h?.openSession) openSessions.add(e.userId);
     }
-  };
-
-  const apply = (e: Effect) => {
-    const h = history(e.userId);
-    switch (e.type) {
-      case 'interval.open': {
-        const interval: StoredInterval = {
-          userId: e.userId,
-          status: e.status,
-          startedAt: e.startedAt,
-          endedAt: null,
-          lastSeenAt: e.startedAt,
-        };
-        if (e.raw !== undefined) interval.raw = e.raw;
-        h.intervals.push(interval);
-        h.openInterval = interval;
-        break;
-      }
-      case 'interval.close':
-        h.openInterval!.endedAt = e.endedAt;
-        h.openInterval = null;
-        break;
-      case 'session.open': {
-        const session: Session = {
-          id: String(nextSession++),
-          userId: e.userId,
-          startedAt: e.startedAt,
-          endedAt: null,
-          lastSeenAt: e.startedAt,
-          endReason: null,
-        };
-        h.sessions.push(session);
-        h.openSession = session;
-        break;
-      }
-      case 'session.close':
-        Object.assign(h.openSession!, { endedAt: e.endedAt, lastSeenAt: e.lastSeenAt, endReason: e.reason });
-        h.openSession = null;
-        break;
-      case 'seen':
-        if (h.openInterval) h.openInterval.lastSeenAt = e.at;
-        if (e.present && h.openSession) h.openSession.lastSeenAt = e.at;
-        break;
-      case 'unavailable.long':
-        break;
+    const plan = planWrite(write.effects, openIntervals, openSessions, 'memory');
+    for (const c of plan.intervalChanges) {
+      const h = history(c.userId);
+      h.openInterval!.endedAt = c.endedAt;
+      h.openInterval = null;
     }
+    for (const c of plan.sessionChanges) {
+      const h = history(c.userId);
+      Object.assign(h.openSession!, { endedAt: c.endedAt, lastSeenAt: c.lastSeenAt, endReason: c.reason });
+      h.openSession = null;
+    }
+    for (const row of plan.newIntervals) {
+      const h = history(row.userId);
+      const interval: StoredInterval = {
+        userId: row.userId,
+        status: row.status,
+        startedAt: row.startedAt,
+        endedAt: row.endedAt,
+        lastSeenAt: row.lastSeenAt,
+      };
+      if (row.raw !== undefined) interval.raw = structuredClone(row.raw);
+      h.intervals.push(interval);
+      if (row.endedAt === null) h.openInterval = interval;
+    }
+    for (const row of plan.newSessions) {
+      const h = history(row.userId);
+      const session: Session = {
+        id: String(nextSession++),
+        userId: row.userId,
+        startedAt: row.startedAt,
+        endedAt: row.endedAt,
+        lastSeenAt: row.lastSeenAt,
+        endReason: row.reason,
+      };
+      h.sessions.push(session);
+      if (row.endedAt === null) h.openSession = session;
+    }
+    for (const s of plan.sightings) {
+      const h = history(s.userId);
+      h.seenAt = later(h.seenAt, s.at);
+      h.presentAt = later(h.presentAt, s.presentAt);
+    }
+    if (keepSamples) for (const s of write.samples) history(s.userId).samples.push(copySample(s));
+    if (write.outbox) enqueue(write.outbox);
   };
 
   const enqueue = (messages: readonly OutboxMessage[]) => {
@@ -161,139 +148,132 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       });
     }
   };
-
-  return {
-    name: 'memory',
-    capabilities: { samples: keepSamples },
-
-    async init() {
-      ensureOpen();
-    },
-
-    async upsertUsers(list) {
-      ensureOpen();
-      for (const u of list) users.set(u.id, structuredClone(u));
-    },
-
-    async users() {
-      ensureOpen();
-      return [...users.values()].sort((a, b) => compare(a.id, b.id)).map((u) => structuredClone(u));
-    },
-
-    async startRun(startedAt) {
-      ensureOpen();
-      const run: StoredRun = { id: String(runs.length + 1), startedAt, endedAt: null, lastPollAt: null };
-      runs.push(run);
-      return { id: run.id, startedAt, endedAt: null };
-    },
-
-    async endRun(runId, endedAt) {
-      ensureOpen();
-      const run = runs.find((r) => r.id === runId) ?? fail(`no run ${runId}`);
-      if (run.endedAt !== null) fail(`run ${runId} has already ended`);
-      run.endedAt = endedAt;
-    },
-
-    async runs({ from, to }) {
-      ensureOpen();
-      return runs
-        .filter((r) => overlaps(r.startedAt, r.endedAt, from, to))
-        .map((r) => ({ id: r.id, startedAt: r.startedAt, endedAt: r.endedAt }));
-    },
-
-    async writePoll(write: PollWrite) {
-      ensureOpen();
-      const run = runs.find((r) => r.id === write.runId) ?? fail(`no run ${write.runId}`);
-      validate(write.effects);
-      for (const e of write.effects) apply(e);
-      if (keepSamples) for (const s of write.samples) history(s.userId).samples.push(copySample(s));
-      if (write.outbox) enqueue(write.outbox);
-      if (run.lastPollAt === null || run.lastPollAt < write.at) run.lastPollAt = write.at;
-    },
-
-    async openState(query = {}): Promise<OpenState> {
-      ensureOpen();
-      const state: OpenState = { runs: [], intervals: [], sessions: [] };
-      for (const r of runs) {
-        if (r.endedAt === null)
-          state.runs.push({ id: r.id, startedAt: r.startedAt, lastPollAt: r.lastPollAt });
-      }
-      for (const [userId, h] of selected(query.userIds)) {
-        const i = h.openInterval;
-        if (i)
-          state.intervals.push({
-            userId,
-            status: i.status,
-            startedAt: i.startedAt,
-            lastSeenAt: i.lastSeenAt,
-          });
-        const s = h.openSession;
-        if (s) state.sessions.push({ userId, startedAt: s.startedAt, lastSeenAt: s.lastSeenAt });
-      }
-      return state;
-    },
-
-    async sessions(q: RangeQuery) {
-      ensureOpen();
-      return collect(selected(q.userIds), (h) => h.sessions, q).map((s) => ({ ...s }));
-    },
-
-    async intervals(q: RangeQuery) {
-      ensureOpen();
-      return collect(selected(q.userIds), (h) => h.intervals, q).map(
-        ({ lastSeenAt: _, ...interval }): Interval => interval,
-      );
-    },
-
-    async samples(q: RangeQuery) {
-      ensureOpen();
-      const found: PresenceSample[] = [];
-      for (const [, h] of selected(q.userIds)) {
-        for (const s of h.samples)
-          if (s.observedAt >= q.from && s.observedAt < q.to) found.push(copySample(s));
-      }
-      return found.sort(
-        (a, b) => a.observedAt.getTime() - b.observedAt.getTime() || compare(a.userId, b.userId),
-      );
-    },
-
-    async outboxEnqueue(messages) {
-      ensureOpen();
-      enqueue(messages);
-    },
-
-    async outboxPending({ notifier, limit = 100 }) {
-      ensureOpen();
-      return outbox
-        .filter((e) => e.notifier === notifier && e.nextAttemptAt !== null)
-        .slice(0, limit)
-        .map((e) => ({ ...e, event: structuredClone(e.event) }));
-    },
-
-    async outboxDelivered(seqs) {
-      ensureOpen();
-      const done = new Set(seqs);
-      for (let i = outbox.length - 1; i >= 0; i--) if (done.has(outbox[i]!.seq)) outbox.splice(i, 1);
-    },
-
-    async outboxFailed(attempt: OutboxAttempt) {
-      ensureOpen();
-      const entry = outbox.find((e) => e.seq === attempt.seq) ?? fail(`no outbox entry ${attempt.seq}`);
-      entry.attempts = attempt.attempts;
-      entry.nextAttemptAt = attempt.nextAttemptAt;
-      entry.lastError = attempt.error;
-    },
-
-    async purgeUser(userId) {
-      ensureOpen();
-      users.delete(userId);
-      histories.delete(userId);
-    },
-
-    async close() {
-      closed = true;
-    },
+  /** An open session's last sighting comes from the newest present sighting, as in the other stores. */
+  const sessionView = (s: Session): Session => {
+    if (s.endedAt !== null) return { ...s };
+    return { ...s, lastSeenAt: later(s.lastSeenAt, histories.get(s.userId)?.presentAt ?? null)! };
   };
+
+  return defineStore({
+    name: 'memory',
+    capabilities: { samples: keepSamples, fencing: fencing !== undefined, readOnly: false },
+    driver: {
+      open() {},
+
+      upsertUsers(list) {
+        for (const u of list) users.set(u.id, structuredClone(u));
+      },
+
+      users() {
+        return [...users.values()].sort((a, b) => compare(a.id, b.id)).map((u) => structuredClone(u));
+      },
+
+      startRun(startedAt, messages) {
+        const run: StoredRun = { id: String(runs.length + 1), startedAt, endedAt: null, lastPollAt: null };
+        const started = { id: run.id, startedAt, endedAt: null };
+        // Asked for first, so a throwing callback leaves no run behind.
+        const queued = messages(started);
+        runs.push(run);
+        enqueue(queued);
+        return started;
+      },
+
+      endRun(runId, endedAt) {
+        const run = runs.find((r) => r.id === runId) ?? fail(`no run ${runId}`);
+        if (run.endedAt !== null) fail(`run ${runId} has already ended`);
+        run.endedAt = endedAt;
+      },
+
+      runs({ from, to }) {
+        return runs
+          .filter((r) => overlaps(r.startedAt, r.endedAt, from, to))
+          .map((r) => ({ id: r.id, startedAt: r.startedAt, endedAt: r.endedAt }));
+      },
+
+      writePoll(write) {
+        const run = runs.find((r) => r.id === write.runId) ?? fail(`no run ${write.runId}`);
+        apply(write);
+        if (run.lastPollAt === null || run.lastPollAt < write.at) run.lastPollAt = write.at;
+      },
+
+      openState(userIds): OpenState {
+        const state: OpenState = { runs: [], intervals: [], sessions: [] };
+        for (const r of runs) {
+          if (r.endedAt === null)
+            state.runs.push({ id: r.id, startedAt: r.startedAt, lastPollAt: r.lastPollAt });
+        }
+        for (const [userId, h] of selected(userIds)) {
+          const i = h.openInterval;
+          if (i)
+            state.intervals.push({
+              userId,
+              status: i.status,
+              startedAt: i.startedAt,
+              lastSeenAt: later(i.lastSeenAt, h.seenAt)!,
+            });
+          const s = h.openSession;
+          if (s)
+            state.sessions.push({ userId, startedAt: s.startedAt, lastSeenAt: sessionView(s).lastSeenAt });
+        }
+        return state;
+      },
+
+      sessions(q: RangeQuery) {
+        return collect(selected(q.userIds), (h) => h.sessions, q).map(sessionView);
+      },
+
+      intervals(q: RangeQuery) {
+        return collect(selected(q.userIds), (h) => h.intervals, q).map(
+          ({ lastSeenAt: _, ...interval }): Interval => interval,
+        );
+      },
+
+      samples(q: RangeQuery) {
+        const found: PresenceSample[] = [];
+        for (const [, h] of selected(q.userIds)) {
+          for (const s of h.samples)
+            if (s.observedAt >= q.from && s.observedAt < q.to) found.push(copySample(s));
+        }
+        return found.sort(
+          (a, b) => a.observedAt.getTime() - b.observedAt.getTime() || compare(a.userId, b.userId),
+        );
+      },
+
+      outboxEnqueue: enqueue,
+
+      outboxPending(notifier, limit) {
+        return outbox
+          .filter((e) => e.notifier === notifier && e.nextAttemptAt !== null)
+          .slice(0, limit)
+          .map((e) => ({ ...e, event: structuredClone(e.event) }));
+      },
+
+      outboxDelivered(seqs) {
+        const done = new Set(seqs);
+        for (let i = outbox.length - 1; i >= 0; i--) if (done.has(outbox[i]!.seq)) outbox.splice(i, 1);
+      },
+
+      outboxFailed(attempt) {
+        const entry = outbox.find((e) => e.seq === attempt.seq) ?? fail(`no outbox entry ${attempt.seq}`);
+        entry.attempts = attempt.attempts;
+        entry.nextAttemptAt = attempt.nextAttemptAt;
+        entry.lastError = attempt.error;
+      },
+
+      purgeUser(userId) {
+        users.delete(userId);
+        histories.delete(userId);
+      },
+
+      close() {},
+    },
+  });
+}
+
+function later(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.getTime() >= b.getTime() ? a : b;
 }
 
 function collect<T extends { userId: string; startedAt: Date; endedAt: Date | null }>(

@@ -3,7 +3,33 @@
  * `test` function they are handed, so they work with vitest, node:test or any runner alike.
  */
 export { type ProviderConformanceOptions, providerConformance } from './provider-conformance.ts';
+export { storeFencingTests } from './store/fencing.ts';
 export {
+  at,
+  intervalClose,
+  intervalOpen,
+  MINUTE,
+  minutesOf,
+  seen,
+  sessionClose,
+  sessionOpen,
+  T0,
+  testEvent,
+  testSample,
+  testUser,
+} from './store/fixtures.ts';
+export { storeInputTests } from './store/input.ts';
+export { storeLifecycleTests } from './store/lifecycle.ts';
+export { storeOutboxTests } from './store/outbox.ts';
+export { storePurgeTests } from './store/purge.ts';
+export { storeQueriesTests } from './store/queries.ts';
+export { storeRecoveryTests } from './store/recovery.ts';
+export { storeRunsTests } from './store/runs.ts';
+export { storeSamplesTests } from './store/samples.ts';
+export { storeUsersTests } from './store/users.ts';
+export { storeWritesTests } from './store/writes.ts';
+export {
+  type MakeStore,
   STORE_GROUPS,
   type StoreConformanceOptions,
   type StoreGroup,

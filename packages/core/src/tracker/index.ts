@@ -275,7 +275,14 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       const at = this.clock.now();
       if (this.options.coordination) this.hold(await this.options.coordination.heartbeat(at));
       const left = await store.openState();
-      const run = await store.startRun(at);
+      let started: TrackerEvent[] = [];
+      // The run and its durable run.started notifications are written in one transaction.
+      const run = await store.startRun(at, {
+        outbox: (r) => {
+          started = [this.event('run.started', at, { runId: r.id, startedAt: iso(at) })];
+          return this.dispatcher.outboxFor(started);
+        },
+      });
       this.currentRun = run;
       this.lifecycle = 'running';
       const { users: recovered, ended } = await this.recover(run, left);
@@ -291,7 +298,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       }
       this.emit('run:start', run);
       this.logger.info({ runId: run.id, recovered }, 'run started');
-      await this.announce([this.event('run.started', at, { runId: run.id, startedAt: iso(at) })]);
+      this.dispatcher.dispatch(started);
     });
     return this.starting.catch((error) => {
       this.starting = null;

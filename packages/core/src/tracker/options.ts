@@ -114,7 +114,16 @@ const optionsSchema = z.object({
   spool: z
     .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
     .optional(),
-});
+})
+  // Leases the store cannot check would let two trackers write one user's sessions.
+  .refine(
+    (o) =>
+      o.coordination === undefined || (o.store as Partial<PresenceStore>).capabilities?.fencing === true,
+    {
+      path: ['coordination'],
+      message: 'expected a store that fences writes (capabilities.fencing); this store would ignore the leases',
+    },
+  );
 
 export function checkTrackerOptions(options: TrackerOptions): void {
   parseOptions(optionsSchema, options, 'tracker options');

@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest';
+import { StoreError } from '../errors.ts';
+import type { Effect } from '../machine/index.ts';
+import { planWrite } from './plan.ts';
+
+const at = (minute: number) => new Date(Date.UTC(2026, 2, 2, 8, minute));
+
+describe('planWrite', () => {
+  test('closes what was open, inserts what opens, and keeps the newest sightings per user', () => {
+    const effects: Effect[] = [
+      { type: 'interval.close', userId: 'u1', endedAt: at(5) },
+      { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(5) },
+      { type: 'seen', userId: 'u1', at: at(5), present: true },
+      { type: 'seen', userId: 'u2', at: at(5), present: false },
+      { type: 'seen', userId: 'u2', at: at(6), present: false },
+    ];
+    const plan = planWrite(effects, new Set(['u1', 'u2']), new Set(['u1']));
+    expect(plan.intervalChanges).toEqual([{ userId: 'u1', endedAt: at(5), lastSeenAt: null }]);
+    expect(plan.sessionChanges).toEqual([]);
+    expect(plan.newIntervals).toEqual([
+      { userId: 'u1', status: 'busy', startedAt: at(5), endedAt: null, lastSeenAt: at(5), raw: undefined },
+    ]);
+    expect(plan.sightings).toEqual([
+      { userId: 'u1', at: at(5), presentAt: at(5) },
+      { userId: 'u2', at: at(6), presentAt: null },
+    ]);
+  });
+
+  test('a row opened and closed in the same write is inserted closed', () => {
+    const plan = planWrite(
+      [
+        { type: 'session.open', userId: 'u1', startedAt: at(0) },
+        {
+          type: 'session.close',
+          userId: 'u1',
+          startedAt: at(0),
+          endedAt: at(3),
+          lastSeenAt: at(2),
+          reason: 'stale',
+        },
+        { type: 'session.open', userId: 'u1', startedAt: at(4) },
+      ],
+      new Set(),
+      new Set(),
+    );
+    expect(plan.newSessions).toEqual([
+      { userId: 'u1', startedAt: at(0), endedAt: at(3), lastSeenAt: at(2), reason: 'stale' },
+      { userId: 'u1', startedAt: at(4), endedAt: null, lastSeenAt: at(4), reason: null },
+    ]);
+  });
+
+  test('effects that do not fit the open state are refused before anything is planned', () => {
+    const refused = (effects: Effect[], intervals: string[] = [], sessions: string[] = []) => {
+      try {
+        planWrite(effects, new Set(intervals), new Set(sessions));
+      } catch (error) {
+        expect(StoreError.isInstance(error)).toBe(true);
+        return (error as StoreError).message;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refused([{ type: 'interval.close', userId: 'u1', endedAt: at(1) }])).toContain(
+      'u1 has no open interval',
+    );
+    expect(refused([{ type: 'session.open', userId: 'u1', startedAt: at(1) }], [], ['u1'])).toContain(
+      'u1 already has an open session',
+    );
+    expect(
+      refused([
+        { type: 'interval.open', userId: 'u1', status: 'away', startedAt: at(1) },
+        { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(2) },
+      ]),
+    ).toContain('u1 already has an open interval');
+  });
+});

@@ -1,0 +1,174 @@
+import { StoreError } from '../errors.ts';
+import type { Effect } from '../machine/index.ts';
+import type { RawPresence, SessionEndReason, Status } from '../model.ts';
+
+/** An interval or session that was open before the write and that the write closes. */
+export interface OpenRowChange {
+  userId: string;
+  /** Set when the write closes the row. */
+  endedAt: Date | null;
+  /** For sessions: the last sighting the close names. */
+  lastSeenAt: Date | null;
+}
+
+/** The newest sightings of one user in the write: any status, and present statuses only. */
+export interface Sighting {
+  userId: string;
+  at: Date;
+  presentAt: Date | null;
+}
+
+export interface SessionChange extends OpenRowChange {
+  reason: SessionEndReason | null;
+}
+
+export interface NewInterval {
+  userId: string;
+  status: Status;
+  startedAt: Date;
+  endedAt: Date | null;
+  lastSeenAt: Date;
+  raw: RawPresence | undefined;
+}
+
+export interface NewSession {
+  userId: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  lastSeenAt: Date;
+  reason: SessionEndReason | null;
+}
+
+/** A poll's effects folded into the rows they change: few batched statements write them. */
+export interface WritePlan {
+  intervalChanges: OpenRowChange[];
+  sessionChanges: SessionChange[];
+  newIntervals: NewInterval[];
+  newSessions: NewSession[];
+  /** `seen` effects, newest per user; rows that were open before the write take them from here. */
+  sightings: Sighting[];
+}
+
+type Current<Existing, Fresh> = { existing: Existing } | { fresh: Fresh } | null;
+
+/** The users whose open intervals or sessions the effects depend on. */
+export function usersTouched(effects: readonly Effect[]): string[] {
+  const ids = new Set<string>();
+  for (const e of effects) ids.add(e.userId);
+  return [...ids];
+}
+
+/**
+ * Replays the effects, in order, over what the store holds open for the users they name, and folds
+ * them into row changes: the one model of conflicts every store uses. Any effect that does not fit
+ * the open state (closing what is not open, opening what is) throws a `StoreError` coded
+ * `STORE_CONFLICT` before anything is written, so a bad write is refused whole.
+ */
+export function planWrite(
+  effects: readonly Effect[],
+  openIntervals: ReadonlySet<string>,
+  openSessions: ReadonlySet<string>,
+  store = 'store',
+): WritePlan {
+  const plan: WritePlan = {
+    intervalChanges: [],
+    sessionChanges: [],
+    newIntervals: [],
+    newSessions: [],
+    sightings: [],
+  };
+  const sightings = new Map<string, Sighting>();
+  const intervals = new Map<string, Current<OpenRowChange, NewInterval>>();
+  const sessions = new Map<string, Current<SessionChange, NewSession>>();
+  const refuse = (message: string, code: 'STORE_INVALID' | 'STORE_CONFLICT' = 'STORE_CONFLICT'): never => {
+    throw new StoreError(store, `writePoll refused, nothing was written: ${message}`, { code });
+  };
+
+  const interval = (userId: string) => {
+    if (intervals.has(userId)) return intervals.get(userId)!;
+    const current: Current<OpenRowChange, NewInterval> = openIntervals.has(userId)
+      ? { existing: { userId, endedAt: null, lastSeenAt: null } }
+      : null;
+    if (current) plan.intervalChanges.push(current.existing);
+    intervals.set(userId, current);
+    return current;
+  };
+  const session = (userId: string) => {
+    if (sessions.has(userId)) return sessions.get(userId)!;
+    const current: Current<SessionChange, NewSession> = openSessions.has(userId)
+      ? { existing: { userId, endedAt: null, lastSeenAt: null, reason: null } }
+      : null;
+    if (current) plan.sessionChanges.push(current.existing);
+    sessions.set(userId, current);
+    return current;
+  };
+
+  for (const e of effects) {
+    switch (e.type) {
+      case 'interval.open': {
+        if (interval(e.userId)) refuse(`user ${e.userId} already has an open interval`);
+        const row: NewInterval = {
+          userId: e.userId,
+          status: e.status,
+          startedAt: e.startedAt,
+          endedAt: null,
+          lastSeenAt: e.startedAt,
+          raw: e.raw,
+        };
+        plan.newIntervals.push(row);
+        intervals.set(e.userId, { fresh: row });
+        break;
+      }
+      case 'interval.close': {
+        const current = interval(e.userId) ?? refuse(`user ${e.userId} has no open interval to close`);
+        if ('existing' in current) current.existing.endedAt = e.endedAt;
+        else current.fresh.endedAt = e.endedAt;
+        intervals.set(e.userId, null);
+        break;
+      }
+      case 'session.open': {
+        if (session(e.userId)) refuse(`user ${e.userId} already has an open session`);
+        const row: NewSession = {
+          userId: e.userId,
+          startedAt: e.startedAt,
+          endedAt: null,
+          lastSeenAt: e.startedAt,
+          reason: null,
+        };
+        plan.newSessions.push(row);
+        sessions.set(e.userId, { fresh: row });
+        break;
+      }
+      case 'session.close': {
+        const current = session(e.userId) ?? refuse(`user ${e.userId} has no open session to close`);
+        const row = 'existing' in current ? current.existing : current.fresh;
+        row.endedAt = e.endedAt;
+        row.lastSeenAt = e.lastSeenAt;
+        row.reason = e.reason;
+        sessions.set(e.userId, null);
+        break;
+      }
+      case 'seen': {
+        const i = intervals.get(e.userId);
+        if (i && 'fresh' in i) i.fresh.lastSeenAt = e.at;
+        const s = e.present ? sessions.get(e.userId) : undefined;
+        if (s && 'fresh' in s) s.fresh.lastSeenAt = e.at;
+        const sighting = sightings.get(e.userId) ?? { userId: e.userId, at: e.at, presentAt: null };
+        sighting.at = e.at;
+        if (e.present) sighting.presentAt = e.at;
+        sightings.set(e.userId, sighting);
+        break;
+      }
+      case 'unavailable.long':
+        break;
+      default: {
+        const unknown: never = e;
+        refuse(`unknown effect ${(unknown as { type: string }).type}`, 'STORE_INVALID');
+      }
+    }
+  }
+  plan.intervalChanges = plan.intervalChanges.filter((c) => c.endedAt !== null);
+  plan.sessionChanges = plan.sessionChanges.filter((c) => c.endedAt !== null);
+  plan.sightings = [...sightings.values()];
+  return plan;
+}
