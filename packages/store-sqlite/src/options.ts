@@ -15,6 +15,12 @@ export interface SqliteStoreOptions {
    * it over. Default: 60000. A holder whose process is gone on the same host is replaced at once.
    */
   lockTimeout?: number;
+  /**
+   * Open the file only to read it (reports, timelines, dashboards): the file must exist and carry
+   * the current schema; nothing is migrated, the writer role is never claimed, and every write is
+   * refused with `STORE_READ_ONLY`. Works on a read-only file or folder. Default: false.
+   */
+  readOnly?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -24,6 +30,7 @@ export interface ResolvedOptions {
   retention: number | null;
   busyTimeout: number;
   lockTimeout: number;
+  readOnly: boolean;
 }
 
 const DAY = 86_400_000;
@@ -71,6 +78,24 @@ export function resolveOptions(options: SqliteStoreOptions): ResolvedOptions {
   const busyTimeout = milliseconds('busyTimeout', 5000, 0);
   const lockTimeout = milliseconds('lockTimeout', 60_000, 1000);
 
+  const readOnly = o.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') {
+    issues.push({ path: 'readOnly', message: 'expected true or false', received: describe(readOnly) });
+  } else if (readOnly && o.path === ':memory:') {
+    issues.push({
+      path: 'readOnly',
+      message: 'expected a database file: a private in-memory database has nothing to read',
+      received: 'true',
+    });
+  }
+
   if (issues.length > 0) throw new ConfigError('invalid sqliteStore options:', issues);
-  return { path: o.path as string, keepSamples, retention, busyTimeout, lockTimeout };
+  return {
+    path: o.path as string,
+    keepSamples,
+    retention,
+    busyTimeout,
+    lockTimeout,
+    readOnly: readOnly === true,
+  };
 }

@@ -1,15 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError, type Effect, type PresenceStore, StoreError } from '@presence-tracker/core';
 import {
-  ConfigError,
-  type Effect,
-  type PresenceSample,
-  type PresenceStore,
-  type Status,
-  StoreError,
-} from '@presence-tracker/core';
-import { storeConformance } from '@presence-tracker/core/testing';
+  at,
+  intervalClose,
+  intervalOpen,
+  minutesOf,
+  storeConformance,
+  testSample,
+} from '@presence-tracker/core/testing';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sqliteStore } from './index.ts';
@@ -39,26 +40,11 @@ storeConformance(test, () => sqliteStore({ path: ':memory:', keepSamples: false 
   prefix: 'without samples',
 });
 
-const T0 = Date.UTC(2026, 2, 2, 8);
-const at = (minute: number) => new Date(T0 + minute * 60_000);
 const DAY = 24 * 60;
-const open = (userId: string, status: Status, minute: number): Effect => ({
-  type: 'interval.open',
-  userId,
-  status,
-  startedAt: at(minute),
-});
-const close = (userId: string, minute: number): Effect => ({
-  type: 'interval.close',
-  userId,
-  endedAt: at(minute),
-});
-const sample = (userId: string, minute: number): PresenceSample => ({
-  userId,
-  status: 'available',
-  observedAt: at(minute),
-});
-const minutes = (list: { startedAt: Date }[]) => list.map((r) => (r.startedAt.getTime() - T0) / 60_000);
+const open = intervalOpen;
+const close = intervalClose;
+const sample = (userId: string, minute: number) => testSample(userId, minute);
+const minutes = (list: { startedAt: Date }[]) => list.map((r) => minutesOf(r.startedAt));
 
 describe('options', () => {
   test('wrong options are refused up front, naming each field and what was expected', () => {
@@ -353,4 +339,123 @@ describe('the writer role', () => {
     db.close();
     await store.close();
   });
+});
+
+describe('read-only', () => {
+  /** A file with one run and one interval, written and closed by a writer. */
+  const written = async (name: string) => {
+    const folder = join(dir, name);
+    mkdirSync(folder);
+    const path = join(folder, 'presence.db');
+    const writer = sqliteStore({ path });
+    const run = await writer.startRun(at(0));
+    await writer.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [sample('u1', 0)],
+      effects: [open('u1', 'busy', 0)],
+    });
+    await writer.close();
+    return { folder, path };
+  };
+  const code = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'written',
+      (e: unknown) => (StoreError.isInstance(e) ? e.code : String(e)),
+    );
+
+  test('reads, refuses every write with STORE_READ_ONLY, and leaves the folder and file as they were', async () => {
+    const { folder, path } = await written('read-only-reads');
+    const before = readFileSync(path);
+    const store = sqliteStore({ path, readOnly: true });
+    expect(store.capabilities.readOnly).toBe(true);
+    expect((await store.intervals({ from: at(0), to: at(10) })).map((i) => i.status)).toEqual(['busy']);
+    expect((await store.samples({ from: at(0), to: at(10) })).length).toBe(1);
+    const runId = (await store.runs({ from: at(0), to: at(10) }))[0]!.id;
+    const writes = [
+      store.upsertUsers([{ id: 'u1', key: 'k', severity: 0 }]),
+      store.startRun(at(1)),
+      store.endRun(runId, at(2)),
+      store.writePoll({ runId, at: at(1), samples: [], effects: [close('u1', 1)] }),
+      store.outboxEnqueue([
+        { notifier: 'a', event: { id: 'e', type: 'run.started', timestamp: at(1), data: {} } },
+      ]),
+      store.outboxDelivered([1]),
+      store.outboxFailed({ seq: 1, attempts: 1, nextAttemptAt: null, error: 'x' }),
+      store.purgeUser('u1'),
+    ];
+    expect(await Promise.all(writes.map(code))).toEqual(Array(8).fill('STORE_READ_ONLY'));
+    await expect(store.startRun(at(1))).rejects.toThrow(/startRun refused: the store was opened read-only/);
+    await store.close();
+    // No -wal or -shm beside the file, no writer row, not a byte changed.
+    expect(readdirSync(folder)).toEqual(['presence.db']);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    const db = new Sqlite(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM writer').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  test('reads what a running writer committed, without taking the writer role', async () => {
+    const { path } = await written('read-only-beside-writer');
+    const writer = sqliteStore({ path });
+    const run = await writer.startRun(at(5));
+    await writer.writePoll({
+      runId: run.id,
+      at: at(5),
+      samples: [],
+      effects: [close('u1', 5), open('u1', 'away', 5)],
+    });
+    const reader = sqliteStore({ path, readOnly: true });
+    expect((await reader.intervals({ from: at(0), to: at(10) })).map((i) => i.status)).toEqual([
+      'busy',
+      'away',
+    ]);
+    await reader.close();
+    // The writer still holds its role and writes on.
+    await writer.writePoll({ runId: run.id, at: at(6), samples: [sample('u1', 6)], effects: [] });
+    await writer.close();
+  });
+
+  test('a missing file, an old schema and an in-memory database are explained', async () => {
+    const missing = sqliteStore({ path: join(dir, 'no-such.db'), readOnly: true });
+    await expect(missing.users()).rejects.toThrow(/cannot read database file .*no-such\.db read-only/);
+    expect(existsSync(join(dir, 'no-such.db'))).toBe(false);
+    const empty = join(dir, 'empty.db');
+    new Sqlite(empty).close();
+    await expect(sqliteStore({ path: empty, readOnly: true }).users()).rejects.toThrow(
+      /has schema version 0, older than this package's \d+, and was opened read-only/,
+    );
+    expect(() => sqliteStore({ path: ':memory:', readOnly: true })).toThrow(
+      /readOnly: expected a database file/,
+    );
+    expect(() => sqliteStore({ path: 'x.db', readOnly: 'yes' as unknown as boolean })).toThrow(
+      /readOnly: expected true or false/,
+    );
+  });
+
+  test('another user reads a 0444 file in a 0555 folder', async () => {
+    const { folder, path } = await written('read-only-mode');
+    chmodSync(path, 0o444);
+    chmodSync(folder, 0o555);
+    // Root ignores file modes, so the reader runs as nobody where the system allows it.
+    const asNobody = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+    if (asNobody) chmodSync(dir, 0o755);
+    const node = [process.execPath, '--conditions=@presence-tracker/source'];
+    const reader = [join(import.meta.dirname, '__fixtures__', 'read-only-reader.ts'), path];
+    const command = asNobody
+      ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node, ...reader]
+      : [...node, ...reader];
+    const result = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(
+        command[0]!,
+        command.slice(1),
+        { encoding: 'utf8', timeout: 100_000 },
+        (error, stdout, stderr) =>
+          error ? reject(Object.assign(error, { stderr })) : resolve({ stdout, stderr }),
+      ),
+    ).finally(() => chmodSync(folder, 0o755));
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ intervals: ['busy'], runs: 1, write: 'STORE_READ_ONLY' });
+    expect(readdirSync(folder)).toEqual(['presence.db']);
+  }, 120_000);
 });

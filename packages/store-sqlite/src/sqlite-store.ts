@@ -1,13 +1,14 @@
 import {
-  ConfigError,
-  type Effect,
+  defineStore,
   type Interval,
   type OpenState,
+  type OutboxAttempt,
   type OutboxEntry,
   type OutboxMessage,
   type PollWrite,
   type PresenceSample,
   type PresenceStore,
+  planWrite,
   type RangeQuery,
   type Run,
   type Session,
@@ -15,9 +16,10 @@ import {
   type Status,
   StoreError,
   type User,
+  usersTouched,
 } from '@presence-tracker/core';
 import Sqlite, { type Database } from 'better-sqlite3';
-import { checkVersion, migrate } from './migrations.ts';
+import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { WriterLock } from './writer-lock.ts';
 
@@ -26,7 +28,8 @@ const HOUR = 3_600_000;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so report processes read while one
- * tracker writes. Opens (and migrates) the file on first use.
+ * tracker writes. Opens (and migrates) the file on first use; with `readOnly` it opens the file
+ * read-only, never migrates, never claims the writer role, and refuses every write.
  *
  * ```ts
  * const store = sqliteStore({ path: 'presence.db' });
@@ -35,54 +38,38 @@ const HOUR = 3_600_000;
 export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
   const opts = resolveOptions(options);
   let connection: Connection | null = null;
-  let closed = false;
-
-  const connect = (): Connection => {
-    if (closed) throw new StoreError(NAME, 'the store is closed', { code: 'STORE_CLOSED' });
+  const c = (): Connection => {
     connection ??= new Connection(opts);
     return connection;
   };
-  /** Runs one call, turning driver errors into `StoreError`s that say what was being done. */
-  const call = <T>(what: string, body: (c: Connection) => T): Promise<T> => {
-    try {
-      return Promise.resolve(body(connect()));
-    } catch (error) {
-      return Promise.reject(toStoreError(error, what, opts));
-    }
-  };
 
-  return {
+  return defineStore({
     name: NAME,
-    capabilities: { samples: opts.keepSamples },
-
-    init: () => call('opening the database', () => undefined),
-    upsertUsers: (users) => call('saving users', (c) => c.upsertUsers(users)),
-    users: () => call('reading users', (c) => c.users()),
-    startRun: (startedAt) => call('starting a run', (c) => c.startRun(startedAt)),
-    endRun: (runId, endedAt) => call('ending a run', (c) => c.endRun(runId, endedAt)),
-    runs: (query) => call('reading runs', (c) => c.runs(query)),
-    writePoll: (write) => call('writing a poll', (c) => c.writePoll(write)),
-    openState: (query) => call('reading open state', (c) => c.openState(query?.userIds)),
-    sessions: (query) => call('reading sessions', (c) => c.sessions(query)),
-    intervals: (query) => call('reading intervals', (c) => c.intervals(query)),
-    samples: (query) => call('reading samples', (c) => c.samples(query)),
-    outboxEnqueue: (messages) => call('queueing notifications', (c) => c.outboxEnqueue(messages)),
-    outboxPending: (query) =>
-      call('reading the outbox', (c) => c.outboxPending(query.notifier, query.limit ?? 100)),
-    outboxDelivered: (seqs) => call('updating the outbox', (c) => c.outboxDelivered(seqs)),
-    outboxFailed: (attempt) =>
-      call('updating the outbox', (c) =>
-        c.outboxFailed(attempt.seq, attempt.attempts, attempt.nextAttemptAt, attempt.error),
-      ),
-    purgeUser: (userId) => call('purging a user', (c) => c.purgeUser(userId)),
-
-    async close() {
-      if (closed) return;
-      closed = true;
-      connection?.close();
-      connection = null;
+    capabilities: { samples: opts.keepSamples, fencing: false, readOnly: opts.readOnly },
+    toStoreError: (error, operation) => toStoreError(error, operation, opts),
+    driver: {
+      open: () => void c(),
+      upsertUsers: (users) => c().upsertUsers(users),
+      users: () => c().users(),
+      startRun: (startedAt, outbox) => c().startRun(startedAt, outbox),
+      endRun: (runId, endedAt) => c().endRun(runId, endedAt),
+      runs: (query) => c().runs(query),
+      writePoll: (write) => c().writePoll(write),
+      openState: (userIds) => c().openState(userIds),
+      sessions: (query) => c().sessions(query),
+      intervals: (query) => c().intervals(query),
+      samples: (query) => c().samples(query),
+      outboxEnqueue: (messages) => c().outboxEnqueue(messages),
+      outboxPending: (notifier, limit) => c().outboxPending(notifier, limit),
+      outboxDelivered: (seqs) => c().outboxDelivered(seqs),
+      outboxFailed: (attempt) => c().outboxFailed(attempt),
+      purgeUser: (userId) => c().purgeUser(userId),
+      close() {
+        connection?.close();
+        connection = null;
+      },
     },
-  };
+  });
 }
 
 type Row = unknown[];
@@ -92,59 +79,86 @@ type SeenAt = { at: number; presentAt: number | null };
 /** One open database file and its prepared statements. */
 class Connection {
   private readonly db: Database;
-  private readonly lock: WriterLock;
+  /** `null` when the file was opened read-only: such a connection never writes. */
+  private readonly lock: WriterLock | null;
   private readonly opts: ResolvedOptions;
   private readonly s: ReturnType<typeof prepare>;
   private lastPurgeAt: number | null = null;
+  /** Set once this connection switched the file to WAL, before its first write. */
+  private wal = false;
 
   constructor(opts: ResolvedOptions) {
     this.opts = opts;
-    const db = new Sqlite(opts.path, { timeout: opts.busyTimeout });
+    const file = describeFile(opts.path);
+    const db = new Sqlite(opts.path, {
+      timeout: opts.busyTimeout,
+      ...(opts.readOnly ? { readonly: true, fileMustExist: true } : {}),
+    });
     try {
-      // Before anything writes to it: a newer file is left exactly as it is.
-      checkVersion(db, undefined, describeFile(opts.path));
-      // WAL lets readers in other processes read while the tracker writes; NORMAL sync is durable
-      // against a crashed process, and only a power loss can take back the last commits.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      // Room for the open-record and start indexes a poll touches, so a poll rarely waits on the disk.
-      db.pragma('cache_size = -32768');
-      migrate(db, undefined, describeFile(opts.path));
+      if (opts.readOnly) {
+        const version = checkVersion(db, undefined, file);
+        if (version < SCHEMA_VERSION) {
+          throw new StoreError(
+            NAME,
+            `${file} has schema version ${version}, older than this package's ${SCHEMA_VERSION}, and was opened read-only; open it once for writing (a tracker does) to migrate it`,
+            { details: { found: version, known: SCHEMA_VERSION } },
+          );
+        }
+      } else {
+        // Before anything writes to it: a newer file is left exactly as it is.
+        const version = checkVersion(db, undefined, file);
+        // NORMAL sync is durable against a crashed process; only a power loss can take back the last
+        // commits. The cache holds the open-record and start indexes a poll touches.
+        db.pragma('synchronous = NORMAL');
+        db.pragma('cache_size = -32768');
+        if (version < SCHEMA_VERSION) {
+          useWal(db);
+          migrate(db, undefined, file);
+        }
+      }
       this.s = prepare(db);
     } catch (error) {
       db.close();
       throw error;
     }
     this.db = db;
-    this.lock = new WriterLock(db, describeFile(opts.path), opts.lockTimeout);
+    this.lock = opts.readOnly ? null : new WriterLock(db, file, opts.lockTimeout);
   }
 
   close() {
-    // Planner statistics are the writer's to refresh: a reader closing must not wait for the writer.
-    if (this.lock.holding) {
-      try {
-        this.db.pragma('optimize');
-      } catch {
-        // Only statistics; a busy file keeps the old ones.
+    if (this.lock) {
+      // Planner statistics are the writer's to refresh: a reader closing must not wait for the writer.
+      if (this.lock.holding) ignoreBusy(() => this.db.pragma('optimize'));
+      this.lock.release();
+      // The last connection leaves the file in rollback mode, so a read-only reader (a report on a
+      // read-only copy or folder) needs no -wal or -shm file beside it. While another connection is
+      // open the switch is refused at once, and the file stays in WAL mode.
+      if (this.opts.path !== ':memory:') {
+        this.db.pragma('busy_timeout = 0');
+        ignoreBusy(() => this.db.pragma('journal_mode = DELETE'));
       }
     }
-    this.lock.release();
     this.db.close();
   }
 
   /** Runs `body` as the file's writer, in one `BEGIN IMMEDIATE` transaction. */
   private write<T>(body: () => T): T {
-    this.lock.acquire();
+    const lock = this.lock;
+    if (!lock) throw new StoreError(NAME, 'the file was opened read-only', { code: 'STORE_READ_ONLY' });
+    if (!this.wal) {
+      useWal(this.db);
+      this.wal = true;
+    }
+    lock.acquire();
     return this.db
       .transaction(() => {
-        this.lock.confirm();
+        lock.confirm();
         return body();
       })
       .immediate();
   }
 
   upsertUsers(users: readonly User[]) {
-    for (const [i, u] of users.entries()) checkUser(u, i);
     this.write(() => {
       for (const u of users) {
         this.s.upsertUser.run(
@@ -186,14 +200,18 @@ class Connection {
     });
   }
 
-  startRun(startedAt: Date): Run {
-    const at = ms(startedAt, 'startedAt');
-    const id = this.write(() => this.s.insertRun.get(at) as { id: number }).id;
-    return { id: String(id), startedAt: new Date(at), endedAt: null };
+  startRun(startedAt: Date, outbox: (run: Run) => readonly OutboxMessage[]): Run {
+    const at = startedAt.getTime();
+    return this.write(() => {
+      const { id } = this.s.insertRun.get(at) as { id: number };
+      const run: Run = { id: String(id), startedAt: new Date(at), endedAt: null };
+      for (const row of outboxRows(outbox(run))) this.s.insertOutbox.run(row);
+      return run;
+    });
   }
 
   endRun(runId: string, endedAt: Date) {
-    const at = ms(endedAt, 'endedAt');
+    const at = endedAt.getTime();
     this.write(() => {
       if (this.s.endRun.run(at, runKey(runId)).changes === 1) return;
       const exists = this.s.runExists.get(runKey(runId));
@@ -202,7 +220,7 @@ class Connection {
   }
 
   runs({ from, to }: { from: Date; to: Date }): Run[] {
-    return (this.s.runsOverlapping.all({ from: ms(from, 'from'), to: ms(to, 'to') }) as Row[]).map(
+    return (this.s.runsOverlapping.all({ from: from.getTime(), to: to.getTime() }) as Row[]).map(
       ([id, startedAt, endedAt]) => ({
         id: String(id),
         startedAt: new Date(startedAt as number),
@@ -212,10 +230,9 @@ class Connection {
   }
 
   writePoll(write: PollWrite) {
-    const at = ms(write?.at, 'at');
+    const at = write.at.getTime();
     const run = runKey(write.runId);
-    const effects = write.effects ?? [];
-    const readings = this.opts.keepSamples ? sampleBatch(write.samples ?? []) : null;
+    const readings = this.opts.keepSamples ? sampleBatch(write.samples) : null;
     const outbox = outboxRows(write.outbox ?? []);
     const purgeBefore =
       this.opts.retention !== null && (this.lastPurgeAt === null || at - this.lastPurgeAt >= HOUR)
@@ -223,7 +240,7 @@ class Connection {
         : null;
     this.write(() => {
       if (this.s.touchRun.run({ at, run }).changes === 0) throw new StoreError(NAME, `no run ${write.runId}`);
-      this.applyEffects(effects);
+      this.applyEffects(write);
       if (readings) this.s.insertSamples.run(readings);
       for (const row of outbox) this.s.insertOutbox.run(row);
       if (purgeBefore !== null) this.s.purgeSamples.run(purgeBefore);
@@ -232,77 +249,52 @@ class Connection {
   }
 
   /**
-   * Applies effects in order. The open-record indexes refuse a second open interval or session, and
-   * a close that finds nothing open throws, so the surrounding transaction leaves nothing behind.
-   * `seen` effects, one per user per poll, become one statement for the whole poll: last-seen times
-   * only grow, and one older than an open record's start is read as that start, so their order
-   * against the other effects does not matter.
+   * Plans the effects over what the file holds open for the users they name (core's `planWrite`
+   * refuses what does not fit), then writes the planned rows. Sightings, one per user per poll,
+   * become one statement for the whole poll: last-seen times only grow, and one older than an open
+   * record's start is read as that start.
    */
-  private applyEffects(effects: readonly Effect[]) {
-    const seen = new Map<string, SeenAt>();
+  private applyEffects(write: PollWrite) {
+    const touched = usersTouched(write.effects);
+    const openIntervals = new Set<string>();
+    const openSessions = new Set<string>();
+    if (touched.length > 0) {
+      for (const [userId, kind] of this.s.openFor.all({ ids: JSON.stringify(touched) }) as Row[]) {
+        (kind === 'i' ? openIntervals : openSessions).add(userId as string);
+      }
+    }
+    const plan = planWrite(write.effects, openIntervals, openSessions, NAME);
     let longestInterval = 0;
     let longestSession = 0;
-    effects.forEach((e, i) => {
-      const field = (name: string) => `effects[${i}].${name}`;
-      if (typeof e?.userId !== 'string') throw new StoreError(NAME, `${field('userId')}: expected a user id`);
-      const { userId } = e;
-      switch (e.type) {
-        case 'seen': {
-          const at = ms(e.at, field('at'));
-          const prior = seen.get(userId);
-          if (!prior) seen.set(userId, { at, presentAt: e.present ? at : null });
-          else {
-            prior.at = Math.max(prior.at, at);
-            if (e.present) prior.presentAt = Math.max(prior.presentAt ?? at, at);
-          }
-          return;
-        }
-        case 'interval.open': {
-          const start = ms(e.startedAt, field('startedAt'));
-          if (typeof e.status !== 'string')
-            throw new StoreError(NAME, `${field('status')}: expected a status`);
-          const raw = e.raw === undefined ? null : JSON.stringify(e.raw);
-          refuseSecond(
-            () => this.s.openInterval.run(userId, e.status, start, raw),
-            `user ${userId} already has an open interval`,
-          );
-          return;
-        }
-        case 'interval.close': {
-          const end = ms(e.endedAt, field('endedAt'));
-          const row = this.s.closeInterval.get(end, userId) as Row | undefined;
-          if (!row) throw new StoreError(NAME, `user ${userId} has no open interval to close`, CONFLICT);
-          longestInterval = Math.max(longestInterval, end - (row[0] as number));
-          return;
-        }
-        case 'session.open': {
-          const start = ms(e.startedAt, field('startedAt'));
-          refuseSecond(
-            () => this.s.openSession.run(userId, start, start),
-            `user ${userId} already has an open session`,
-          );
-          return;
-        }
-        case 'session.close': {
-          const end = ms(e.endedAt, field('endedAt'));
-          const lastSeen = ms(e.lastSeenAt, field('lastSeenAt'));
-          const row = this.s.closeSession.get(end, lastSeen, e.reason, userId) as Row | undefined;
-          if (!row) throw new StoreError(NAME, `user ${userId} has no open session to close`, CONFLICT);
-          longestSession = Math.max(longestSession, end - (row[0] as number));
-          return;
-        }
-        case 'unavailable.long':
-          return;
-        default:
-          throw new StoreError(
-            NAME,
-            `${field('type')}: unknown effect ${String((e as { type: unknown }).type)}`,
-          );
-      }
-    });
-    if (seen.size > 0) {
-      const rows: [string, number, number | null][] = [];
-      for (const [userId, s] of seen) rows.push([userId, s.at, s.presentAt]);
+    for (const x of plan.intervalChanges) {
+      const end = x.endedAt!.getTime();
+      const row = this.s.closeInterval.get(end, x.userId) as Row | undefined;
+      if (!row) raced();
+      longestInterval = Math.max(longestInterval, end - (row[0] as number));
+    }
+    for (const x of plan.sessionChanges) {
+      const end = x.endedAt!.getTime();
+      const row = this.s.closeSession.get(end, x.lastSeenAt!.getTime(), x.reason, x.userId) as
+        | Row
+        | undefined;
+      if (!row) raced();
+      longestSession = Math.max(longestSession, end - (row[0] as number));
+    }
+    for (const x of plan.newIntervals) {
+      const start = x.startedAt.getTime();
+      const end = x.endedAt === null ? null : x.endedAt.getTime();
+      const raw = x.raw === undefined ? null : JSON.stringify(x.raw);
+      this.s.openInterval.run(x.userId, x.status, start, end, raw);
+      if (end !== null) longestInterval = Math.max(longestInterval, end - start);
+    }
+    for (const x of plan.newSessions) {
+      const start = x.startedAt.getTime();
+      const end = x.endedAt === null ? null : x.endedAt.getTime();
+      this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason);
+      if (end !== null) longestSession = Math.max(longestSession, end - start);
+    }
+    if (plan.sightings.length > 0) {
+      const rows = plan.sightings.map((x) => [x.userId, x.at.getTime(), x.presentAt?.getTime() ?? null]);
       this.s.markSeen.run(JSON.stringify(rows));
     }
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
@@ -310,7 +302,7 @@ class Connection {
   }
 
   openState(userIds?: readonly string[]): OpenState {
-    const ids = userIds === undefined ? null : JSON.stringify(checkIds(userIds));
+    const ids = userIds === undefined ? null : JSON.stringify(userIds);
     return {
       runs: (this.s.openRuns.all() as Row[]).map(([id, startedAt, lastPollAt]) => ({
         id: String(id),
@@ -364,12 +356,12 @@ class Connection {
    * rest, so the two parts concatenate in order.
    */
   private overlapping(table: 'intervals' | 'sessions', q: RangeQuery): Row[] {
-    const from = ms(q?.from, 'from');
-    const to = ms(q.to, 'to');
+    const from = q.from.getTime();
+    const to = q.to.getTime();
     if (from >= to) return [];
     const longest = (this.s.span.get(table) as Row)[0] as number;
     const lowest = from - longest;
-    const ids = q.userIds === undefined ? null : JSON.stringify(checkIds(q.userIds));
+    const ids = q.userIds === undefined ? null : JSON.stringify(q.userIds);
     const t = this.s[table];
     const early = ids === null ? t.openBefore.all(lowest) : t.openBeforeFor.all(lowest, ids);
     const rest = ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
@@ -378,9 +370,9 @@ class Connection {
 
   samples(q: RangeQuery): PresenceSample[] {
     if (!this.opts.keepSamples) return [];
-    const from = ms(q?.from, 'from');
-    const to = ms(q.to, 'to');
-    const only = q.userIds === undefined ? null : new Set(checkIds(q.userIds));
+    const from = q.from.getTime();
+    const to = q.to.getTime();
+    const only = q.userIds === undefined ? null : new Set(q.userIds);
     const found: Reading[] = [];
     for (const [text] of this.s.samples.all(from, to) as Row[]) {
       for (const r of JSON.parse(text as string) as Reading[]) {
@@ -404,9 +396,6 @@ class Connection {
   }
 
   outboxPending(notifier: string, limit: number): OutboxEntry[] {
-    if (typeof notifier !== 'string') throw new StoreError(NAME, 'notifier: expected a notifier name');
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new StoreError(NAME, `limit: expected a whole number above 0, got ${limit}`);
     return (this.s.outboxPending.all(notifier, limit) as Row[]).map(
       ([seq, name, eventId, type, timestamp, data, attempts, nextAttemptAt, lastError]) => ({
         seq: seq as number,
@@ -430,17 +419,16 @@ class Connection {
     });
   }
 
-  outboxFailed(seq: number, attempts: number, nextAttemptAt: Date | null, error: string) {
-    const next = nextAttemptAt === null ? null : ms(nextAttemptAt, 'nextAttemptAt');
+  outboxFailed({ seq, attempts, nextAttemptAt, error }: OutboxAttempt) {
+    const next = nextAttemptAt === null ? null : nextAttemptAt.getTime();
     this.write(() => {
-      if (this.s.outboxFailed.run(attempts, next, String(error), seq).changes === 0) {
+      if (this.s.outboxFailed.run(attempts, next, error, seq).changes === 0) {
         throw new StoreError(NAME, `no outbox entry ${seq}`);
       }
     });
   }
 
   purgeUser(userId: string) {
-    if (typeof userId !== 'string') throw new StoreError(NAME, 'userId: expected a user id');
     this.write(() => {
       for (const statement of this.s.purge) statement.run({ user: userId });
       this.s.dropEmptySamples.run();
@@ -493,11 +481,19 @@ function prepare(db: Database) {
       'SELECT id, started_at, last_poll_at FROM runs WHERE ended_at IS NULL ORDER BY started_at, id',
     ),
 
-    openInterval: db.prepare('INSERT INTO intervals (user_id, status, started_at, raw) VALUES (?, ?, ?, ?)'),
+    openInterval: db.prepare(
+      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw) VALUES (?, ?, ?, ?, ?)',
+    ),
     closeInterval: rows(
       'UPDATE intervals SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at',
     ),
-    openSession: db.prepare('INSERT INTO sessions (user_id, started_at, last_seen_at) VALUES (?, ?, ?)'),
+    openSession: db.prepare(
+      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?)',
+    ),
+    openFor: rows(
+      `SELECT user_id, 'i' FROM intervals WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))
+       UNION ALL SELECT user_id, 's' FROM sessions WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))`,
+    ),
     closeSession: rows(
       `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL
        RETURNING started_at`,
@@ -577,10 +573,8 @@ function sampleBatch(
   if (samples.length === 0) return null;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
-  const readings = samples.map((s, i): Reading => {
-    if (typeof s?.userId !== 'string') throw new StoreError(NAME, `samples[${i}].userId: expected a user id`);
-    if (typeof s.status !== 'string') throw new StoreError(NAME, `samples[${i}].status: expected a status`);
-    const t = ms(s.observedAt, `samples[${i}].observedAt`);
+  const readings = samples.map((s): Reading => {
+    const t = s.observedAt.getTime();
     if (t < first) first = t;
     if (t > last) last = t;
     return [s.userId, t, s.status, s.source ?? null, s.raw ?? null];
@@ -589,56 +583,39 @@ function sampleBatch(
 }
 
 function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
-  return messages.map((m, i) => {
-    if (typeof m?.notifier !== 'string')
-      throw new StoreError(NAME, `outbox[${i}].notifier: expected a notifier name`);
-    const e = m.event;
-    if (typeof e?.id !== 'string' || typeof e.type !== 'string') {
-      throw new StoreError(NAME, `outbox[${i}].event: expected an event with an id and a type`);
-    }
-    const timestamp = ms(e.timestamp, `outbox[${i}].event.timestamp`);
-    return [m.notifier, e.id, e.type, timestamp, JSON.stringify(e.data ?? {}), timestamp];
+  return messages.map((m) => {
+    const timestamp = m.event.timestamp.getTime();
+    return [m.notifier, m.event.id, m.event.type, timestamp, JSON.stringify(m.event.data ?? {}), timestamp];
   });
 }
 
-function checkUser(u: User, i: number) {
-  const bad = (field: string, expected: string) => {
-    throw new StoreError(NAME, `users[${i}].${field}: expected ${expected}`);
-  };
-  if (typeof u?.id !== 'string' || u.id === '') bad('id', 'a non-empty user id');
-  if (typeof u.key !== 'string') bad('key', 'the configured key as a string');
-  if (u.severity !== undefined && ![0, 1, 2, 3].includes(u.severity)) bad('severity', '0, 1, 2 or 3');
-  if (u.groups !== undefined && !Array.isArray(u.groups)) bad('groups', 'a list of groups');
-}
-
-function checkIds(ids: readonly string[]): readonly string[] {
-  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-    throw new StoreError(NAME, 'userIds: expected a list of user ids');
-  }
-  return ids;
-}
-
-function ms(value: unknown, field: string): number {
-  const t = value instanceof Date ? value.getTime() : Number.NaN;
-  if (Number.isNaN(t)) throw new StoreError(NAME, `${field}: expected a valid Date, got ${String(value)}`);
-  return t;
+/** A write that contradicts what the file holds open: retrying it cannot succeed. */
+function raced(): never {
+  throw new StoreError(
+    NAME,
+    'writePoll refused, nothing was written: the open intervals or sessions changed while the write was planned',
+    { code: 'STORE_CONFLICT' },
+  );
 }
 
 /** Run ids are the rows' integer keys; any other id names no run. */
-/** A write that contradicts what the file holds open: retrying it cannot succeed. */
-const CONFLICT = { code: 'STORE_CONFLICT' } as const;
-
 function runKey(runId: string): number {
   return typeof runId === 'string' && /^[1-9]\d{0,15}$/.test(runId) ? Number(runId) : -1;
 }
 
-function refuseSecond(insert: () => unknown, message: string) {
+/**
+ * WAL lets readers in other processes read while the tracker writes. Switched on by the writer
+ * only, at its first write: a connection that only reads never waits for a lock to switch modes.
+ */
+function useWal(db: Database) {
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+}
+
+function ignoreBusy(body: () => unknown) {
   try {
-    insert();
-  } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
-      throw new StoreError(NAME, message, CONFLICT);
-    throw error;
+    body();
+  } catch {
+    // Another connection has the file open; it stays as it is.
   }
 }
 
@@ -646,19 +623,38 @@ function describeFile(path: string): string {
   return path === ':memory:' ? 'the in-memory database' : `database file ${path}`;
 }
 
-function toStoreError(error: unknown, what: string, opts: ResolvedOptions): Error {
-  if (StoreError.isInstance(error) || ConfigError.isInstance(error)) return error;
+/** What better-sqlite3 threw, as a `StoreError` with a stable code where one fits. */
+function toStoreError(error: unknown, operation: string, opts: ResolvedOptions): StoreError | undefined {
   const code = (error as { code?: string })?.code ?? '';
   const reason = error instanceof Error ? error.message : String(error);
+  const file = describeFile(opts.path);
+  const details = { operation, sqliteCode: code };
   if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) {
     return new StoreError(
       NAME,
-      `${what}: ${describeFile(opts.path)} stayed locked by another connection for longer than busyTimeout (${opts.busyTimeout} ms)`,
-      { code: 'STORE_LOCKED', cause: error },
+      `${operation}: ${file} stayed locked by another connection for longer than busyTimeout (${opts.busyTimeout} ms)`,
+      { code: 'STORE_LOCKED', cause: error, details },
     );
   }
-  return new StoreError(NAME, `${what} in ${describeFile(opts.path)} failed: ${reason}`, {
+  if (code.startsWith('SQLITE_CONSTRAINT_UNIQUE')) {
+    return new StoreError(NAME, `${operation} refused, nothing was written: ${reason}`, {
+      code: 'STORE_CONFLICT',
+      cause: error,
+      details,
+    });
+  }
+  if (opts.readOnly && (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY'))) {
+    const why =
+      code === 'SQLITE_CANTOPEN'
+        ? 'it does not exist or cannot be read'
+        : 'it was left in WAL mode by a writer that did not close it, and its folder is read-only, so the -shm file SQLite needs cannot be made; open it once for writing, or copy it somewhere writable';
+    return new StoreError(NAME, `${operation}: cannot read ${file} read-only: ${why} (${reason})`, {
+      cause: error,
+      details,
+    });
+  }
+  return new StoreError(NAME, `${operation} in ${file} failed: ${reason}`, {
     cause: error,
-    details: code ? { sqliteCode: code } : undefined,
+    ...(code ? { details } : {}),
   });
 }
