@@ -203,6 +203,45 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<{ 
 }
 
 /**
+ * For a store that only reads: refuses a schema that is missing, older or newer than this code,
+ * without creating or changing anything.
+ */
+export async function checkSchema(client: pg.ClientBase, schema: string): Promise<void> {
+  const s = client.escapeIdentifier(schema);
+  const found = await client
+    .query<{ version: number | null }>(`select max(version) as version from ${s}.schema_migrations`)
+    .then(
+      (r) => r.rows[0]?.version ?? 0,
+      (error: { code?: string }) => {
+        // 42P01: no such table; 3F000: no such schema.
+        if (error.code === '42P01' || error.code === '3F000') return null;
+        throw error;
+      },
+    );
+  if (found === null || found === 0) {
+    throw new StoreError(
+      STORE_NAME,
+      `schema ${schema} holds no presence-tracker tables, and a read-only store creates none; point it at the schema a tracker writes, or open it once without readOnly`,
+      { details: { schema } },
+    );
+  }
+  if (found > LATEST_VERSION) {
+    throw new StoreError(
+      STORE_NAME,
+      `schema ${schema} is at version ${found}, newer than this package knows (${LATEST_VERSION}); upgrade @presence-tracker/store-postgres`,
+      { code: 'STORE_SCHEMA_TOO_NEW', details: { schema, version: found, supported: LATEST_VERSION } },
+    );
+  }
+  if (found < LATEST_VERSION) {
+    throw new StoreError(
+      STORE_NAME,
+      `schema ${schema} is at version ${found}, older than this package's ${LATEST_VERSION}, and a read-only store migrates nothing; open it once without readOnly (a tracker does) to migrate it`,
+      { details: { schema, version: found, supported: LATEST_VERSION } },
+    );
+  }
+}
+
+/**
  * The exclusion constraints need btree_gist (for `user_id with =`). Extensions belong to the whole
  * database, so creating it is guarded by a lock of its own: stores migrating different schemas at
  * once would otherwise race to create it.

@@ -16,6 +16,12 @@ interface CommonOptions {
   maxConnections?: number;
   /** Where retries are reported. Default: silent. */
   logger?: Logger;
+  /**
+   * Only read (reports, timelines, dashboards): the schema must exist at this package's version;
+   * nothing is created or migrated, every write is refused with `STORE_READ_ONLY`, and the store's
+   * own connections run with `default_transaction_read_only`. Default: false.
+   */
+  readOnly?: boolean;
 }
 
 export type PostgresStoreOptions = CommonOptions &
@@ -41,6 +47,7 @@ export interface ResolvedOptions {
   retainMs: number | null;
   retry: RetryPolicy;
   maxConnections: number;
+  readOnly: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -105,8 +112,11 @@ export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
     bad('maxConnections', 'expected a whole number, at least 1', maxConnections);
   }
 
+  const readOnly = options.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') bad('readOnly', 'expected true or false', readOnly);
+
   if (issues.length > 0) throw new ConfigError('postgresStore: invalid options:', issues);
-  return { connectionString, pool, schema, keepSamples, retainMs, retry, maxConnections };
+  return { connectionString, pool, schema, keepSamples, retainMs, retry, maxConnections, readOnly };
 }
 
 function describe(value: unknown): string {

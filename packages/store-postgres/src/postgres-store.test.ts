@@ -9,6 +9,7 @@ import {
 import { storeConformance } from '@presence-tracker/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { postgresCoordination } from './coordination/index.ts';
 import { LATEST_VERSION } from './migrations.ts';
 import { type PostgresStore, postgresStore } from './postgres-store.ts';
 import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
@@ -60,6 +61,8 @@ storeConformance(test, () => open(), {
     await store.close();
     return open({ schema: (store as PostgresStore).schema });
   },
+  coordinate: (store, owner) =>
+    postgresCoordination({ store: store as PostgresStore, owner, shards: 4, leaseTtl: 5 * 60_000 }),
 });
 
 describe('migrations', () => {
@@ -381,7 +384,7 @@ describe('writes', () => {
   test('bad input names the field and what was expected', async () => {
     const store = open();
     await expect(store.upsertUsers([{ id: 'u1', key: 'u1', severity: 7 as 0 }])).rejects.toThrow(
-      'users[0].severity: expected 0, 1, 2 or 3, received 7',
+      'users[0].severity: expected 0, 1, 2 or 3, got 7',
     );
     const run = await store.startRun(at(0));
     await expect(
@@ -607,5 +610,65 @@ describe('grafana dashboard', () => {
     expect(activeHours.u2).toBe(1);
     expect(activeHours.Ada).toBeGreaterThan(2);
     expect(hours(await sql(available!), 'available hours')).toEqual({ Ada: 1.5 });
+  });
+});
+
+describe('read-only', () => {
+  const code = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'written',
+      (e: unknown) => (StoreError.isInstance(e) ? e.code : String(e)),
+    );
+
+  test('reads what a writer wrote, refuses every write, and its connections refuse writes too', async () => {
+    const writer = open();
+    await writer.upsertUsers([{ id: 'u1', key: 'ada', severity: 0 }]);
+    const run = await writer.startRun(at(0));
+    await writer.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: [{ type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(0) }],
+    });
+    const reader = open({ schema: writer.schema, readOnly: true });
+    expect(reader.capabilities.readOnly).toBe(true);
+    expect((await reader.intervals({ from: at(0), to: at(10) })).map((i) => i.status)).toEqual(['busy']);
+    expect((await reader.users()).map((u) => u.key)).toEqual(['ada']);
+    const writes = [
+      reader.upsertUsers([{ id: 'u2', key: 'ben', severity: 0 }]),
+      reader.startRun(at(1)),
+      reader.endRun(run.id, at(2)),
+      reader.writePoll({ runId: run.id, at: at(1), samples: [], effects: [] }),
+      reader.outboxEnqueue([
+        { notifier: 'a', event: { id: 'e', type: 'run.started', timestamp: at(1), data: {} } },
+      ]),
+      reader.outboxDelivered([1]),
+      reader.outboxFailed({ seq: 1, attempts: 1, nextAttemptAt: null, error: 'x' }),
+      reader.purgeUser('u1'),
+      reader.purgeSamples(at(10)),
+    ];
+    expect(await Promise.all(writes.map(code))).toEqual(Array(9).fill('STORE_READ_ONLY'));
+    // Past the store's own checks, the server refuses a write on the reader's connections.
+    await expect(
+      reader.pool.query(`insert into "${writer.schema}".runs (started_at) values (now())`),
+    ).rejects.toMatchObject({ code: '25006' });
+    expect((await writer.runs({ from: at(-10), to: at(100) })).length).toBe(1);
+  });
+
+  test('a missing or newer schema is explained, and nothing is created', async () => {
+    const missing = open({ readOnly: true });
+    await expect(missing.users()).rejects.toThrow(
+      /holds no presence-tracker tables, and a read-only store creates none/,
+    );
+    expect(await sql('select 1 from pg_namespace where nspname = $1', [missing.schema])).toEqual([]);
+
+    const writer = open();
+    await writer.init();
+    await sql(`insert into "${writer.schema}".schema_migrations (version, name) values ($1, 'future')`, [
+      LATEST_VERSION + 1,
+    ]);
+    const reader = open({ schema: writer.schema, readOnly: true });
+    await expect(reader.users()).rejects.toMatchObject({ code: 'STORE_SCHEMA_TOO_NEW' });
+    expect(() => open({ readOnly: 'yes' as unknown as boolean })).toThrow('readOnly: expected true or false');
   });
 });

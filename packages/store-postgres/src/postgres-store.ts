@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  defineStore,
   type Group,
   type Interval,
   type OpenState,
@@ -8,22 +9,24 @@ import {
   type PollWrite,
   type PresenceSample,
   type PresenceStore,
+  planWrite,
   type RangeQuery,
   type Run,
   type Session,
   type SessionEndReason,
   type Severity,
   type Status,
+  type StoreDriver,
   StoreError,
   silentLogger,
   type User,
+  usersTouched,
 } from '@presence-tracker/core';
 import pg from 'pg';
-import { inTransaction, STORE_NAME, withRetry } from './connection.ts';
+import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection.ts';
 import { checkFence } from './coordination/fence.ts';
-import { migrate } from './migrations.ts';
+import { checkSchema, migrate } from './migrations.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
-import { planWrite, usersTouched } from './write-plan.ts';
 
 /** A `PresenceStore` on PostgreSQL, with what only this store offers. */
 export interface PostgresStore extends PresenceStore {
@@ -63,6 +66,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       max: o.maxConnections,
       connectionTimeoutMillis: 10_000,
       application_name: 'presence-tracker',
+      // A reading store's own connections refuse writes in the server too.
+      ...(o.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
   // An idle connection that the server drops is reported here; without a listener it would crash the process.
   if (ownsPool)
@@ -84,41 +89,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   };
 
   let closed = false;
-  let closing: Promise<void> | null = null;
-  let ready: Promise<void> | null = null;
   let lastHousekeeping: number | null = null;
   const tokens = new WeakMap<object, string>();
 
-  const ensureOpen = () => {
-    if (closed) throw new StoreError(STORE_NAME, 'the store is closed', { code: 'STORE_CLOSED' });
-  };
-  /** The answer to a query that can hold nothing, still refused once the store is closed. */
-  const empty = <T>(): T[] => {
-    ensureOpen();
-    return [];
-  };
   const retrying = <T>(what: string, work: () => Promise<T>) =>
     withRetry(what, o.retry, logger, work, () => closed);
-  const init = (): Promise<void> => {
-    ready ??= retrying('init', () => inTransaction(pool, (c) => migrate(c, o.schema))).then(
-      () => undefined,
-      (error: unknown) => {
-        ready = null;
-        throw error;
-      },
-    );
-    return ready;
-  };
-  const query = async <R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []) => {
-    ensureOpen();
-    await init();
-    return retrying(what, () => pool.query<R>(sql, params));
-  };
-  const transaction = async <T>(what: string, work: (client: pg.PoolClient) => Promise<T>) => {
-    ensureOpen();
-    await init();
-    return retrying(what, () => inTransaction(pool, work));
-  };
+  const query = <R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []) =>
+    retrying(what, () => pool.query<R>(sql, params));
+  const transaction = <T>(what: string, work: (client: pg.PoolClient) => Promise<T>) =>
+    retrying(what, () => inTransaction(pool, work));
   /** The same write object keeps its token, so the runtime's retry of a write is recognised too. */
   const tokenFor = (write: object) => {
     let token = tokens.get(write);
@@ -129,21 +108,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return token;
   };
 
-  const store: PostgresStore = {
-    name: STORE_NAME,
-    capabilities: { samples: o.keepSamples },
-    schema: o.schema,
-    pool,
-
-    async init() {
-      ensureOpen();
-      await init();
+  const driver: StoreDriver = {
+    async open() {
+      // A reading store only checks the schema: it creates and migrates nothing.
+      await retrying('init', () =>
+        inTransaction(pool, async (c) => {
+          if (o.readOnly) await checkSchema(c, o.schema);
+          else await migrate(c, o.schema);
+        }),
+      );
     },
 
     async upsertUsers(list) {
-      if (!isList(list)) refuse('upsertUsers', 'users: expected an array of users');
-      list.forEach(checkUser);
-      if (list.length === 0) return void ensureOpen();
+      if (list.length === 0) return;
       // One row per id, the last one given winning, as repeated upserts would.
       const users = [...new Map(list.map((u) => [u.id, u])).values()];
       const groups = users.flatMap((u) =>
@@ -201,18 +178,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return rows.map(toUser);
     },
 
-    async startRun(startedAt) {
-      checkDate(startedAt, 'startRun', 'startedAt');
-      const { rows } = await query<{ id: string }>(
-        'startRun',
-        `insert into ${t.runs} (started_at) values ($1) returning id::text`,
-        [startedAt],
-      );
-      return { id: rows[0]!.id, startedAt, endedAt: null };
+    startRun(startedAt, outbox) {
+      return transaction('startRun', async (c) => {
+        const { rows } = await c.query<{ id: string }>(
+          `insert into ${t.runs} (started_at) values ($1) returning id::text`,
+          [startedAt],
+        );
+        const run: Run = { id: rows[0]!.id, startedAt, endedAt: null };
+        const messages = outbox(run);
+        if (messages.length > 0) await enqueue(c, messages);
+        return run;
+      });
     },
 
     async endRun(runId, endedAt) {
-      checkDate(endedAt, 'endRun', 'endedAt');
       const id = runKey(runId);
       await transaction('endRun', async (c) => {
         const found = await c.query<{ ended: boolean }>(
@@ -226,8 +205,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async runs({ from, to }) {
-      checkDate(from, 'runs', 'from');
-      checkDate(to, 'runs', 'to');
       const { rows } = await query<RunRow>(
         'runs',
         `select id::text, started_at, ended_at from ${t.runs}
@@ -238,7 +215,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async writePoll(write: PollWrite) {
-      checkWrite(write);
       const token = tokenFor(write);
       const touched = usersTouched(write.effects);
       const housekeeping = lastHousekeeping === null || write.at.getTime() - lastHousekeeping >= HOUR;
@@ -270,6 +246,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           write.effects,
           new Set(open.rows.filter((r) => r.kind === 'i').map((r) => r.user_id)),
           new Set(open.rows.filter((r) => r.kind === 's').map((r) => r.user_id)),
+          STORE_NAME,
         );
 
         // Closing what was open comes first, so the exclusion constraints see the new rows after it.
@@ -358,11 +335,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       if (housekeeping) lastHousekeeping = write.at.getTime();
     },
 
-    async openState(q = {}) {
-      if (q.userIds !== undefined && !isList(q.userIds))
-        refuse('openState', 'userIds: expected an array of user ids');
-      const only = q.userIds === undefined ? '' : 'and x.user_id = any($1::text[])';
-      const params = q.userIds === undefined ? [] : [q.userIds];
+    async openState(userIds) {
+      const only = userIds === undefined ? '' : 'and x.user_id = any($1::text[])';
+      const params = userIds === undefined ? [] : [userIds];
       const state: OpenState = { runs: [], intervals: [], sessions: [] };
       await transaction('openState', async (c) => {
         const runs = await c.query<RunRow & { last_poll_at: Date | null }>(
@@ -406,8 +381,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async sessions(q: RangeQuery) {
-      const range = rangeQuery(q, 'sessions');
-      if (!range) return empty();
+      const range = rangeQuery(q);
+      if (!range) return [];
       const { rows } = await query<SessionRow>(
         'sessions',
         `select x.id::text, x.user_id, ${ms('x.started_at')} as started, ${ms('x.ended_at')} as ended,
@@ -429,8 +404,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async intervals(q: RangeQuery) {
-      const range = rangeQuery(q, 'intervals');
-      if (!range) return empty();
+      const range = rangeQuery(q);
+      if (!range) return [];
       const { rows } = await query<IntervalRow>(
         'intervals',
         `select user_id, status, ${ms('started_at')} as started, ${ms('ended_at')} as ended, raw
@@ -450,8 +425,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async samples(q: RangeQuery) {
-      const range = instantQuery(q, 'samples');
-      if (!range || !o.keepSamples) return empty();
+      const range = instantQuery(q);
+      if (!range) return [];
       const { rows } = await query<SampleRow>(
         'samples',
         `select user_id, status, ${ms('observed_at')} as observed, source, raw
@@ -471,8 +446,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async outboxEnqueue(messages) {
-      checkMessages(messages, 'outboxEnqueue');
-      if (messages.length === 0) return void ensureOpen();
       const token = tokenFor(messages);
       await transaction('outboxEnqueue', async (c) => {
         const fresh = await c.query(`insert into ${t.applied} (token) values ($1) on conflict do nothing`, [
@@ -482,10 +455,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    async outboxPending({ notifier, limit = 100 }) {
-      if (typeof notifier !== 'string') refuse('outboxPending', 'notifier: expected the notifier name');
-      if (!Number.isInteger(limit) || limit < 0)
-        refuse('outboxPending', `limit: expected a whole number, 0 or more, received ${limit}`);
+    async outboxPending(notifier, limit) {
       const { rows } = await query<OutboxRow>(
         'outboxPending',
         `select seq::text, notifier, event_id, type, "timestamp", data, attempts, next_attempt_at, last_error
@@ -505,16 +475,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async outboxDelivered(seqs) {
-      if (!isList(seqs) || !seqs.every(Number.isSafeInteger))
-        refuse('outboxDelivered', 'seqs: expected an array of outbox sequence numbers');
-      if (seqs.length === 0) return void ensureOpen();
       await query('outboxDelivered', `delete from ${t.outbox} where seq = any($1::int8[])`, [seqs]);
     },
 
     async outboxFailed(attempt) {
-      if (!Number.isSafeInteger(attempt?.seq))
-        refuse('outboxFailed', 'seq: expected an outbox sequence number');
-      if (attempt.nextAttemptAt !== null) checkDate(attempt.nextAttemptAt, 'outboxFailed', 'nextAttemptAt');
       const { rowCount } = await query(
         'outboxFailed',
         `update ${t.outbox} set attempts = $2, next_attempt_at = $3, last_error = $4 where seq = $1`,
@@ -524,7 +488,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async purgeUser(userId) {
-      if (typeof userId !== 'string') refuse('purgeUser', 'userId: expected a user id');
       await transaction('purgeUser', async (c) => {
         for (const table of [t.users, t.intervals, t.sessions, t.samples, t.seen]) {
           await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
@@ -532,21 +495,38 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
-    async purgeSamples(before) {
-      checkDate(before, 'purgeSamples', 'before');
-      const { rowCount } = await query('purgeSamples', `delete from ${t.samples} where observed_at < $1`, [
-        before,
-      ]);
-      return rowCount ?? 0;
-    },
-
-    close() {
+    async close() {
       closed = true;
-      closing ??= ownsPool ? pool.end().catch(() => {}) : Promise.resolve();
-      return closing;
+      if (ownsPool) await pool.end();
     },
   };
-  return store;
+
+  return defineStore(
+    {
+      name: STORE_NAME,
+      capabilities: { samples: o.keepSamples, fencing: true, readOnly: o.readOnly },
+      driver,
+      toStoreError,
+    },
+    (call) => ({
+      schema: o.schema,
+      pool,
+      purgeSamples: (before: Date) =>
+        call(
+          'purgeSamples',
+          'write',
+          (c) => c.date(before, 'before'),
+          async () => {
+            const { rowCount } = await query(
+              'purgeSamples',
+              `delete from ${t.samples} where observed_at < $1`,
+              [before],
+            );
+            return rowCount ?? 0;
+          },
+        ),
+    }),
+  );
 
   async function enqueue(c: pg.PoolClient, messages: readonly OutboxMessage[]) {
     await c.query(
@@ -653,105 +633,30 @@ function runKey(runId: string): string {
   return typeof runId === 'string' && /^[1-9][0-9]{0,17}$/.test(runId) ? runId : '0';
 }
 
-/** `Array.isArray` without widening a readonly array to `any[]`. */
-function isList(value: unknown): value is readonly unknown[] {
-  return Array.isArray(value);
-}
-
 function iso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
 
-function isDate(value: unknown): value is Date {
-  return value instanceof Date && !Number.isNaN(value.getTime());
-}
-
-function checkDate(value: unknown, what: string, field: string): void {
-  if (!isDate(value)) refuse(what, `${field}: expected a valid Date, received ${String(value)}`);
-}
-
-/** Returns the SQL filter for a range query, or `null` when the range holds nothing. */
 /**
  * The SQL filter for a range query, or `null` when it can hold nothing. Overlapping `[from, to)`
  * means, as in the reference store, starting before `to` and ending after `from` (or not yet):
  * the GiST index answers it through `period`, except for rows of no length, whose empty range
  * overlaps nothing, so they are matched on their own (by a small partial index).
  */
-function rangeQuery(q: RangeQuery, what: string): { where: string; params: unknown[] } | null {
-  checkDate(q?.from, what, 'from');
-  checkDate(q.to, what, 'to');
+function rangeQuery(q: RangeQuery): { where: string; params: unknown[] } | null {
   const where =
     q.from.getTime() < q.to.getTime()
       ? `(x.period && tstzrange($1, $2, '[)') or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
       : 'x.started_at < $2 and (x.ended_at is null or x.ended_at > $1)';
   if (q.userIds === undefined) return { where, params: [q.from, q.to] };
-  if (!isList(q.userIds) || !q.userIds.every((id) => typeof id === 'string')) {
-    refuse(what, 'userIds: expected an array of user ids');
-  }
   if (q.userIds.length === 0) return null;
   return { where: `${where} and x.user_id = any($3::text[])`, params: [q.from, q.to, q.userIds] };
 }
 
 /** The filter for instants in `[from, to)`, or `null` when the range holds none. */
-function instantQuery(q: RangeQuery, what: string): { where: string; params: unknown[] } | null {
-  const range = rangeQuery(q, what);
+function instantQuery(q: RangeQuery): { where: string; params: unknown[] } | null {
+  const range = rangeQuery(q);
   if (range === null || q.from.getTime() >= q.to.getTime()) return null;
   const only = q.userIds === undefined ? '' : ' and x.user_id = any($3::text[])';
   return { where: `x.observed_at >= $1 and x.observed_at < $2${only}`, params: range.params };
-}
-
-const SEVERITIES = new Set([0, 1, 2, 3]);
-
-function checkUser(u: User, index: number): void {
-  const at = `upsertUsers: users[${index}]`;
-  if (typeof u !== 'object' || u === null) refuse('upsertUsers', `${at}: expected a user object`);
-  if (typeof u.id !== 'string' || u.id === '') refuse('upsertUsers', `${at}.id: expected a non-empty string`);
-  if (typeof u.key !== 'string') refuse('upsertUsers', `${at}.key: expected a string`);
-  if (!SEVERITIES.has(u.severity))
-    refuse('upsertUsers', `${at}.severity: expected 0, 1, 2 or 3, received ${String(u.severity)}`);
-  for (const field of ['displayName', 'email'] as const) {
-    if (u[field] !== undefined && typeof u[field] !== 'string')
-      refuse('upsertUsers', `${at}.${field}: expected a string`);
-  }
-  if (u.groups === undefined) return;
-  if (!isList(u.groups)) refuse('upsertUsers', `${at}.groups: expected an array of groups`);
-  u.groups.forEach((g, i) => {
-    if (typeof g?.kind !== 'string' || typeof g.id !== 'string') {
-      refuse('upsertUsers', `${at}.groups[${i}]: expected { kind: string, id: string, name?: string }`);
-    }
-    if (g.name !== undefined && typeof g.name !== 'string')
-      refuse('upsertUsers', `${at}.groups[${i}].name: expected a string`);
-  });
-}
-
-function checkWrite(write: PollWrite): void {
-  if (typeof write !== 'object' || write === null) refuse('writePoll', 'expected a poll write object');
-  if (typeof write.runId !== 'string') refuse('writePoll', 'runId: expected the id startRun returned');
-  checkDate(write.at, 'writePoll', 'at');
-  if (!isList(write.effects)) refuse('writePoll', 'effects: expected an array');
-  if (!isList(write.samples)) refuse('writePoll', 'samples: expected an array');
-  write.samples.forEach((sample, i) => {
-    if (typeof sample?.userId !== 'string') refuse('writePoll', `samples[${i}].userId: expected a string`);
-    checkDate(sample.observedAt, 'writePoll', `samples[${i}].observedAt`);
-  });
-  write.effects.forEach((e, i) => {
-    if (typeof e?.userId !== 'string') refuse('writePoll', `effects[${i}].userId: expected a string`);
-    const instant =
-      e.type === 'interval.open' || e.type === 'session.open'
-        ? e.startedAt
-        : e.type === 'interval.close' || e.type === 'session.close'
-          ? e.endedAt
-          : e.at;
-    checkDate(instant, 'writePoll', `effects[${i}] (${e.type})`);
-  });
-  if (write.outbox !== undefined) checkMessages(write.outbox, 'writePoll');
-}
-
-function checkMessages(messages: readonly OutboxMessage[], what: string): void {
-  if (!isList(messages)) refuse(what, 'messages: expected an array of outbox messages');
-  messages.forEach((m, i) => {
-    if (typeof m?.notifier !== 'string') refuse(what, `outbox[${i}].notifier: expected the notifier name`);
-    if (typeof m.event?.id !== 'string') refuse(what, `outbox[${i}].event.id: expected a string`);
-    checkDate(m.event.timestamp, what, `outbox[${i}].event.timestamp`);
-  });
 }

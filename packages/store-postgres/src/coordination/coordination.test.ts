@@ -295,7 +295,7 @@ describe('fencing', () => {
     const { store, write } = await setUp();
     const bad = write(0, { owner: 'a', leases: [{ shard: 0.5, generation: 1 }] });
     const error = await store.writePoll(bad).catch((e: unknown) => e);
-    expect((error as StoreError).code).toBe('STORE_FAILED');
+    expect((error as StoreError).code).toBe('STORE_INVALID');
     expect((error as Error).message).toContain('fence.leases[0].shard');
   });
 });
