@@ -65,63 +65,64 @@ const hasFunctions = (...names: string[]) =>
     { message: `expected an object with ${names.join(', ')}` },
   );
 
-const optionsSchema = z.object({
-  provider: hasFunctions('resolveUsers', 'getPresence'),
-  store: hasFunctions('init', 'writePoll', 'startRun', 'endRun', 'openState', 'upsertUsers'),
-  users: z.union([
-    z.literal('discover'),
-    z
-      .array(
-        z.union([
-          z.string().min(1, 'expected a non-empty key'),
-          z.object({
-            key: z.string().min(1, 'expected a non-empty key'),
-            severity: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
-            displayName: z.string().optional(),
-          }),
-        ]),
-      )
-      .min(1, "expected at least one user, or 'discover'"),
-  ]),
-  notifiers: z
-    .array(hasFunctions('deliver'))
-    .optional()
-    .refine((list) => !list || new Set(list.map((n) => (n as Notifier).name)).size === list.length, {
-      message: 'expected every notifier to have a different name',
-    }),
-  pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
-  schedule: scheduleSchema.optional(),
-  policy: z
-    .object({
-      presentStatuses: z.array(status).optional(),
-      availableStatuses: z.array(status).optional(),
-      staleAfter: duration('staleAfter').optional(),
-      mergeGap: duration('mergeGap').optional(),
-      unavailableAfter: z
-        .tuple([
-          duration('a threshold').nullable(),
-          duration('a threshold').nullable(),
-          duration('a threshold').nullable(),
-          duration('a threshold').nullable(),
-        ])
-        .optional(),
-    })
-    .optional(),
-  clock: hasFunctions('now').optional(),
-  stopTimeout: duration('stopTimeout').optional(),
-  errorQuietPeriod: duration('errorQuietPeriod').optional(),
-  coordination: hasFunctions('heartbeat', 'release').optional(),
-  spool: z
-    .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
-    .optional(),
-})
+const optionsSchema = z
+  .object({
+    provider: hasFunctions('resolveUsers', 'getPresence'),
+    store: hasFunctions('init', 'writePoll', 'startRun', 'endRun', 'openState', 'upsertUsers'),
+    users: z.union([
+      z.literal('discover'),
+      z
+        .array(
+          z.union([
+            z.string().min(1, 'expected a non-empty key'),
+            z.object({
+              key: z.string().min(1, 'expected a non-empty key'),
+              severity: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+              displayName: z.string().optional(),
+            }),
+          ]),
+        )
+        .min(1, "expected at least one user, or 'discover'"),
+    ]),
+    notifiers: z
+      .array(hasFunctions('deliver'))
+      .optional()
+      .refine((list) => !list || new Set(list.map((n) => (n as Notifier).name)).size === list.length, {
+        message: 'expected every notifier to have a different name',
+      }),
+    pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
+    schedule: scheduleSchema.optional(),
+    policy: z
+      .object({
+        presentStatuses: z.array(status).optional(),
+        availableStatuses: z.array(status).optional(),
+        staleAfter: duration('staleAfter').optional(),
+        mergeGap: duration('mergeGap').optional(),
+        unavailableAfter: z
+          .tuple([
+            duration('a threshold').nullable(),
+            duration('a threshold').nullable(),
+            duration('a threshold').nullable(),
+            duration('a threshold').nullable(),
+          ])
+          .optional(),
+      })
+      .optional(),
+    clock: hasFunctions('now').optional(),
+    stopTimeout: duration('stopTimeout').optional(),
+    errorQuietPeriod: duration('errorQuietPeriod').optional(),
+    coordination: hasFunctions('heartbeat', 'release').optional(),
+    spool: z
+      .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
+      .optional(),
+  })
   // Leases the store cannot check would let two trackers write one user's sessions.
   .refine(
-    (o) =>
-      o.coordination === undefined || (o.store as Partial<PresenceStore>).capabilities?.fencing === true,
+    (o) => o.coordination === undefined || (o.store as Partial<PresenceStore>).capabilities?.fencing === true,
     {
       path: ['coordination'],
-      message: 'expected a store that fences writes (capabilities.fencing); this store would ignore the leases',
+      message:
+        'expected a store that fences writes (capabilities.fencing); this store would ignore the leases',
     },
   );
 
