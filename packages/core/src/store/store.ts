@@ -89,7 +89,7 @@ export interface StartRunOptions {
  * included, ordered by start time, then user id.
  */
 export interface PresenceStore {
-  /** A short name for logs and errors, e.g. `sqlite`. */
+  /** A short name for logs and errors, e.g. `memory`. */
   readonly name: string;
   readonly capabilities: StoreCapabilities;
   /** Creates or migrates the schema. Idempotent. */

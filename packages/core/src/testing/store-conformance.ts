@@ -29,7 +29,7 @@ export {
  * ```ts
  * import { test } from 'vitest';
  * import { storeConformance } from '@presence-tracker/core/testing';
- * storeConformance(test, () => sqliteStore({ path: ':memory:' }));
+ * storeConformance(test, () => acmeStore({ url: 'acme://test' }));
  * ```
  */
 export function storeConformance(
