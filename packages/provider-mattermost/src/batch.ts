@@ -1,3 +1,5 @@
+import { concurrencyLimit } from '@presence-tracker/core/resilience';
+
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -5,21 +7,13 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** `fn` over `items` with at most `limit` in flight; results in input order; the first failure rejects. */
-export async function mapLimit<T, R>(
+export function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  const run = concurrencyLimit(limit);
+  return Promise.all(items.map((item) => run(() => fn(item))));
 }
 
 /** Every page of a paged list, `perPage` at a time, until a short page. */

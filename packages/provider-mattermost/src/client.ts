@@ -2,8 +2,9 @@ import { Client4 } from '@mattermost/client';
 import type { Options } from '@mattermost/types/client4';
 import type { UserProfile } from '@mattermost/types/users';
 import { type Logger, ProviderError } from '@presence-tracker/core';
+import { retryPolicy } from '@presence-tracker/core/resilience';
 import type { ResolvedOptions } from './options.ts';
-import { RequestBudget, retryDelay } from './rate-limit.ts';
+import { observe, requestBudget, serverWait } from './rate-limit.ts';
 
 export const PROVIDER = 'mattermost';
 
@@ -23,9 +24,9 @@ export interface Connection {
 }
 
 /**
- * A `Client4` whose every request goes through one gate: the request budget, waiting out 429 (whose
- * `Retry-After` and `X-RateLimit-*` headers Client4 itself drops), and one fresh login when a
- * password session has expired. Client4 calls the global `fetch` from a per-instance
+ * A `Client4` whose every request goes through one gate: the request budget, waiting out 429 with
+ * core's retry policy (`Retry-After` and `X-RateLimit-*`, which Client4 itself drops, else back-off),
+ * and one fresh login when a password session has expired. Client4 calls the global `fetch` from a per-instance
  * `doFetchWithResponse`; wrapping that on this instance keeps the gate to this provider and leaves
  * Client4's URL building and response parsing in charge.
  */
@@ -34,7 +35,8 @@ export function connect(options: ResolvedOptions): Connection {
   client.setUrl(options.url);
   client.setIncludeCookies(false);
   client.setUserAgent('presence-tracker');
-  const budget = new RequestBudget(options.requestsPerSecond);
+  const { seams } = options;
+  const budget = requestBudget(options.requestsPerSecond, seams);
   const logger: Logger | undefined = options.logger;
   const { auth } = options;
   const password = 'password' in auth ? auth : null;
@@ -72,58 +74,80 @@ export function connect(options: ResolvedOptions): Connection {
     const isLogin = url.endsWith('/users/login');
     const where = `${(init.method ?? 'get').toUpperCase()} ${new URL(url).pathname}`;
     if (!isLogin && !isLogout(url)) await ensureSession();
+    const now = () => seams.clock.now().getTime();
     let renewed = false;
-    for (let attempt = 0; ; attempt++) {
-      await budget.take();
-      const usedToken = client.getToken();
-      let result: ClientResponse;
-      try {
-        result = await send(url, { ...init, ignoreStatus: true });
-      } catch (error) {
-        throw new ProviderError(
-          PROVIDER,
-          `could not reach Mattermost for ${where}: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      const status = result.response.status;
-      if (status === 429) {
-        const wait = retryDelay(result.headers, attempt);
-        if (attempt >= options.maxRetries || wait > options.maxRetryWait) {
+    let throttled = 0;
+
+    /** One attempt: a turn of the budget, the request, and one new login if the session expired. */
+    const attempt = async (): Promise<ClientResponse> => {
+      for (;;) {
+        await budget.acquire();
+        const usedToken = client.getToken();
+        let result: ClientResponse;
+        try {
+          result = await send(url, { ...init, ignoreStatus: true });
+        } catch (error) {
           throw new ProviderError(
             PROVIDER,
-            `Mattermost kept refusing ${where} with 429 (asked to wait ${wait} ms)`,
+            `could not reach Mattermost for ${where}: ${(error as Error).message}`,
             {
-              code: 'PROVIDER_THROTTLED',
-              status,
-              details: { retryAfterMs: wait, attempts: attempt + 1 },
+              cause: error,
             },
           );
         }
-        logger?.warn(
-          { provider: PROVIDER, where, waitMs: wait, attempt: attempt + 1 },
-          'rate limited; waiting',
-        );
-        budget.pause(wait);
-        continue;
-      }
-      budget.observe(result.headers);
-      if (status === 401 && password && !isLogin && !renewed) {
-        renewed = true;
-        // Requests in flight when the session expires share one new login: a request refused while
-        // another signs in waits for that login; one refused after it retries with its token.
-        if (signingIn) await signingIn;
-        else if (client.getToken() === usedToken) {
-          logger?.info({ provider: PROVIDER, where }, 'Mattermost session expired; signing in again');
-          await signIn();
+        const status = result.response.status;
+        if (status === 429) {
+          throttled++;
+          return result;
         }
-        continue;
+        observe(budget, result.headers, now());
+        if (status === 401 && password && !isLogin && !renewed) {
+          renewed = true;
+          // Requests in flight when the session expires share one new login: a request refused while
+          // another signs in waits for that login; one refused after it retries with the new session.
+          if (signingIn) await signingIn;
+          else if (client.getToken() === usedToken) {
+            logger?.info({ provider: PROVIDER, where }, 'Mattermost session expired; signing in again');
+            await signIn();
+          }
+          continue;
+        }
+        return result;
       }
-      if (status >= 200 && status < 300) return result;
-      throw failure(where, status, result.data, isLogin ? password?.loginId : undefined);
+    };
+
+    /** Whether a 429 is worth waiting out: a wait the server asked for must fit in `maxRetryWait`. */
+    const tooLong = (result: ClientResponse) =>
+      (serverWait(result.headers, now()) ?? 0) > options.maxRetryWait;
+    const result = await retryPolicy<ClientResponse>({
+      ...options.retry,
+      ...seams,
+      retryOn: (outcome) =>
+        'value' in outcome && outcome.value.response.status === 429 && !tooLong(outcome.value),
+      requestedWait: (outcome, at) =>
+        'value' in outcome ? serverWait(outcome.value.headers, at) : undefined,
+      onRetry: ({ attempt: next, waitMs }) => {
+        logger?.warn({ provider: PROVIDER, where, waitMs, attempt: next }, 'rate limited; waiting');
+        // A 429 is the server asking this client to slow down: every other request waits too.
+        budget.hold(waitMs);
+      },
+    }).execute(attempt);
+
+    const status = result.response.status;
+    if (status === 429) {
+      const wait = serverWait(result.headers, now());
+      throw new ProviderError(
+        PROVIDER,
+        `Mattermost kept refusing ${where} with 429${wait === undefined ? '' : ` (asked to wait ${wait} ms)`}`,
+        {
+          code: 'PROVIDER_THROTTLED',
+          status,
+          details: { ...(wait === undefined ? {} : { retryAfterMs: wait }), attempts: throttled },
+        },
+      );
     }
+    if (status >= 200 && status < 300) return result;
+    throw failure(where, status, result.data, isLogin ? password?.loginId : undefined);
   };
 
   return {

@@ -1,9 +1,10 @@
 import { ConfigError, createTracker, manualClock, memoryStore, ProviderError } from '@presence-tracker/core';
+import { advancingSleep } from '@presence-tracker/core/resilience';
 import { providerConformance } from '@presence-tracker/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { mattermostOpenApi } from './__fixtures__/openapi.ts';
 import type { ChannelGroup } from './directory.ts';
-import { mattermostProvider } from './index.ts';
+import { type MattermostProviderOptions, mattermostProvider } from './index.ts';
 import { type FakeServer, makeData, mmId, startFakeServer } from './testing/index.ts';
 
 const TOKEN = 'personal-access-token';
@@ -274,43 +275,75 @@ describe('against a small server', () => {
     await Promise.all([provider.close(), fresh.close()]);
   });
 
+  /** A provider whose waits advance a manual clock instead of taking time. */
+  const onManualClock = (options: MattermostProviderOptions = {}) => {
+    const clock = manualClock('2026-03-02T09:00:00Z');
+    const sleep = advancingSleep(clock);
+    const provider = mattermostProvider({ url: server.url, token: TOKEN }, { ...options, clock, sleep });
+    return { provider, sleep, elapsed: () => clock.now().getTime() - Date.parse('2026-03-02T09:00:00Z') };
+  };
+
   test('waits out 429 as Retry-After says, and then answers', async () => {
-    const provider = mattermostProvider({ url: server.url, token: TOKEN });
+    const { provider, sleep } = onManualClock();
     server.throttle(1, 1);
-    const started = Date.now();
     const samples = await provider.getPresence([mmId('user1')]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(sleep.waits).toEqual([1000]);
     expect(samples).toHaveLength(1);
+    expect(samples[0]!.observedAt).toEqual(new Date('2026-03-02T09:00:01Z'));
     expect(server.log.slice(-3).map((l) => l.status)).toEqual([429, 200, 200]);
     await provider.close();
   });
 
-  test('gives up with PROVIDER_THROTTLED when the limit does not lift in time', async () => {
-    const provider = mattermostProvider(
-      { url: server.url, token: TOKEN },
-      { maxRetries: 1, maxRetryWait: 100 },
-    );
-    server.throttle(3, 5);
-    const started = Date.now();
-    const error = await provider.getPresence([mmId('user1')]).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(ProviderError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'PROVIDER_THROTTLED', status: 429, details: { retryAfterMs: 5000 } });
-    server.throttle(0, 0);
+  test('backs off as retry says when a 429 does not say how long to wait', async () => {
+    const { provider, sleep } = onManualClock({ retry: { attempts: 4, baseDelay: 100, maxDelay: 250 } });
+    server.throttle(3);
+    expect(await provider.getPresence([mmId('user1')])).toHaveLength(1);
+    // Doubling from 100 ms up to 250 ms, each wait between half and all of its step.
+    expect(sleep.waits).toHaveLength(3);
+    const [first, second, third] = sleep.waits as [number, number, number];
+    expect(first).toBeGreaterThanOrEqual(50);
+    expect(first).toBeLessThanOrEqual(100);
+    expect(second).toBeGreaterThanOrEqual(100);
+    expect(second).toBeLessThanOrEqual(200);
+    expect(third).toBeGreaterThanOrEqual(125);
+    expect(third).toBeLessThanOrEqual(250);
     await provider.close();
   });
 
+  test('gives up with PROVIDER_THROTTLED when the limit does not lift in time', async () => {
+    const tooLong = onManualClock({ retry: { attempts: 2 }, maxRetryWait: 100 });
+    server.throttle(3, 5);
+    const error = await tooLong.provider.getPresence([mmId('user1')]).catch((e: unknown) => e);
+    expect(tooLong.sleep.waits).toEqual([]);
+    expect(ProviderError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'PROVIDER_THROTTLED',
+      status: 429,
+      details: { retryAfterMs: 5000, attempts: 1 },
+    });
+
+    const tooOften = onManualClock({ retry: { attempts: 2 } });
+    server.throttle(3, 1);
+    const again = await tooOften.provider.getPresence([mmId('user1')]).catch((e: unknown) => e);
+    expect(tooOften.sleep.waits).toEqual([1000]);
+    expect(again).toMatchObject({ code: 'PROVIDER_THROTTLED', details: { retryAfterMs: 1000, attempts: 2 } });
+    server.throttle(0);
+    await Promise.all([tooLong.provider.close(), tooOften.provider.close()]);
+  });
+
   test('keeps to requestsPerSecond', async () => {
-    const provider = mattermostProvider(
-      { url: server.url, token: TOKEN },
-      { requestsPerSecond: 10, batchSize: 5 },
-    );
+    const { provider, elapsed } = onManualClock({ requestsPerSecond: 10, batchSize: 5 });
     const ids = Array.from({ length: 25 }, (_, i) => mmId(`user${i}`));
-    await provider.getPresence(ids.slice(0, 1)); // profiles are fetched and cached in the first call
-    const started = Date.now();
+    await provider.getPresence(ids.slice(0, 1));
+    const started = elapsed();
     await provider.getPresence(ids);
-    // 25 ids in batches of 5 (plus one profile request): at least 5 gaps of 100 ms.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    // 24 profiles not yet known and 25 statuses, in batches of 5: ten requests, each 100 ms after the
+    // one before.
+    expect(server.log.slice(-10).map((l) => l.path)).toEqual([
+      ...Array(5).fill('/api/v4/users/ids'),
+      ...Array(5).fill('/api/v4/users/status/ids'),
+    ]);
+    expect(elapsed() - started).toBe(1000);
     await provider.close();
   });
 
@@ -510,6 +543,16 @@ describe('options', () => {
 
     const e3 = attempt({ url: 'https://chat.example.com' });
     expect((e3 as ConfigError).message).toContain('expected either token, or loginId and password');
+
+    const e5 = attempt(
+      { url: 'https://chat.example.com', token: 't' },
+      { retry: { retries: 3, attempts: 0 }, sleep: 100 },
+    );
+    expect((e5 as ConfigError).issues.map((i) => i.path)).toEqual([
+      'sleep',
+      'retry.attempts',
+      'retry.retries',
+    ]);
 
     const e4 = attempt({ url: 'not a url', loginId: 'ada', password: 'hunter2' }, { requestsPerSecond: -1 });
     expect((e4 as ConfigError).issues.map((i) => i.path)).toEqual(['url', 'requestsPerSecond']);

@@ -1,4 +1,12 @@
-import { type Clock, ConfigError, type ConfigIssue, type Logger } from '@presence-tracker/core';
+import { type Clock, ConfigError, type ConfigIssue, type Logger, systemClock } from '@presence-tracker/core';
+import {
+  checkRetryOptions,
+  type RetryOptions,
+  type RetryOptionsInput,
+  type Sleep,
+  type TimeSeams,
+  timerSleep,
+} from '@presence-tracker/core/resilience';
 
 /** A personal access token or a bot's token. */
 export interface MattermostTokenAuth {
@@ -36,9 +44,13 @@ export interface MattermostProviderOptions {
   requestsPerSecond?: number;
   /** Requests in flight at once. Default: 4. */
   concurrency?: number;
-  /** How often one request is retried after 429 before failing. Default: 5. */
-  maxRetries?: number;
-  /** The longest wait for a rate limit to lift, in ms; a longer one fails the request. Default: 60,000. */
+  /**
+   * Retries of a request refused with 429, in core's one shape `{ attempts, baseDelay, maxDelay }`:
+   * the wait the server asks for (`Retry-After`, `X-RateLimit-Reset`), else a back-off from
+   * `baseDelay` doubling up to `maxDelay`. Default: 6 attempts (5 retries), from 1 s up to 30 s.
+   */
+  retry?: RetryOptionsInput;
+  /** The longest wait the server may ask for, in ms; a longer one fails the request. Default: 60,000. */
   maxRetryWait?: number;
   /**
    * Also push the account's own status changes through Mattermost's WebSocket (`subscribe`). The
@@ -48,8 +60,18 @@ export interface MattermostProviderOptions {
   pushOwnStatus?: boolean;
   /** Where `observedAt` comes from. Default: the system clock. */
   clock?: Clock;
+  /**
+   * How the provider waits (its request budget, 429 waits and back-off). Given, the waits count on
+   * `clock` too, so a test on a manual clock passes core's `advancingSleep(clock)` and needs no wall
+   * clock. Default: timers, counting on the system clock (`clock` may be a manual one that only
+   * stamps readings).
+   */
+  sleep?: Sleep;
   logger?: Logger;
 }
+
+/** A retry per 429, as the Mattermost tracker waited: five retries, backing off from 1 s to 30 s. */
+export const DEFAULT_RETRY: RetryOptions = { attempts: 6, baseDelay: 1000, maxDelay: 30_000 };
 
 export interface ResolvedOptions {
   url: string;
@@ -63,9 +85,11 @@ export interface ResolvedOptions {
   batchSize: number;
   requestsPerSecond: number | undefined;
   concurrency: number;
-  maxRetries: number;
+  retry: RetryOptions;
   maxRetryWait: number;
   clock: Clock;
+  /** What the budget and the retries wait with and count on. */
+  seams: Required<TimeSeams>;
   logger: Logger | undefined;
 }
 
@@ -179,6 +203,11 @@ export function resolveOptions(
   if (clock !== undefined && typeof clock?.now !== 'function') {
     issues.push({ path: 'clock', message: 'expected an object with now(): Date' });
   }
+  const sleep = o.sleep as Sleep | undefined;
+  if (sleep !== undefined && typeof sleep !== 'function') {
+    issues.push({ path: 'sleep', message: 'expected a function (ms, signal?) => Promise<void>' });
+  }
+  const retry = checkRetryOptions(o.retry, DEFAULT_RETRY);
   const resolved: ResolvedOptions = {
     url,
     auth: resolvedAuth ?? { token: '' },
@@ -191,11 +220,16 @@ export function resolveOptions(
     batchSize: number('batchSize', 1000, true, 1),
     requestsPerSecond,
     concurrency: number('concurrency', 4, true, 1),
-    maxRetries: number('maxRetries', 5, true, 0),
+    retry: retry.value,
     maxRetryWait: number('maxRetryWait', 60_000, false, 0),
-    clock: clock ?? { now: () => new Date() },
+    clock: clock ?? systemClock,
+    seams:
+      typeof sleep === 'function'
+        ? { clock: clock ?? systemClock, sleep }
+        : { clock: systemClock, sleep: timerSleep },
     logger: o.logger as Logger | undefined,
   };
+  issues.push(...retry.issues);
   if (issues.length > 0) throw new ConfigError('mattermostProvider: invalid options', issues);
   return resolved;
 }

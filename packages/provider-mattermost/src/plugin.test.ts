@@ -26,6 +26,21 @@ describe('the mattermost plugin', () => {
     expect(signIn.issues.map((i) => i.path).sort()).toEqual(['provider.loginId', 'provider.password']);
   });
 
+  it("takes retries in core's one shape and refuses a misspelt field by its path", async () => {
+    const options = await validatePluginOptions(
+      mattermost,
+      { url: 'https://chat.example.com', token: 't', retry: { attempts: 2, baseDelay: 10 } },
+      'provider',
+    );
+    expect(options.retry).toEqual({ attempts: 2, baseDelay: 10 });
+    const error = await validatePluginOptions(
+      mattermost,
+      { url: 'https://chat.example.com', token: 't', maxRetries: 3, retry: { retries: 3 } },
+      'provider',
+    ).then(refusedHere, (e: unknown) => e as ConfigError);
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['provider.maxRetries', 'provider.retry.retries']);
+  });
+
   it('says which server it reads without the credentials', async () => {
     const options = await validatePluginOptions(
       mattermost,

@@ -1,4 +1,5 @@
 import { definePlugin } from '@presence-tracker/core';
+import { retryOptionsSchema } from '@presence-tracker/core/resilience';
 import { z } from 'zod';
 import { mattermostProvider } from './mattermost-provider.ts';
 
@@ -32,9 +33,9 @@ export const mattermostOptionsSchema = z
     requestsPerSecond: z.number().positive().optional(),
     /** Requests in flight at once. Default: 4. */
     concurrency: z.number().int().min(1).optional(),
-    /** How often one request is retried after 429. Default: 5. */
-    maxRetries: z.number().int().min(0).optional(),
-    /** The longest wait for a rate limit to lift, in ms. Default: 60,000. */
+    /** Retries after 429, in core's one shape `{ attempts, baseDelay, maxDelay }`. Default: 6 attempts, 1 s to 30 s. */
+    retry: retryOptionsSchema.optional(),
+    /** The longest wait the server may ask for, in ms. Default: 60,000. */
     maxRetryWait: z.number().min(0).optional(),
     /** Also push the account's own status changes through the WebSocket. Default: false. */
     pushOwnStatus: z.boolean().optional(),

@@ -90,8 +90,11 @@ export interface FakeServer {
   violations: string[];
   count(route: string): number;
   resetCounts(): void;
-  /** The next `times` requests get 429 with `Retry-After: retryAfter` (seconds). */
-  throttle(times: number, retryAfter: number): void;
+  /**
+   * The next `times` requests get 429 with `Retry-After: retryAfter` (seconds) and the matching
+   * `X-RateLimit-*` headers; without `retryAfter`, a bare 429 that says nothing of when to come back.
+   */
+  throttle(times: number, retryAfter?: number): void;
   /** Forgets every login session, so the next request with one gets 401. */
   expireSessions(): void;
   setStatus(userId: string, status: string): void;
@@ -173,7 +176,7 @@ export async function startFakeServer(
   const sessions = new Set<string>();
   const tokens = new Set(data.tokens ?? []);
   let throttled = 0;
-  let retryAfter = 1;
+  let retryAfter: number | undefined;
 
   // Built on first use: tests shape `data` before they send requests; statuses change in place.
   let usersById: Map<string, FakeUser> | null = null;
@@ -257,12 +260,14 @@ export async function startFakeServer(
       return send(
         429,
         { ...appErrorShape, id: 'api.context.rate_limit', message: 'Too many requests', status_code: 429 },
-        {
-          'Retry-After': String(retryAfter),
-          'X-RateLimit-Limit': '10',
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': String(retryAfter),
-        },
+        retryAfter === undefined
+          ? {}
+          : {
+              'Retry-After': String(retryAfter),
+              'X-RateLimit-Limit': '10',
+              'X-RateLimit-Remaining': '0',
+              'X-RateLimit-Reset': String(retryAfter),
+            },
       );
     }
 
