@@ -107,23 +107,24 @@ describe('a notifier never stops tracking', () => {
 
 describe('the outbox across runs', () => {
   test('what an unreachable endpoint left pending goes out, same ids, in order, when the tracker starts again', async () => {
-    let up = false;
-    const r = await receiver((): Reply => ({ status: up ? 200 : 503 }));
-    const hook = () => webhookNotifier({ url: `${r.url}/hook`, retry: { schedule: [20, 20], jitter: 0 } });
+    // Each run posts to its own path, under one notifier name (the outbox is filed by name). The
+    // endpoint refuses the first run's path and accepts the second's, so a request of the stopped run
+    // that reaches the server late (sent before stop() aborted it) is never taken for a delivery.
+    const r = await receiver((q): Reply => ({ status: q.url === '/second' ? 200 : 503 }));
+    const hook = (path: string) =>
+      webhookNotifier({ name: 'hook', url: `${r.url}${path}`, retry: { schedule: [20, 20], jitter: 0 } });
     const store = memoryStore();
-    const first = await track([hook()], { store, minutes: 30, stopTimeout: 100 });
+    const first = await track([hook('/first')], { store, minutes: 30, stopTimeout: 100 });
     await first.tracker.stop();
-    const pending = await store.outboxPending({ notifier: hook().name, limit: 10_000 });
+    const pending = await store.outboxPending({ notifier: 'hook', limit: 10_000 });
     expect(pending.length).toBeGreaterThan(3);
     expect(pending.at(-1)!.event.type).toBe('run.ended');
 
-    up = true;
-    const before = r.requests.length;
-    const second = await track([hook()], { store, minutes: 1, start: MONDAY_8AM + 60 * MIN });
+    const second = await track([hook('/second')], { store, minutes: 1, start: MONDAY_8AM + 60 * MIN });
     await second.tracker.stop();
-    expect(await store.outboxPending({ notifier: hook().name })).toEqual([]);
+    expect(await store.outboxPending({ notifier: 'hook' })).toEqual([]);
 
-    const delivered = r.requests.slice(before).filter((q) => q.headers['webhook-id']);
+    const delivered = r.requests.filter((q) => q.url === '/second' && q.headers['webhook-id']);
     const ids = delivered.map((q) => String(q.headers['webhook-id']));
     expect(ids.slice(0, pending.length)).toEqual(pending.map((p) => p.event.id));
     // Exactly once each after recovery; the new run's events follow the old ones.
