@@ -1,6 +1,7 @@
 /**
  * A report-like reader in its own process: reads the file over and over while a writer writes, and
- * prints one JSON line with what it saw. Its clock starts when the first batch is there.
+ * prints one JSON line with what it saw. Its clock starts when the first batch is there; on a busy
+ * machine it reads on past its time until it has seen the writer commit at least once more.
  * `node --conditions=@presence-tracker/source reader.ts <path> <users> <milliseconds>`
  */
 import { sqliteStore } from '../index.ts';
@@ -19,7 +20,7 @@ let reads = 0;
 let firstBatch = -1;
 let lastBatch = -1;
 const problems: string[] = [];
-while (Date.now() < until) {
+while (Date.now() < until || (lastBatch <= firstBatch && Date.now() < giveUp)) {
   const samples = await store.samples(everything);
   const intervals = await store.intervals(everything);
   reads++;
