@@ -1,3 +1,5 @@
+// First, so an older Node stops here with one line instead of hanging the run.
+import './scripts/require-node.mjs';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

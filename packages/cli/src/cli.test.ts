@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('./preload.mjs', import.meta.url));
 const SLOW = 180_000;
 
 interface Result {
@@ -36,11 +38,16 @@ function start(
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(MM_|PG_|API_DELAY|PRESENCE_TRACKER_)/.test(k)),
   );
-  const child = spawn(process.execPath, ['--conditions=@presence-tracker/source', BIN, ...args], {
-    cwd,
-    env: { ...clean, TZ: 'UTC', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // As the repository's `pnpm presence-tracker` runs it.
+  const child = spawn(
+    process.execPath,
+    ['--import', PRELOAD, '--conditions=@presence-tracker/source', BIN, ...args],
+    {
+      cwd,
+      env: { ...clean, TZ: 'UTC', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -290,6 +297,128 @@ describe('presence-tracker track', () => {
         expect(runs[0]!.endedAt).not.toBeNull();
       } finally {
         await server.close();
+      }
+    },
+    SLOW,
+  );
+});
+
+describe('track and signals', () => {
+  const simulated = (cwd: string, extra: Record<string, unknown> = {}) =>
+    writeFile(
+      join(cwd, 'presence-tracker.json'),
+      JSON.stringify({
+        provider: { type: 'simulated', users: 4, seed: 3 },
+        store: { type: 'sqlite', path: 'tracker.db' },
+        users: 'discover',
+        pollInterval: 200,
+        ...extra,
+      }),
+    );
+  const messages = (stderr: string) =>
+    stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; users?: number });
+
+  it(
+    'a SIGTERM during start-up ends it cleanly, not by the signal',
+    async () => {
+      const cwd = await folder('early-sigterm');
+      await simulated(cwd);
+      const child = start(['track', '--log-format', 'json'], cwd);
+      // The first line comes while the store and the provider are still being opened, long before
+      // tracking starts: the moment a service manager's stop used to kill it. (The signal is held
+      // from the first line of the process on; only this moment can be hit without a race.)
+      let seen = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d;
+        if (/"msg":"configuration loaded"/.test(seen) && !child.killed) child.kill('SIGTERM');
+      });
+      const result = await child.output;
+      expect(child.signalCode).toBeNull();
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/"msg":"(stopped before tracking began|stopped cleanly)"/);
+      if (existsSync(join(cwd, 'tracker.db'))) {
+        const { open } = await readStore(join(cwd, 'tracker.db'));
+        expect(open.runs).toEqual([]);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'logs the users once they are known, and "polled once" before "run ended"',
+    async () => {
+      const cwd = await folder('log-order');
+      await simulated(cwd);
+      const once = await cli(['track', '--once', '--log-format', 'json'], cwd);
+      expect(once.code).toBe(0);
+      const said = messages(once.stderr).map((l) => l.msg);
+      expect(said.indexOf('polled once')).toBeGreaterThan(-1);
+      expect(said.indexOf('polled once')).toBeLessThan(said.indexOf('run ended'));
+
+      const child = start(['track', '--log-format', 'json'], cwd);
+      let seen = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          seen += d;
+          if (/"msg":"tracking/.test(seen)) resolve();
+        });
+        child.on('close', () => reject(new Error(`track exited early:\n${seen}`)));
+      });
+      child.kill('SIGTERM');
+      const result = await child.output;
+      expect(result.code).toBe(0);
+      const tracking = messages(result.stderr).find((l) => l.msg.startsWith('tracking'));
+      expect(tracking?.users).toBe(4);
+    },
+    SLOW,
+  );
+
+  it(
+    'says when a stop waits for a webhook endpoint, and a second signal exits at once with 130',
+    async () => {
+      const cwd = await folder('slow-hook');
+      const requests: string[] = [];
+      // Takes each delivery and never answers.
+      const hook = createServer((req) => {
+        requests.push(req.url ?? '');
+      });
+      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+      const { port } = hook.address() as { port: number };
+      try {
+        await simulated(cwd, {
+          notifiers: [{ type: 'webhook', name: 'slow', url: `http://127.0.0.1:${port}/hook` }],
+        });
+        const child = start(['track', '--log-format', 'json'], cwd);
+        let seen = '';
+        const waiting = new Promise<void>((resolve, reject) => {
+          child.stderr!.on('data', (d: Buffer) => {
+            seen += d;
+            if (/"msg":"tracking/.test(seen) && !child.killed) child.kill('SIGTERM');
+            if (/"msg":"waiting up to/.test(seen)) resolve();
+          });
+          child.on('close', () => reject(new Error(`track exited before saying it waits:\n${seen}`)));
+        });
+        await waiting;
+        const line = messages(seen).find((l) => l.msg.startsWith('waiting up to')) as unknown as {
+          msg: string;
+          pending: number;
+          timeoutMs: number;
+          notifiers: string[];
+        };
+        expect(line.pending).toBeGreaterThanOrEqual(1);
+        expect(line).toMatchObject({ timeoutMs: 10_000, notifiers: ['slow'] });
+        expect(line.msg).toMatch(/^waiting up to 10 s for \d+ undelivered notification\(s\)/);
+        expect(requests.length).toBeGreaterThanOrEqual(1);
+
+        child.kill('SIGTERM');
+        const result = await child.output;
+        expect(result.code).toBe(130);
+      } finally {
+        hook.closeAllConnections();
+        await new Promise((resolve) => hook.close(resolve));
       }
     },
     SLOW,

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { takeHeldSignal } from './signals.ts';
 
 /**
  * Where a command reads and writes. The real process's streams by default; tests and host apps that
@@ -35,6 +36,9 @@ export function processIo(): Io {
         };
         process.once('SIGINT', on);
         process.once('SIGTERM', on);
+        // One that came while the command was loading counts as if it came now.
+        const early = takeHeldSignal();
+        if (early !== undefined) on(early);
       }),
   };
 }

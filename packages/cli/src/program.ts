@@ -10,6 +10,7 @@ import { EXIT, exitCodeFor, explain } from './explain.ts';
 import { type Io, processIo } from './io.ts';
 import { LOG_LEVELS } from './logger.ts';
 import { isTimeZone } from './range.ts';
+import { releaseSignals } from './signals.ts';
 
 const CONFIG_HELP =
   'configuration file: native JSON or a params.json (default: $PRESENCE_TRACKER_CONFIG, ./presence-tracker.json, ./params.json, else the MM_* environment)';
@@ -49,6 +50,10 @@ export function createProgram(io: Io, setExitCode: (code: number) => void): Comm
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)')
+    // Only track stops cleanly on a signal; the others end by one held while loading, as if never held.
+    .hook('preAction', (_program, command) => {
+      if (command.name() !== 'track') releaseSignals();
+    })
     .addHelpText(
       'after',
       `

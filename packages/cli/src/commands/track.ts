@@ -28,6 +28,12 @@ export interface TrackOptions {
  * run ended, pending notifications given their bounded time. `--once` is one poll, for cron.
  */
 export async function track(options: TrackOptions, io: Io): Promise<number> {
+  // Listening before anything slow starts, so a stop request during start-up is honoured cleanly.
+  const signal = io.signal();
+  let stopRequested: NodeJS.Signals | undefined;
+  signal.then((s) => {
+    stopRequested = s;
+  });
   const logger = createLogger(io, options.logFormat, options.logLevel);
   const config = await resolveConfig(io, options.config);
   const context = pluginContext(config, io, logger);
@@ -63,6 +69,10 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
     });
     wire(tracker, logger);
     const running = tracker;
+    if (stopRequested !== undefined) {
+      logger.info({ signal: stopRequested }, 'stopped before tracking began');
+      return EXIT.ok;
+    }
 
     if (options.once) {
       let firstError: Error | undefined;
@@ -86,9 +96,13 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
       return EXIT.failure;
     }
 
-    const signal = io.signal();
+    // Said after the first poll, when the users are known, not while they are still being looked up.
+    const firstPoll = new Promise<void>((resolve) => running.once('poll', () => resolve()));
     await running.start();
-    logger.info({ users: running.users.length }, 'tracking; stop with Ctrl-C or SIGTERM');
+    await Promise.race([firstPoll, signal]);
+    if (stopRequested === undefined) {
+      logger.info({ users: running.users.length }, 'tracking; stop with Ctrl-C or SIGTERM');
+    }
     const received = await signal;
     logger.info({ signal: received }, 'stopping');
     await running.stop();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { manualClock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
 import { simulatedProvider } from '../provider/simulated.ts';
 import type { PresenceStore } from '../store/index.ts';
 import { memoryStore } from '../store/memory.ts';
@@ -39,7 +40,13 @@ function recorder(name: string, durable = false): Notifier & { got: TrackerEvent
 /** Runs `minutes` polls of a simulated morning, one a minute. */
 async function track(
   notifiers: Notifier[],
-  options: { store?: PresenceStore; minutes?: number; stopTimeout?: number; start?: number } = {},
+  options: {
+    store?: PresenceStore;
+    minutes?: number;
+    stopTimeout?: number;
+    start?: number;
+    logger?: Logger;
+  } = {},
 ) {
   const clock = manualClock(options.start ?? MONDAY_8AM);
   const provider = simulatedProvider({ users: 8, seed: 3, clock });
@@ -53,6 +60,7 @@ async function track(
     notifiers,
     policy: { unavailableAfter: [20 * MIN, 10 * MIN, 5 * MIN, 2 * MIN] },
     ...(options.stopTimeout === undefined ? {} : { stopTimeout: options.stopTimeout }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const errors: Error[] = [];
   tracker.on('error', (e) => errors.push(e));
@@ -102,6 +110,47 @@ describe('a notifier never stops tracking', () => {
     const left = await store.outboxPending({ notifier: 'hangs', limit: 10_000 });
     expect(left.length).toBe(good.got.length);
     expect(left.map((e) => e.event.id)).toEqual(good.got.map((e) => e.id));
+  });
+});
+
+describe('a stop that waits for an endpoint', () => {
+  test('says so after a second, with how many notifications are pending and how long it waits at most', async () => {
+    const lines: { fields: Record<string, unknown>; message: string }[] = [];
+    const note = (fields: Record<string, unknown>, message?: string) => {
+      lines.push({ fields, message: message ?? '' });
+    };
+    const logger: Logger = { debug: () => {}, info: note, warn: () => {}, error: () => {} };
+    const hanging: Notifier = {
+      name: 'slow-hook',
+      durable: true,
+      deliver: () => new Promise<void>(() => {}),
+    };
+    const { tracker, store } = await track([hanging], { minutes: 5, stopTimeout: 1_500, logger });
+    await tracker.stop();
+    const pending = (await store.outboxPending({ notifier: 'slow-hook', limit: 1_000 })).length;
+    expect(pending).toBeGreaterThan(1);
+    const waiting = lines.filter((l) => /^waiting up to/.test(l.message));
+    expect(waiting).toEqual([
+      {
+        fields: { pending, notifiers: ['slow-hook'], timeoutMs: 1_500 },
+        message: `waiting up to 1.5 s for ${pending} undelivered notification(s); what is left stays in the outbox for the next start`,
+      },
+    ]);
+  });
+
+  test('says nothing when the deliveries finish at once', async () => {
+    const lines: string[] = [];
+    const logger: Logger = {
+      debug: () => {},
+      info: (_f, m) => {
+        lines.push(m ?? '');
+      },
+      warn: () => {},
+      error: () => {},
+    };
+    const { tracker } = await track([recorder('quick', true)], { minutes: 5, logger });
+    await tracker.stop();
+    expect(lines.filter((m) => m.startsWith('waiting'))).toEqual([]);
   });
 });
 

@@ -7,6 +7,10 @@ import { type Notifier, wants } from './index.ts';
 const BATCH = 50;
 /** How soon to look at the outbox again after the store failed to answer. */
 const STORE_RETRY_MS = 5_000;
+/** How long a stop waits for deliveries before it says so. */
+const WAIT_NOTICE_MS = 1_000;
+/** The most outbox entries counted for that message: it needs a size, not a census. */
+const COUNT_LIMIT = 10_000;
 
 /**
  * Delivers events to notifiers. Durable notifiers are fed from the store's outbox, in order, one
@@ -247,6 +251,39 @@ export class Dispatcher {
    */
   async close(timeout: number): Promise<void> {
     const deadline = Date.now() + timeout;
+    // A stop held up by a slow endpoint would otherwise look hung.
+    const notice = setTimeout(
+      () => {
+        if (this.busyUntil(deadline)) this.sayWaiting(timeout).catch(() => {});
+      },
+      Math.min(WAIT_NOTICE_MS, timeout),
+    );
+    try {
+      await this.waitUntil(deadline);
+    } finally {
+      clearTimeout(notice);
+    }
+    this.closed = true;
+    this.abort.abort(new NotifierError('dispatcher', 'the tracker stopped waiting for deliveries'));
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.loops.values()]);
+  }
+
+  /** Logs how many events are still to be delivered, and how long the stop waits for them at most. */
+  private async sayWaiting(timeout: number): Promise<void> {
+    let pending = this.direct.size;
+    for (const n of this.durable) {
+      pending += (await this.store.outboxPending({ notifier: n.name, limit: COUNT_LIMIT })).length;
+    }
+    const notifiers = this.notifiers.filter((n) => !this.disabled.has(n.name)).map((n) => n.name);
+    this.logger.info(
+      { pending, notifiers, timeoutMs: timeout },
+      `waiting up to ${timeout / 1000} s for ${pending} undelivered notification(s); what is left stays in the outbox for the next start`,
+    );
+  }
+
+  private async waitUntil(deadline: number): Promise<void> {
     while (this.busyUntil(deadline) && Date.now() < deadline) {
       const pending = [...this.loops.values(), ...this.direct];
       const left = deadline - Date.now();
@@ -262,11 +299,6 @@ export class Dispatcher {
         clearTimeout(timer);
       }
     }
-    this.closed = true;
-    this.abort.abort(new NotifierError('dispatcher', 'the tracker stopped waiting for deliveries'));
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    await Promise.allSettled([...this.loops.values()]);
   }
 }
 
