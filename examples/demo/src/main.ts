@@ -1,7 +1,8 @@
 /**
  * A simulated working day for a small team, tracked minute by minute with a fake clock into a SQLite
  * file, then summarised from what the file kept. Runs in a few seconds, with no account anywhere.
- * The report and timeline examples read the file it writes (out/demo.sqlite).
+ * It keeps its file in out/demo.sqlite; the report and timeline examples read what `pnpm demo` writes,
+ * or this file when given as their first argument.
  *
  *   pnpm --filter @presence-tracker/example-demo start [users] [seed]
  */

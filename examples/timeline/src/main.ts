@@ -31,7 +31,9 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const path = resolve(positionals[0] ?? resolve(import.meta.dirname, '../../demo/out/demo.sqlite'));
+// What `pnpm demo` writes: it runs at the repository's root, into presence-tracker-demo/.
+const DEMO_FILE = resolve(import.meta.dirname, '../../../presence-tracker-demo/presence-demo.db');
+const path = resolve(positionals[0] ?? DEMO_FILE);
 const timeZone = values['time-zone'];
 if (values.pages !== 'run' && values.pages !== 'day')
   throw new Error(`--pages: expected run or day, got ${values.pages}`);

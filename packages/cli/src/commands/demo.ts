@@ -115,13 +115,22 @@ export async function demo(options: DemoOptions, io: Io): Promise<number> {
   writeLine(io.stdout, `  timeline  ${files.timeline}`);
   writeLine(io.stdout, `  config    ${files.config}`);
   writeLine(io.stdout);
+  const command = commandName(io.env);
   writeLine(io.stdout, 'Look again with:');
-  writeLine(io.stdout, `  presence-tracker report --config ${shortConfig} --from ${day} --to ${day}`);
+  writeLine(io.stdout, `  ${command} report --config ${shortConfig} --from ${day} --to ${day}`);
   writeLine(
     io.stdout,
-    `  presence-tracker timeline --config ${shortConfig} --from ${day} --to ${day} --out day.svg`,
+    `  ${command} timeline --config ${shortConfig} --from ${day} --to ${day} --out day.svg`,
   );
   return EXIT.ok;
+}
+
+/**
+ * The command as the user can type it where they are: inside the repository (`pnpm demo` runs the
+ * root package's script) `presence-tracker` is not on the PATH, but the root's script of that name is.
+ */
+export function commandName(env: Record<string, string | undefined>): string {
+  return env.npm_package_name === 'presence-tracker-monorepo' ? 'pnpm presence-tracker' : 'presence-tracker';
 }
 
 /** A configuration beside the demo's files, so the other commands can read them. */
