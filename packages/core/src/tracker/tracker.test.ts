@@ -324,9 +324,15 @@ describe('start and stop with real timers', () => {
     const store = memoryStore();
     const t = createTracker({ provider, store, users: 'discover', pollInterval: 10 });
     const polls: number[] = [];
-    t.on('poll', (p) => polls.push(p.samples));
+    const thirdPoll = new Promise<void>((resolve) =>
+      t.on('poll', (p) => {
+        polls.push(p.samples);
+        if (polls.length === 3) resolve();
+      }),
+    );
     await t.start();
-    await new Promise((r) => setTimeout(r, 120));
+    // Waits for the polls themselves, not for a stretch of wall-clock time a busy machine may not honour.
+    await thirdPoll;
     await t.stop();
     expect(polls.length).toBeGreaterThanOrEqual(3);
     expect(polls.every((n) => n === 3)).toBe(true);
