@@ -1,5 +1,5 @@
 export { type Category, type CategoryLimit, PLAN_LIMITS, type Plan } from './limits.ts';
 export { type ZoomConfigOptions, type ZoomProviderOptions, zoomOptionsSchema } from './options.ts';
-export { default, default as plugin } from './plugin.ts';
+export { default, default as plugin, default as zoom } from './plugin.ts';
 export { STATUS_MAP } from './status.ts';
 export { type ZoomProvider, zoomProvider } from './zoom-provider.ts';
