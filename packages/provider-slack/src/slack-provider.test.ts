@@ -94,6 +94,21 @@ describe('resolveUsers', () => {
     expect(f.calls.get('users.getPresence')).toBeUndefined();
   });
 
+  it('resolves many keys from one listing instead of a look-up each', async () => {
+    const f = await fake({ users: fakeSlackUsers(300) });
+    const provider = slackProvider({ token: TOKEN, baseUrl: f.url });
+    const keys = [...f.users.slice(0, 20).map((u) => u.id), 'PERSON21@example.com', 'nobody@example.com'];
+    const { resolved, unresolved } = await provider.resolveUsers(keys);
+    expect(resolved.map((u) => u.id)).toEqual([...f.users.slice(0, 21).map((u) => u.id)]);
+    expect(unresolved.map((u) => u.key)).toEqual(['nobody@example.com']);
+    // Two pages of users.list; only the key no page named is looked up.
+    expect([
+      f.calls.get('users.list'),
+      f.calls.get('users.info'),
+      f.calls.get('users.lookupByEmail'),
+    ]).toEqual([2, undefined, 1]);
+  });
+
   it('waits out ratelimited as Retry-After says, through the client, and resolves', async () => {
     let offset = 0;
     const f = await fake({

@@ -42,6 +42,8 @@ const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const DND_BATCH = 50;
 const LIST_PAGE = 200;
+/** Above this many keys, `resolveUsers` lists the workspace instead of looking each key up. */
+const LIST_ABOVE = 20;
 
 /**
  * Slack presence (`users.getPresence`) and do-not-disturb (`dnd.teamInfo`) through `@slack/web-api`.
@@ -145,6 +147,24 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
     }
   };
 
+  /** Every member, following `next_cursor`; each profile remembered. */
+  const listMembers = async (): Promise<SlackUser[]> => {
+    const members: SlackUser[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await lookup<{ members?: SlackUser[]; response_metadata?: { next_cursor?: string } }>(
+        'users.list',
+        { limit: LIST_PAGE, ...(cursor && { cursor }) },
+      );
+      for (const member of page.members ?? []) {
+        remember(member);
+        members.push(member);
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return members;
+  };
+
   /** Deleted or not, from the profile; refreshed with `users.info` when it is older than `profileMaxAge`. */
   const isDeleted = (id: string): boolean | undefined => profiles.get(id)?.user.deleted;
 
@@ -193,7 +213,16 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
     async resolveUsers(keys: string[]): Promise<ResolveResult> {
       const resolved: ResolvedUser[] = [];
       const unresolved: ResolveResult['unresolved'] = [];
-      const found = await Promise.all(keys.map((key) => findUser(key)));
+      // Many keys: one listing (200 people a call) costs less budget than a look-up each.
+      const listed = keys.length > LIST_ABOVE ? await listMembers() : [];
+      const byKey = new Map<string, SlackUser>();
+      for (const u of listed) {
+        byKey.set(u.id, u);
+        if (u.profile?.email) byKey.set(u.profile.email.toLowerCase(), u);
+      }
+      const found = await Promise.all(
+        keys.map((key) => byKey.get(EMAIL.test(key) ? key.toLowerCase() : key) ?? findUser(key)),
+      );
       keys.forEach((key, i) => {
         const user = found[i]!;
         if (typeof user === 'string') unresolved.push({ key, reason: user });
@@ -207,18 +236,9 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
 
     async discoverUsers(): Promise<ResolvedUser[]> {
       const users: ResolvedUser[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await lookup<{ members?: SlackUser[]; response_metadata?: { next_cursor?: string } }>(
-          'users.list',
-          { limit: LIST_PAGE, ...(cursor && { cursor }) },
-        );
-        for (const member of page.members ?? []) {
-          remember(member);
-          if (excluded(member) === null) users.push(toUser(member.name ?? member.id, member));
-        }
-        cursor = page.response_metadata?.next_cursor || undefined;
-      } while (cursor);
+      for (const member of await listMembers()) {
+        if (excluded(member) === null) users.push(toUser(member.name ?? member.id, member));
+      }
       return users.sort((a, b) => a.key.localeCompare(b.key));
     },
 
