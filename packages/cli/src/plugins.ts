@@ -18,6 +18,7 @@ export const BUILTIN_PLUGINS = {
     ...corePlugins.provider,
     graph: async () => (await import('@presence-tracker/provider-graph')).graph,
     mattermost: async () => (await import('@presence-tracker/provider-mattermost')).mattermost,
+    slack: async () => (await import('@presence-tracker/provider-slack')).slack,
     zoom: async () => (await import('@presence-tracker/provider-zoom')).zoom,
   },
   store: {

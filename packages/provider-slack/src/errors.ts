@@ -46,18 +46,15 @@ export function toProviderError(error: unknown, method: string): ProviderError {
       return new ProviderError(
         PROVIDER,
         `the Slack token lacks the ${needed} scope${purpose ? ` (to ${purpose})` : ''}, which ${method} needs: add it under OAuth & Permissions, reinstall the app, and use the new token${provided ? ` (the token has: ${provided})` : ''}`,
-        { code: 'PROVIDER_AUTH', cause: error, details: { ...details, needed, provided } },
+        // Slack answers 200; 403 says "signed in, not allowed" to whoever reads the status.
+        { code: 'PROVIDER_AUTH', status: 403, cause: error, details: { ...details, needed, provided } },
       );
     }
     if (AUTH_ERRORS.has(code)) {
       return new ProviderError(
         PROVIDER,
         `Slack refused the token (${code}) on ${method}: ${authAdvice(code)}`,
-        {
-          code: 'PROVIDER_AUTH',
-          cause: error,
-          details,
-        },
+        { code: 'PROVIDER_AUTH', status: 401, cause: error, details },
       );
     }
     if (code === 'ratelimited') {

@@ -11,6 +11,7 @@ export const slack = definePlugin({
   name: 'slack',
   description: 'Slack presence and do-not-disturb (@slack/web-api)',
   options: slackOptionsSchema,
+  describe: (options) => (options.baseUrl ? `slack ${new URL(options.baseUrl).host}` : 'slack'),
   create: (options, context) => slackProvider({ ...options, clock: context.clock, logger: context.logger }),
 });
 

@@ -263,6 +263,7 @@ describe('errors', () => {
     expect((error as Error).message).toMatch(
       /lacks the users:read\.email scope \(to look people up by e-mail address\).*OAuth & Permissions/,
     );
+    expect((error as ProviderError).status).toBe(403);
     expect((error as ProviderError).details).toMatchObject({
       needed: 'users:read.email',
       provided: 'users:read',

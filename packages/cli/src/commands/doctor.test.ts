@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createTracker, simulatedProvider } from '@presence-tracker/core';
 import { trustTestCertificate } from '@presence-tracker/provider-graph/testing';
 import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
+import { fakeSlackUsers, startFakeSlack } from '@presence-tracker/provider-slack/testing';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, invoke } from '../__fixtures__/invoke.ts';
@@ -98,4 +99,60 @@ describe('doctor', () => {
     expect(result.stdout).toMatch(/hint: the sign-in service did not answer: check the network/);
     expect(result.stdout).not.toMatch(/refused the credentials/);
   }, 60_000);
+
+  describe('a provider whose rate limits spread people over polls', () => {
+    it('warns when a full sweep takes longer than staleAfter, and says what to set', async () => {
+      const slack = await startFakeSlack({ users: fakeSlackUsers(200) });
+      try {
+        const provider = { type: 'slack', token: { env: 'SLACK_TOKEN' }, baseUrl: slack.url };
+        const env = { SLACK_TOKEN: 'xoxb-test' };
+        const slow = await configIn('slack-sweep', {
+          provider,
+          store: { type: 'memory' },
+          users: 'discover',
+        });
+        const result = await invoke(['doctor'], slow, env);
+        expect(result.stdout).toMatch(/✔ provider +slack: signed in, 200 people visible/);
+        expect(result.stdout).toMatch(
+          /! rate limits +slack: its rate limits let it read 200 people once every 4 min at a poll every 60 s, but staleAfter is 3 min/,
+        );
+        expect(result.stdout).toMatch(/hint: set policy.staleAfter to 5 min or more, or watch fewer people/);
+        expect(result.stdout).not.toMatch(/All good/);
+        expect(result.stdout).not.toContain('xoxb-test');
+
+        const fine = await configIn('slack-sweep-ok', {
+          provider,
+          store: { type: 'memory' },
+          users: 'discover',
+          policy: { staleAfter: 300_000 },
+        });
+        const ok = await invoke(['doctor'], fine, env);
+        expect(ok.stdout).toMatch(
+          /✔ rate limits +slack: each of 200 people is read every 4 min \(staleAfter 5 min\)/,
+        );
+        expect(ok.stdout).toMatch(/All good/);
+      } finally {
+        await slack.close();
+      }
+    }, 60_000);
+
+    it('names a missing Slack scope in plain words', async () => {
+      const slack = await startFakeSlack({ tokens: { 'xoxb-test': ['users:read'] } });
+      try {
+        const cwd = await configIn('slack-scope', {
+          provider: { type: 'slack', token: { env: 'SLACK_TOKEN' }, baseUrl: slack.url },
+          store: { type: 'memory' },
+          users: ['spengler@ghostbusters.example.com'],
+        });
+        const result = await invoke(['doctor'], cwd, { SLACK_TOKEN: 'xoxb-test' });
+        expect(result.stdout).toMatch(
+          /✘ provider +slack: the Slack token lacks the users:read.email scope \(to look people up by e-mail address\)/,
+        );
+        expect(result.stdout).toMatch(/hint: the account is signed in but not allowed/);
+        expect(result.code).toBe(1);
+      } finally {
+        await slack.close();
+      }
+    }, 60_000);
+  });
 });

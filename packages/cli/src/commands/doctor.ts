@@ -108,6 +108,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
 
   let provider: PresenceProvider | undefined;
   let step = 'provider';
+  let watched = 0;
   try {
     provider = await config.plugins.provider.create(context);
     const ready = provider;
@@ -126,6 +127,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
         'provider',
         `${ready.name}: signed in, ${people(found.length)} visible`,
       );
+      watched = found.length;
     } else {
       const keys = config.users.map((u) => u.key);
       const { resolved, unresolved } = await within(
@@ -141,6 +143,7 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       for (const u of unresolved) writeLine(io.stdout, `    not found: ${u.key} (${u.reason})`);
       if (resolved.length === 0) failed = true;
       else if (unresolved.length > 0) warned = true;
+      watched = resolved.length;
       // Reading presence is a separate permission from looking people up, so try it too.
       if (resolved.length > 0) {
         step = 'presence';
@@ -151,6 +154,13 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
         );
         say('ok', 'presence', `${ready.name}: presence can be read`);
       }
+    }
+    const sweepOf = ready.sweepDuration?.bind(ready);
+    const sweep = sweepOf && watched > 0 ? sweepCheck(ready.name, sweepOf, watched, config) : null;
+    if (sweep) {
+      say(sweep.mark, 'rate limits', sweep.text);
+      if (sweep.hint) writeLine(io.stdout, `  hint: ${sweep.hint}`);
+      if (sweep.mark === 'warn') warned = true;
     }
   } catch (error) {
     failed = true;
@@ -168,6 +178,41 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
         : '\nAll good: `presence-tracker track` is ready to run.',
   );
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * A provider whose rate limits let a poll read only some of the people says how long a full sweep
+ * takes; when that is longer than `staleAfter`, people go stale between readings.
+ */
+function sweepCheck(
+  name: string,
+  sweepDuration: (people: number, pollInterval: number) => number,
+  people: number,
+  config: PluginConfig,
+): { mark: 'ok' | 'warn'; text: string; hint?: string } | null {
+  const { pollInterval } = config;
+  const sweep = sweepDuration(people, pollInterval);
+  if (sweep <= pollInterval) return null;
+  // The tracker's own default when the configuration sets none.
+  const staleAfter = config.policy?.staleAfter ?? 3 * pollInterval;
+  const who = `${people} ${people === 1 ? 'person' : 'people'}`;
+  if (sweep <= staleAfter) {
+    return {
+      mark: 'ok',
+      text: `${name}: each of ${who} is read every ${duration(sweep)} (staleAfter ${duration(staleAfter)})`,
+    };
+  }
+  return {
+    mark: 'warn',
+    text: `${name}: its rate limits let it read ${who} once every ${duration(sweep)} at a poll every ${duration(pollInterval)}, but staleAfter is ${duration(staleAfter)}: people would go stale between readings`,
+    hint: `set policy.staleAfter to ${duration(sweep + pollInterval)} or more, or watch fewer people`,
+  };
+}
+
+function duration(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 2 * 3600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3600_000).toFixed(1)} h`;
 }
 
 /**

@@ -32,6 +32,12 @@ export interface PresenceProvider {
   ): Promise<{ close(): Promise<void> }>;
   /** Releases connections. */
   close?(): Promise<void>;
+  /**
+   * Where the platform's rate limits let a poll read only some of the people: the longest time
+   * between two readings of one person when `people` are polled every `pollInterval` ms. `doctor`
+   * warns when it exceeds `staleAfter`, since people would then go stale between readings.
+   */
+  sweepDuration?(people: number, pollInterval: number): number;
 }
 
 /** Gives a plugin author's provider its types without any runtime cost. */
