@@ -9,7 +9,13 @@ import {
   systemClock,
 } from '@presence-tracker/core';
 import { concurrencyLimit, timerSleep } from '@presence-tracker/core/resilience';
-import { LogLevel, WebClient, WebClientEvent, type Logger as WebClientLogger } from '@slack/web-api';
+import {
+  LogLevel,
+  WebAPIRateLimitedError,
+  WebClient,
+  WebClientEvent,
+  type Logger as WebClientLogger,
+} from '@slack/web-api';
 import { MethodBudgets, sweepDuration } from './budget.ts';
 import { PROVIDER, toProviderError } from './errors.ts';
 import { resolveOptions, type SlackMethod, type SlackProviderOptions } from './options.ts';
@@ -42,6 +48,7 @@ const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const DND_BATCH = 50;
 const LIST_PAGE = 200;
+const SKIPPED = new Error('not sent');
 /** Above this many keys, `resolveUsers` lists the workspace instead of looking each key up. */
 const LIST_ABOVE = 20;
 
@@ -96,11 +103,22 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
     client: WebClient,
     method: SlackMethod,
     args: Record<string, unknown>,
+    batch?: { limited: boolean },
   ): Promise<T> => {
     if (closed) throw new ProviderError(PROVIDER, 'the Slack provider is closed');
     try {
-      return (await limit(() => client.apiCall(method, args))) as T;
+      return (await limit(async () => {
+        // Calls still queued when Slack said `ratelimited` are not sent: they would only be refused too.
+        if (batch?.limited) throw SKIPPED;
+        try {
+          return await client.apiCall(method, args);
+        } catch (error) {
+          if (batch && error instanceof WebAPIRateLimitedError) batch.limited = true;
+          throw error;
+        }
+      })) as T;
     } catch (error) {
+      if (error === SKIPPED) throw error;
       throw toProviderError(error, method);
     }
   };
@@ -284,18 +302,23 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
         granted.push(id);
       }
       let firstError: unknown;
-      let stop = false;
+      const batch = { limited: false };
       const readings = await Promise.all(
         granted.map(async (id) => {
-          if (stop) return null;
           try {
-            const answer = await call<{ presence?: string }>(polls, 'users.getPresence', { user: id });
+            const answer = await call<{ presence?: string }>(
+              polls,
+              'users.getPresence',
+              { user: id },
+              batch,
+            );
             return { id, presence: answer.presence ?? '' };
           } catch (error) {
-            if (throttled(error, 'users.getPresence')) stop = true;
-            else if (ProviderError.isInstance(error) && error.code === 'PROVIDER_AUTH') throw error;
+            if (error === SKIPPED) return null;
+            if (throttled(error, 'users.getPresence')) return null;
+            if (ProviderError.isInstance(error) && error.code === 'PROVIDER_AUTH') throw error;
             // One person's failed reading leaves them oldest, so the next poll reads them first.
-            else firstError ??= error;
+            firstError ??= error;
             return null;
           }
         }),
