@@ -306,12 +306,7 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
       const readings = await Promise.all(
         granted.map(async (id) => {
           try {
-            const answer = await call<{ presence?: string }>(
-              polls,
-              'users.getPresence',
-              { user: id },
-              batch,
-            );
+            const answer = await call<{ presence?: string }>(polls, 'users.getPresence', { user: id }, batch);
             return { id, presence: answer.presence ?? '' };
           } catch (error) {
             if (error === SKIPPED) return null;
