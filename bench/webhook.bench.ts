@@ -4,9 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createEvent,
   createTracker,
-  eventBody,
   manualClock,
   memoryStore,
   type PresenceStore,
@@ -14,6 +12,7 @@ import {
   type TrackerEvent,
   webhookNotifier,
 } from '@presence-tracker/core';
+import { createEvent, eventBody } from '@presence-tracker/core/webhook';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import type { BenchRow } from './lib.ts';
 

@@ -6,6 +6,9 @@ export default packageBuild({
     testing: 'src/testing/index.ts',
     resilience: 'src/resilience/index.ts',
     timeline: 'src/timeline/index.ts',
+    report: 'src/report/index.ts',
+    webhook: 'src/entries/webhook.ts',
+    config: 'src/entries/config.ts',
   },
   // Optional: loaded only when a PNG is asked for, and never bundled.
   external: ['@resvg/resvg-js'],

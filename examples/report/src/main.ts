@@ -9,7 +9,8 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { buildReport, hms, localDay, localDayStart, toCsvStream } from '@presence-tracker/core';
+import { buildReport } from '@presence-tracker/core';
+import { hms, localDay, localDayStart, toCsvStream } from '@presence-tracker/core/report';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 
 const { values, positionals } = parseArgs({

@@ -15,15 +15,14 @@ import {
   buildReport,
   ConfigError,
   consoleLogger,
-  corePlugins,
   createTracker,
   loadConfig,
-  type NativeConfigInput,
   type PluginConfig,
   type PluginContext,
   systemClock,
   toCsv,
 } from '@presence-tracker/core';
+import { corePlugins, type NativeConfigInput } from '@presence-tracker/core/config';
 import { graph } from '@presence-tracker/provider-graph';
 import { sqlite } from '@presence-tracker/store-sqlite';
 

@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, localDay, localDayStart } from '@presence-tracker/core';
+import { ConfigError } from '@presence-tracker/core';
+import { localDay, localDayStart } from '@presence-tracker/core/report';
 import {
   renderTimeline,
   renderTimelinePages,

@@ -5,12 +5,8 @@
  *   WEBHOOK_SECRET=whsec_... PORT=8787 pnpm start
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import {
-  describeEvent,
-  type TrackerEventBody,
-  trackerEventSchema,
-  verifyWebhook,
-} from '@presence-tracker/core';
+import { type TrackerEventBody, verifyWebhook } from '@presence-tracker/core';
+import { describeEvent, trackerEventSchema } from '@presence-tracker/core/webhook';
 
 export interface ReceiverOptions {
   /** The `whsec_...` secret shared with the tracker's `webhookNotifier`. */

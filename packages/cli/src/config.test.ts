@@ -6,8 +6,8 @@ import {
   loadConfig as coreLoadConfig,
   type LoadConfigOptions,
   type PluginConfig,
-  redactConfig,
 } from '@presence-tracker/core';
+import { redactConfig } from '@presence-tracker/core/config';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGINS, DEFAULT_STORE } from './plugins.ts';
 import { configFromEnvironment } from './translators/environment.ts';

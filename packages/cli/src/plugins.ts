@@ -1,12 +1,5 @@
-import {
-  type BuiltinPlugins,
-  type ConfiguredPlugins,
-  type Coordination,
-  corePlugins,
-  type Notifier,
-  type PluginConfig,
-  type PluginContext,
-} from '@presence-tracker/core';
+import type { Coordination, Notifier, PluginConfig, PluginContext } from '@presence-tracker/core';
+import { type BuiltinPlugins, type ConfiguredPlugins, corePlugins } from '@presence-tracker/core/config';
 
 /*
  * The plugins the command knows by name. Each adapter package is imported only when a configuration

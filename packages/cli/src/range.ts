@@ -1,5 +1,6 @@
 import { tz } from '@date-fns/tz';
-import { ConfigError, localDay, localDayStart } from '@presence-tracker/core';
+import { ConfigError } from '@presence-tracker/core';
+import { localDay, localDayStart } from '@presence-tracker/core/report';
 import { isValid, parse } from 'date-fns';
 
 export interface RangeOptions {

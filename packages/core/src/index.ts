@@ -1,21 +1,16 @@
-export { type Clock, manualClock, systemClock } from './clock.ts';
+// The root: the contracts, the tracker, reports, the model, the errors and seams, and the few
+// implementations the public API names. The rest is published at `/report`, `/webhook`, `/config`,
+// `/resilience`, `/timeline` and `/testing`.
 export {
-  type ConfigTranslator,
-  type CoordinationConfig,
-  configIssue,
-  describeIssues,
-  type Environment,
+  type Clock,
+  manualClock,
+  systemClock,
+} from './clock.ts';
+export {
   type LoadConfigOptions,
   loadConfig,
-  localTimeZone,
-  type NativeConfigInput,
-  type PluginBlock,
   type PluginConfig,
   type PresenceTrackerConfig,
-  parseSeverityPrefix,
-  redactConfig,
-  suggest,
-  type TranslateContext,
 } from './config/index.ts';
 export {
   type Coordination,
@@ -33,7 +28,11 @@ export {
   ProviderError,
   StoreError,
 } from './errors.ts';
-export { consoleLogger, type Logger, silentLogger } from './logger.ts';
+export {
+  consoleLogger,
+  type Logger,
+  silentLogger,
+} from './logger.ts';
 export {
   DEFAULT_POLICY,
   type Effect,
@@ -67,72 +66,28 @@ export {
   type User,
 } from './model.ts';
 export {
-  createEvent,
   type DeliveryContext,
-  describeEvent,
-  type EventText,
-  eventBody,
-  eventDataSchemas,
-  eventSchemas,
-  type FormatName,
-  type FormatOptions,
-  type Formatter,
-  formatDuration,
-  formatters,
-  gotifyFormat,
-  mattermostFormat,
   type Notifier,
-  parseRetryAfter,
-  personSchema,
-  runEndedDataSchema,
-  runStartedDataSchema,
-  runSummary,
-  STANDARD_RETRY_SCHEDULE,
-  sessionEndedDataSchema,
-  sessionStartedDataSchema,
-  slackFormat,
-  standardFormat,
   TRACKER_EVENT_TYPES,
   type TrackerEvent,
   type TrackerEventBody,
   type TrackerEventData,
   type TrackerEventType,
-  teamsFormat,
-  trackerErrorDataSchema,
-  trackerEventSchema,
   type UserRunStats,
-  unavailableLongDataSchema,
-  userRunStatsSchema,
   verifyWebhook,
   WebhookDeliveryError,
-  type WebhookHeaders,
   type WebhookNotifierOptions,
-  webhookName,
   webhookNotifier,
 } from './notifier/index.ts';
 export {
-  type BuiltinPlugins,
-  type ConfiguredNotifier,
-  type ConfiguredPlugin,
-  type ConfiguredPlugins,
-  type ConfiguredStore,
   type CoordinationOptions,
-  corePlugins,
   definePlugin,
-  isPlugin,
-  loadPlugin,
-  memoryPlugin,
   type NotifierPlugin,
   type Plugin,
   type PluginContext,
   type PluginKind,
-  type PluginLoader,
   type ProviderPlugin,
-  resolvePlugins,
   type StorePlugin,
-  simulatedPlugin,
-  validatePluginOptions,
-  webhookPlugin,
 } from './plugin/index.ts';
 export {
   defineProvider,
@@ -143,29 +98,17 @@ export {
 } from './provider/index.ts';
 export {
   buildReport,
-  CSV_COLUMNS,
-  type CsvOptions,
-  type CsvStreamOptions,
-  hms,
-  isoInZone,
-  localDay,
-  localDayStart,
   type Report,
   type ReportGroupBy,
   type ReportQuery,
   type ReportRow,
   type ReportUser,
-  reportRows,
   toCsv,
-  toCsvStream,
   type UnavailablePeriod,
 } from './report/index.ts';
-export {
-  type CompiledSchedule,
-  compileSchedule,
-  isTimeZone,
-  type Schedule,
-  type ScheduleWindow,
+export type {
+  Schedule,
+  ScheduleWindow,
 } from './schedule/index.ts';
 export {
   checkFence,

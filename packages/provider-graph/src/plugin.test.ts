@@ -1,7 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConfigError, validatePluginOptions } from '@presence-tracker/core';
+import type { ConfigError } from '@presence-tracker/core';
+import { validatePluginOptions } from '@presence-tracker/core/config';
 import { describe, expect, it } from 'vitest';
 import { graph, graphAuth } from './plugin.ts';
 

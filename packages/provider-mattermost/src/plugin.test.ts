@@ -1,4 +1,5 @@
-import { type ConfigError, validatePluginOptions } from '@presence-tracker/core';
+import type { ConfigError } from '@presence-tracker/core';
+import { validatePluginOptions } from '@presence-tracker/core/config';
 import { describe, expect, it } from 'vitest';
 import { mattermost } from './plugin.ts';
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConfigError, silentLogger, validatePluginOptions } from '@presence-tracker/core';
+import { type ConfigError, silentLogger } from '@presence-tracker/core';
+import { validatePluginOptions } from '@presence-tracker/core/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE, sqlite } from './plugin.ts';
 

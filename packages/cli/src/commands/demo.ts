@@ -3,14 +3,13 @@ import { join, relative, resolve } from 'node:path';
 import {
   ConfigError,
   createTracker,
-  localDay,
-  localDayStart,
-  localTimeZone,
   manualClock,
   type PresenceStore,
   simulatedProvider,
   toCsv,
 } from '@presence-tracker/core';
+import { localTimeZone } from '@presence-tracker/core/config';
+import { localDay, localDayStart } from '@presence-tracker/core/report';
 import { EXIT } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
 import { parseInstant } from '../range.ts';

@@ -1,13 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import {
-  buildReport,
-  type PresenceStore,
-  type Report,
-  type ReportRow,
-  reportRows,
-  toCsv,
-} from '@presence-tracker/core';
+import { buildReport, type PresenceStore, type Report, type ReportRow, toCsv } from '@presence-tracker/core';
+import { reportRows } from '@presence-tracker/core/report';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { resolveConfig } from '../config.ts';

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { ConfigError, localDay, type PresenceStore } from '@presence-tracker/core';
+import { ConfigError, type PresenceStore } from '@presence-tracker/core';
+import { localDay } from '@presence-tracker/core/report';
 import { renderTimeline, renderTimelinePng, type TimelineOptions } from '@presence-tracker/core/timeline';
 import { resolveConfig } from '../config.ts';
 import { EXIT } from '../explain.ts';

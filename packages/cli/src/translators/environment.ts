@@ -1,15 +1,17 @@
 import { join } from 'node:path';
 import {
-  type BuiltinPlugins,
   ConfigError,
   type ConfigIssue,
-  type Environment,
-  configIssue as issue,
   loadConfig,
-  type NativeConfigInput,
   type PluginConfig,
   type PresenceTrackerConfig,
 } from '@presence-tracker/core';
+import {
+  type BuiltinPlugins,
+  type Environment,
+  configIssue as issue,
+  type NativeConfigInput,
+} from '@presence-tracker/core/config';
 
 // The sqlite plugin's default file name; not imported, so reading the environment loads no SQLite driver.
 const DEFAULT_DATABASE = 'presence-tracker.db';

@@ -1,5 +1,5 @@
+import type { ConfigIssue } from '@presence-tracker/core';
 import {
-  type ConfigIssue,
   type ConfigTranslator,
   describeIssues,
   configIssue as issue,
@@ -7,7 +7,7 @@ import {
   type NativeConfigInput,
   parseSeverityPrefix,
   suggest,
-} from '@presence-tracker/core';
+} from '@presence-tracker/core/config';
 import { z } from 'zod';
 
 /**

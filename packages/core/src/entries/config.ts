@@ -1,0 +1,43 @@
+// `@presence-tracker/core/config`: what a command or host building on `loadConfig` needs beyond it:
+// translators' support types, issue helpers, redaction, plugin loading and schedules.
+export {
+  type ConfigTranslator,
+  type CoordinationConfig,
+  configIssue,
+  describeIssues,
+  type Environment,
+  type LoadConfigOptions,
+  loadConfig,
+  localTimeZone,
+  type NativeConfigInput,
+  type PluginBlock,
+  type PluginConfig,
+  type PresenceTrackerConfig,
+  parseSeverityPrefix,
+  redactConfig,
+  suggest,
+  type TranslateContext,
+} from '../config/index.ts';
+export {
+  type BuiltinPlugins,
+  type ConfiguredNotifier,
+  type ConfiguredPlugin,
+  type ConfiguredPlugins,
+  type ConfiguredStore,
+  corePlugins,
+  isPlugin,
+  loadPlugin,
+  memoryPlugin,
+  type PluginLoader,
+  resolvePlugins,
+  simulatedPlugin,
+  validatePluginOptions,
+  webhookPlugin,
+} from '../plugin/index.ts';
+export {
+  type CompiledSchedule,
+  compileSchedule,
+  isTimeZone,
+  type Schedule,
+  type ScheduleWindow,
+} from '../schedule/index.ts';
