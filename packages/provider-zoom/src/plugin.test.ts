@@ -1,4 +1,5 @@
-import { manualClock, silentLogger, validatePluginOptions } from '@presence-tracker/core';
+import { manualClock, silentLogger } from '@presence-tracker/core';
+import { validatePluginOptions } from '@presence-tracker/core/config';
 import { expect, test } from 'vitest';
 import plugin, { plugin as named } from './index.ts';
 import { startFakeZoom } from './testing/index.ts';
