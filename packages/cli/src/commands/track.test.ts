@@ -81,4 +81,41 @@ describe('track --once', () => {
     });
     await after.close();
   });
+
+  it('continues the run of the previous --once within staleAfter, so cron runs 7 s apart observe the 7 s between them', async () => {
+    const cwd = await mkdtemp(join(dir, 'cron-'));
+    const config = join(cwd, 'presence-tracker.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        provider: { type: 'simulated', users: 1, seed: 3 },
+        users: 'discover',
+        pollInterval: 10_000,
+        store: { type: 'sqlite', path: 'presence.db' },
+      }),
+    );
+    // Mid-morning on a weekday, when the simulated person is at work.
+    const first = new Date('2026-03-02T10:00:00Z');
+    const second = new Date(first.getTime() + 7_000);
+    expect((await track(['--once', '--config', config], cwd, first)).code).toBe(0);
+    expect((await track(['--once', '--config', config], cwd, second)).code).toBe(0);
+
+    const store = sqliteStore({ path: join(cwd, 'presence.db') });
+    const runs = await store.runs(everything);
+    expect(runs).toEqual([{ id: runs[0]!.id, startedAt: first, endedAt: null }]);
+    const observed = (await store.intervals(everything))
+      .map((i) => Math.min((i.endedAt ?? second).getTime(), second.getTime()) - i.startedAt.getTime())
+      .reduce((a, b) => a + b, 0);
+    expect(observed).toBe(7_000);
+    await store.close();
+
+    // A cron run that comes later than staleAfter (3 polls) ends that run at its last poll.
+    const late = new Date(second.getTime() + 60_000);
+    expect((await track(['--once', '--config', config], cwd, late)).code).toBe(0);
+    const after = sqliteStore({ path: join(cwd, 'presence.db') });
+    const [ended, next] = await after.runs(everything);
+    expect(ended).toMatchObject({ startedAt: first, endedAt: second });
+    expect(next).toMatchObject({ startedAt: late, endedAt: null });
+    await after.close();
+  });
 });

@@ -36,7 +36,9 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
   });
   const logger = createLogger(io, options.logFormat, options.logLevel);
   const config = await resolveConfig(io, options.config);
-  const context = pluginContext(config, io, logger);
+  // Every instant comes from the command's clock, so tests can run cron invocations seconds apart.
+  const clock = { now: () => io.now() };
+  const context = pluginContext(config, io, logger, { clock });
   logger.info(
     {
       config: config.file ?? config.format,
@@ -65,6 +67,9 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
       ...(config.policy && { policy: config.policy }),
       ...(coordination && { coordination }),
       ...spoolFor(config),
+      // Cron runs of `--once` continue one run while they come within staleAfter of each other.
+      ...(options.once && !coordination && { continueRun: true }),
+      clock,
       logger,
     });
     wire(tracker, logger);

@@ -19,6 +19,7 @@ import { runSummary } from '../notifier/run-summary.ts';
 import type { TrackerEventData } from '../notifier/schemas.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
 import type { OpenState, PollWrite } from '../store/index.ts';
+import { continuableRun, openByUser, resumedState } from './continuation.ts';
 import { checkTrackerOptions, type TrackerOptions, type UserSpec } from './options.ts';
 import { Spool } from './spool.ts';
 import { WriteQueue } from './write-queue.ts';
@@ -100,11 +101,17 @@ export interface TrackerEvents {
 export type TrackerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 export interface Tracker extends EventEmitter<TrackerEvents> {
-  /** Starts a run and polls every `pollInterval` inside the schedule's windows until `stop()`. */
+  /**
+   * Starts a run (or, with `continueRun`, continues the last one) and polls every `pollInterval`
+   * inside the schedule's windows until `stop()`.
+   */
   start(): Promise<void>;
   /** One poll cycle, starting the run first if needed; for cron-style use. */
   runOnce(): Promise<PollResult>;
-  /** Closes open sessions (`stopped`), ends the run, waits for deliveries (bounded), and resolves. */
+  /**
+   * Closes open sessions (`stopped`), ends the run, waits for deliveries (bounded), and resolves. With
+   * `continueRun`, writes what is pending and leaves the run and its sessions open for the next start.
+   */
   stop(): Promise<void>;
   readonly state: TrackerState;
   /** The current run, once started. */
@@ -159,6 +166,11 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
   private held = new Set<number>();
   /** Users whose write the store refused as conflicting; started afresh at the next poll. */
   private readonly conflicted = new Set<string>();
+  /**
+   * With `continueRun`, what the continued run left open, kept until users are resolved: their states
+   * resume from it. `null` when this start began a run of its own.
+   */
+  private resume: OpenState | null = null;
   /** Places failing now, by `where`. */
   private readonly failing = new Map<string, Streak>();
 
@@ -244,6 +256,13 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       await this.exclusive(async () => {
         const at = this.clock.now();
         const effects = this.closeFinishedWindow(at);
+        if (this.options.continueRun) {
+          // The next start continues this run, or, if it comes later than staleAfter, recovers it and
+          // ends it at its last poll: either way nothing is closed at this stop.
+          await this.commit(at, [], effects);
+          this.logger.info({ runId: this.currentRun!.id }, 'run left open for the next start');
+          return;
+        }
         effects.push(...this.applyAll({ type: 'stop', at }));
         await this.commit(at, [], effects);
         const run = this.currentRun!;
@@ -275,17 +294,31 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       const at = this.clock.now();
       if (this.options.coordination) this.hold(await this.options.coordination.heartbeat(at));
       const left = await store.openState();
+      const previous = this.options.continueRun
+        ? continuableRun(left.runs, at, this.policy.staleAfter)
+        : null;
+      let run: Run;
       let started: TrackerEvent[] = [];
-      // The run and its durable run.started notifications are written in one transaction.
-      const run = await store.startRun(at, {
-        outbox: (r) => {
-          started = [this.event('run.started', at, { runId: r.id, startedAt: iso(at) })];
-          return this.dispatcher.outboxFor(started);
-        },
-      });
+      if (previous) {
+        // The same run goes on: what it left open is resumed, not recovered, once users are resolved.
+        run = { id: previous.id, startedAt: previous.startedAt, endedAt: null };
+        this.lastPollAt = previous.lastPollAt;
+        this.resume = left;
+      } else {
+        // The run and its durable run.started notifications are written in one transaction.
+        run = await store.startRun(at, {
+          outbox: (r) => {
+            started = [this.event('run.started', at, { runId: r.id, startedAt: iso(at) })];
+            return this.dispatcher.outboxFor(started);
+          },
+        });
+      }
       this.currentRun = run;
       this.lifecycle = 'running';
-      const { users: recovered, ended } = await this.recover(run, left);
+      const { users: recovered, ended } = await this.recover(
+        run,
+        previous ? { runs: left.runs, intervals: [], sessions: [] } : left,
+      );
       for (const old of ended) {
         this.emit('run:end', old);
         await this.announce([
@@ -295,6 +328,10 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
             await this.runStatistics(old, await this.recoveredUsers(), 'recovered'),
           ),
         ]);
+      }
+      if (previous) {
+        this.logger.info({ runId: run.id, lastPollAt: previous.lastPollAt }, 'run continued');
+        return;
       }
       this.emit('run:start', run);
       this.logger.info({ runId: run.id, recovered }, 'run started');
@@ -450,13 +487,14 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
     for (const id of [...this.states.keys()]) if (which(id)) this.states.delete(id);
   }
 
+  /** Polls every `pollInterval`; how long a poll took comes from the clock, only the wait is a real timer. */
   private loop() {
-    const started = Date.now();
+    const started = this.clock.now().getTime();
     this.exclusive(() => this.poll())
       .catch((error) => this.fail(error, 'poll', false))
       .finally(() => {
         if (this.lifecycle !== 'running') return;
-        const wait = Math.max(0, this.pollInterval - (Date.now() - started));
+        const wait = Math.max(0, this.pollInterval - (this.clock.now().getTime() - started));
         this.timer = setTimeout(() => this.loop(), wait);
       });
   }
@@ -551,7 +589,7 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       // Shards may have come to this tracker before its users were known: recover those users now.
       const owned = unique.filter((u) => this.owns(u.id));
       if (this.options.coordination) await this.resync(this.clock.now(), owned);
-      else for (const u of owned) this.states.set(u.id, initialState(u.id, u.severity));
+      else await this.resumeUsers(owned);
       this.resolved = true;
       for (const u of unresolved) this.logger.warn({ key: u.key, reason: u.reason }, 'user not found');
       this.logger.info({ users: unique.length, unresolved: unresolved.length }, 'users resolved');
@@ -563,6 +601,25 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
       this.fail(error, 'resolving users');
       return false;
     }
+  }
+
+  /** Starts tracking users: afresh, or where a continued run left them. */
+  private async resumeUsers(users: readonly User[]) {
+    const left = this.resume;
+    this.resume = null;
+    const open = left ? openByUser(left) : new Map();
+    for (const u of users) {
+      const was = open.get(u.id);
+      this.states.set(u.id, was ? resumedState(u, was, this.policy) : initialState(u.id, u.severity));
+      if (was?.interval) this.lastStatus.set(u.id, was.interval.status);
+    }
+    if (!left) return;
+    // People no longer configured: what they left open ends at their last sighting, as in a recovery.
+    const kept = new Set(users.map((u) => u.id));
+    await this.recoverUsers(this.clock.now(), {
+      intervals: left.intervals.filter((i) => !kept.has(i.userId)),
+      sessions: left.sessions.filter((s) => !kept.has(s.userId)),
+    });
   }
 
   private async subscribe() {
@@ -672,6 +729,10 @@ class PresenceTracker extends EventEmitter<TrackerEvents> implements Tracker {
           break;
         case 'seen':
           break;
+        default: {
+          const unhandled: never = e;
+          throw new TypeError(`unknown effect ${(unhandled as { type: string }).type}`);
+        }
       }
     }
   }

@@ -48,6 +48,15 @@ export interface TrackerOptions {
    * in order, before recovery. One file per tracker; off when absent.
    */
   spool?: { path: string };
+  /**
+   * For a tracker started again and again (from cron): a start within `staleAfter` of the last poll of
+   * the newest open run continues that run, its people's intervals and sessions held across, instead
+   * of recovering it; `stop()` leaves the run open for the next start. A start that comes later
+   * recovers the run and ends it at its last poll, which is how such a run ends. Set `pollInterval` to
+   * the period between starts, so that `staleAfter` (3 polls by default) spans a missed start or two.
+   * Not with `coordination`.
+   */
+  continueRun?: boolean;
 }
 
 const status = z.enum(STATUSES);
@@ -115,6 +124,7 @@ const optionsSchema = z
     spool: z
       .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
       .optional(),
+    continueRun: z.boolean().optional(),
   })
   // Leases the store cannot check would let two trackers write one user's sessions.
   .refine(
@@ -124,7 +134,11 @@ const optionsSchema = z
       message:
         'expected a store that fences writes (capabilities.fencing); this store would ignore the leases',
     },
-  );
+  )
+  .refine((o) => !(o.continueRun && o.coordination), {
+    path: ['continueRun'],
+    message: 'expected continueRun without coordination: trackers sharing users keep their runs apart',
+  });
 
 export function checkTrackerOptions(options: TrackerOptions): void {
   parseOptions(optionsSchema, options, 'tracker options');
