@@ -3,7 +3,7 @@ import { manualClock } from '../clock.ts';
 import { simulatedProvider } from '../provider/simulated.ts';
 import { memoryStore } from '../store/memory.ts';
 import { createTracker } from '../tracker/index.ts';
-import { memoryCoordination, shardOf } from './index.ts';
+import { memoryCoordination, shardOf } from './coordination.ts';
 
 const MIN = 60_000;
 

@@ -7,7 +7,7 @@ import { memoryStore } from '../store/memory.ts';
 import { createTracker } from '../tracker/index.ts';
 import { type Receiver, type Reply, startReceiver } from './__fixtures__/receiver.ts';
 import type { TrackerEvent } from './events.ts';
-import type { Notifier } from './index.ts';
+import type { Notifier } from './notifier.ts';
 import { webhookNotifier } from './webhook.ts';
 
 const MIN = 60_000;

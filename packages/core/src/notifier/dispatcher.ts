@@ -2,7 +2,7 @@ import { NotifierError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { OutboxEntry, OutboxMessage, PresenceStore } from '../store/index.ts';
 import type { TrackerEvent } from './events.ts';
-import { type Notifier, wants } from './index.ts';
+import { type Notifier, wants } from './notifier.ts';
 
 const BATCH = 50;
 /** How soon to look at the outbox again after the store failed to answer. */

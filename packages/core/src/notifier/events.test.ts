@@ -6,7 +6,7 @@ import { memoryStore } from '../store/memory.ts';
 import { createTracker } from '../tracker/index.ts';
 import { createEvent, eventBody, TRACKER_EVENT_TYPES, type TrackerEvent } from './events.ts';
 import { describeEvent, formatDuration, formatters } from './formatters.ts';
-import type { Notifier } from './index.ts';
+import type { Notifier } from './notifier.ts';
 import { eventSchemas, type TrackerEventData, trackerEventSchema } from './schemas.ts';
 
 const MIN = 60_000;

@@ -5,7 +5,7 @@ import { memoryStore } from '../store/memory.ts';
 import { type Received, type Receiver, type Reply, startReceiver } from './__fixtures__/receiver.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { createEvent, type TrackerEvent } from './events.ts';
-import type { Notifier } from './index.ts';
+import type { Notifier } from './notifier.ts';
 import { trackerEventSchema } from './schemas.ts';
 import { verifyWebhook } from './verify.ts';
 import {

@@ -6,7 +6,7 @@ import { parseRetryAfter } from '../resilience/retry-after.ts';
 import { parseOptions } from '../validation.ts';
 import { TRACKER_EVENT_TYPES, type TrackerEvent, type TrackerEventType } from './events.ts';
 import { type FormatName, type FormatOptions, type Formatter, formatters } from './formatters.ts';
-import type { DeliveryContext, Notifier } from './index.ts';
+import type { DeliveryContext, Notifier } from './notifier.ts';
 
 // Kept here too: the webhook notifier was where it first lived, and callers import it from here.
 export { parseRetryAfter };

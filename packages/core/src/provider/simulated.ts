@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import type { Clock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
 import type { PresenceSample, ResolvedUser, Status } from '../model.ts';
-import type { PresenceProvider } from './index.ts';
+import type { PresenceProvider } from './provider.ts';
 
 export interface SimulatedProviderOptions {
   /** How many people, or their keys (e-mail addresses or names). Default: 10. */

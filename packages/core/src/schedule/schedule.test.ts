@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
-import { compileSchedule, type ScheduleWindow } from './index.ts';
+import { compileSchedule, type ScheduleWindow } from './schedule.ts';
 
 // Every expected instant below is written in UTC from the zone's published offsets, not computed by
 // the code under test: Berlin is UTC+1 in winter and UTC+2 in summer (2026: from 29 March 02:00 to

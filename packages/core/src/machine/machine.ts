@@ -1,0 +1,263 @@
+/**
+ * The per-user session state machine: a pure function, no I/O and no clock of its own.
+ * `transition(state, event, policy)` returns the new state and the effects the runtime applies.
+ */
+import type { PresenceSample, RawPresence, SessionEndReason, Severity, Status } from '../model.ts';
+import { type Policy, unavailableThreshold } from './policy.ts';
+
+export interface OpenInterval {
+  status: Status;
+  startedAt: Date;
+  raw?: RawPresence;
+}
+
+export interface OpenSession {
+  startedAt: Date;
+  /** The last sample that showed the user present. */
+  lastSeenAt: Date;
+  /** Set while the user is out of the present statuses but may still come back within `mergeGap`. */
+  leftAt: Date | null;
+}
+
+/** Everything the machine remembers about one user. */
+export interface UserState {
+  readonly userId: string;
+  readonly severity: Severity;
+  /** The newest sample applied; older ones are ignored. Kept across stale gaps and windows. */
+  readonly lastSampleAt: Date | null;
+  /** The newest sample while observed; `null` while unobserved. */
+  readonly lastSeenAt: Date | null;
+  /** The open interval; `null` exactly when the user is unobserved. */
+  readonly interval: OpenInterval | null;
+  readonly session: OpenSession | null;
+  /** Start of the current unavailability period, if the user is observed and not available. */
+  readonly unavailableSince: Date | null;
+  readonly unavailableNotified: boolean;
+}
+
+/** What a crashed run left open for one user, as the store kept it. */
+export interface LeftOpen {
+  interval?: { status: Status; startedAt: Date; lastSeenAt: Date } | null;
+  session?: { startedAt: Date; lastSeenAt: Date } | null;
+}
+
+export type MachineEvent =
+  | { type: 'sample'; sample: PresenceSample }
+  | { type: 'tick'; at: Date }
+  | { type: 'windowClose'; at: Date }
+  | { type: 'stop'; at: Date }
+  | { type: 'recover'; open: LeftOpen };
+
+export type Effect =
+  | { type: 'interval.open'; userId: string; status: Status; startedAt: Date; raw?: RawPresence }
+  | { type: 'interval.close'; userId: string; endedAt: Date }
+  | { type: 'session.open'; userId: string; startedAt: Date }
+  | {
+      type: 'session.close';
+      userId: string;
+      startedAt: Date;
+      endedAt: Date;
+      lastSeenAt: Date;
+      reason: SessionEndReason;
+    }
+  /** The user was confirmed at `at`; `present` also moves the open session's last-seen time. */
+  | { type: 'seen'; userId: string; at: Date; present: boolean }
+  | {
+      type: 'unavailable.long';
+      userId: string;
+      severity: Severity;
+      status: Status;
+      since: Date;
+      at: Date;
+      thresholdMs: number;
+    };
+
+export interface TransitionResult {
+  state: UserState;
+  effects: Effect[];
+}
+
+export function initialState(userId: string, severity: Severity = 0): UserState {
+  return {
+    userId,
+    severity,
+    lastSampleAt: null,
+    lastSeenAt: null,
+    interval: null,
+    session: null,
+    unavailableSince: null,
+    unavailableNotified: false,
+  };
+}
+
+/** Whether the user is currently observed (has an open interval). */
+export function isObserved(state: UserState): boolean {
+  return state.interval !== null;
+}
+
+export function transition(state: UserState, event: MachineEvent, policy: Policy): TransitionResult {
+  const effects: Effect[] = [];
+  let next: UserState;
+  switch (event.type) {
+    case 'sample':
+      next = applySample(state, event.sample, policy, effects);
+      break;
+    case 'tick':
+      next = checkUnavailable(settle(state, event.at, policy, effects), event.at, policy, effects);
+      break;
+    case 'windowClose':
+      next = closeAll(settle(state, event.at, policy, effects), event.at, 'window', effects);
+      break;
+    case 'stop':
+      next = closeAll(settle(state, event.at, policy, effects), event.at, 'stopped', effects);
+      break;
+    case 'recover':
+      recover(state.userId, event.open, effects);
+      next = state;
+      break;
+    default: {
+      const unhandled: never = event;
+      throw new TypeError(`unknown machine event ${(unhandled as { type: string }).type}`);
+    }
+  }
+  return { state: next, effects };
+}
+
+/** Applies what time alone decides at `now`: staleness, and a session whose merge gap has run out. */
+function settle(state: UserState, now: Date, policy: Policy, effects: Effect[]): UserState {
+  if (
+    state.lastSeenAt !== null &&
+    state.interval !== null &&
+    elapsed(state.lastSeenAt, now) > policy.staleAfter
+  ) {
+    return closeAll(state, state.lastSeenAt, 'stale', effects);
+  }
+  const leftAt = state.session?.leftAt;
+  if (state.session && leftAt && elapsed(leftAt, now) > policy.mergeGap) {
+    effects.push(sessionClose(state.userId, state.session, leftAt, 'offline'));
+    return { ...state, session: null };
+  }
+  return state;
+}
+
+function applySample(state: UserState, sample: PresenceSample, policy: Policy, effects: Effect[]): UserState {
+  const at = sample.observedAt;
+  if (state.lastSampleAt !== null && at.getTime() <= state.lastSampleAt.getTime()) return state;
+  const s = settle(state, at, policy, effects);
+  const { userId } = s;
+  const status = sample.status;
+
+  let interval = s.interval;
+  const intervalOpened = interval === null || interval.status !== status;
+  if (intervalOpened) {
+    if (interval !== null) effects.push({ type: 'interval.close', userId, endedAt: at });
+    interval =
+      sample.raw === undefined ? { status, startedAt: at } : { status, startedAt: at, raw: sample.raw };
+    effects.push(
+      sample.raw === undefined
+        ? { type: 'interval.open', userId, status, startedAt: at }
+        : { type: 'interval.open', userId, status, startedAt: at, raw: sample.raw },
+    );
+  }
+
+  const present = policy.presentStatuses.includes(status);
+  let session = s.session;
+  const sessionOpened = present && session === null;
+  if (present) {
+    if (session === null) {
+      session = { startedAt: at, lastSeenAt: at, leftAt: null };
+      effects.push({ type: 'session.open', userId, startedAt: at });
+    } else {
+      session = { startedAt: session.startedAt, lastSeenAt: at, leftAt: null };
+    }
+  } else if (session !== null && session.leftAt === null) {
+    if (policy.mergeGap > 0) {
+      session = { ...session, leftAt: at };
+    } else {
+      effects.push(sessionClose(userId, session, at, 'offline'));
+      session = null;
+    }
+  }
+  // An effect that opened something already says when the user was seen.
+  if (!intervalOpened || (present && !sessionOpened)) effects.push({ type: 'seen', userId, at, present });
+
+  const available = policy.availableStatuses.includes(status);
+  const next: UserState = {
+    userId,
+    severity: s.severity,
+    lastSampleAt: at,
+    lastSeenAt: at,
+    interval,
+    session,
+    unavailableSince: available ? null : (s.unavailableSince ?? at),
+    unavailableNotified: available ? false : s.unavailableNotified,
+  };
+  return checkUnavailable(next, at, policy, effects);
+}
+
+function checkUnavailable(state: UserState, now: Date, policy: Policy, effects: Effect[]): UserState {
+  if (state.unavailableSince === null || state.unavailableNotified || state.interval === null) return state;
+  const threshold = unavailableThreshold(policy, state.severity);
+  if (threshold === null || elapsed(state.unavailableSince, now) <= threshold) return state;
+  effects.push({
+    type: 'unavailable.long',
+    userId: state.userId,
+    severity: state.severity,
+    status: state.interval.status,
+    since: state.unavailableSince,
+    at: now,
+    thresholdMs: threshold,
+  });
+  return { ...state, unavailableNotified: true };
+}
+
+/** Ends everything open at `at`; a session already left (waiting on `mergeGap`) ends when it was left. */
+function closeAll(state: UserState, at: Date, reason: SessionEndReason, effects: Effect[]): UserState {
+  if (state.interval === null && state.session === null) return state;
+  if (state.interval !== null) effects.push({ type: 'interval.close', userId: state.userId, endedAt: at });
+  if (state.session !== null) {
+    const { leftAt } = state.session;
+    effects.push(
+      leftAt
+        ? sessionClose(state.userId, state.session, leftAt, 'offline')
+        : sessionClose(state.userId, state.session, at, reason),
+    );
+  }
+  return {
+    ...state,
+    lastSeenAt: null,
+    interval: null,
+    session: null,
+    unavailableSince: null,
+    unavailableNotified: false,
+  };
+}
+
+function recover(userId: string, open: LeftOpen, effects: Effect[]): void {
+  if (open.interval) effects.push({ type: 'interval.close', userId, endedAt: open.interval.lastSeenAt });
+  if (open.session) {
+    effects.push({
+      type: 'session.close',
+      userId,
+      startedAt: open.session.startedAt,
+      endedAt: open.session.lastSeenAt,
+      lastSeenAt: open.session.lastSeenAt,
+      reason: 'recovered',
+    });
+  }
+}
+
+function sessionClose(userId: string, session: OpenSession, endedAt: Date, reason: SessionEndReason): Effect {
+  return {
+    type: 'session.close',
+    userId,
+    startedAt: session.startedAt,
+    endedAt,
+    lastSeenAt: session.lastSeenAt,
+    reason,
+  };
+}
+
+function elapsed(from: Date, to: Date): number {
+  return to.getTime() - from.getTime();
+}

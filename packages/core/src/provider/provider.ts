@@ -1,0 +1,44 @@
+import type { PresenceSample, ResolvedUser } from '../model.ts';
+
+export interface ResolveResult {
+  resolved: ResolvedUser[];
+  /** Keys that name nobody the provider can see, each with the reason; never thrown. */
+  unresolved: { key: string; reason: string }[];
+}
+
+/** Where presence comes from: one collaboration platform. */
+export interface PresenceProvider {
+  /** A short name for logs and errors, e.g. `acme`. */
+  readonly name: string;
+  /**
+   * Turns configured keys (e-mail, UPN, username) into platform ids and display names. Keys the
+   * platform does not know are reported in `unresolved`, not thrown; a failure to reach the platform
+   * at all throws a `ProviderError`.
+   */
+  resolveUsers(keys: string[]): Promise<ResolveResult>;
+  /** Every user the account may watch, for `users: 'discover'`. */
+  discoverUsers?(): Promise<ResolvedUser[]>;
+  /**
+   * Reads the current status of these users. Does its own batching, paging and rate limiting; a
+   * failure throws a `ProviderError`, and the tracker tries again on the next poll.
+   */
+  getPresence(userIds: string[]): Promise<PresenceSample[]>;
+  /** Pushes samples as the platform announces them, where the platform can. */
+  subscribe?(
+    userIds: string[],
+    onSamples: (samples: PresenceSample[]) => void,
+  ): Promise<{ close(): Promise<void> }>;
+  /** Releases connections. */
+  close?(): Promise<void>;
+  /**
+   * Where the platform's rate limits let a poll read only some of the people: the longest time
+   * between two readings of one person when `people` are polled every `pollInterval` ms. `doctor`
+   * warns when it exceeds `staleAfter`, since people would then go stale between readings.
+   */
+  sweepDuration?(people: number, pollInterval: number): number;
+}
+
+/** Gives a plugin author's provider its types without any runtime cost. */
+export function defineProvider<P extends PresenceProvider>(provider: P): P {
+  return provider;
+}
