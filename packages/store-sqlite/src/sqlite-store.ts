@@ -73,8 +73,6 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
 }
 
 type Row = unknown[];
-/** A user's newest confirmation in one poll, and the newest that showed them present. */
-type SeenAt = { at: number; presentAt: number | null };
 
 /** One open database file and its prepared statements. */
 class Connection {
