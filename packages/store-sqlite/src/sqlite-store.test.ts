@@ -433,17 +433,23 @@ describe('read-only', () => {
     );
   });
 
-  test('another user reads a 0444 file in a 0555 folder', async () => {
+  test('a reader without the right to write reads a 0444 file in a 0555 folder', async () => {
     const { folder, path } = await written('read-only-mode');
     chmodSync(path, 0o444);
     chmodSync(folder, 0o555);
-    // Root ignores file modes, so the reader runs as nobody where the system allows it.
-    const asNobody = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
-    if (asNobody) chmodSync(dir, 0o755);
+    // Root ignores file modes through its capabilities, so as root the reader runs without them. It
+    // stays root otherwise, so it still reaches a repository cloned into a private (0700) folder.
+    const withoutOverride = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
     const node = [process.execPath, '--conditions=@presence-tracker/source'];
     const reader = [join(import.meta.dirname, '__fixtures__', 'read-only-reader.ts'), path];
-    const command = asNobody
-      ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node, ...reader]
+    const command = withoutOverride
+      ? [
+          '/usr/bin/setpriv',
+          '--bounding-set=-dac_override,-dac_read_search,-fowner',
+          '--inh-caps=-all',
+          ...node,
+          ...reader,
+        ]
       : [...node, ...reader];
     const result = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
       execFile(
