@@ -15,6 +15,12 @@ export interface PresenceSample {
   /** The platform's own words, kept as they came. */
   raw?: RawPresence;
   source?: 'poll' | 'push';
+  /**
+   * The platform says this reading holds until then (a calendar knows when the current block ends).
+   * The tracker keeps the user observed until this instant even without a newer reading, and need not
+   * poll before it. Optional: a platform that cannot know the future leaves it out.
+   */
+  validUntil?: Date;
 }
 
 /** A team, channel, department or any other collection a user belongs to on the platform. */
