@@ -92,6 +92,7 @@ export {
 export {
   defineProvider,
   type PresenceProvider,
+  type PushEndpoint,
   type ResolveResult,
   type SimulatedProviderOptions,
   simulatedProvider,

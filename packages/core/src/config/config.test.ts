@@ -88,6 +88,35 @@ describe('loadConfig: plugin blocks', () => {
   });
 });
 
+describe('loadConfig: push', () => {
+  it('hosts the push endpoint on loopback under /push unless told otherwise, a trailing slash dropped', async () => {
+    const config = await loadConfig({
+      provider: { type: 'simulated' },
+      users: 'discover',
+      push: { listen: { port: 8443 } },
+    });
+    expect(config.push).toEqual({ listen: { host: '127.0.0.1', port: 8443, path: '/push' } });
+    const custom = await loadConfig({
+      provider: { type: 'simulated' },
+      users: 'discover',
+      push: { listen: { host: '0.0.0.0', port: 0, path: '/hooks/presence/' } },
+    });
+    expect(custom.push?.listen).toEqual({ host: '0.0.0.0', port: 0, path: '/hooks/presence' });
+  });
+
+  it('names the field of a bad port or path', async () => {
+    const error = await refused(
+      loadConfig({
+        provider: { type: 'simulated' },
+        users: 'discover',
+        push: { listen: { port: 70000, path: 'push' } },
+      }),
+    );
+    expect(Object.keys(byPath(error)).sort()).toEqual(['push.listen.path', 'push.listen.port']);
+    expect(byPath(error)['push.listen.path']).toContain('expected a path starting with /');
+  });
+});
+
 describe('loadConfig: files', () => {
   it('says where JSON goes wrong and what was expected, without quoting the text', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pt-core-config-'));

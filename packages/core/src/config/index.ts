@@ -15,6 +15,7 @@ import {
   type NativeConfigInput,
   nativeConfigSchema,
   type PluginBlock,
+  type PushConfig,
 } from './schema.ts';
 
 export { type Environment, isEnvReference, resolveEnvReferences } from './environment.ts';
@@ -24,6 +25,7 @@ export {
   type NativeConfigInput,
   nativeConfigSchema,
   type PluginBlock,
+  type PushConfig,
   prefixedKey,
 } from './schema.ts';
 
@@ -55,6 +57,8 @@ export interface PresenceTrackerConfig {
   report: { days: number; timeZone: string; outDir: string };
   /** Shares the users with other trackers through the store's leases; absent: this tracker tracks all. */
   coordination?: CoordinationConfig;
+  /** Where the endpoint for a pushing provider's platform is hosted; absent: none is. */
+  push?: PushConfig;
   /** Defaults a translator took for fields the file left out, in words, to be shown to the user. */
   notices: string[];
   /** Native paths and what the source called them (`provider.url` -> `MM_URL`), for messages. */
@@ -196,6 +200,15 @@ async function checkConfig(
       ...(schedule && { schedule }),
       ...(data.policy && { policy: data.policy }),
       ...(data.coordination && { coordination: data.coordination }),
+      ...(data.push && {
+        push: {
+          listen: {
+            host: data.push.listen.host ?? '127.0.0.1',
+            port: data.push.listen.port,
+            path: (data.push.listen.path ?? '/push').replace(/(?<=.)\/+$/, ''),
+          },
+        },
+      }),
       pollInterval: data.pollInterval ?? DEFAULT_POLL_INTERVAL,
       notifiers: (data.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? notifierName(n.type, i) })),
       report: {

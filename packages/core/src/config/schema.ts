@@ -93,6 +93,24 @@ export const coordinationSchema = z.strictObject({
   leaseTtl: z.number().int().positive('expected leaseTtl > 0 milliseconds').optional(),
 });
 
+/**
+ * Where the tracker hosts the endpoint a pushing provider's platform sends to, behind the user's
+ * reverse proxy. Generic: the provider's `push` member answers whatever arrives under `path`.
+ */
+export const pushSchema = z.strictObject({
+  listen: z.strictObject({
+    /** The address to listen on. Default: 127.0.0.1, for a reverse proxy on the same machine. */
+    host: text.optional(),
+    /** The port; 0 lets the system choose. */
+    port: z.number().int().min(0).max(65535, 'expected a port from 0 to 65535'),
+    /** The path the platform's requests arrive under. Default: /push. */
+    path: z
+      .string()
+      .regex(/^\/[^?#]*$/, 'expected a path starting with /, such as /push')
+      .optional(),
+  }),
+});
+
 export const nativeConfigSchema = z.strictObject({
   provider: pluginBlockSchema,
   store: pluginBlockSchema.optional(),
@@ -103,6 +121,7 @@ export const nativeConfigSchema = z.strictObject({
   notifiers: z.array(notifierBlockSchema).optional(),
   report: reportSchema.optional(),
   coordination: coordinationSchema.optional(),
+  push: pushSchema.optional(),
 });
 
 /** The fields of the native shape, for "did you mean" hints on misspelt ones. */
@@ -123,3 +142,6 @@ export type NativeConfigInput = Omit<
   notifiers?: (PluginBlock & { name?: string })[];
 };
 export type CoordinationConfig = z.output<typeof coordinationSchema>;
+export interface PushConfig {
+  listen: { host: string; port: number; path: string };
+}

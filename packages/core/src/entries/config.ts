@@ -13,6 +13,7 @@ export {
   type PluginBlock,
   type PluginConfig,
   type PresenceTrackerConfig,
+  type PushConfig,
   parseSeverityPrefix,
   redactConfig,
   suggest,

@@ -28,6 +28,12 @@ export interface PresenceProvider {
     userIds: string[],
     onSamples: (samples: PresenceSample[]) => void,
   ): Promise<{ close(): Promise<void> }>;
+  /**
+   * Where the platform pushes over HTTP (webhooks, change notifications): the host serves `handle` at
+   * its push endpoint, behind its reverse proxy, before the tracker subscribes. Absent: the provider
+   * only polls, or pushes over a connection of its own.
+   */
+  readonly push?: PushEndpoint;
   /** Releases connections. */
   close?(): Promise<void>;
   /**
@@ -36,6 +42,29 @@ export interface PresenceProvider {
    * warns when it exceeds `staleAfter`, since people would then go stale between readings.
    */
   sweepDuration?(people: number, pollInterval: number): number;
+}
+
+/**
+ * The part of a provider that receives the platform's HTTP requests, in web-standard `Request` and
+ * `Response`, so that any host (the command, a serverless function, a host app's own server) can mount
+ * it under any path.
+ */
+export interface PushEndpoint {
+  /**
+   * The public addresses the platform was told to send to, as configured. Hosts refuse one that is not
+   * https unless it is loopback, and `doctor` sends the platform's handshake to the first.
+   */
+  readonly urls: readonly string[];
+  /**
+   * Answers one request the platform sent: a handshake, or notifications, which it checks (signature,
+   * shared secret) before any reaches `subscribe`'s callback. Never throws: a refusal is a 4xx answer.
+   */
+  handle(request: Request): Promise<Response>;
+  /**
+   * Sends the platform's handshake to `url`, as the platform would, and says whether the answer is the
+   * one the platform expects; for `doctor`. Never throws.
+   */
+  handshake(url: string): Promise<{ ok: boolean; detail: string }>;
 }
 
 /** Gives a plugin author's provider its types without any runtime cost. */
