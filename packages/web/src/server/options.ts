@@ -1,0 +1,25 @@
+import type { PresenceStore, Status, Tracker } from '@presence-tracker/core';
+
+export interface DashboardOptions {
+  /** Where presence is read from; opened read-only by the command. */
+  store: PresenceStore;
+  /** A tracker running in this process: its errors and polls reach `/api/v1/events` and `/metrics` at once. */
+  tracker?: Tracker;
+  /**
+   * When set, every page and API request needs it (`Authorization: Bearer`, or the cookie the login
+   * form sets), except `/healthz`. Without it, `serve` binds only to loopback.
+   */
+  token?: string;
+  /** The zone in which days are read when a request names none. Default: `UTC`. */
+  timeZone?: string;
+  /** The range a request without `from` covers: the last `days` local days, today included. Default: 1. */
+  days?: number;
+  /** Statuses in which a person counts as reachable, as in reports. Default: `['available']`. */
+  availableStatuses?: readonly Status[];
+  /** The folder of the built pages. Default: this package's `dist/ui`. */
+  uiDir?: string;
+  /** The clock seam. Default: the system clock. */
+  now?: () => Date;
+  /** How often `/api/v1/events` reads the store for changes written by another process. Default: 1 s. */
+  watchInterval?: number;
+}

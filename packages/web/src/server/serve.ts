@@ -1,0 +1,40 @@
+import type { AddressInfo } from 'node:net';
+import { serve as listen, type ServerType } from '@hono/node-server';
+import { createDashboard } from './dashboard.ts';
+import type { DashboardOptions } from './options.ts';
+
+export interface ServeOptions extends DashboardOptions {
+  /** Default: `127.0.0.1`. */
+  host?: string;
+  /** Default: 8080; 0 picks a free port. */
+  port?: number;
+}
+
+export interface RunningDashboard {
+  /** `http://HOST:PORT`, with the port actually bound. */
+  url: string;
+  server: ServerType;
+  /** Stops accepting connections, ends open event streams, and resolves once the server is closed. */
+  close(): Promise<void>;
+}
+
+/** Serves the dashboard on `host:port` and resolves once it listens. */
+export async function serve(options: ServeOptions): Promise<RunningDashboard> {
+  const host = options.host ?? '127.0.0.1';
+  const { app } = createDashboard(options);
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = listen({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}
