@@ -3,3 +3,4 @@ export { type ZoomConfigOptions, type ZoomProviderOptions, zoomOptionsSchema } f
 export { default, default as plugin, default as zoom } from './plugin.ts';
 export { STATUS_MAP } from './status.ts';
 export { type ZoomProvider, zoomProvider } from './zoom-provider.ts';
+export { encryptedToken, PRESENCE_EVENT, VALIDATION_EVENT, zoomSignature } from './push.ts';

@@ -42,6 +42,17 @@ export const zoomOptionsSchema = z.strictObject({
     .refine(Number.isFinite, 'expected milliseconds, 1,000 or more')
     .optional(),
   retry: retryOptionsSchema.optional(),
+  push: z
+    .strictObject({
+      secretToken: text("the event subscription's Secret Token"),
+      url: httpUrl('the event notification endpoint URL entered in the app').optional(),
+      tolerance: z
+        .number({ error: 'expected milliseconds, 1,000 or more' })
+        .int('expected milliseconds, 1,000 or more')
+        .min(1000, 'expected milliseconds, 1,000 or more')
+        .optional(),
+    })
+    .optional(),
 });
 
 export type ZoomConfigOptions = z.input<typeof zoomOptionsSchema>;
@@ -66,6 +77,12 @@ export interface ZoomProviderOptions {
    * most `perSecond × pollWindow / 1000` people (the least recently read first). Default: 10,000.
    */
   pollWindow?: number;
+  /**
+   * The `user.presence_status_updated` webhook: the event subscription's Secret Token, the endpoint
+   * URL entered in the app (for checks), and how far a request's timestamp may be from the clock
+   * (default 300,000 ms) before it is refused as a replay.
+   */
+  push?: { secretToken: string; url?: string; tolerance?: number };
   /** How a request that met a 429 or a network failure is retried. Default: 3 attempts, 500 ms to 10 s. */
   retry?: Partial<RetryOptions>;
   /** Budgets, daily limits, token expiry and `observedAt` follow it. Default: the system clock. */
@@ -85,10 +102,14 @@ export interface ResolvedOptions {
   concurrency: number;
   pollWindow: number;
   retry: RetryOptions;
+  push: { secretToken: string; url?: string; tolerance: number } | undefined;
   clock: Clock;
   sleep: Sleep;
   logger: Logger | undefined;
 }
+
+/** Zoom documents no window; five minutes is the usual one for signed webhooks. */
+export const DEFAULT_TOLERANCE = 300_000;
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 3, baseDelay: 500, maxDelay: 10_000 };
 
@@ -124,6 +145,11 @@ export function resolveOptions(options: ZoomProviderOptions): ResolvedOptions {
     concurrency: o.concurrency ?? 10,
     pollWindow: o.pollWindow ?? 10_000,
     retry: retry.value,
+    push: o.push && {
+      secretToken: o.push.secretToken,
+      ...(o.push.url !== undefined && { url: o.push.url }),
+      tolerance: o.push.tolerance ?? DEFAULT_TOLERANCE,
+    },
     clock: clock ?? systemClock,
     sleep: sleep ?? timerSleep,
     logger,

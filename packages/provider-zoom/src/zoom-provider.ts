@@ -9,6 +9,7 @@ import { concurrencyLimit } from '@presence-tracker/core/resilience';
 import { segment, ZoomClient } from './client.ts';
 import { ENDPOINT_CATEGORY, PLAN_LIMITS } from './limits.ts';
 import { resolveOptions, type ZoomProviderOptions } from './options.ts';
+import { ZoomPush } from './push.ts';
 import { toSample } from './status.ts';
 import { PROVIDER } from './token.ts';
 
@@ -58,6 +59,7 @@ export function zoomProvider(options: ZoomProviderOptions): ZoomProvider {
   const pollCapacity = Math.max(1, Math.floor((presence.perSecond * o.pollWindow) / 1000));
   /** When each person was last read, on the clock: the oldest go first. */
   const lastRead = new Map<string, number>();
+  const push = o.push && new ZoomPush(o.push, o.clock, o.logger);
 
   const toUser = (key: string, u: ZoomUser): ResolvedUser => {
     const fullName = [u.first_name, u.last_name].filter(Boolean).join(' ');
@@ -73,6 +75,12 @@ export function zoomProvider(options: ZoomProviderOptions): ZoomProvider {
   return {
     name: PROVIDER,
     pollCapacity,
+    // Zoom's webhook is configured in the app, not by the API: subscribing only says whom to hear.
+    ...(push && {
+      push: push.endpoint,
+      subscribe: async (userIds: string[], onSamples: (samples: PresenceSample[]) => void) =>
+        push.subscribe(userIds, onSamples),
+    }),
 
     async resolveUsers(keys: string[]): Promise<ResolveResult> {
       const unique = [...new Set(keys)];

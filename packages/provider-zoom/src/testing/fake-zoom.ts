@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '@presence-tracker/core';
@@ -95,6 +96,22 @@ export interface FakeZoom {
   refuseTokens: boolean;
   /** Answers the next `n` API requests with 429 for the second, `Retry-After: seconds`. */
   throttleNext(n: number, seconds?: number): void;
+  /** The app's event subscription: where events go and the Secret Token they are signed with. */
+  webhook: { url: string; secretToken: string } | null;
+  /** Every event sent to the webhook, with the status it was answered with. */
+  deliveries: { event: string; status: number }[];
+  /**
+   * Changes a user's presence; with `webhook` set, sends `user.presence_status_updated` as Zoom does
+   * and resolves with the endpoint's answer (the status).
+   */
+  setPresence(userId: string, presence: string): Promise<number | null>;
+  /**
+   * Sends an event body to the webhook, signed as Zoom signs it: `v0=HMAC-SHA256(v0:timestamp:body)`
+   * with the Secret Token. `timestamp` (seconds) and `secretToken` replace the real ones, to forge.
+   */
+  sendEvent(body: unknown, forge?: { timestamp?: number; secretToken?: string }): Promise<number>;
+  /** Zoom's URL validation challenge, as sent when the endpoint is saved: whether it was answered right. */
+  validateEndpoint(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -135,6 +152,75 @@ export async function startFakeZoom(options: FakeZoomOptions = {}): Promise<Fake
     refuseTokens: false,
     throttleNext(n, seconds = 1) {
       throttle = { n, seconds };
+    },
+    webhook: null,
+    deliveries: [],
+    async setPresence(userId, presence) {
+      const user = find(userId);
+      if (!user) throw new Error(`no fake Zoom user ${userId}`);
+      user.presence = presence;
+      if (!fake.webhook) return null;
+      const now = clock.now();
+      return fake.sendEvent({
+        event: 'user.presence_status_updated',
+        payload: {
+          account_id: fake.accountId,
+          object: {
+            date_time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            email: user.email,
+            id: user.id,
+            presence_status: presence,
+          },
+        },
+        event_ts: now.getTime(),
+      });
+    },
+    async sendEvent(body, forge = {}) {
+      if (!fake.webhook) throw new Error('the fake Zoom has no webhook set');
+      const text = JSON.stringify(body);
+      const timestamp = String(forge.timestamp ?? Math.floor(clock.now().getTime() / 1000));
+      const secret = forge.secretToken ?? fake.webhook.secretToken;
+      const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${text}`).digest('hex')}`;
+      const answer = await fetch(fake.webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'Zoom Marketplace/1.0a',
+          'x-zm-request-timestamp': timestamp,
+          'x-zm-signature': signature,
+        },
+        body: text,
+      });
+      await answer.arrayBuffer();
+      fake.deliveries.push({ event: String((body as { event?: unknown }).event), status: answer.status });
+      return answer.status;
+    },
+    async validateEndpoint() {
+      if (!fake.webhook) throw new Error('the fake Zoom has no webhook set');
+      const plainToken = randomBytes(16).toString('base64url');
+      const body = {
+        payload: { plainToken },
+        event_ts: clock.now().getTime(),
+        event: 'endpoint.url_validation',
+      };
+      const text = JSON.stringify(body);
+      const timestamp = String(Math.floor(clock.now().getTime() / 1000));
+      const secret = fake.webhook.secretToken;
+      const answer = await fetch(fake.webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'x-zm-request-timestamp': timestamp,
+          'x-zm-signature': `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${text}`).digest('hex')}`,
+        },
+        body: text,
+      });
+      if (answer.status !== 200) return false;
+      const json = (await answer.json()) as { plainToken?: string; encryptedToken?: string };
+      return (
+        json.plainToken === plainToken &&
+        json.encryptedToken === createHmac('sha256', secret).update(plainToken).digest('hex')
+      );
     },
     close: () =>
       new Promise((resolve, reject) => {
