@@ -1,0 +1,111 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { Effect } from '../machine/index.ts';
+import type { Status, User } from '../model.ts';
+import { createEvent, type TrackerEvent } from '../notifier/events.ts';
+import type { TrackerEvents } from './tracker.ts';
+
+/** What a poll's effects mean to notifiers: the sessions and long unavailabilities among them. */
+export function toEvents(
+  effects: readonly Effect[],
+  at: Date,
+  byId: ReadonlyMap<string, User>,
+): TrackerEvent[] {
+  const events: TrackerEvent[] = [];
+  for (const e of effects) {
+    switch (e.type) {
+      case 'session.open':
+        events.push(
+          createEvent('session.started', at, { ...person(byId, e.userId), startedAt: iso(e.startedAt) }),
+        );
+        break;
+      case 'session.close':
+        events.push(
+          createEvent('session.ended', at, {
+            ...person(byId, e.userId),
+            startedAt: iso(e.startedAt),
+            endedAt: iso(e.endedAt),
+            durationMs: e.endedAt.getTime() - e.startedAt.getTime(),
+            reason: e.reason,
+          }),
+        );
+        break;
+      case 'unavailable.long':
+        events.push(
+          createEvent('unavailable.long', at, {
+            ...person(byId, e.userId),
+            status: e.status,
+            since: iso(e.since),
+            durationMs: e.at.getTime() - e.since.getTime(),
+            thresholdMs: e.thresholdMs,
+          }),
+        );
+        break;
+      case 'interval.open':
+      case 'interval.close':
+      case 'seen':
+        break;
+      default:
+        e satisfies never;
+        throw new TypeError(`unknown effect ${(e as { type: string }).type}`);
+    }
+  }
+  return events;
+}
+
+/**
+ * Tells listeners what a poll's effects changed: statuses (`lastStatus` holds each user's last one),
+ * sessions and long unavailabilities.
+ */
+export function emitEffects(
+  emitter: EventEmitter<TrackerEvents>,
+  effects: readonly Effect[],
+  lastStatus: Map<string, Status>,
+): void {
+  for (const e of effects) {
+    switch (e.type) {
+      case 'interval.open': {
+        const previous = lastStatus.get(e.userId) ?? null;
+        lastStatus.set(e.userId, e.status);
+        emitter.emit('status', { userId: e.userId, status: e.status, previous, at: e.startedAt });
+        break;
+      }
+      case 'interval.close':
+        break;
+      case 'session.open':
+        emitter.emit('session:start', { userId: e.userId, startedAt: e.startedAt });
+        break;
+      case 'session.close':
+        emitter.emit('session:end', {
+          userId: e.userId,
+          startedAt: e.startedAt,
+          endedAt: e.endedAt,
+          lastSeenAt: e.lastSeenAt,
+          reason: e.reason,
+        });
+        break;
+      case 'unavailable.long':
+        emitter.emit('unavailable:long', { ...e });
+        break;
+      case 'seen':
+        break;
+      default:
+        e satisfies never;
+        throw new TypeError(`unknown effect ${(e as { type: string }).type}`);
+    }
+  }
+}
+
+/** Who an event is about, as notifiers see them. */
+function person(byId: ReadonlyMap<string, User>, userId: string) {
+  const u = byId.get(userId);
+  return {
+    userId,
+    ...(u?.displayName ? { displayName: u.displayName } : {}),
+    ...(u?.email ? { email: u.email } : {}),
+    severity: u?.severity ?? 0,
+  };
+}
+
+export function iso(d: Date): string {
+  return d.toISOString();
+}

@@ -1,0 +1,195 @@
+import { EventEmitter } from 'eventemitter3';
+import { type Clock, systemClock } from '../clock.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+import {
+  type Effect,
+  type MachineEvent,
+  type Policy,
+  resolvePolicy,
+  transition,
+  type UserState,
+} from '../machine/index.ts';
+import type { PresenceSample, Run, Status, User } from '../model.ts';
+import { Dispatcher } from '../notifier/dispatcher.ts';
+import type { TrackerEvent } from '../notifier/events.ts';
+import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
+import type { OpenState, PollWrite } from '../store/index.ts';
+import { emitEffects, toEvents } from './events.ts';
+import { Failures } from './failures.ts';
+import { Leases } from './leases.ts';
+import type { TrackerOptions } from './options.ts';
+import type { Spool } from './spool.ts';
+import type { TrackerEvents, TrackerState } from './tracker.ts';
+import { WriteQueue } from './write-queue.ts';
+
+const DEFAULT_POLL_INTERVAL = 60_000;
+const DEFAULT_ERROR_QUIET_PERIOD = 60 * 60_000;
+
+/**
+ * What a tracker knows while it runs, shared by its parts (lifecycle, leases, users, recovery, polls):
+ * each user's machine state, the run, the writes on their way, and how a poll's effects become a write
+ * and then events.
+ */
+export class Runtime extends EventEmitter<TrackerEvents> {
+  readonly options: TrackerOptions;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly policy: Policy;
+  readonly pollInterval: number;
+  readonly schedule: CompiledSchedule | null;
+  readonly dispatcher: Dispatcher;
+  readonly writes: WriteQueue;
+  readonly failures: Failures;
+  /** With coordination, the shards held; without it, every user is this tracker's. */
+  readonly leases: Leases;
+  /** The machine's state of each user this tracker polls. */
+  readonly states = new Map<string, UserState>();
+  /** Each user's last status, for `status` events. */
+  readonly lastStatus = new Map<string, Status>();
+  tracked: User[] = [];
+  byId = new Map<string, User>();
+  resolved = false;
+  currentRun: Run | null = null;
+  lifecycle: TrackerState = 'idle';
+  lastPollAt: Date | null = null;
+  spool: Spool | null = null;
+  subscription: { close(): Promise<void> } | null = null;
+  /** Users whose write the store refused as conflicting; started afresh at the next poll. */
+  readonly conflicted = new Set<string>();
+  /**
+   * With `continueRun`, what the continued run left open, kept until users are resolved: their states
+   * resume from it. `null` when this start began a run of its own.
+   */
+  resume: OpenState | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: TrackerOptions) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.pollInterval = options.pollInterval ?? DEFAULT_POLL_INTERVAL;
+    this.policy = resolvePolicy({ staleAfter: 3 * this.pollInterval, ...options.policy });
+    this.schedule = options.schedule ? compileSchedule(options.schedule) : null;
+    this.leases = new Leases(options.coordination);
+    this.failures = new Failures({
+      emitter: this,
+      logger: this.logger,
+      clock: this.clock,
+      quietPeriod: options.errorQuietPeriod ?? DEFAULT_ERROR_QUIET_PERIOD,
+      runningRun: () => (this.currentRun && this.lifecycle === 'running' ? this.currentRun.id : null),
+      announce: (events) => this.announce(events),
+    });
+    this.dispatcher = new Dispatcher(options.store, options.notifiers ?? [], this.logger, (error, n) =>
+      this.fail(error, `notifier ${n.name}`, false),
+    );
+    this.writes = new WriteQueue(options.store, (write, why, error) => {
+      switch (why) {
+        case 'fenced':
+          // Another tracker holds these users now; what this one decided about them is void.
+          this.dropUsers(() => true);
+          this.leases.hold([]);
+          this.fail(error, 'store', false);
+          break;
+        case 'conflict':
+          // The store's open state disagrees with the machine's: retrying cannot help. The write is
+          // dropped and these users start afresh from what the store holds, at the next poll.
+          for (const e of write.effects) this.conflicted.add(e.userId);
+          this.fail(error, 'store');
+          break;
+        default:
+          why satisfies never;
+      }
+    });
+  }
+
+  /** Runs `task` after every earlier task, so polls, pushes and the stop never interleave. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(task);
+    this.chain = result.catch(() => {});
+    return result;
+  }
+
+  fail(error: unknown, where: string, notify = true): void {
+    this.failures.fail(error, where, notify);
+  }
+
+  succeeded(where: string): void {
+    this.failures.succeeded(where);
+  }
+
+  dropUsers(which: (userId: string) => boolean): void {
+    for (const id of [...this.states.keys()]) if (which(id)) this.states.delete(id);
+  }
+
+  applySamples(samples: readonly PresenceSample[], effects: Effect[]): PresenceSample[] {
+    const applied: PresenceSample[] = [];
+    const ordered = [...samples].sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
+    for (const sample of ordered) {
+      const state = this.states.get(sample.userId);
+      if (!state) continue;
+      const result = transition(state, { type: 'sample', sample }, this.policy);
+      this.states.set(sample.userId, result.state);
+      effects.push(...result.effects);
+      applied.push(sample);
+    }
+    return applied;
+  }
+
+  applyAll(event: MachineEvent): Effect[] {
+    const effects: Effect[] = [];
+    for (const [userId, state] of this.states) {
+      const result = transition(state, event, this.policy);
+      if (result.state !== state) this.states.set(userId, result.state);
+      for (const e of result.effects) effects.push(e);
+    }
+    return effects;
+  }
+
+  /** Everything open ends when the window it was seen in closed, however late the next poll comes. */
+  closeFinishedWindow(at: Date): Effect[] {
+    if (!this.schedule || !this.lastPollAt) return [];
+    const before = this.schedule.windowAt(this.lastPollAt);
+    if (!before || before.end > at) return [];
+    return this.applyAll({ type: 'windowClose', at: before.end });
+  }
+
+  /**
+   * Writes a poll's effects, samples and durable notifications in one transaction, then tells
+   * listeners and notifiers, only once the write is in the store. A write that fails is kept (and
+   * spooled) and written first next time, so nothing the machine decided is lost while the store is
+   * away; its events follow when it lands.
+   */
+  async commit(at: Date, samples: PresenceSample[], effects: Effect[]): Promise<void> {
+    const events = toEvents(effects, at, this.byId);
+    const fence = this.leases.fence();
+    const write: PollWrite = {
+      runId: this.currentRun!.id,
+      at,
+      samples,
+      effects,
+      outbox: this.dispatcher.outboxFor(events),
+      ...(fence ? { fence } : {}),
+    };
+    if (samples.length > 0 || effects.length > 0) {
+      await this.writes.add(write, () => {
+        for (const s of samples) this.emit('sample', s);
+        emitEffects(this, effects, this.lastStatus);
+        this.dispatcher.dispatch(events);
+      });
+    }
+    if (this.writes.size === 0) return;
+    const failure = await this.writes.flush();
+    if (failure) {
+      this.fail(failure, 'store');
+      if (this.lifecycle === 'stopping') throw failure;
+    } else this.succeeded('store');
+  }
+
+  /** Writes events' durable notifications to the store's outbox, then hands them to notifiers. */
+  async announce(events: TrackerEvent[]): Promise<void> {
+    const outbox = this.dispatcher.outboxFor(events);
+    if (outbox.length > 0) await this.options.store.outboxEnqueue(outbox);
+    this.dispatcher.dispatch(events);
+  }
+}
