@@ -7,6 +7,19 @@ export {
   systemClock,
 } from './clock.ts';
 export {
+  type CombinedRaw,
+  type CombineProvidersOptions,
+  combinedRaw,
+  combineProviders,
+  DEFAULT_MERGE_ORDER,
+  type MergeRule,
+  type PersonPart,
+  type PlatformIntervalsOptions,
+  type PlatformRaw,
+  type PlatformReading,
+  platformIntervals,
+} from './combine/index.ts';
+export {
   type LoadConfigOptions,
   loadConfig,
   type PluginConfig,
@@ -84,8 +97,10 @@ export {
   definePlugin,
   type NotifierPlugin,
   type Plugin,
+  type PluginBlock,
   type PluginContext,
   type PluginKind,
+  type PluginProduct,
   type ProviderPlugin,
   type StorePlugin,
 } from './plugin/index.ts';

@@ -205,6 +205,8 @@ export function pluginContext(
     logger,
     clock: systemClock,
     timeZone: config.report.timeZone,
+    // As the tracker takes it, for providers that keep readings (combine).
+    staleAfter: config.policy?.staleAfter ?? 3 * config.pollInterval,
     ...extra,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STATUSES } from '../model.ts';
+import type { PluginBlock } from '../plugin/plugin.ts';
 import { isTimeZone, scheduleSchema } from '../schedule/index.ts';
 
 /**
@@ -127,11 +128,7 @@ export const nativeConfigSchema = z.strictObject({
 /** The fields of the native shape, for "did you mean" hints on misspelt ones. */
 export const NATIVE_FIELDS = Object.keys(nativeConfigSchema.shape);
 
-/** A plugin block as written: `type` and the plugin's own options. */
-export interface PluginBlock {
-  type: string;
-  [option: string]: unknown;
-}
+export type { PluginBlock };
 
 export type NativeConfigInput = Omit<
   z.input<typeof nativeConfigSchema>,

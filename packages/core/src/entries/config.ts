@@ -1,5 +1,7 @@
 // `@presence-tracker/core/config`: what a command or host building on `loadConfig` needs beyond it:
 // translators' support types, issue helpers, redaction, plugin loading and schedules.
+
+export { combinePlugin } from '../combine/index.ts';
 export {
   type ConfigTranslator,
   type CoordinationConfig,
@@ -34,6 +36,7 @@ export {
   simulatedPlugin,
   validatePluginOptions,
   webhookPlugin,
+  withInnerPlugins,
 } from '../plugin/index.ts';
 export {
   type CompiledSchedule,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { combinePlugin } from '../combine/plugin.ts';
 import { formatters } from '../notifier/formatters.ts';
 import { TRACKER_EVENT_TYPES, webhookNotifier } from '../notifier/index.ts';
 import { simulatedProvider } from '../provider/index.ts';
@@ -78,7 +79,7 @@ export const webhookPlugin = definePlugin({
 
 /** Core's plugins by name, for a host's registry of built-ins. */
 export const corePlugins = {
-  provider: { simulated: () => simulatedPlugin },
+  provider: { simulated: () => simulatedPlugin, combine: () => combinePlugin },
   store: { memory: () => memoryPlugin },
   notifier: { webhook: () => webhookPlugin },
 } satisfies BuiltinPlugins;

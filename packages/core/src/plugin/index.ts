@@ -1,4 +1,5 @@
 export { corePlugins, memoryPlugin, simulatedPlugin, webhookPlugin } from './builtins.ts';
+export { withInnerPlugins } from './inner.ts';
 export { type BuiltinPlugins, type LoadPluginOptions, loadPlugin, type PluginLoader } from './load.ts';
 export { validatePluginOptions } from './options.ts';
 export {
@@ -8,8 +9,10 @@ export {
   isPlugin,
   type NotifierPlugin,
   type Plugin,
+  type PluginBlock,
   type PluginContext,
   type PluginKind,
+  type PluginProduct,
   type ProviderPlugin,
   type StorePlugin,
 } from './plugin.ts';

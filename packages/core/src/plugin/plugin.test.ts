@@ -41,7 +41,9 @@ describe('loadPlugin', () => {
     const error = await refused(loadPlugin('provider', 'teams', at));
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]!.path).toBe('provider.type');
-    expect(error.issues[0]!.message).toMatch(/expected a provider: one of "simulated", or a module path/);
+    expect(error.issues[0]!.message).toMatch(
+      /expected a provider: one of "simulated", "combine", or a module path/,
+    );
     const kind = await refused(loadPlugin('provider', 'memory', at));
     expect(kind.issues[0]!.message).toMatch(/'memory' is a store, not a provider/);
   });

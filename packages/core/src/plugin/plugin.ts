@@ -25,7 +25,36 @@ export interface PluginContext {
    * it can, so it works on a read-only file or role and never waits for a writer.
    */
   readOnly?: boolean;
+  /**
+   * The tracker's `staleAfter` (ms), for plugins that keep readings and must let them go stale as the
+   * tracker would (a provider merging several platforms). Absent when the host does not track.
+   */
+  staleAfter?: number;
+  /** The configuration field of the block being created, e.g. `provider`; set by `resolvePlugins`. */
+  path?: string;
+  /**
+   * Makes a provider, store or notifier from an ordinary plugin block found in this plugin's options
+   * (a provider made of other providers), exactly as the host makes the configuration's own blocks:
+   * its `type` a built-in name or a module path from `baseDir`, its options checked by its plugin's
+   * schema, every problem a `ConfigError` by its full path (`provider.providers.teams.tenantId`).
+   * `path` is that full path. Set by `resolvePlugins`; declare such blocks in the plugin's `blocks`
+   * so that they are checked with the configuration.
+   */
+  createPlugin?<K extends PluginKind>(kind: K, block: PluginBlock, path: string): Promise<PluginProduct<K>>;
 }
+
+/** A configuration block naming a plugin by `type`, its other fields the plugin's options. */
+export interface PluginBlock {
+  type: string;
+  [option: string]: unknown;
+}
+
+/** What a plugin of each kind makes. */
+export type PluginProduct<K extends PluginKind> = K extends 'provider'
+  ? PresenceProvider
+  : K extends 'store'
+    ? PresenceStore
+    : Notifier;
 
 /** The options a store plugin's coordination is created with (the configuration's `coordination`). */
 export interface CoordinationOptions {
@@ -51,6 +80,12 @@ interface PluginBase<Kind extends string, Options> {
    * (`acme eu.acme.example`). Never a secret. Default: the plugin's name.
    */
   describe?(options: Options, context: Pick<PluginContext, 'baseDir'>): string;
+  /**
+   * The plugin blocks inside these options, by their path under this block (`providers.teams`), with
+   * the kind each makes. The host loads and checks them with the configuration, every problem told by
+   * its full path; `create` makes them with `context.createPlugin`.
+   */
+  blocks?(options: Options): Readonly<Record<string, { kind: PluginKind; block: PluginBlock }>>;
 }
 
 export interface ProviderPlugin<Options = unknown> extends PluginBase<'provider', Options> {

@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { Notifier } from '../notifier/index.ts';
 import type { PresenceProvider } from '../provider/index.ts';
 import type { PresenceStore } from '../store/index.ts';
+import { withInnerPlugins } from './inner.ts';
 import { type BuiltinPlugins, loadPlugin } from './load.ts';
 import { validatePluginOptions } from './options.ts';
 import type {
@@ -85,7 +86,11 @@ export async function resolvePlugins(
     }
   };
   const loaded = new Map<string, Plugin>();
-  const configure = async <P extends Plugin>(kind: P['kind'], block: Block | undefined, path: string) => {
+  const configure = async <P extends Plugin>(
+    kind: P['kind'],
+    block: Block | undefined,
+    path: string,
+  ): Promise<{ plugin: P; options: unknown; path: string } | undefined> => {
     if (block === undefined) return undefined;
     const { type, ...rest } = block;
     if (kind === 'notifier') delete rest.name;
@@ -95,7 +100,13 @@ export async function resolvePlugins(
     if (!plugin) return undefined;
     loaded.set(path, plugin);
     const checked = await attempt(async () => ({ value: await validatePluginOptions(plugin, rest, path) }));
-    return checked && { plugin, options: checked.value as unknown, path };
+    if (!checked) return undefined;
+    // Blocks inside the options (a provider made of providers) are checked now too, by their full paths.
+    const inner = plugin.blocks?.(checked.value as never) ?? {};
+    const ok = await Promise.all(
+      Object.entries(inner).map(([at, b]) => configure(b.kind, b.block, `${path}.${at}`)),
+    );
+    return ok.every(Boolean) ? { plugin, options: checked.value as unknown, path } : undefined;
   };
 
   const provider = await configure<ProviderPlugin>('provider', blocks.provider, 'provider');
@@ -120,15 +131,18 @@ export async function resolvePlugins(
 
   const describe = (p: { plugin: Plugin; options: unknown }) => (context: Pick<PluginContext, 'baseDir'>) =>
     p.plugin.describe?.(p.options as never, context) ?? p.plugin.name;
+  const at = (context: PluginContext, path: string) =>
+    withInnerPlugins(context, { builtins: options.builtins, baseDir: options.baseDir }, path);
   return {
     provider: {
       ...provider,
-      create: async (context) => provider.plugin.create(provider.options as never, context),
+      create: async (context) =>
+        provider.plugin.create(provider.options as never, at(context, provider.path)),
       describe: describe(provider),
     },
     store: {
       ...store,
-      create: async (context) => store.plugin.create(store.options as never, context),
+      create: async (context) => store.plugin.create(store.options as never, at(context, store.path)),
       describe: describe(store),
       ...(store.plugin.coordination && {
         coordination: async (made: PresenceStore, o: CoordinationOptions, context: PluginContext) =>
@@ -140,7 +154,7 @@ export async function resolvePlugins(
       return {
         ...made,
         create: async (context: PluginContext) =>
-          made.plugin.create(made.options as never, { ...context, name: made.name }),
+          made.plugin.create(made.options as never, { ...at(context, made.path), name: made.name }),
         describe: describe(made),
       };
     }),
