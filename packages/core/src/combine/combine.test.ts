@@ -269,7 +269,7 @@ describe('combineProviders', () => {
     });
     await both.resolveUsers(['ada']);
     const [s] = await both.getPresence(['ada']);
-    expect((s as { validUntil?: Date }).validUntil).toEqual(at(20));
+    expect(s!.validUntil).toEqual(at(20));
     // The calendar's reading keeps counting until its block ends, past staleAfter.
     clock.set(at(25));
     const later = combineProviders({

@@ -176,9 +176,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
     // at any poll.
     const bounds = counted.map((r) => r.validUntil?.getTime());
     if (bounds.every((b) => b !== undefined)) {
-      (sample as PresenceSample & { validUntil?: Date }).validUntil = new Date(
-        Math.min(...(bounds as number[])),
-      );
+      sample.validUntil = new Date(Math.min(...(bounds as number[])));
     }
     return sample;
   };
@@ -194,7 +192,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
       latest.set(personId, readings);
       const before = readings.get(platform);
       if (before && Date.parse(before.observedAt) >= s.observedAt.getTime()) continue;
-      const validUntil = (s as PresenceSample & { validUntil?: Date }).validUntil;
+      const validUntil = s.validUntil;
       readings.set(platform, {
         status: s.status,
         observedAt: s.observedAt.toISOString(),
