@@ -107,7 +107,7 @@ describe('loadConfig: the native shape', () => {
     );
     const issues = byPath(error);
     expect(issues['provider.type']).toMatch(
-      /^expected a provider: one of "simulated", "combine", "graph", "mattermost", "slack", "zoom", or a module path such as \.\/plugins\/acme\.mjs or an installed package \(no built-in provider is named so/,
+      /^expected a provider: one of "simulated", "combine", "graph", "mattermost", "slack", "zoom", "google-calendar", or a module path such as \.\/plugins\/acme\.mjs or an installed package \(no built-in provider is named so/,
     );
     expect(issues['store.port']).toMatch(/expected a number, received a string/);
     expect(issues.users).toMatch(/at least one user.*received an empty list/);

@@ -13,6 +13,8 @@ export const BUILTIN_PLUGINS = {
     mattermost: async () => (await import('@presence-tracker/provider-mattermost')).mattermost,
     slack: async () => (await import('@presence-tracker/provider-slack')).slack,
     zoom: async () => (await import('@presence-tracker/provider-zoom')).zoom,
+    'google-calendar': async () =>
+      (await import('@presence-tracker/provider-google-calendar')).googleCalendar,
   },
   store: {
     ...corePlugins.store,

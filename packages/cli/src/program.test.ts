@@ -338,7 +338,7 @@ describe('doctor', () => {
     const result = await invoke(['doctor'], cwd);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(
-      /✘ configuration .*provider\.type: expected a provider: one of "simulated", "combine", "graph", "mattermost", "slack", "zoom", or a module path/s,
+      /✘ configuration .*provider\.type: expected a provider: one of "simulated", "combine", "graph", "mattermost", "slack", "zoom", "google-calendar", or a module path/s,
     );
   });
 });
