@@ -12,6 +12,7 @@ import { PROVIDER, toProviderError } from './errors.ts';
 import { RefreshOn401Middleware, RetryMiddleware } from './middleware.ts';
 import { type GraphProviderOptions, resolveOptions } from './options.ts';
 import { type GraphPresence, SequenceFilter, toRaw, toStatus } from './presence.ts';
+import { GraphPush, SubscriptionApi } from './push/index.ts';
 import { TokenSource } from './token.ts';
 import { discoverUsers, resolveUsers } from './users.ts';
 
@@ -55,8 +56,22 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
     ],
   });
 
+  const push =
+    resolved.push &&
+    new GraphPush(resolved.push, new SubscriptionApi(client, resolved.push, clock), {
+      clock,
+      logger,
+      sequences,
+      read: readSamples,
+    });
+
   return {
     name: PROVIDER,
+    ...(push && {
+      push: push.endpoint,
+      subscribe: (userIds: string[], onSamples: (samples: PresenceSample[]) => void) =>
+        push.subscribe(userIds, onSamples),
+    }),
 
     resolveUsers(keys) {
       return resolveUsers(client, keys, { retry: resolved.retry, run: limit, clock: systemClock });
@@ -66,62 +81,68 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
       return limit(() => discoverUsers(client));
     },
 
-    async getPresence(userIds) {
-      const ids = [...new Set(userIds)];
-      const chunks: string[][] = [];
-      for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) chunks.push(ids.slice(i, i + IDS_PER_REQUEST));
-
-      // Settled rather than raced, so no request is still running when a failure is reported.
-      const settled = await Promise.allSettled(
-        chunks.map((chunk) =>
-          limit(async () => {
-            try {
-              return await readPresences(chunk);
-            } catch (error) {
-              throw toProviderError(error, `reading presence of ${chunk.length} users`);
-            }
-          }),
-        ),
-      );
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-
-      // Graph's ids are GUIDs, compared without case; a sample carries the id as it was asked for.
-      const asked = new Map(ids.map((id) => [id.toLowerCase(), id]));
-      const samples: PresenceSample[] = [];
-      let strangers = 0;
-      for (const s of settled) {
-        const pages = (s as PromiseFulfilledResult<{ presences: GraphPresence[]; observedAt: Date }[]>).value;
-        for (const { presences, observedAt } of pages) {
-          for (const p of presences) {
-            const userId = typeof p?.id === 'string' ? asked.get(p.id.toLowerCase()) : undefined;
-            if (userId === undefined) {
-              strangers++;
-              continue;
-            }
-            if (!sequences.accept(userId, p.sequenceNumber)) continue;
-            samples.push({
-              userId,
-              status: toStatus(p.availability, p.activity),
-              observedAt,
-              raw: toRaw(p, observedAt),
-              source: 'poll',
-            });
-          }
-        }
-      }
-      if (strangers > 0)
-        logger.warn(
-          { provider: PROVIDER, count: strangers },
-          'Microsoft Graph returned presence for ids not asked for; dropped',
-        );
-      return samples;
+    getPresence(userIds) {
+      return push ? push.poll(userIds) : readSamples(userIds);
     },
 
     async close() {
+      await push?.close();
       limit.clear();
     },
   };
+
+  /** Reads these people's presence, 650 a request, pages followed; readings older than one seen dropped. */
+  async function readSamples(userIds: string[]): Promise<PresenceSample[]> {
+    const ids = [...new Set(userIds)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) chunks.push(ids.slice(i, i + IDS_PER_REQUEST));
+
+    // Settled rather than raced, so no request is still running when a failure is reported.
+    const settled = await Promise.allSettled(
+      chunks.map((chunk) =>
+        limit(async () => {
+          try {
+            return await readPresences(chunk);
+          } catch (error) {
+            throw toProviderError(error, `reading presence of ${chunk.length} users`);
+          }
+        }),
+      ),
+    );
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+
+    // Graph's ids are GUIDs, compared without case; a sample carries the id as it was asked for.
+    const asked = new Map(ids.map((id) => [id.toLowerCase(), id]));
+    const samples: PresenceSample[] = [];
+    let strangers = 0;
+    for (const s of settled) {
+      const pages = (s as PromiseFulfilledResult<{ presences: GraphPresence[]; observedAt: Date }[]>).value;
+      for (const { presences, observedAt } of pages) {
+        for (const p of presences) {
+          const userId = typeof p?.id === 'string' ? asked.get(p.id.toLowerCase()) : undefined;
+          if (userId === undefined) {
+            strangers++;
+            continue;
+          }
+          if (!sequences.accept(userId, p.sequenceNumber)) continue;
+          samples.push({
+            userId,
+            status: toStatus(p.availability, p.activity),
+            observedAt,
+            raw: toRaw(p, observedAt),
+            source: 'poll',
+          });
+        }
+      }
+    }
+    if (strangers > 0)
+      logger.warn(
+        { provider: PROVIDER, count: strangers },
+        'Microsoft Graph returned presence for ids not asked for; dropped',
+      );
+    return samples;
+  }
 
   /** One presence request, and the pages Graph puts behind `@odata.nextLink`, each stamped as it came. */
   async function readPresences(chunk: string[]): Promise<{ presences: GraphPresence[]; observedAt: Date }[]> {

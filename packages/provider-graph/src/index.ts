@@ -12,4 +12,11 @@ export {
   graphOptionsSchema,
 } from './plugin.ts';
 export { type GraphPresence, toStatus } from './presence.ts';
+export {
+  decryptResource,
+  type GraphPushOptions,
+  IDS_PER_SUBSCRIPTION,
+  MAX_LIFETIME,
+  presenceResource,
+} from './push/index.ts';
 export { BATCH_SIZE } from './users.ts';

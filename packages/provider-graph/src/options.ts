@@ -6,6 +6,7 @@ import {
   type RetryOptionsInput,
 } from '@presence-tracker/core/resilience';
 import type { GraphAuth } from './auth.ts';
+import { type GraphPushOptions, type ResolvedPush, resolvePush } from './push/index.ts';
 
 export interface GraphProviderOptions {
   /** Any `TokenCredential` from @azure/identity or elsewhere. Give this or `auth`. */
@@ -33,6 +34,12 @@ export interface GraphProviderOptions {
   retry?: RetryOptionsInput;
   /** How long one attempt may take, in ms, before it is abandoned. Default: 30,000. */
   timeout?: number;
+  /**
+   * Change notifications instead of polling every minute: Graph calls `notificationUrl` when someone's
+   * presence changes. Presence subscriptions need a person's (delegated) sign-in: Graph refuses them
+   * to app-only access.
+   */
+  push?: GraphPushOptions;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelay: 1000, maxDelay: 30_000 };
@@ -45,6 +52,7 @@ export interface ResolvedOptions {
   budget: { requests: number; perMs: number };
   retry: RetryOptions;
   timeout: number;
+  push: ResolvedPush | undefined;
 }
 
 const MODES = ['clientSecret', 'clientCertificate', 'deviceCode'] as const;
@@ -154,7 +162,15 @@ export function resolveOptions(options: GraphProviderOptions): ResolvedOptions {
   const retry = checkRetryOptions(options.retry, DEFAULT_RETRY);
   issues.push(...retry.issues);
   const timeout = positive('timeout', options.timeout, 30_000);
+  const push = options.push === undefined ? undefined : resolvePush(options.push, issues);
+  if (options.push !== undefined && (auth?.mode === 'clientSecret' || auth?.mode === 'clientCertificate')) {
+    issues.push({
+      path: 'push',
+      message:
+        'presence subscriptions need a signed-in person (delegated Presence.Read.All): Graph refuses them to app-only sign-in; use deviceCode or leave push out',
+    });
+  }
 
   if (issues.length > 0) throw new ConfigError('graphProvider: invalid options', issues);
-  return { baseUrl, host, scopes: options.scopes, concurrency, budget, retry: retry.value, timeout };
+  return { baseUrl, host, scopes: options.scopes, concurrency, budget, retry: retry.value, timeout, push };
 }

@@ -1,10 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigError } from '@presence-tracker/core';
 import { validatePluginOptions } from '@presence-tracker/core/config';
 import { describe, expect, it } from 'vitest';
 import { graph, graphAuth } from './plugin.ts';
+import { testCertificate } from './testing/tls.ts';
 
 const refusedHere = (): never => {
   throw new Error('expected the options to be refused');
@@ -86,5 +87,32 @@ describe('the graph plugin', () => {
     });
     expect(provider.name).toBe('graph');
     await provider.close?.();
+  });
+
+  it('reads push.certificatePath and privateKeyPath from the configuration folder for rich notifications', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pt-graph-push-'));
+    await writeFile(join(dir, 'cert.pem'), testCertificate.cert);
+    await writeFile(join(dir, 'key.pem'), testCertificate.key);
+    const push = {
+      notificationUrl: 'https://tracker.example.com/push',
+      clientState: 'state',
+      certificatePath: 'cert.pem',
+      privateKeyPath: 'key.pem',
+    };
+    const options = await validatePluginOptions(graph, { clientId: 'c', push }, 'provider');
+    const provider = await graph.create(options, {
+      baseDir: dir,
+      env: {},
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      clock: { now: () => new Date() },
+    });
+    expect(provider.push?.urls).toEqual(['https://tracker.example.com/push']);
+    await provider.close?.();
+    const half = await validatePluginOptions(
+      graph,
+      { clientId: 'c', push: { ...push, privateKeyPath: undefined } },
+      'provider',
+    ).then(refusedHere, (e: unknown) => e as ConfigError);
+    expect(half.issues.map((i) => i.path)).toEqual(['provider.push.privateKeyPath']);
   });
 });

@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { definePlugin } from '@presence-tracker/core';
 import { retryOptionsSchema } from '@presence-tracker/core/resilience';
 import { z } from 'zod';
 import type { GraphAuth } from './auth.ts';
 import { graphProvider } from './graph-provider.ts';
+import type { GraphPushOptions } from './push/index.ts';
 
 const text = z.string().min(1);
 const httpsUrl = z.url({ protocol: /^https?$/, error: 'expected a URL such as https://example.com' });
@@ -40,6 +42,27 @@ export const graphOptionsSchema = z
     retry: retryOptionsSchema.optional(),
     /** How long one attempt may take, in ms. Default: 30,000. */
     timeout: z.number().int().min(1).optional(),
+    /** Change notifications; the command hosts the endpoint at `push.listen`. */
+    push: z
+      .strictObject({
+        notificationUrl: z.url({ protocol: /^https?$/, error: 'expected an https:// address' }),
+        clientState: z.string().min(1).max(128, 'expected at most 128 characters'),
+        lifecycleNotificationUrl: z
+          .url({ protocol: /^https?$/, error: 'expected an https:// address' })
+          .optional(),
+        /** PEM files for rich notifications; relative to the configuration file. */
+        certificatePath: text.optional(),
+        privateKeyPath: text.optional(),
+        certificateId: text.optional(),
+        lifetime: z.number().int().min(1000).max(3_600_000).optional(),
+        renewBefore: z.number().int().min(1000).optional(),
+        reconcileInterval: z.number().int().min(1000).optional(),
+      })
+      .refine((p) => (p.certificatePath === undefined) === (p.privateKeyPath === undefined), {
+        path: ['privateKeyPath'],
+        message: 'expected certificatePath and privateKeyPath together',
+      })
+      .optional(),
   })
   .superRefine((o, ctx) => {
     if (o.clientSecret !== undefined && o.certificatePath !== undefined) {
@@ -117,7 +140,7 @@ export const graph = definePlugin({
   name: 'graph',
   description: 'Microsoft Teams presence through Microsoft Graph',
   options: graphOptionsSchema,
-  create(options, context) {
+  async create(options, context) {
     const at = (path: string | undefined) =>
       path === undefined || isAbsolute(path) ? path : resolve(context.baseDir, path);
     const certificatePath = at(options.certificatePath);
@@ -135,10 +158,28 @@ export const graph = definePlugin({
       ...(options.budget !== undefined && { budget: options.budget }),
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.timeout !== undefined && { timeout: options.timeout }),
+      ...(options.push && { push: await pushOptions(options.push, at) }),
       clock: context.clock,
       logger: context.logger,
     });
   },
 });
+
+async function pushOptions(
+  push: NonNullable<GraphPluginOptions['push']>,
+  at: (path: string | undefined) => string | undefined,
+): Promise<GraphPushOptions> {
+  const { certificatePath, privateKeyPath, certificateId, ...rest } = push;
+  if (certificatePath === undefined || privateKeyPath === undefined) return rest;
+  const read = (path: string) => readFile(at(path)!, 'utf8');
+  return {
+    ...rest,
+    certificate: {
+      certificate: await read(certificatePath),
+      privateKey: await read(privateKeyPath),
+      ...(certificateId !== undefined && { id: certificateId }),
+    },
+  };
+}
 
 export default graph;

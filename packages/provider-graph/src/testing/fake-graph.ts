@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import errors from './errors.json' with { type: 'json' };
+import { FakeSubscriptions, type PresenceJson } from './fake-subscriptions.ts';
 import { testCertificate } from './tls.ts';
 
 export interface FakeUser {
@@ -56,6 +57,15 @@ export interface FakeGraph {
   presenceRequests(): RecordedRequest[];
   /** Every `@odata.nextLink` handed out, as sent. */
   issuedLinks: Set<string>;
+  /** Presence subscriptions, and the notifications and lifecycle events the fake sends. */
+  subscriptions: FakeSubscriptions;
+  /**
+   * Changes a person's presence as Teams would: a new `sequenceNumber`, and a change notification to
+   * every subscription that names them. Resolves with the endpoints' answers (statuses).
+   */
+  setPresence(userId: string, availability: string, activity?: string): Promise<number[]>;
+  /** A person's presence as `getPresencesByUserId` answers it, for notifications a test composes. */
+  presenceOf(userId: string): PresenceJson;
   close(): Promise<void>;
 }
 
@@ -73,6 +83,8 @@ export async function startFakeGraph(
     latencyMs?: number;
     /** Answer `getPresencesByUserId` this many presences a page, the rest behind `@odata.nextLink`. */
     presencePageSize?: number;
+    /** The clock subscription expiry is judged on. Default: the system clock. */
+    clock?: { now(): Date };
   } = {},
 ): Promise<FakeGraph> {
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
@@ -83,6 +95,9 @@ export async function startFakeGraph(
   const rejectTokens = new Set<string>();
   const scripts: { match: string; answer: ScriptedAnswer }[] = [];
   let baseUrl = '';
+  const clock = options.clock ?? { now: () => new Date() };
+  const subscriptions = new FakeSubscriptions(() => clock.now().getTime());
+  let sequence = 0;
 
   const scripted = (path: string): Answer | undefined => {
     const i = scripts.findIndex((s) => path.includes(s.match));
@@ -146,11 +161,21 @@ export async function startFakeGraph(
   };
 
   /** Answers one request; `$batch` calls it again for each request it carries. */
-  const route = (method: string, path: string, body: unknown, record: RecordedRequest): Answer => {
+  const route = async (
+    method: string,
+    path: string,
+    body: unknown,
+    record: RecordedRequest,
+  ): Promise<Answer> => {
     const fromScript = scripted(path);
     if (fromScript) return fromScript;
     const url = new URL(path, 'https://graph.invalid');
     const pathname = decodeURIComponent(url.pathname).replace(/^\/v1\.0/, '');
+    const subscribed = await subscriptions.route(method, pathname, body);
+    if (subscribed)
+      return subscribed.body === null
+        ? { status: subscribed.status, headers: {}, body: null }
+        : json(subscribed.status, subscribed.body);
 
     if (method === 'POST' && pathname === '/communications/getPresencesByUserId') {
       const ids = (body as { ids?: unknown })?.ids;
@@ -208,12 +233,14 @@ export async function startFakeGraph(
         });
       }
       record.batched = [];
-      const responses = inner.map((r) => {
-        const innerRecord: RecordedRequest = { method: r.method, url: r.url, authorization: undefined };
-        record.batched!.push(innerRecord);
-        const a = route(r.method, `/v1.0${r.url}`, undefined, innerRecord);
-        return { id: r.id, status: a.status, headers: a.headers, body: a.body };
-      });
+      const responses = await Promise.all(
+        inner.map(async (r) => {
+          const innerRecord: RecordedRequest = { method: r.method, url: r.url, authorization: undefined };
+          record.batched!.push(innerRecord);
+          const a = await route(r.method, `/v1.0${r.url}`, undefined, innerRecord);
+          return { id: r.id, status: a.status, headers: a.headers, body: a.body };
+        }),
+      );
       return json(200, { responses });
     }
     return json(404, { error: { code: 'UnknownError', message: `no route for ${method} ${pathname}` } });
@@ -245,7 +272,7 @@ export async function startFakeGraph(
           });
         else if (rejectTokens.has(token)) answer = error(401, 'expiredToken');
         else {
-          answer = route(req.method ?? 'GET', req.url ?? '/', record.body, record);
+          answer = await route(req.method ?? 'GET', req.url ?? '/', record.body, record);
         }
         const payload = answer.body === null ? '' : JSON.stringify(answer.body);
         res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID() });
@@ -267,6 +294,25 @@ export async function startFakeGraph(
       for (const answer of answers) scripts.push({ match, answer });
     },
     presenceRequests: () => requests.filter((r) => r.url.includes('getPresencesByUserId')),
+    subscriptions,
+    presenceOf(userId) {
+      const u = users.get(userId);
+      if (!u) throw new Error(`no fake Graph user ${userId}`);
+      return presenceJson(u);
+    },
+    async setPresence(userId, availability, activity = availability) {
+      const u = users.get(userId);
+      if (!u) throw new Error(`no fake Graph user ${userId}`);
+      u.availability = availability;
+      u.activity = activity;
+      // Lexicographically sortable, as Graph documents its sequenceNumber.
+      u.sequenceNumber = `S${String(++sequence).padStart(12, '0')}`;
+      return Promise.all(
+        subscriptions
+          .covering(userId)
+          .map((s) => subscriptions.send(s, [subscriptions.notification(s, presenceJson(u))])),
+      );
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -9,4 +9,11 @@ export {
   startFakeGraph,
 } from './fake-graph.ts';
 export { type FakeIdentity, startFakeIdentity, type TokenRequest } from './fake-identity.ts';
+export {
+  type FakeSubscription,
+  FakeSubscriptions,
+  MAX_SUBSCRIPTION_IDS,
+  MAX_SUBSCRIPTION_MS,
+  type PresenceJson,
+} from './fake-subscriptions.ts';
 export { testCertificate, trustTestCertificate } from './tls.ts';
