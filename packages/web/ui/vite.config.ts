@@ -16,12 +16,6 @@ export default defineConfig({
     // Inlined assets would be data: URLs, which the server's policy does not allow.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    rollupOptions: {
-      input: {
-        index: fileURLToPath(new URL('index.html', import.meta.url)),
-        login: fileURLToPath(new URL('login.html', import.meta.url)),
-      },
-    },
     target: 'es2022',
   },
   logLevel: 'warn',

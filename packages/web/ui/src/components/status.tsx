@@ -1,13 +1,7 @@
 import type { Status } from '../api/types.ts';
+import { STATUS_LABEL } from './status-label.ts';
 
-export const STATUS_LABEL: Record<Status, string> = {
-  available: 'Available',
-  busy: 'Busy',
-  dnd: 'Do not disturb',
-  away: 'Away',
-  offline: 'Offline',
-  unknown: 'Unknown',
-};
+export { STATUS_LABEL };
 
 /** A status in words beside its colour, so colour is never the only sign. */
 export function StatusBadge({ status }: { status: Status | null }) {

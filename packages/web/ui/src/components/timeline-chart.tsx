@@ -127,6 +127,8 @@ function TimelineRow({
             role="img"
             aria-label={describe(bar)}
             data-status={bar.status}
+            data-start={bar.start.toISOString()}
+            data-end={bar.end.toISOString()}
             style={{ left: `${bar.left}%`, width: `${bar.width}%` }}
             onMouseEnter={() => setActive(index)}
           />
