@@ -103,6 +103,8 @@ export function transition(state: UserState, event: MachineEvent, policy: Policy
       next = applySample(state, event.sample, policy, effects);
       break;
     case 'tick':
+      // Most ticks find nothing to do: an unobserved user, or one seen lately and not waiting on anything.
+      if (state.interval === null && state.session === null) return { state, effects };
       next = checkUnavailable(settle(state, event.at, policy, effects), event.at, policy, effects);
       break;
     case 'windowClose':
@@ -125,17 +127,20 @@ export function transition(state: UserState, event: MachineEvent, policy: Policy
 
 /** Applies what time alone decides at `now`: staleness, and a session whose merge gap has run out. */
 function settle(state: UserState, now: Date, policy: Policy, effects: Effect[]): UserState {
+  const { lastSeenAt, session } = state;
   if (
-    state.lastSeenAt !== null &&
+    lastSeenAt !== null &&
     state.interval !== null &&
-    elapsed(state.lastSeenAt, now) > policy.staleAfter
+    now.getTime() - lastSeenAt.getTime() > policy.staleAfter
   ) {
-    return closeAll(state, state.lastSeenAt, 'stale', effects);
+    return closeAll(state, lastSeenAt, 'stale', effects);
   }
-  const leftAt = state.session?.leftAt;
-  if (state.session && leftAt && elapsed(leftAt, now) > policy.mergeGap) {
-    effects.push(sessionClose(state.userId, state.session, leftAt, 'offline'));
-    return { ...state, session: null };
+  if (session !== null) {
+    const { leftAt } = session;
+    if (leftAt !== null && now.getTime() - leftAt.getTime() > policy.mergeGap) {
+      effects.push(sessionClose(state.userId, session, leftAt, 'offline'));
+      return withSession(state, null);
+    }
   }
   return state;
 }
@@ -151,13 +156,13 @@ function applySample(state: UserState, sample: PresenceSample, policy: Policy, e
   const intervalOpened = interval === null || interval.status !== status;
   if (intervalOpened) {
     if (interval !== null) effects.push({ type: 'interval.close', userId, endedAt: at });
-    interval =
-      sample.raw === undefined ? { status, startedAt: at } : { status, startedAt: at, raw: sample.raw };
-    effects.push(
-      sample.raw === undefined
-        ? { type: 'interval.open', userId, status, startedAt: at }
-        : { type: 'interval.open', userId, status, startedAt: at, raw: sample.raw },
-    );
+    if (sample.raw === undefined) {
+      interval = { status, startedAt: at };
+      effects.push({ type: 'interval.open', userId, status, startedAt: at });
+    } else {
+      interval = { status, startedAt: at, raw: sample.raw };
+      effects.push({ type: 'interval.open', userId, status, startedAt: at, raw: sample.raw });
+    }
   }
 
   const present = policy.presentStatuses.includes(status);
@@ -172,7 +177,7 @@ function applySample(state: UserState, sample: PresenceSample, policy: Policy, e
     }
   } else if (session !== null && session.leftAt === null) {
     if (policy.mergeGap > 0) {
-      session = { ...session, leftAt: at };
+      session = { startedAt: session.startedAt, lastSeenAt: session.lastSeenAt, leftAt: at };
     } else {
       effects.push(sessionClose(userId, session, at, 'offline'));
       session = null;
@@ -196,19 +201,29 @@ function applySample(state: UserState, sample: PresenceSample, policy: Policy, e
 }
 
 function checkUnavailable(state: UserState, now: Date, policy: Policy, effects: Effect[]): UserState {
-  if (state.unavailableSince === null || state.unavailableNotified || state.interval === null) return state;
+  const since = state.unavailableSince;
+  if (since === null || state.unavailableNotified || state.interval === null) return state;
   const threshold = unavailableThreshold(policy, state.severity);
-  if (threshold === null || elapsed(state.unavailableSince, now) <= threshold) return state;
+  if (threshold === null || now.getTime() - since.getTime() <= threshold) return state;
   effects.push({
     type: 'unavailable.long',
     userId: state.userId,
     severity: state.severity,
     status: state.interval.status,
-    since: state.unavailableSince,
+    since,
     at: now,
     thresholdMs: threshold,
   });
-  return { ...state, unavailableNotified: true };
+  return {
+    userId: state.userId,
+    severity: state.severity,
+    lastSampleAt: state.lastSampleAt,
+    lastSeenAt: state.lastSeenAt,
+    interval: state.interval,
+    session: state.session,
+    unavailableSince: since,
+    unavailableNotified: true,
+  };
 }
 
 /** Ends everything open at `at`; a session already left (waiting on `mergeGap`) ends when it was left. */
@@ -224,12 +239,28 @@ function closeAll(state: UserState, at: Date, reason: SessionEndReason, effects:
     );
   }
   return {
-    ...state,
+    userId: state.userId,
+    severity: state.severity,
+    lastSampleAt: state.lastSampleAt,
     lastSeenAt: null,
     interval: null,
     session: null,
     unavailableSince: null,
     unavailableNotified: false,
+  };
+}
+
+/** The same state with another session; every state is built field by field, so all share one shape. */
+function withSession(state: UserState, session: OpenSession | null): UserState {
+  return {
+    userId: state.userId,
+    severity: state.severity,
+    lastSampleAt: state.lastSampleAt,
+    lastSeenAt: state.lastSeenAt,
+    interval: state.interval,
+    session,
+    unavailableSince: state.unavailableSince,
+    unavailableNotified: state.unavailableNotified,
   };
 }
 
@@ -256,8 +287,4 @@ function sessionClose(userId: string, session: OpenSession, endedAt: Date, reaso
     lastSeenAt: session.lastSeenAt,
     reason,
   };
-}
-
-function elapsed(from: Date, to: Date): number {
-  return to.getTime() - from.getTime();
 }
