@@ -129,6 +129,8 @@ export type {
 export {
   checkFence,
   defineStore,
+  type ImpliedOpen,
+  impliedOpen,
   type MemoryStoreOptions,
   memoryStore,
   type NewInterval,
@@ -138,6 +140,7 @@ export {
   type OutboxAttempt,
   type OutboxEntry,
   type OutboxMessage,
+  opensClosed,
   type PollWrite,
   type PresenceStore,
   planWrite,

@@ -1,10 +1,12 @@
 import {
   defineStore,
   type Interval,
+  impliedOpen,
   type OpenState,
   type OutboxAttempt,
   type OutboxEntry,
   type OutboxMessage,
+  opensClosed,
   type PollWrite,
   type PresenceSample,
   type PresenceStore,
@@ -13,10 +15,10 @@ import {
   type Run,
   type Session,
   type SessionEndReason,
+  type Sighting,
   type Status,
   StoreError,
   type User,
-  usersTouched,
 } from '@presence-tracker/core';
 import Sqlite, { type Database } from 'better-sqlite3';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
@@ -247,21 +249,23 @@ class Connection {
   }
 
   /**
-   * Plans the effects over what the file holds open for the users they name (core's `planWrite`
-   * refuses what does not fit), then writes the planned rows. Sightings, one per user per poll,
-   * become one statement for the whole poll: last-seen times only grow, and one older than an open
-   * record's start is read as that start.
+   * Plans the effects over what they themselves say was open (core's `impliedOpen`), so nothing is
+   * read first, and lets the file refuse what does not fit: a close that finds nothing open, and an
+   * insert beside an open record (the unique indexes on open records); only users whose new records
+   * the write both opens and closes are looked up. Sightings, one per user per poll, become one
+   * statement per instant: last-seen times only grow, and one older than an open record's start is
+   * read as that start.
    */
   private applyEffects(write: PollWrite) {
-    const touched = usersTouched(write.effects);
-    const openIntervals = new Set<string>();
-    const openSessions = new Set<string>();
-    if (touched.length > 0) {
-      for (const [userId, kind] of this.s.openFor.all({ ids: JSON.stringify(touched) }) as Row[]) {
-        (kind === 'i' ? openIntervals : openSessions).add(userId as string);
+    const implied = impliedOpen(write.effects);
+    const plan = planWrite(write.effects, implied.intervals, implied.sessions, NAME);
+    const unsure = opensClosed(plan, implied);
+    if (unsure.intervals.length > 0 || unsure.sessions.length > 0) {
+      const ids = JSON.stringify([...unsure.intervals, ...unsure.sessions]);
+      for (const [userId, kind] of this.s.openFor.all({ ids }) as Row[]) {
+        if ((kind === 'i' ? unsure.intervals : unsure.sessions).includes(userId as string)) raced();
       }
     }
-    const plan = planWrite(write.effects, openIntervals, openSessions, NAME);
     let longestInterval = 0;
     let longestSession = 0;
     for (const x of plan.intervalChanges) {
@@ -282,19 +286,18 @@ class Connection {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
       const raw = x.raw === undefined ? null : JSON.stringify(x.raw);
-      this.s.openInterval.run(x.userId, x.status, start, end, raw);
+      refusingSecondOpen(() => this.s.openInterval.run(x.userId, x.status, start, end, raw));
       if (end !== null) longestInterval = Math.max(longestInterval, end - start);
     }
     for (const x of plan.newSessions) {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
-      this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason);
+      refusingSecondOpen(() =>
+        this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason),
+      );
       if (end !== null) longestSession = Math.max(longestSession, end - start);
     }
-    if (plan.sightings.length > 0) {
-      const rows = plan.sightings.map((x) => [x.userId, x.at.getTime(), x.presentAt?.getTime() ?? null]);
-      this.s.markSeen.run(JSON.stringify(rows));
-    }
+    for (const group of sightingGroups(plan.sightings)) this.s.markSeen.run(group);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
   }
@@ -498,7 +501,7 @@ function prepare(db: Database) {
     ),
     markSeen: db.prepare(
       `INSERT INTO last_seen (user_id, interval_at, session_at)
-       SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+       SELECT value, @at, @presentAt FROM json_each(@ids) WHERE true
        ON CONFLICT (user_id) DO UPDATE SET interval_at = excluded.interval_at,
          session_at = coalesce(excluded.session_at, last_seen.session_at)`,
     ),
@@ -585,6 +588,38 @@ function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
     const timestamp = m.event.timestamp.getTime();
     return [m.notifier, m.event.id, m.event.type, timestamp, JSON.stringify(m.event.data ?? {}), timestamp];
   });
+}
+
+/**
+ * A poll's sightings grouped by instant (nearly every user of a poll is seen at the same one), each
+ * group a plain JSON array of ids: SQLite reads that far faster than an array of tuples.
+ */
+function sightingGroups(
+  sightings: readonly Sighting[],
+): { at: number; presentAt: number | null; ids: string }[] {
+  const groups = new Map<string, { at: number; presentAt: number | null; ids: string[] }>();
+  for (const x of sightings) {
+    const at = x.at.getTime();
+    const presentAt = x.presentAt === null ? null : x.presentAt.getTime();
+    const key = `${at} ${presentAt}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { at, presentAt, ids: [] };
+      groups.set(key, group);
+    }
+    group.ids.push(x.userId);
+  }
+  return [...groups.values()].map((g) => ({ at: g.at, presentAt: g.presentAt, ids: JSON.stringify(g.ids) }));
+}
+
+/** Inserts an open record, reading the unique index on open records as a write that does not fit. */
+function refusingSecondOpen(insert: () => unknown): void {
+  try {
+    insert();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') raced();
+    throw error;
+  }
 }
 
 /** A write that contradicts what the file holds open: retrying it cannot succeed. */

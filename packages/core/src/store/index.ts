@@ -2,9 +2,12 @@ export { defineStore, type StoreCall, type StoreDefinition, type StoreDriver } f
 export { checkFence } from './fence.ts';
 export { type MemoryStoreOptions, memoryStore } from './memory.ts';
 export {
+  type ImpliedOpen,
+  impliedOpen,
   type NewInterval,
   type NewSession,
   type OpenRowChange,
+  opensClosed,
   planWrite,
   type SessionChange,
   type Sighting,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { StoreError } from '../errors.ts';
 import type { Effect } from '../machine/index.ts';
-import { planWrite } from './plan.ts';
+import { impliedOpen, opensClosed, planWrite } from './plan.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 2, 8, minute));
 
@@ -71,5 +71,42 @@ describe('planWrite', () => {
         { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(2) },
       ]),
     ).toContain('u1 already has an open interval');
+  });
+
+  test('the effects say what was open before them: a user whose first interval or session effect is a close', () => {
+    const effects: Effect[] = [
+      { type: 'seen', userId: 'u0', at: at(1), present: true },
+      { type: 'interval.close', userId: 'u1', endedAt: at(1) },
+      { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(1) },
+      { type: 'interval.open', userId: 'u2', status: 'away', startedAt: at(1) },
+      { type: 'interval.close', userId: 'u2', endedAt: at(2) },
+      { type: 'session.open', userId: 'u2', startedAt: at(1) },
+      {
+        type: 'session.close',
+        userId: 'u2',
+        startedAt: at(1),
+        endedAt: at(2),
+        lastSeenAt: at(2),
+        reason: 'stale',
+      },
+      {
+        type: 'session.close',
+        userId: 'u3',
+        startedAt: at(0),
+        endedAt: at(2),
+        lastSeenAt: at(2),
+        reason: 'stale',
+      },
+      { type: 'session.open', userId: 'u3', startedAt: at(3) },
+    ];
+    const implied = impliedOpen(effects);
+    expect([...implied.intervals]).toEqual(['u1']);
+    expect([...implied.sessions]).toEqual(['u3']);
+    const plan = planWrite(effects, implied.intervals, implied.sessions);
+    expect(plan.intervalChanges.map((c) => c.userId)).toEqual(['u1']);
+    expect(plan.sessionChanges.map((c) => c.userId)).toEqual(['u3']);
+    // u2's new records are all closed: no unique index on open records would see a clash, so the
+    // store must look them up; u1's and u3's new records stay open, and the index sees those.
+    expect(opensClosed(plan, implied)).toEqual({ intervals: ['u2'], sessions: ['u2'] });
   });
 });

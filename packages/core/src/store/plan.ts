@@ -58,6 +58,68 @@ export function usersTouched(effects: readonly Effect[]): string[] {
   return [...ids];
 }
 
+/** The users that had an open interval and an open session before a write, as far as the write says. */
+export interface ImpliedOpen {
+  intervals: Set<string>;
+  sessions: Set<string>;
+}
+
+/**
+ * What the effects themselves say was open before the write: a user had an open interval (session)
+ * exactly when the first interval (session) effect naming them is a close. A store may plan with
+ * this instead of reading its open records first, when its database refuses what does not fit: a
+ * close that finds nothing open (`UPDATE ... RETURNING` no row) and a second open record (a unique
+ * index on the open records), and when it checks the users whose new records the write both opens
+ * and closes (`opensClosed`), which no such index sees. Either refusal is a `STORE_CONFLICT`.
+ */
+export function impliedOpen(effects: readonly Effect[]): ImpliedOpen {
+  const intervals = new Set<string>();
+  const sessions = new Set<string>();
+  const decidedIntervals = new Set<string>();
+  const decidedSessions = new Set<string>();
+  for (const e of effects) {
+    switch (e.type) {
+      case 'interval.open':
+      case 'interval.close':
+        if (decidedIntervals.has(e.userId)) break;
+        decidedIntervals.add(e.userId);
+        if (e.type === 'interval.close') intervals.add(e.userId);
+        break;
+      case 'session.open':
+      case 'session.close':
+        if (decidedSessions.has(e.userId)) break;
+        decidedSessions.add(e.userId);
+        if (e.type === 'session.close') sessions.add(e.userId);
+        break;
+      default:
+        break;
+    }
+  }
+  return { intervals, sessions };
+}
+
+/**
+ * The users a plan made from `impliedOpen` inserts records for that are all closed, and that had no
+ * open one by the effects' account: the database must be asked whether one is open, since inserting
+ * closed records breaks no unique index on the open ones.
+ */
+export function opensClosed(
+  plan: WritePlan,
+  implied: ImpliedOpen,
+): { intervals: string[]; sessions: string[] } {
+  const pick = (rows: readonly { userId: string; endedAt: Date | null }[], open: ReadonlySet<string>) => {
+    const stillOpen = new Set<string>();
+    for (const r of rows) if (r.endedAt === null) stillOpen.add(r.userId);
+    const users = new Set<string>();
+    for (const r of rows) if (!open.has(r.userId) && !stillOpen.has(r.userId)) users.add(r.userId);
+    return [...users];
+  };
+  return {
+    intervals: pick(plan.newIntervals, implied.intervals),
+    sessions: pick(plan.newSessions, implied.sessions),
+  };
+}
+
 /**
  * Replays the effects, in order, over what the store holds open for the users they name, and folds
  * them into row changes: the one model of conflicts every store uses. Any effect that does not fit
@@ -153,10 +215,13 @@ export function planWrite(
         if (i && 'fresh' in i) i.fresh.lastSeenAt = e.at;
         const s = e.present ? sessions.get(e.userId) : undefined;
         if (s && 'fresh' in s) s.fresh.lastSeenAt = e.at;
-        const sighting = sightings.get(e.userId) ?? { userId: e.userId, at: e.at, presentAt: null };
-        sighting.at = e.at;
-        if (e.present) sighting.presentAt = e.at;
-        sightings.set(e.userId, sighting);
+        const sighting = sightings.get(e.userId);
+        if (sighting === undefined) {
+          sightings.set(e.userId, { userId: e.userId, at: e.at, presentAt: e.present ? e.at : null });
+        } else {
+          sighting.at = e.at;
+          if (e.present) sighting.presentAt = e.at;
+        }
         break;
       }
       case 'unavailable.long':

@@ -97,6 +97,20 @@ export function storeWritesTests(
     await assert.rejects(writeAt(store, runId, 2, [intervalOpen('u1', 'busy', 2)]), conflict);
     await assert.rejects(writeAt(store, runId, 2, [sessionOpen('u1', 2)]), conflict);
     await assert.rejects(writeAt(store, runId, 2, [intervalClose('u2', 2)]), conflict);
+    // Records opened and closed within one write still may not overlap an open one.
+    await assert.rejects(
+      writeAt(store, runId, 2, [intervalOpen('u1', 'busy', 2), intervalClose('u1', 3)]),
+      conflict,
+    );
+    await assert.rejects(
+      writeAt(store, runId, 2, [sessionOpen('u1', 2), sessionClose('u1', 2, 3)]),
+      conflict,
+    );
+    assert.deepEqual(
+      (await store.intervals({ from: at(0), to: at(10) })).map((i) => [i.status, i.endedAt]),
+      [['available', null]],
+    );
+    assert.equal((await store.sessions({ from: at(0), to: at(10) })).length, 1);
   });
 
   group('a write for an unknown run is refused', async (store) => {
