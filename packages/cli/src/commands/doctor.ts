@@ -9,6 +9,7 @@ import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
 import { BUILTIN_PLUGINS, makeCoordination } from '../plugins.ts';
+import { hostPush, type PushHost, pushEndpointOf } from '../push-host.ts';
 import { pluginContext } from './track.ts';
 
 export interface DoctorOptions {
@@ -162,6 +163,13 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
       if (sweep.hint) writeLine(io.stdout, `  hint: ${sweep.hint}`);
       if (sweep.mark === 'warn') warned = true;
     }
+    if (ready.push) {
+      step = 'push';
+      const check = await pushCheck(ready, config);
+      say(check.ok ? 'ok' : 'fail', 'push', check.detail);
+      if (check.hint) writeLine(io.stdout, `  hint: ${check.hint}`);
+      if (!check.ok) failed = true;
+    }
   } catch (error) {
     failed = true;
     say('fail', step, `${config.provider.type}: ${explain(error)}`);
@@ -178,6 +186,41 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
         : '\nAll good: `presence-tracker track` is ready to run.',
   );
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * Sends the platform's handshake to the address the platform uses (the provider's first push URL, or
+ * where `push.listen` listens when the provider names none). When no tracker listens there yet,
+ * doctor hosts the endpoint itself for the check, so the reverse proxy is tested before tracking.
+ */
+async function pushCheck(
+  provider: PresenceProvider,
+  config: PluginConfig,
+): Promise<{ ok: boolean; detail: string; hint?: string }> {
+  const endpoint = pushEndpointOf(provider, config.push)!;
+  const listen = config.push!.listen;
+  let host: PushHost | undefined;
+  try {
+    host = await hostPush(endpoint, listen);
+  } catch (error) {
+    // In use: a tracker is listening there already, and it is the one to check.
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  }
+  try {
+    const local = host?.url ?? `http://${listen.host}:${listen.port}${listen.path}`;
+    const target = endpoint.urls[0] ?? local;
+    const result = await endpoint.handshake(target);
+    const who = host ? `doctor listened at ${local} for the check` : `a tracker listens at ${local}`;
+    return {
+      ok: result.ok,
+      detail: `${result.detail} (${who})`,
+      ...(!result.ok && {
+        hint: `make ${target} reach ${local} (the reverse proxy's forwarding, a firewall), then run doctor again`,
+      }),
+    };
+  } finally {
+    await host?.close();
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { EXIT, explain } from '../explain.ts';
 import type { Io } from '../io.ts';
 import { createLogger, type LogFormat, type LogLevel } from '../logger.ts';
 import { makeCoordination, makeNotifiers } from '../plugins.ts';
+import { hostPush, type PushHost, pushEndpointOf, withoutPush } from '../push-host.ts';
 
 export interface TrackOptions {
   config?: string;
@@ -53,12 +54,22 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
   let store: PresenceStore | undefined;
   let provider: PresenceProvider | undefined;
   let tracker: ReturnType<typeof createTracker> | undefined;
+  let pushHost: PushHost | undefined;
   try {
     store = await config.plugins.store.create(context);
     provider = await config.plugins.provider.create(context);
+    const endpoint = pushEndpointOf(provider, config.push);
+    if (config.push && !endpoint)
+      logger.warn({ provider: provider.name }, 'push.listen is set, but the provider receives no pushes');
+    // One poll has nothing left to receive pushes; the endpoint is hosted before anything subscribes,
+    // since the platform checks it while the subscription is made.
+    if (endpoint && !options.once) {
+      pushHost = await hostPush(endpoint, config.push!.listen);
+      logger.info({ listening: pushHost.url, for: endpoint.urls }, 'push endpoint listening');
+    }
     const coordination = await makeCoordination(config, store, context);
     tracker = createTracker({
-      provider,
+      provider: endpoint && options.once ? withoutPush(provider) : provider,
       store,
       users: config.users,
       notifiers: await makeNotifiers(config.plugins, context),
@@ -120,6 +131,8 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
     await provider
       ?.close?.()
       .catch((e: unknown) => logger.warn({ error: explain(e) }, 'closing the provider failed'));
+    // After the provider, which deletes its subscriptions while the endpoint still answers.
+    await pushHost?.close();
     await store
       ?.close()
       .catch((e: unknown) => logger.warn({ error: explain(e) }, 'closing the store failed'));
