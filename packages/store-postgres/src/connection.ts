@@ -1,24 +1,24 @@
 import { type Logger, StoreError } from '@presence-tracker/core';
+import { type RetryOptions, retryPolicy, type Sleep } from '@presence-tracker/core/resilience';
 import type pg from 'pg';
 
 export const STORE_NAME = 'postgres';
 
-export interface RetryOptions {
-  /** Tries in all, the first included. Default: 8. */
-  attempts?: number;
-  /** The wait before the first retry, doubled for each next one. Default: 100 ms. */
-  minDelay?: number;
-  /** The longest wait between two tries. Default: 5,000 ms. */
-  maxDelay?: number;
+/**
+ * How the store tries a call again while the server is away: core's `RetryOptions`, with the seam its
+ * waits go through.
+ */
+export interface StoreRetry extends RetryOptions {
+  sleep: Sleep;
 }
 
-export interface RetryPolicy {
-  attempts: number;
-  minDelay: number;
-  maxDelay: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, minDelay: 100, maxDelay: 5_000 };
+/**
+ * 10 tries in all, backing off from 250 ms, doubling up to 5 s, each wait between half and all of
+ * that: the store keeps trying for 14 to 28 s (27.75 s before jitter), which outlasts a server
+ * restart even on a busy machine. Longer outages fail the call; the tracker keeps its writes and
+ * tries them first at the next poll.
+ */
+export const DEFAULT_RETRY: RetryOptions = { attempts: 10, baseDelay: 250, maxDelay: 5_000 };
 
 /** Node's socket errors that mean the server is not (or no longer) there. */
 const SOCKET_CODES = new Set([
@@ -71,39 +71,43 @@ export function toStoreError(error: unknown, what: string): StoreError {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Runs `work` and, while it fails because the server is away, runs it again after a growing pause,
- * `policy.attempts` times at most. Anything else fails at once.
+ * Runs `work` and, while it fails because the server is away, runs it again after a growing pause
+ * (core's `retryPolicy`), `retry.attempts` times at most, or until `stopped()`. Anything else fails at
+ * once.
  */
 export async function withRetry<T>(
   what: string,
-  policy: RetryPolicy,
+  retry: StoreRetry,
   logger: Logger,
   work: () => Promise<T>,
   stopped: () => boolean,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!isTransient(error)) throw toStoreError(error, what);
-      if (attempt >= policy.attempts || stopped()) {
-        const reason = (error as { message?: string }).message ?? String(error);
-        throw new StoreError(
-          STORE_NAME,
-          `${what} failed: the database could not be reached after ${attempt} attempt${attempt > 1 ? 's' : ''} (${reason})`,
-          { cause: error, details: { operation: what, attempts: attempt } },
-        );
-      }
-      const delay = Math.min(policy.maxDelay, policy.minDelay * 2 ** (attempt - 1));
+  let attempts = 0;
+  const policy = retryPolicy<T>({
+    ...retry,
+    retryOn: (outcome) => 'error' in outcome && isTransient(outcome.error) && !stopped(),
+    onRetry: ({ attempt, waitMs, outcome }) => {
+      const error = 'error' in outcome ? (outcome.error as Error).message : undefined;
       logger.warn(
-        { store: STORE_NAME, operation: what, attempt, retryInMs: delay, error: (error as Error).message },
+        { store: STORE_NAME, operation: what, attempt: attempt - 1, retryInMs: waitMs, error },
         'database unreachable, retrying',
       );
-      await sleep(delay);
-    }
+    },
+  });
+  try {
+    return await policy.execute(({ attempt }) => {
+      attempts = attempt;
+      return work();
+    });
+  } catch (error) {
+    if (!isTransient(error)) throw toStoreError(error, what);
+    const reason = (error as { message?: string }).message ?? String(error);
+    throw new StoreError(
+      STORE_NAME,
+      `${what} failed: the database could not be reached after ${attempts} attempt${attempts > 1 ? 's' : ''} (${reason})`,
+      { cause: error, details: { operation: what, attempts } },
+    );
   }
 }
 

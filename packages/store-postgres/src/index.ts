@@ -1,4 +1,4 @@
-export { isTransient, type RetryOptions } from './connection.ts';
+export { DEFAULT_RETRY, isTransient } from './connection.ts';
 export {
   type PostgresCoordination,
   type PostgresCoordinationOptions,
@@ -6,7 +6,12 @@ export {
   type ShardHolder,
 } from './coordination/index.ts';
 export { LATEST_VERSION, LOCK_NAMESPACE } from './migrations.ts';
-export type { PostgresStoreOptions } from './options.ts';
+export type {
+  PostgresRetryOptions,
+  /** @deprecated The `retry` option's type is `PostgresRetryOptions`, core's `RetryOptions` shape. */
+  PostgresRetryOptions as RetryOptions,
+  PostgresStoreOptions,
+} from './options.ts';
 export {
   type PostgresPluginOptions,
   postgres,

@@ -1,6 +1,21 @@
 import { ConfigError, type ConfigIssue, type Logger } from '@presence-tracker/core';
+import {
+  checkRetryOptions,
+  type RetryOptionsInput,
+  type Sleep,
+  timerSleep,
+} from '@presence-tracker/core/resilience';
 import type pg from 'pg';
-import { DEFAULT_RETRY, type RetryOptions, type RetryPolicy } from './connection.ts';
+import { DEFAULT_RETRY, type StoreRetry } from './connection.ts';
+
+/**
+ * The store's `retry` option: core's `RetryOptions`, each field optional. `minDelay` is the old name of
+ * `baseDelay`, still accepted (with a warning in the log).
+ */
+export type PostgresRetryOptions = RetryOptionsInput & {
+  /** @deprecated The old name of `baseDelay`. */
+  minDelay?: number;
+};
 
 interface CommonOptions {
   /** The schema every table and view lives in; created when missing. Default: `presence_tracker`. */
@@ -10,8 +25,17 @@ interface CommonOptions {
    * `{ days }` to delete samples older than that many days. Default: `true`.
    */
   keepSamples?: boolean | { days: number };
-  /** How a call that fails because the server is away is tried again; `false` not to. */
-  retry?: RetryOptions | false;
+  /**
+   * How a call that fails because the server is away is tried again: `{ attempts, baseDelay, maxDelay }`
+   * (core's `RetryOptions`); `false` not to. Default: 10 attempts from 250 ms up to 5 s, which keeps
+   * trying for 14 to 28 s.
+   */
+  retry?: PostgresRetryOptions | false;
+  /**
+   * How the retries wait. Tests pass core's `advancingSleep(clock)` or a sleep of their own to run
+   * through the back-off without a wall clock. Default: timers.
+   */
+  sleep?: Sleep;
   /** Connections in the pool the store makes from `connectionString`. Default: 10. */
   maxConnections?: number;
   /** Where retries are reported. Default: silent. */
@@ -45,7 +69,7 @@ export interface ResolvedOptions {
   keepSamples: boolean;
   /** Samples older than this many milliseconds are deleted; `null` keeps them. */
   retainMs: number | null;
-  retry: RetryPolicy;
+  retry: StoreRetry;
   maxConnections: number;
   readOnly: boolean;
 }
@@ -95,17 +119,9 @@ export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
     } else retainMs = keep.days * DAY;
   } else if (keep !== undefined) bad('keepSamples', 'expected true, false or { days }', keep);
 
-  let retry: RetryPolicy = DEFAULT_RETRY;
-  if (options.retry === false) retry = { ...DEFAULT_RETRY, attempts: 1 };
-  else if (options.retry !== undefined) {
-    retry = { ...DEFAULT_RETRY, ...options.retry };
-    if (!Number.isInteger(retry.attempts) || retry.attempts < 1)
-      bad('retry.attempts', 'expected a whole number, at least 1', retry.attempts);
-    for (const key of ['minDelay', 'maxDelay'] as const) {
-      if (typeof retry[key] !== 'number' || !(retry[key] >= 0))
-        bad(`retry.${key}`, 'expected milliseconds, 0 or more', retry[key]);
-    }
-  }
+  const sleep = options.sleep ?? timerSleep;
+  if (typeof sleep !== 'function') bad('sleep', 'expected a function (ms, signal?) => Promise<void>');
+  const retry = resolveRetry(options.retry, issues, options.logger);
 
   const maxConnections = options.maxConnections ?? 10;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) {
@@ -116,7 +132,38 @@ export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
   if (typeof readOnly !== 'boolean') bad('readOnly', 'expected true or false', readOnly);
 
   if (issues.length > 0) throw new ConfigError('postgresStore: invalid options:', issues);
-  return { connectionString, pool, schema, keepSamples, retainMs, retry, maxConnections, readOnly };
+  return {
+    connectionString,
+    pool,
+    schema,
+    keepSamples,
+    retainMs,
+    retry: { ...retry, sleep },
+    maxConnections,
+    readOnly,
+  };
+}
+
+/** `retry` checked by core's rules, its old spelling `minDelay` taken as `baseDelay`. */
+function resolveRetry(
+  input: PostgresRetryOptions | false | undefined,
+  issues: ConfigIssue[],
+  logger?: Logger,
+) {
+  if (input === false) return { ...DEFAULT_RETRY, attempts: 1 };
+  let given: unknown = input;
+  if (typeof input === 'object' && input !== null && 'minDelay' in input) {
+    const { minDelay, ...rest } = input;
+    if (rest.baseDelay !== undefined) {
+      issues.push({ path: 'retry.minDelay', message: 'expected baseDelay alone: minDelay is its old name' });
+    } else {
+      given = { ...rest, baseDelay: minDelay };
+      logger?.warn({ store: 'postgres' }, 'retry.minDelay is deprecated: call it retry.baseDelay');
+    }
+  }
+  const checked = checkRetryOptions(given, DEFAULT_RETRY);
+  issues.push(...checked.issues);
+  return checked.value;
 }
 
 function describe(value: unknown): string {

@@ -52,4 +52,18 @@ describe('the postgres plugin', () => {
     expect(postgres.describe?.(options, { baseDir: '/' })).toBe('postgres db:5432/presence');
     expect(typeof postgres.coordination).toBe('function');
   });
+
+  it("checks retry with core's RetryOptions rules, and still takes the old minDelay", async () => {
+    const retry = (r: unknown) =>
+      validatePluginOptions(postgres, { host: 'db', retry: r }, 'store') as Promise<{ retry?: unknown }>;
+    expect((await retry({ attempts: 3, baseDelay: 10, maxDelay: 100 })).retry).toEqual({
+      attempts: 3,
+      baseDelay: 10,
+      maxDelay: 100,
+    });
+    expect((await retry({ minDelay: 10 })).retry).toEqual({ minDelay: 10 });
+    expect((await retry(false)).retry).toBe(false);
+    const typo = await retry({ retries: 3 }).then(refusedHere, (e: unknown) => e as ConfigError);
+    expect(typo.issues.map((i) => i.path)).toEqual(['store.retry.retries']);
+  });
 });

@@ -1,4 +1,5 @@
 import { definePlugin } from '@presence-tracker/core';
+import { retryOptionsSchema } from '@presence-tracker/core/resilience';
 import { z } from 'zod';
 import { postgresCoordination } from './coordination/index.ts';
 import { type PostgresStore, postgresStore } from './postgres-store.ts';
@@ -31,11 +32,8 @@ export const postgresOptionsSchema = z
     retry: z
       .union([
         z.literal(false),
-        z.strictObject({
-          attempts: z.number().int().min(1).optional(),
-          minDelay: z.number().min(0).optional(),
-          maxDelay: z.number().min(0).optional(),
-        }),
+        // Core's RetryOptions; minDelay, the old name of baseDelay, is still accepted.
+        retryOptionsSchema.extend({ minDelay: z.number().min(0).optional() }),
       ])
       .optional(),
   })

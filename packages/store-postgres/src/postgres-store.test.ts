@@ -529,7 +529,7 @@ describe('options', () => {
   test('an unreachable server fails with a StoreError that hides the password', async () => {
     const store = postgresStore({
       connectionString: 'postgres://someone:hunter2-secret@127.0.0.1:1/db',
-      retry: { attempts: 2, minDelay: 10 },
+      retry: { attempts: 2, baseDelay: 10 },
     });
     const error = await store.users().catch((e: unknown) => e);
     expect(StoreError.isInstance(error)).toBe(true);

@@ -37,12 +37,26 @@ test('a server restart in the middle of a run loses nothing the tracker handed t
       pollInterval: POLL,
       policy: { mergeGap: 2 * POLL },
     });
-  // Short pauses between tries keep the test quick; the store gives up after about 2 s.
+  // The store's waits go through this sleep: while `gate` is shut they last until the test opens it
+  // (the server is back), so no window of wall-clock time has to outlast a restart on a busy machine.
+  let gate: Promise<void> = Promise.resolve();
+  const waits: number[] = [];
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+    await gate;
+  };
+  let retried: (() => void) | undefined;
   const pg = postgresStore({
     connectionString: server.connectionString,
     schema: freshSchema('restart'),
-    retry: { attempts: 8, minDelay: 50, maxDelay: 500 },
-    logger: { ...silentLogger, warn: (_fields, message) => retries.push(message ?? '') },
+    sleep,
+    logger: {
+      ...silentLogger,
+      warn: (_fields, message) => {
+        retries.push(message ?? '');
+        if (message === 'database unreachable, retrying') retried?.();
+      },
+    },
   });
   const reference = memoryStore();
   const onPostgres = track(pg);
@@ -64,8 +78,13 @@ test('a server restart in the middle of a run loses nothing the tracker handed t
 
   // The server goes away under a poll and comes back while the store is still trying.
   await server.stop();
+  let open = () => {};
+  gate = new Promise((resolve) => (open = resolve));
+  const firstRetry = new Promise<void>((resolve) => (retried = resolve));
   const pending = onPostgres.runOnce();
+  await firstRetry;
   await server.start();
+  open();
   expect((await pending).skipped).toBeUndefined();
   await poll(inMemory);
   clock.advance(POLL);
@@ -74,16 +93,20 @@ test('a server restart in the middle of a run loses nothing the tracker handed t
 
   for (let i = 0; i < 30; i++) await both();
 
-  // Down for longer than the store waits: the polls fail, the runtime keeps their writes, and the
-  // first poll after the server is back writes them all.
+  // Down for longer than the store waits (its waits pass at once now): the polls fail, the runtime
+  // keeps their writes, and the first poll after the server is back writes them all.
   await server.stop();
+  waits.length = 0;
   for (let i = 0; i < 2; i++) {
     await onPostgres.runOnce();
     await poll(inMemory);
     clock.advance(POLL);
   }
   expect(errors.length).toBeGreaterThanOrEqual(2);
-  expect(errors.every((e) => /could not be reached/.test(e.message))).toBe(true);
+  expect(errors.every((e) => /could not be reached after 10 attempts/.test(e.message))).toBe(true);
+  // Each failed call waited out the default schedule: 9 waits from 250 ms doubling to 5 s, jittered.
+  expect(waits.length % 9).toBe(0);
+  expect(waits.length).toBeGreaterThanOrEqual(18);
   await server.start();
 
   for (let i = 0; i < 90; i++) await both();

@@ -21,7 +21,7 @@ const DEFAULT_TIMEOUT = 30_000;
 
 /** Options a built-in store takes here so that an unreachable server is told within seconds. */
 const QUICK: Record<string, Record<string, unknown>> = {
-  postgres: { retry: { attempts: 2, minDelay: 100, maxDelay: 500 } },
+  postgres: { retry: { attempts: 2, baseDelay: 100, maxDelay: 500 } },
 };
 
 /**

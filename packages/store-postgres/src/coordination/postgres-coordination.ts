@@ -5,8 +5,9 @@ import {
   StoreError,
   silentLogger,
 } from '@presence-tracker/core';
+import { timerSleep } from '@presence-tracker/core/resilience';
 import pg from 'pg';
-import { inTransaction, type RetryPolicy, STORE_NAME, withRetry } from '../connection.ts';
+import { inTransaction, STORE_NAME, type StoreRetry, withRetry } from '../connection.ts';
 import { type PostgresCoordinationOptions, resolveCoordinationOptions } from './options.ts';
 import { leaseTables, prepareLeases } from './schema.ts';
 
@@ -35,7 +36,7 @@ export interface PostgresCoordination extends Coordination {
  * A heartbeat has to finish well within a lease, so it is tried again only briefly; a heartbeat that
  * fails makes the tracker drop its users until the next one succeeds.
  */
-const HEARTBEAT_RETRY: RetryPolicy = { attempts: 3, minDelay: 50, maxDelay: 500 };
+const HEARTBEAT_RETRY: StoreRetry = { attempts: 3, baseDelay: 50, maxDelay: 500, sleep: timerSleep };
 
 /**
  * Several trackers sharing one Postgres database split the users between them: users are spread

@@ -33,7 +33,7 @@ const store = postgresStore({
   connectionString: config.connectionString,
   schema: config.schema,
   // Gives up within about a second, so a poll during an outage is held rather than waiting it out.
-  retry: { attempts: 5, minDelay: 50, maxDelay: 400 },
+  retry: { attempts: 5, baseDelay: 50, maxDelay: 400 },
 });
 const tracker = createTracker({
   provider: simulatedProvider({ users: config.users, seed: config.seed, clock }),
