@@ -18,3 +18,4 @@ export {
   toCsvStream,
 } from './csv.ts';
 export { localDay, localDayStart } from './periods.ts';
+export { parseInstant, type RangeInput, type RangeNames, resolveRange } from './range.ts';
