@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { StoreError } from '@presence-tracker/core';
 import { Hono } from 'hono';
-import { openApiDocument } from './openapi.ts';
+import { apiRoutes } from './api.ts';
+import { loginRoutes, requireToken } from './auth.ts';
+import { health } from './health.ts';
+import { createMetrics } from './metrics.ts';
 import type { DashboardOptions } from './options.ts';
-import { readPeople } from './people.ts';
+import { problem } from './problem.ts';
 import { securityHeaders } from './security.ts';
 import { defaultUiDir } from './ui-dir.ts';
 
@@ -14,25 +18,50 @@ export interface Dashboard {
 
 /** The dashboard's pages and API over a store, as a Hono app. */
 export function createDashboard(options: DashboardOptions): Dashboard {
-  const availableStatuses = options.availableStatuses ?? ['available'];
-  const clock = options.now ?? (() => new Date());
+  const now = options.now ?? (() => new Date());
+  const defaults = {
+    timeZone: options.timeZone ?? 'UTC',
+    days: options.days ?? 1,
+    now,
+    availableStatuses: options.availableStatuses ?? ['available'],
+  };
   const app = new Hono();
   app.use(securityHeaders());
-
-  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument));
-  app.get('/api/v1/people', async (c) => {
-    const at = clock();
-    const people = await readPeople(options.store, { availableStatuses });
-    return c.json({ at: at.toISOString(), people });
+  app.onError((error, c) => {
+    // A store that cannot be read is the server's trouble, said without the driver's details.
+    if (StoreError.isInstance(error)) {
+      return problem(c, {
+        title: 'The store cannot be read',
+        status: 503,
+        detail: `${error.store}: ${error.code}`,
+      });
+    }
+    return problem(c, { title: 'Internal error', status: 500 });
   });
+
+  app.route('/', loginRoutes(options.token));
+  if (options.token !== undefined) app.use(requireToken(options.token));
+  app.get('/healthz', (c) => health(c, options.store));
+  const metrics = createMetrics({
+    store: options.store,
+    ...(options.tracker && { tracker: options.tracker }),
+    notifiers: options.notifiers ?? [],
+    now,
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
+  );
+
+  app.route('/api/v1', apiRoutes(options.store, defaults));
+  app.all('/api/*', (c) =>
+    problem(c, { title: 'Not found', status: 404, detail: `no API route ${c.req.path}` }),
+  );
 
   const root = options.uiDir ?? defaultUiDir();
   if (existsSync(root)) {
     app.use('/*', serveStatic({ root }));
-    // Pages are routed in the browser: any other path outside the API gets the shell.
-    app.get('*', async (c, next) =>
-      c.req.path.startsWith('/api/') ? next() : serveStatic({ root, path: 'index.html' })(c, next),
-    );
+    // Pages are routed in the browser: any other path gets the shell.
+    app.get('*', serveStatic({ root, path: 'index.html' }));
   } else {
     app.get('/', (c) => c.text(`The pages are not built: no ${root}. The API answers under /api/v1.`, 404));
   }

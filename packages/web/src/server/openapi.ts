@@ -327,7 +327,7 @@ export const openApiDocument = {
       post: {
         operationId: 'login',
         summary:
-          'Checks the token from the login form and sets an HttpOnly, SameSite=Strict cookie holding it.',
+          'Checks the token from the login form and sets an HttpOnly, SameSite=Strict cookie (a keyed hash of the token, not the token).',
         security: [],
         requestBody: {
           required: true,

@@ -16,6 +16,8 @@ export interface DashboardOptions {
   days?: number;
   /** Statuses in which a person counts as reachable, as in reports. Default: `['available']`. */
   availableStatuses?: readonly Status[];
+  /** The durable notifiers' names, whose outbox backlog `/metrics` shows. */
+  notifiers?: readonly string[];
   /** The folder of the built pages. Default: this package's `dist/ui`. */
   uiDir?: string;
   /** The clock seam. Default: the system clock. */

@@ -1,0 +1,105 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { problem } from './problem.ts';
+
+export const COOKIE = 'presence_tracker_token';
+
+/** Paths that answer without the token: the health check, and the login form itself. */
+const OPEN = new Set(['/healthz', '/login', '/logout']);
+
+/**
+ * The cookie holds a keyed hash of the token, not the token: a copy of the cookie does not tell the
+ * token, and changing the token signs everyone out.
+ */
+function cookieValue(token: string): string {
+  return createHmac('sha256', token).update('presence-tracker dashboard session').digest('base64url');
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function bearer(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  const m = header && /^Bearer\s+(.+)$/i.exec(header);
+  return m ? m[1]!.trim() : undefined;
+}
+
+/** Every request but `OPEN` ones needs the token, as a bearer header or the login cookie. */
+export function requireToken(token: string): MiddlewareHandler {
+  const expected = cookieValue(token);
+  return async (c, next) => {
+    if (OPEN.has(c.req.path)) return next();
+    const given = bearer(c);
+    const cookie = getCookie(c, COOKIE);
+    if ((given !== undefined && same(given, token)) || (cookie !== undefined && same(cookie, expected))) {
+      return next();
+    }
+    c.header('www-authenticate', 'Bearer realm="presence-tracker"');
+    const wantsPage = c.req.method === 'GET' && !c.req.path.startsWith('/api/') && c.req.path !== '/metrics';
+    if (wantsPage) return c.html(loginPage(c.req.path, false), 401);
+    return problem(c, {
+      title: 'Unauthorized',
+      status: 401,
+      detail:
+        given === undefined && cookie === undefined
+          ? 'this server needs its token: send Authorization: Bearer TOKEN or sign in at /login'
+          : 'the token is wrong',
+    });
+  };
+}
+
+/** `GET /login` shows the form; `POST /login` checks the token and sets the cookie; `POST /logout` clears it. */
+export function loginRoutes(token: string | undefined) {
+  const app = new Hono();
+  app.get('/login', (c) => c.html(loginPage(safeNext(c.req.query('next')), false)));
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    if (token === undefined) return c.redirect(next, 303);
+    if (typeof form.token !== 'string' || !same(form.token, token)) return c.html(loginPage(next, true), 401);
+    setCookie(c, COOKIE, cookieValue(token), {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: new URL(c.req.url).protocol === 'https:',
+    });
+    return c.redirect(next, 303);
+  });
+  app.post('/logout', (c) => {
+    deleteCookie(c, COOKIE, { path: '/' });
+    return c.redirect('/login', 303);
+  });
+  return app;
+}
+
+/** Only a path on this server: never another origin (`//host`, `https:`), so the form cannot be used to redirect away. */
+function safeNext(next: string | undefined): string {
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** A plain form: no script, no inline style, so the CSP holds here too. */
+function loginPage(next: string, wrong: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in: presence-tracker</title></head>
+<body>
+<main>
+<h1>presence-tracker</h1>
+<form method="post" action="/login">
+${wrong ? '<p role="alert">That token is wrong.</p>\n' : ''}<label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<input type="hidden" name="next" value="${escapeHtml(next)}">
+<button type="submit">Sign in</button>
+</form>
+</main>
+</body>
+</html>
+`;
+}
