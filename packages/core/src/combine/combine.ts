@@ -13,6 +13,7 @@ import {
   mergeOrderSchema,
   mergeReadings,
 } from './merge.ts';
+import { combinedPush } from './push.ts';
 import { type CombinedRaw, type PlatformRaw, readingsOf } from './raw.ts';
 
 export interface CombineProvidersOptions {
@@ -354,6 +355,8 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
       };
     };
   }
+  const push = combinedPush(platforms);
+  if (push) Object.assign(provider, { push });
   if (platforms.some(([, p]) => p.sweepDuration)) {
     // People are swept on every platform at once; the slowest sweep says how old a reading may get.
     provider.sweepDuration = (count, pollInterval) =>
