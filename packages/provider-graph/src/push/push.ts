@@ -40,8 +40,9 @@ export interface PushDeps {
  * logged, never applied. A rich notification's presence is decrypted; a basic one names the people
  * to read, and names that arrive while a read is under way are read together after it.
  *
- * Polls keep going: people under a live subscription are read once per `reconcileInterval`, and in
- * between a poll confirms what was last heard without a request, so they do not go stale.
+ * Polls keep going: everyone is read together once per `reconcileInterval`, and in between a poll
+ * confirms what was last heard of people under a live subscription without a request, so they do not
+ * go stale; people not covered, and those whose change could not be read, are read at every poll.
  */
 export class GraphPush {
   readonly endpoint: PushEndpoint;
@@ -54,7 +55,10 @@ export class GraphPush {
   #listener: ((samples: PresenceSample[]) => void) | null = null;
   #asked = new Map<string, string>();
   readonly #last = new Map<string, PresenceSample>();
-  readonly #lastRead = new Map<string, number>();
+  /** When everyone was last read; all at once, so a reconciliation costs as few requests as a poll. */
+  #reconciledAt: number | null = null;
+  /** People whose change was heard but could not be read: read at the next poll. */
+  readonly #unsure = new Set<string>();
   readonly #pending = new Set<string>();
   #fetching: Promise<void> | null = null;
   #retryCreateAt = 0;
@@ -94,17 +98,19 @@ export class GraphPush {
   async poll(userIds: string[]): Promise<PresenceSample[]> {
     if (this.#listener) await this.serially(() => this.maintain());
     const now = this.#deps.clock.now();
+    const reconcile =
+      this.#reconciledAt === null || now.getTime() - this.#reconciledAt >= this.#o.reconcileInterval;
     const due: string[] = [];
     const confirmed: PresenceSample[] = [];
     for (const id of new Set(userIds)) {
       const last = this.#last.get(id);
-      const read = this.#lastRead.get(id);
-      const fresh = read !== undefined && now.getTime() - read < this.#o.reconcileInterval;
-      if (last && fresh && this.covers(id, now.getTime()))
+      if (!reconcile && last && !this.#unsure.has(id) && this.covers(id, now.getTime()))
         confirmed.push({ ...last, observedAt: now, source: 'push' });
       else due.push(id);
     }
     const read = due.length > 0 ? await this.#deps.read(due) : [];
+    if (reconcile) this.#reconciledAt = now.getTime();
+    for (const id of due) this.#unsure.delete(id);
     this.remember(read);
     return [...read, ...confirmed];
   }
@@ -342,7 +348,7 @@ export class GraphPush {
           this.deliver(read.map((s) => ({ ...s, source: 'push' as const })));
         } catch (error) {
           // What changed is unknown: the next poll reads these people instead of confirming them.
-          for (const id of batch) this.#lastRead.delete(id);
+          for (const id of batch) this.#unsure.add(id);
           this.warn(`reading ${batch.length} people a notification named`, error);
         }
       }
@@ -357,10 +363,7 @@ export class GraphPush {
   }
 
   private remember(samples: PresenceSample[]) {
-    for (const s of samples) {
-      this.#last.set(s.userId, s);
-      this.#lastRead.set(s.userId, s.observedAt.getTime());
-    }
+    for (const s of samples) this.#last.set(s.userId, s);
   }
 
   async handshake(url: string): Promise<{ ok: boolean; detail: string }> {
