@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { type Group, type Interval, type Session, STATUSES, type Status, type User } from '../model.ts';
+import { type Group, STATUSES, type Status, type User } from '../model.ts';
 import { isTimeZone, type ScheduleWindow, scheduleSchema } from '../schedule/index.ts';
-import type { PresenceStore } from '../store/index.ts';
+import {
+  decodeRollups,
+  type PresenceStore,
+  type RollupRecords,
+  STATUS_INDEX,
+  sortTriples,
+} from '../store/index.ts';
 import { parseOptions } from '../validation.ts';
 import { type Bucket, type BucketSize, buckets, type Segment, segments, windowSpans } from './periods.ts';
 
@@ -29,6 +35,12 @@ export interface ReportQuery {
   now?: Date;
   /** Users read from the store per batch of range queries, in `reportRows`. Default: 200. */
   batchSize?: number;
+  /**
+   * Read the store's rollups when it keeps them (`capabilities.rollups`). Default: true. `false` reads
+   * every interval and session instead: the reference the rollups are tested against. The figures are
+   * the same either way.
+   */
+  rollups?: boolean;
 }
 
 /** A stretch of observed time outside the available statuses. */
@@ -107,6 +119,7 @@ const querySchema = z
     policy: z.object({ availableStatuses: z.array(statusSchema).optional() }).optional(),
     now: z.date({ error: 'expected a valid Date' }).optional(),
     batchSize: z.number().int().positive().optional(),
+    rollups: z.boolean().optional(),
   })
   .refine((q) => q.from.getTime() < q.to.getTime(), {
     message: 'expected `to` to be after `from`',
@@ -128,9 +141,11 @@ interface Plan {
   horizon: number;
   buckets: Bucket[];
   segments: Segment[];
-  /** Segments of the whole range, for the totals. */
-  rangeSegments: Segment[];
-  available: ReadonlySet<Status>;
+  /** Counted time per bucket, and over the range. */
+  counted: number[];
+  countedTotal: number;
+  /** By status index: whether it counts as available. */
+  available: boolean[];
 }
 
 function plan(q: CheckedQuery): Plan {
@@ -139,14 +154,19 @@ function plan(q: CheckedQuery): Plan {
   const size: BucketSize = q.groupBy === 'week' ? 'week' : q.groupBy === 'user' ? 'range' : 'day';
   const list = buckets(from, to, q.timeZone, size);
   const spans = q.windows ? windowSpans(q.windows, from, to, q.timeZone) : null;
+  const cut = segments(list, spans);
+  const counted = new Array<number>(list.length).fill(0);
+  for (const s of cut) counted[s.bucket]! += s.end - s.start;
+  const available = new Set<Status>(q.policy?.availableStatuses ?? ['available']);
   return {
     from,
     to,
     horizon: (q.now ?? new Date()).getTime(),
     buckets: list,
-    segments: segments(list, spans),
-    rangeSegments: segments([{ day: null, start: from, end: to }], spans),
-    available: new Set(q.policy?.availableStatuses ?? ['available']),
+    segments: cut,
+    counted,
+    countedTotal: counted.reduce((x, y) => x + y, 0),
+    available: STATUSES.map((s) => available.has(s)),
   };
 }
 
@@ -157,12 +177,12 @@ function plan(q: CheckedQuery): Plan {
 export async function buildReport(query: ReportQuery): Promise<Report> {
   const q = check(query);
   const p = plan(q);
-  const { users, intervals } = await reportUsers(q);
+  const { users, records } = await reportUsers(q);
   const rows: ReportRow[] = [];
   const totals: ReportRow[] = [];
   const size = q.batchSize ?? Number.POSITIVE_INFINITY;
-  // Without a batch size, the intervals read to find the users are the ones counted.
-  const prefetched = size >= users.length ? intervals : undefined;
+  // Without a batch size, the records read to find the users are the ones counted.
+  const prefetched = size >= users.length ? records : undefined;
   for (const batch of chunks(users, size)) {
     const counted = await countBatch(q, p, batch, prefetched);
     for (const c of counted) {
@@ -204,18 +224,29 @@ export async function* reportRows(query: ReportQuery): AsyncGenerator<ReportRow>
   }
 }
 
-async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; intervals?: Interval[] }> {
+/** Each user's records, as the counting reads them. */
+type RecordsOf = Map<string, RollupRecords>;
+
+function fromRollups(q: CheckedQuery): boolean {
+  return (
+    q.rollups !== false && q.store.capabilities.rollups === true && typeof q.store.rollups === 'function'
+  );
+}
+
+async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; records?: RecordsOf }> {
   const known = new Map<string, User>();
   for (const u of await q.store.users()) known.set(u.id, u);
   let ids: string[];
-  let intervals: Interval[] | undefined;
+  let records: RecordsOf | undefined;
   if (q.userIds) {
     ids = [...new Set(q.userIds)].sort(compare);
   } else {
     const found = new Set(known.keys());
     // Users whose records outlived their entry (or stores that keep none) are still reported.
-    intervals = await q.store.intervals({ from: q.from, to: q.to });
-    for (const i of intervals) found.add(i.userId);
+    records = await readRecords(q);
+    const from = q.from.getTime();
+    const to = q.to.getTime();
+    for (const [id, r] of records) if (hasIntervalIn(r, from, to)) found.add(id);
     ids = [...found].sort(compare);
   }
   const users = ids.map((id) => {
@@ -226,36 +257,78 @@ async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; inte
     if (u?.groups !== undefined) user.groups = u.groups;
     return user;
   });
-  return intervals ? { users, intervals } : { users };
+  return records ? { users, records } : { users };
+}
+
+/** Rollups hold whole UTC days, so a person may have records near the range but none in it. */
+function hasIntervalIn(r: RollupRecords, from: number, to: number): boolean {
+  const iv = r.intervals;
+  for (let i = 0; i < iv.length; i += 3) {
+    const end = iv[i + 1];
+    if ((iv[i] as number) < to && (end === null || (end as number) > from)) return true;
+  }
+  return false;
+}
+
+/**
+ * The records overlapping the range: from the store's rollups when it keeps them (one digest per
+ * person per UTC day, and what is still open), else from its two range queries. Both give the same
+ * records, cut at UTC midnights or not, and the counting cannot tell them apart.
+ */
+async function readRecords(q: CheckedQuery, userIds?: readonly string[]): Promise<RecordsOf> {
+  const range = userIds ? { from: q.from, to: q.to, userIds } : { from: q.from, to: q.to };
+  if (fromRollups(q)) return decodeRollups(await q.store.rollups!(range));
+  const [intervals, sessions] = await Promise.all([
+    q.store.intervals(range),
+    // A session of no length at `from` still counts, and the store's overlap test would miss it.
+    q.store.sessions({ ...range, from: new Date(q.from.getTime() - 1) }),
+  ]);
+  const found: RecordsOf = new Map();
+  const of = (userId: string): RollupRecords => {
+    let r = found.get(userId);
+    if (!r) {
+      r = { intervals: [], sessions: [] };
+      found.set(userId, r);
+    }
+    return r;
+  };
+  for (const i of intervals) {
+    of(i.userId).intervals.push(
+      i.startedAt.getTime(),
+      i.endedAt?.getTime() ?? null,
+      STATUS_INDEX.get(i.status)!,
+    );
+  }
+  for (const s of sessions) of(s.userId).sessions.push(s.startedAt.getTime(), s.endedAt?.getTime() ?? null);
+  // Stores answer in start order already; sort only what is not.
+  for (const r of found.values()) sortTriples(r.intervals);
+  return found;
 }
 
 async function countBatch(
   q: CheckedQuery,
   p: Plan,
   batch: ReportUser[],
-  prefetched?: Interval[],
+  prefetched?: RecordsOf,
 ): Promise<{ rows: ReportRow[]; total: ReportRow }[]> {
   const userIds = batch.map((u) => u.id);
-  const [intervals, sessions] = await Promise.all([
-    prefetched ?? q.store.intervals({ from: q.from, to: q.to, userIds }),
-    // A session of no length at `from` still counts, and the store's overlap test would miss it.
-    q.store.sessions({ from: new Date(p.from - 1), to: q.to, userIds }),
-  ]);
-  const intervalsOf = groupByUser(intervals);
-  const sessionsOf = groupByUser(sessions);
-  return userIds.map((id) => countUser(id, intervalsOf.get(id) ?? [], sessionsOf.get(id) ?? [], p));
+  const records = prefetched ?? (await readRecords(q, userIds));
+  return userIds.map((id) => countUser(id, records.get(id) ?? NONE, p));
 }
+
+const NONE: RollupRecords = { intervals: [], sessions: [] };
 
 /** A row being filled. */
 interface Acc {
   row: ReportRow;
+  /** Time per status, by index in `STATUSES`. */
+  ms: number[];
   first: number;
   last: number;
-  periods: [number, number][];
+  periods: number[];
 }
 
 function newAcc(userId: string, day: string | null, start: number, end: number, countedMs: number): Acc {
-  const statusMs: Record<Status, number> = { available: 0, busy: 0, dnd: 0, away: 0, offline: 0, unknown: 0 };
   return {
     row: {
       userId,
@@ -264,7 +337,7 @@ function newAcc(userId: string, day: string | null, start: number, end: number, 
       availableMs: 0,
       unavailableMs: 0,
       unobservedMs: 0,
-      statusMs,
+      statusMs: { available: 0, busy: 0, dnd: 0, away: 0, offline: 0, unknown: 0 },
       sessions: 0,
       firstSeen: null,
       lastSeen: null,
@@ -274,81 +347,82 @@ function newAcc(userId: string, day: string | null, start: number, end: number, 
       end: new Date(end),
       countedMs,
     },
+    ms: [0, 0, 0, 0, 0, 0],
     first: Number.POSITIVE_INFINITY,
     last: Number.NEGATIVE_INFINITY,
     periods: [],
   };
 }
 
-function addPiece(acc: Acc, status: Status, a: number, b: number, available: boolean): void {
+function addPiece(acc: Acc, status: number, a: number, b: number, available: boolean): void {
   const ms = b - a;
-  acc.row.statusMs[status] += ms;
-  acc.row.observedMs += ms;
-  if (available) acc.row.availableMs += ms;
-  else {
-    acc.row.unavailableMs += ms;
+  acc.ms[status]! += ms;
+  if (!available) {
     // Pieces arrive in time order; touching ones belong to one period (busy then offline is one).
-    const last = acc.periods[acc.periods.length - 1];
-    if (last && last[1] === a) last[1] = b;
-    else acc.periods.push([a, b]);
+    const n = acc.periods.length;
+    if (n > 0 && acc.periods[n - 1] === a) acc.periods[n - 1] = b;
+    else acc.periods.push(a, b);
   }
   if (a < acc.first) acc.first = a;
   if (b > acc.last) acc.last = b;
 }
 
-function finish(acc: Acc): ReportRow {
+function finish(acc: Acc, available: readonly boolean[]): ReportRow {
   const r = acc.row;
+  for (let k = 0; k < STATUSES.length; k++) {
+    const ms = acc.ms[k]!;
+    r.statusMs[STATUSES[k]!] = ms;
+    r.observedMs += ms;
+    if (available[k]) r.availableMs += ms;
+    else r.unavailableMs += ms;
+  }
   r.unobservedMs = r.countedMs - r.observedMs;
   if (acc.first !== Number.POSITIVE_INFINITY) {
     r.firstSeen = new Date(acc.first);
     r.lastSeen = new Date(acc.last);
   }
-  for (const [a, b] of acc.periods) {
+  const periods = acc.periods;
+  for (let i = 0; i < periods.length; i += 2) {
+    const a = periods[i]!;
+    const b = periods[i + 1]!;
     r.unavailablePeriods.push({ start: new Date(a), end: new Date(b), ms: b - a });
     if (b - a > r.longestUnavailableMs) r.longestUnavailableMs = b - a;
   }
   return r;
 }
 
-function countUser(
-  userId: string,
-  intervals: Interval[],
-  sessions: Session[],
-  p: Plan,
-): { rows: ReportRow[]; total: ReportRow } {
-  const counted = new Array<number>(p.buckets.length).fill(0);
-  for (const s of p.segments) counted[s.bucket]! += s.end - s.start;
-  const rows = p.buckets.map((b, i) => newAcc(userId, b.day, b.start, b.end, counted[i]!));
-  const total = newAcc(
-    userId,
-    null,
-    p.from,
-    p.to,
-    counted.reduce((x, y) => x + y, 0),
-  );
+function countUser(userId: string, records: RollupRecords, p: Plan): { rows: ReportRow[]; total: ReportRow } {
+  const rows = p.buckets.map((b, i) => newAcc(userId, b.day, b.start, b.end, p.counted[i]!));
+  const total = newAcc(userId, null, p.from, p.to, p.countedTotal);
 
+  const iv = records.intervals;
   let observedUntil = p.from;
-  for (const interval of intervals) {
+  for (let i = 0; i < iv.length; i += 3) {
+    const start = iv[i] as number;
+    const end = iv[i + 1] as number | null;
+    const status = iv[i + 2] as number;
     // Intervals tile observed time; if a store ever returns overlapping ones, count each instant once.
-    const a = Math.max(interval.startedAt.getTime(), observedUntil);
-    const b = Math.min(endOf(interval, p.horizon), p.to);
+    const a = Math.max(start, observedUntil);
+    const b = Math.min(end === null ? Math.max(start, p.horizon) : end, p.to);
     if (a >= b) continue;
     observedUntil = b;
-    const available = p.available.has(interval.status);
+    const available = p.available[status]!;
     for (let k = firstSegmentEndingAfter(p.segments, a); k < p.segments.length; k++) {
       const seg = p.segments[k]!;
       if (seg.start >= b) break;
       const x = Math.max(a, seg.start);
       const y = Math.min(b, seg.end);
       if (x >= y) continue;
-      addPiece(rows[seg.bucket]!, interval.status, x, y, available);
-      addPiece(total, interval.status, x, y, available);
+      addPiece(rows[seg.bucket]!, status, x, y, available);
+      addPiece(total, status, x, y, available);
     }
   }
 
-  for (const session of sessions) {
-    const a = session.startedAt.getTime();
-    const b = Math.max(a, endOf(session, p.horizon));
+  const sv = records.sessions;
+  for (let i = 0; i < sv.length; i += 2) {
+    const a = sv[i] as number;
+    const end = sv[i + 1] as number | null;
+    const b = Math.max(a, end === null ? Math.max(a, p.horizon) : end);
     let seen = -1;
     let any = false;
     for (let k = firstSegmentEndingAfter(p.segments, a - 1); k < p.segments.length; k++) {
@@ -366,11 +440,7 @@ function countUser(
     if (any) total.row.sessions++;
   }
 
-  return { rows: rows.map(finish), total: finish(total) };
-}
-
-function endOf(r: { startedAt: Date; endedAt: Date | null }, horizon: number): number {
-  return r.endedAt === null ? Math.max(r.startedAt.getTime(), horizon) : r.endedAt.getTime();
+  return { rows: rows.map((r) => finish(r, p.available)), total: finish(total, p.available) };
 }
 
 function firstSegmentEndingAfter(list: readonly Segment[], at: number): number {
@@ -382,28 +452,6 @@ function firstSegmentEndingAfter(list: readonly Segment[], at: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function groupByUser<T extends { userId: string; startedAt: Date }>(list: T[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of list) {
-    let mine = map.get(item.userId);
-    if (!mine) {
-      mine = [];
-      map.set(item.userId, mine);
-    }
-    mine.push(item);
-  }
-  // Stores answer in start order already; sort only what is not.
-  for (const mine of map.values()) {
-    for (let i = 1; i < mine.length; i++) {
-      if (mine[i - 1]!.startedAt.getTime() > mine[i]!.startedAt.getTime()) {
-        mine.sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime());
-        break;
-      }
-    }
-  }
-  return map;
 }
 
 /** Sums the users' rows per group; a user in several groups counts in each, one in none under `none:`. */

@@ -9,6 +9,7 @@ import {
   checkUsers,
   InputCheck,
 } from './check.ts';
+import type { RollupRead } from './rollup.ts';
 import type {
   OpenState,
   OutboxAttempt,
@@ -41,6 +42,8 @@ export interface StoreDriver {
   sessions(query: RangeQuery): Promise<Session[]> | Session[];
   intervals(query: RangeQuery): Promise<Interval[]> | Interval[];
   samples(query: RangeQuery): Promise<PresenceSample[]> | PresenceSample[];
+  /** Only with `capabilities.rollups`: digests and open records, from one snapshot. */
+  rollups?(query: RangeQuery): Promise<RollupRead> | RollupRead;
   outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void> | void;
   outboxPending(notifier: string, limit: number): Promise<OutboxEntry[]> | OutboxEntry[];
   outboxDelivered(seqs: readonly number[]): Promise<void> | void;
@@ -118,6 +121,10 @@ export function defineStore<Extra extends object = Record<never, never>>(
     }
   };
   const none = () => {};
+  if (capabilities.rollups && typeof driver.rollups !== 'function') {
+    throw new TypeError(`store ${name} declares rollups but its driver has no rollups()`);
+  }
+  const readRollups = driver.rollups?.bind(driver);
 
   const store: PresenceStore = {
     name,
@@ -205,6 +212,17 @@ export function defineStore<Extra extends object = Record<never, never>>(
         (c: InputCheck) => checkRange(c, query),
         () => (capabilities.samples ? driver.samples(query) : []),
       ),
+    ...(capabilities.rollups && readRollups
+      ? {
+          rollups: (query: RangeQuery) =>
+            call(
+              'rollups',
+              'read',
+              (c: InputCheck) => checkRange(c, query),
+              () => readRollups(query),
+            ),
+        }
+      : {}),
     outboxEnqueue: (messages) =>
       call(
         'outboxEnqueue',

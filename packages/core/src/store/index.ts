@@ -14,6 +14,17 @@ export {
   usersTouched,
   type WritePlan,
 } from './plan.ts';
+export {
+  decodeRollups,
+  ROLLUP_DAY_MS,
+  RollupBatch,
+  type RollupEntry,
+  type RollupRead,
+  type RollupRecords,
+  rollupDay,
+  STATUS_INDEX,
+  sortTriples,
+} from './rollup.ts';
 export type {
   OpenState,
   OutboxAttempt,

@@ -4,11 +4,14 @@ import type { Interval, PresenceSample, Run, Session, User } from '../model.ts';
 import { defineStore } from './define.ts';
 import { checkFence } from './fence.ts';
 import { planWrite } from './plan.ts';
+import { RollupBatch, type RollupEntry, type RollupRead, rollupDay } from './rollup.ts';
 import type { OpenState, OutboxEntry, OutboxMessage, PollWrite, PresenceStore, RangeQuery } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Keep raw samples so that `samples()` answers. Default: true. */
   keepSamples?: boolean;
+  /** Keep rollups (a digest per person per UTC day) so that reports need not read every interval. Default: true. */
+  rollups?: boolean;
   /**
    * The leases to fence writes against, such as a `memoryCoordination()` group: with it the store
    * refuses a write whose writer no longer holds its leases (`STORE_FENCED`), and trackers sharing
@@ -35,6 +38,8 @@ interface UserHistory {
   /** The newest sighting, and the newest that showed the user present, as the other stores keep them. */
   seenAt: Date | null;
   presentAt: Date | null;
+  /** Rollup digests by UTC day. */
+  days: Map<number, RollupEntry>;
 }
 
 /**
@@ -43,6 +48,7 @@ interface UserHistory {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
   const keepSamples = options.keepSamples ?? true;
+  const keepRollups = options.rollups ?? true;
   const { fencing } = options;
   const users = new Map<string, User>();
   const runs: StoredRun[] = [];
@@ -65,6 +71,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         openSession: null,
         seenAt: null,
         presentAt: null,
+        days: new Map(),
       };
       histories.set(userId, h);
     }
@@ -91,13 +98,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       if (h?.openSession) openSessions.add(e.userId);
     }
     const plan = planWrite(write.effects, openIntervals, openSessions, 'memory');
+    const rollups = new RollupBatch();
     for (const c of plan.intervalChanges) {
       const h = history(c.userId);
-      h.openInterval!.endedAt = c.endedAt;
+      const open = h.openInterval!;
+      rollups.interval(c.userId, open.status, open.startedAt.getTime(), c.endedAt!.getTime());
+      open.endedAt = c.endedAt;
       h.openInterval = null;
     }
     for (const c of plan.sessionChanges) {
       const h = history(c.userId);
+      rollups.session(c.userId, h.openSession!.startedAt.getTime(), c.endedAt!.getTime());
       Object.assign(h.openSession!, { endedAt: c.endedAt, lastSeenAt: c.lastSeenAt, endReason: c.reason });
       h.openSession = null;
     }
@@ -113,6 +124,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       if (row.raw !== undefined) interval.raw = structuredClone(row.raw);
       h.intervals.push(interval);
       if (row.endedAt === null) h.openInterval = interval;
+      else rollups.interval(row.userId, row.status, row.startedAt.getTime(), row.endedAt.getTime());
     }
     for (const row of plan.newSessions) {
       const h = history(row.userId);
@@ -126,11 +138,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       };
       h.sessions.push(session);
       if (row.endedAt === null) h.openSession = session;
+      else rollups.session(row.userId, row.startedAt.getTime(), row.endedAt.getTime());
     }
     for (const s of plan.sightings) {
       const h = history(s.userId);
       h.seenAt = later(h.seenAt, s.at);
       h.presentAt = later(h.presentAt, s.presentAt);
+    }
+    if (keepRollups) {
+      for (const e of rollups.entries()) {
+        const days = history(e.userId).days;
+        const kept = days.get(e.day);
+        if (kept) {
+          kept.intervals += e.intervals;
+          kept.sessions += e.sessions;
+        } else days.set(e.day, e);
+      }
     }
     if (keepSamples) for (const s of write.samples) history(s.userId).samples.push(copySample(s));
     if (write.outbox) enqueue(write.outbox);
@@ -156,7 +179,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
 
   return defineStore({
     name: 'memory',
-    capabilities: { samples: keepSamples, fencing: fencing !== undefined, readOnly: false },
+    capabilities: {
+      samples: keepSamples,
+      fencing: fencing !== undefined,
+      readOnly: false,
+      rollups: keepRollups,
+    },
     driver: {
       open() {},
 
@@ -237,6 +265,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         return found.sort(
           (a, b) => a.observedAt.getTime() - b.observedAt.getTime() || compare(a.userId, b.userId),
         );
+      },
+
+      rollups({ from, to, userIds }: RangeQuery): RollupRead {
+        const read: RollupRead = { days: [], openIntervals: [], openSessions: [] };
+        const first = rollupDay(from.getTime());
+        const last = to.getTime();
+        const chosen = selected(userIds).sort((x, y) => compare(x[0], y[0]));
+        for (const [userId, h] of chosen) {
+          const days = [...h.days.keys()].filter((d) => d >= first && d < last).sort((x, y) => x - y);
+          for (const d of days) read.days.push({ ...h.days.get(d)!, userId });
+          const i = h.openInterval;
+          if (i && i.startedAt < to)
+            read.openIntervals.push({ userId, status: i.status, startedAt: i.startedAt });
+          const s = h.openSession;
+          if (s && s.startedAt < to) read.openSessions.push({ userId, startedAt: s.startedAt });
+        }
+        return read;
       },
 
       outboxEnqueue: enqueue,

@@ -1,6 +1,7 @@
 import type { ShardLease } from '../coordination/index.ts';
 import type { Effect } from '../machine/index.ts';
 import type { Interval, PresenceSample, Run, Session, Status, TrackerEvent, User } from '../model.ts';
+import type { RollupRead } from './rollup.ts';
 
 /** A range query: records overlapping `[from, to)`, optionally for some users only. */
 export interface RangeQuery {
@@ -69,6 +70,11 @@ export interface StoreCapabilities {
   fencing: boolean;
   /** The store was opened only to read: every write is refused with `STORE_READ_ONLY`. */
   readOnly: boolean;
+  /**
+   * The store keeps rollups as it writes (a digest per person per UTC day, see `RollupBatch`) and
+   * `rollups()` answers; reports then read them instead of every interval and session.
+   */
+  rollups?: boolean;
 }
 
 /** What `startRun` writes together with the run. */
@@ -122,6 +128,12 @@ export interface PresenceStore {
   intervals(query: RangeQuery): Promise<Interval[]>;
   /** Raw samples observed in `[from, to)`, ordered by time then user; empty when samples are not kept. */
   samples(query: RangeQuery): Promise<PresenceSample[]>;
+  /**
+   * With `capabilities.rollups`: the digests of the UTC days touching `[from, to)` and the records
+   * still open, read together (one snapshot), so that they hold exactly what `intervals()` and
+   * `sessions()` would answer. Digests are written in the same transaction as the records they sum up.
+   */
+  rollups?(query: RangeQuery): Promise<RollupRead>;
 
   /** Queues messages outside a poll (a run starting or ending). */
   outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void>;

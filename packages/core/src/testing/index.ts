@@ -3,6 +3,12 @@
  * `test` function they are handed, so they work with vitest, node:test or any runner alike.
  */
 export { type ProviderConformanceOptions, providerConformance } from './provider-conformance.ts';
+export {
+  checkRollupAgreement,
+  ROLLUP_ZONES,
+  type RollupAgreementCase,
+  seededRandom,
+} from './store/agreement.ts';
 export { storeFencingTests } from './store/fencing.ts';
 export {
   at,
@@ -24,6 +30,7 @@ export { storeOutboxTests } from './store/outbox.ts';
 export { storePurgeTests } from './store/purge.ts';
 export { storeQueriesTests } from './store/queries.ts';
 export { storeRecoveryTests } from './store/recovery.ts';
+export { storeRollupsTests } from './store/rollups.ts';
 export { storeRunsTests } from './store/runs.ts';
 export { storeSamplesTests } from './store/samples.ts';
 export { storeUsersTests } from './store/users.ts';

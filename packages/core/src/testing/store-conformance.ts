@@ -7,6 +7,7 @@ import { storeOutboxTests } from './store/outbox.ts';
 import { storePurgeTests } from './store/purge.ts';
 import { storeQueriesTests } from './store/queries.ts';
 import { storeRecoveryTests } from './store/recovery.ts';
+import { storeRollupsTests } from './store/rollups.ts';
 import { storeRunsTests } from './store/runs.ts';
 import { storeSamplesTests } from './store/samples.ts';
 import { storeUsersTests } from './store/users.ts';
@@ -23,7 +24,7 @@ export {
 /**
  * The contract every store meets, registered as tests on `test`: every group below, one file each
  * in `store/`, each also exported on its own. Each test gets a fresh store from `makeStore` and
- * closes it; groups that depend on a capability (`samples`, `fencing`) read `store.capabilities`.
+ * closes it; groups that depend on a capability (`samples`, `fencing`, `rollups`) read `store.capabilities`.
  * An adapter's whole conformance test:
  *
  * ```ts
@@ -49,6 +50,7 @@ export function storeConformance(
     storeOutboxTests,
     storePurgeTests,
     storeFencingTests,
+    storeRollupsTests,
     storeInputTests,
   ]) {
     register(test, make, options);

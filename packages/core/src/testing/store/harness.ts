@@ -21,6 +21,7 @@ export const STORE_GROUPS = [
   'outbox',
   'purge',
   'fencing',
+  'rollups',
   'input',
 ] as const;
 export type StoreGroup = (typeof STORE_GROUPS)[number];
