@@ -1,5 +1,6 @@
 import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
+import { buildRollups, ROLLUPS_TABLE } from './rollups.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
 export interface Migration {
@@ -7,6 +8,8 @@ export interface Migration {
   version: number;
   description: string;
   up: string;
+  /** What SQL alone does not do well, run after `up` in the same transaction. */
+  build?: (db: Database) => void;
 }
 
 /**
@@ -124,6 +127,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'rollups: a digest per person per UTC day, built for the records already kept',
+    up: ROLLUPS_TABLE,
+    build: buildRollups,
+  },
 ];
 
 /** The schema version this code writes. */
@@ -163,6 +172,7 @@ export function migrate(
     const found = checkVersion(db, migrations, file);
     for (const m of migrations.slice(found)) {
       db.exec(m.up);
+      m.build?.(db);
       db.pragma(`user_version = ${m.version}`);
     }
   }).immediate();

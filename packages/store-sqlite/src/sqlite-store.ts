@@ -12,6 +12,8 @@ import {
   type PresenceStore,
   planWrite,
   type RangeQuery,
+  RollupBatch,
+  type RollupRead,
   type Run,
   type Session,
   type SessionEndReason,
@@ -23,6 +25,7 @@ import {
 import Sqlite, { type Database } from 'better-sqlite3';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
+import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
 import { WriterLock } from './writer-lock.ts';
 
 const NAME = 'sqlite';
@@ -47,7 +50,7 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
 
   return defineStore({
     name: NAME,
-    capabilities: { samples: opts.keepSamples, fencing: false, readOnly: opts.readOnly },
+    capabilities: { samples: opts.keepSamples, fencing: false, readOnly: opts.readOnly, rollups: true },
     toStoreError: (error, operation) => toStoreError(error, operation, opts),
     driver: {
       open: () => void c(),
@@ -61,6 +64,7 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
       sessions: (query) => c().sessions(query),
       intervals: (query) => c().intervals(query),
       samples: (query) => c().samples(query),
+      rollups: (query) => c().rollups(query),
       outboxEnqueue: (messages) => c().outboxEnqueue(messages),
       outboxPending: (notifier, limit) => c().outboxPending(notifier, limit),
       outboxDelivered: (seqs) => c().outboxDelivered(seqs),
@@ -83,6 +87,7 @@ class Connection {
   private readonly lock: WriterLock | null;
   private readonly opts: ResolvedOptions;
   private readonly s: ReturnType<typeof prepare>;
+  private readonly r: RollupStatements;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
   private wal = false;
@@ -117,6 +122,7 @@ class Connection {
         }
       }
       this.s = prepare(db);
+      this.r = prepareRollups(db);
     } catch (error) {
       db.close();
       throw error;
@@ -266,6 +272,7 @@ class Connection {
         if ((kind === 'i' ? unsure.intervals : unsure.sessions).includes(userId as string)) raced();
       }
     }
+    const rollups = new RollupBatch();
     let longestInterval = 0;
     let longestSession = 0;
     for (const x of plan.intervalChanges) {
@@ -273,6 +280,7 @@ class Connection {
       const row = this.s.closeInterval.get(end, x.userId) as Row | undefined;
       if (!row) raced();
       longestInterval = Math.max(longestInterval, end - (row[0] as number));
+      rollups.interval(x.userId, row[1] as Status, row[0] as number, end);
     }
     for (const x of plan.sessionChanges) {
       const end = x.endedAt!.getTime();
@@ -281,13 +289,17 @@ class Connection {
         | undefined;
       if (!row) raced();
       longestSession = Math.max(longestSession, end - (row[0] as number));
+      rollups.session(x.userId, row[0] as number, end);
     }
     for (const x of plan.newIntervals) {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
       const raw = x.raw === undefined ? null : JSON.stringify(x.raw);
       refusingSecondOpen(() => this.s.openInterval.run(x.userId, x.status, start, end, raw));
-      if (end !== null) longestInterval = Math.max(longestInterval, end - start);
+      if (end !== null) {
+        longestInterval = Math.max(longestInterval, end - start);
+        rollups.interval(x.userId, x.status, start, end);
+      }
     }
     for (const x of plan.newSessions) {
       const start = x.startedAt.getTime();
@@ -295,9 +307,13 @@ class Connection {
       refusingSecondOpen(() =>
         this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason),
       );
-      if (end !== null) longestSession = Math.max(longestSession, end - start);
+      if (end !== null) {
+        longestSession = Math.max(longestSession, end - start);
+        rollups.session(x.userId, start, end);
+      }
     }
     for (const group of sightingGroups(plan.sightings)) this.s.markSeen.run(group);
+    appendRollups(this.r, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
   }
@@ -367,6 +383,11 @@ class Connection {
     const early = ids === null ? t.openBefore.all(lowest) : t.openBeforeFor.all(lowest, ids);
     const rest = ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
     return early.length === 0 ? (rest as Row[]) : [...(early as Row[]), ...(rest as Row[])];
+  }
+
+  /** Digests and open records in one read transaction, so a writer's commit lands in both or neither. */
+  rollups(q: RangeQuery): RollupRead {
+    return this.db.transaction(() => readRollups(this.r, q))();
   }
 
   samples(q: RangeQuery): PresenceSample[] {
@@ -486,7 +507,7 @@ function prepare(db: Database) {
       'INSERT INTO intervals (user_id, status, started_at, ended_at, raw) VALUES (?, ?, ?, ?, ?)',
     ),
     closeInterval: rows(
-      'UPDATE intervals SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at',
+      'UPDATE intervals SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at, status',
     ),
     openSession: db.prepare(
       'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?)',
@@ -554,6 +575,7 @@ function prepare(db: Database) {
          SELECT json_group_array(json(r.value)) FROM json_each(samples.readings) AS r WHERE r.value ->> 0 <> @user)
        WHERE EXISTS (SELECT 1 FROM json_each(samples.readings) AS r WHERE r.value ->> 0 = @user)`,
       'DELETE FROM last_seen WHERE user_id = @user',
+      'DELETE FROM rollups WHERE user_id = @user',
       // Queued notifications name the person too.
       "DELETE FROM outbox WHERE json_extract(data, '$.userId') = @user",
     ].map((sql) => db.prepare(sql)),
