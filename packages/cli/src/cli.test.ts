@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -345,6 +346,47 @@ describe('track and signals', () => {
         const { open } = await readStore(join(cwd, 'tracker.db'));
         expect(open.runs).toEqual([]);
       }
+    },
+    SLOW,
+  );
+
+  it(
+    "a SIGTERM while the command's own modules are still loading ends it cleanly, not by the signal",
+    async () => {
+      const cwd = await folder('sigterm-while-loading');
+      await simulated(cwd);
+      // As `start` runs it, with one more module loaded before the command's sources, which holds
+      // them back until the signal came (see the fixture).
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          PRELOAD,
+          '--import',
+          fileURLToPath(new URL('./__fixtures__/signal-while-loading.mjs', import.meta.url)),
+          '--conditions=@presence-tracker/source',
+          BIN,
+          'track',
+          '--log-format',
+          'json',
+        ],
+        {
+          cwd,
+          env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' },
+          stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d;
+      });
+      const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+      const loading = child.stdio[3] as NodeJS.ReadableStream;
+      loading.once('data', () => child.kill('SIGTERM'));
+      const [code, signal] = await closed;
+      expect(signal).toBeNull();
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/"msg":"(stopped before tracking began|stopped cleanly)"/);
     },
     SLOW,
   );
