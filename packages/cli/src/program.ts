@@ -3,6 +3,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { demo } from './commands/demo.ts';
 import { doctor } from './commands/doctor.ts';
 import { REPORT_FORMATS, report } from './commands/report.ts';
+import { serve } from './commands/serve.ts';
 import { timeline } from './commands/timeline.ts';
 import { track } from './commands/track.ts';
 import { loadDotenv } from './config.ts';
@@ -100,6 +101,30 @@ Start with:  presence-tracker demo`,
       new Option('--log-level <level>', 'least important level logged').choices(LOG_LEVELS).default('info'),
     )
     .action(async (options) => setExitCode(await track(options, io)));
+
+  program
+    .command('serve')
+    .description(
+      'serve the dashboard and its API over the store (read-only) until SIGINT or SIGTERM; --track also tracks',
+    )
+    .addOption(config)
+    .option('--host <address>', 'address to listen on (default: web.host, else 127.0.0.1)')
+    .option(
+      '--port <port>',
+      'port to listen on, 0 for any free one (default: web.port, else 8080)',
+      wholeNumber(0, 65535),
+    )
+    .option('--track', 'run the tracker in this process too')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines: readable, or JSON (default: pretty on a terminal, else json)',
+      ).choices(['pretty', 'json']),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'least important level logged').choices(LOG_LEVELS).default('info'),
+    )
+    .action(async (options) => setExitCode(await serve(options, io)));
 
   range(
     program

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoke } from '../__fixtures__/invoke.ts';
+import { capture, invoke } from '../__fixtures__/invoke.ts';
+import { run } from '../index.ts';
 import { commandName } from './demo.ts';
 
 let dir: string;
@@ -30,7 +31,30 @@ describe('demo', () => {
     expect(lines).toEqual([
       '  pnpm presence-tracker report --config presence-tracker-demo/presence-tracker.json --from 2026-03-02 --to 2026-03-02',
       '  pnpm presence-tracker timeline --config presence-tracker-demo/presence-tracker.json --from 2026-03-02 --to 2026-03-02 --out day.svg',
+      '  pnpm presence-tracker serve --config presence-tracker-demo/presence-tracker.json',
     ]);
+    // The last one serves until stopped: it opens the demo's people, then is stopped.
+    const serveArgs = lines.pop()!.trim().split(' ').slice(2);
+    let stop = (_: NodeJS.Signals) => {};
+    const stdout = capture();
+    const served = run([...serveArgs, '--port', '0'], {
+      stdout,
+      stderr: Object.assign(capture(), { isTTY: false }),
+      env: { ...env },
+      cwd: dir,
+      now: () => new Date('2026-03-04T12:00:00Z'),
+      signal: () => new Promise((resolve) => (stop = resolve)),
+    });
+    const url = await new Promise<string>((resolve) =>
+      stdout.on('data', () => {
+        const m = /listening on (\S+)/.exec(stdout.text());
+        if (m) resolve(m[1]!);
+      }),
+    );
+    const people = (await (await fetch(`${url}/api/v1/people`)).json()) as { people: unknown[] };
+    expect(people.people).toHaveLength(2);
+    stop('SIGTERM');
+    expect(await served).toBe(0);
     for (const line of lines) {
       const args = line.trim().split(' ').slice(2);
       const again = await invoke(args, dir, env);

@@ -121,6 +121,9 @@ export async function demo(options: DemoOptions, io: Io): Promise<number> {
     io.stdout,
     `  ${command} timeline --config ${shortConfig} --from ${day} --to ${day} --out day.svg`,
   );
+  writeLine(io.stdout);
+  writeLine(io.stdout, 'Open the dashboard over the same data with:');
+  writeLine(io.stdout, `  ${command} serve --config ${shortConfig}`);
   return EXIT.ok;
 }
 

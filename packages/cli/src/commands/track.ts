@@ -9,6 +9,7 @@ import {
   type PresenceStore,
   type PresenceTrackerConfig,
   systemClock,
+  type Tracker,
 } from '@presence-tracker/core';
 import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
@@ -53,7 +54,7 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
 
   let store: PresenceStore | undefined;
   let provider: PresenceProvider | undefined;
-  let tracker: ReturnType<typeof createTracker> | undefined;
+  let tracker: Tracker | undefined;
   let pushHost: PushHost | undefined;
   try {
     store = await config.plugins.store.create(context);
@@ -67,23 +68,14 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
       pushHost = await hostPush(endpoint, config.push!.listen);
       logger.info({ listening: pushHost.url, for: endpoint.urls }, 'push endpoint listening');
     }
-    const coordination = await makeCoordination(config, store, context);
-    tracker = createTracker({
-      provider: endpoint && options.once ? withoutPush(provider) : provider,
+    tracker = await configuredTracker(config, {
       store,
-      users: config.users,
-      notifiers: await makeNotifiers(config.plugins, context),
-      pollInterval: config.pollInterval,
-      ...(config.schedule && { schedule: config.schedule }),
-      ...(config.policy && { policy: config.policy }),
-      ...(coordination && { coordination }),
-      ...spoolFor(config),
-      // Cron runs of `--once` continue one run while they come within staleAfter of each other.
-      ...(options.once && !coordination && { continueRun: true }),
+      provider: endpoint && options.once ? withoutPush(provider) : provider,
+      context,
       clock,
       logger,
+      once: options.once ?? false,
     });
-    wire(tracker, logger);
     const running = tracker;
     if (stopRequested !== undefined) {
       logger.info({ signal: stopRequested }, 'stopped before tracking began');
@@ -141,6 +133,41 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
 }
 
 /**
+ * The tracker the configuration describes, over a store and provider already open, with the command's
+ * logging wired in; `serve --track` runs the same.
+ */
+export async function configuredTracker(
+  config: PluginConfig,
+  parts: {
+    store: PresenceStore;
+    provider: PresenceProvider;
+    context: PluginContext;
+    clock: { now(): Date };
+    logger: Logger;
+    once: boolean;
+  },
+): Promise<Tracker> {
+  const coordination = await makeCoordination(config, parts.store, parts.context);
+  const tracker = createTracker({
+    provider: parts.provider,
+    store: parts.store,
+    users: config.users,
+    notifiers: await makeNotifiers(config.plugins, parts.context),
+    pollInterval: config.pollInterval,
+    ...(config.schedule && { schedule: config.schedule }),
+    ...(config.policy && { policy: config.policy }),
+    ...(coordination && { coordination }),
+    ...spoolFor(config),
+    // Cron runs of `--once` continue one run while they come within staleAfter of each other.
+    ...(parts.once && !coordination && { continueRun: true }),
+    clock: parts.clock,
+    logger: parts.logger,
+  });
+  wire(tracker, parts.logger);
+  return tracker;
+}
+
+/**
  * Why a `--once` poll read no presence at all, or `null` when it read some (or had nothing to read
  * because it ran outside the tracking window).
  */
@@ -173,7 +200,7 @@ function unread(
 }
 
 /** What the tracker does not log itself: run ends, sessions, alerts and polls. */
-function wire(tracker: ReturnType<typeof createTracker>, logger: Logger): void {
+function wire(tracker: Tracker, logger: Logger): void {
   tracker.on('run:end', (run) => logger.info({ runId: run.id }, 'run ended'));
   tracker.on('session:start', (s) => logger.debug({ userId: s.userId }, 'session started'));
   tracker.on('session:end', (s) => logger.debug({ userId: s.userId, reason: s.reason }, 'session ended'));

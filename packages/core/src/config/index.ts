@@ -59,6 +59,8 @@ export interface PresenceTrackerConfig {
   coordination?: CoordinationConfig;
   /** Where the endpoint for a pushing provider's platform is hosted; absent: none is. */
   push?: PushConfig;
+  /** The dashboard `serve` runs: its token (absent: loopback only) and where it listens. */
+  web: { token?: string; host: string; port: number };
   /** Defaults a translator took for fields the file left out, in words, to be shown to the user. */
   notices: string[];
   /** Native paths and what the source called them (`provider.url` -> `MM_URL`), for messages. */
@@ -209,6 +211,11 @@ async function checkConfig(
           },
         },
       }),
+      web: {
+        ...(data.web?.token !== undefined && { token: data.web.token }),
+        host: data.web?.host ?? '127.0.0.1',
+        port: data.web?.port ?? 8080,
+      },
       pollInterval: data.pollInterval ?? DEFAULT_POLL_INTERVAL,
       notifiers: (data.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? notifierName(n.type, i) })),
       report: {

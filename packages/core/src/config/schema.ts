@@ -112,6 +112,22 @@ export const pushSchema = z.strictObject({
   }),
 });
 
+/** The dashboard that `serve` runs over the store. */
+export const webSchema = z.strictObject({
+  /**
+   * Every page and API request needs it; best given as `{ "env": "NAME" }`. Without one, the server
+   * binds only to loopback.
+   */
+  token: z
+    .string({ error: 'expected a string, or { "env": "NAME" }' })
+    .min(16, 'expected a token of at least 16 characters')
+    .optional(),
+  /** The address to listen on. Default: 127.0.0.1. */
+  host: text.optional(),
+  /** Default: 8080; 0 lets the system choose. */
+  port: z.number().int().min(0).max(65535, 'expected a port from 0 to 65535').optional(),
+});
+
 export const nativeConfigSchema = z.strictObject({
   provider: pluginBlockSchema,
   store: pluginBlockSchema.optional(),
@@ -123,6 +139,7 @@ export const nativeConfigSchema = z.strictObject({
   report: reportSchema.optional(),
   coordination: coordinationSchema.optional(),
   push: pushSchema.optional(),
+  web: webSchema.optional(),
 });
 
 /** The fields of the native shape, for "did you mean" hints on misspelt ones. */
