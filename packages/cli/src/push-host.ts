@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { ConfigError, type PresenceProvider, type PushEndpoint } from '@presence-tracker/core';
+import {
+  ConfigError,
+  isHttpsOrLoopback,
+  type PresenceProvider,
+  type PushEndpoint,
+} from '@presence-tracker/core';
 import type { PushConfig } from '@presence-tracker/core/config';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
 /** Graph sends at most a few hundred notifications in one collection; anything larger is not theirs. */
 const MAX_BODY = 4 * 1024 * 1024;
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 export interface PushHost {
   /** Where it listens, e.g. `http://127.0.0.1:8080/push`. */
@@ -21,10 +25,7 @@ export interface PushHost {
  */
 export function checkPushUrls(endpoint: PushEndpoint): void {
   const issues = endpoint.urls
-    .filter((u) => {
-      const url = URL.canParse(u) ? new URL(u) : undefined;
-      return !(url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK.has(url.hostname)));
-    })
+    .filter((u) => !isHttpsOrLoopback(u))
     .map((u) => ({
       path: 'provider.push',
       message: 'expected an https:// address (http only on loopback) for the platform to send to',

@@ -62,7 +62,7 @@ function start(args: string[], cwd: string) {
   return { done, lines, logged, stop: () => stopped('SIGTERM'), stdout: () => stdout };
 }
 
-async function configure(name: string, push: Record<string, unknown>, listen: Record<string, unknown>) {
+async function configure(name: string, push: Record<string, unknown>, listen?: Record<string, unknown>) {
   const cwd = await mkdtemp(join(dir, `${name}-`));
   await writeFile(
     join(cwd, 'presence-tracker.json'),
@@ -78,7 +78,7 @@ async function configure(name: string, push: Record<string, unknown>, listen: Re
       },
       users: 'discover',
       store: { type: 'sqlite', path: 'presence.db' },
-      push: { listen },
+      ...(listen && { push: { listen } }),
     }),
   );
   return cwd;
@@ -137,22 +137,7 @@ describe('push', () => {
     expect(await refused.done).toBe(2);
     expect(JSON.stringify(refused.lines)).toContain('expected an https:// address (http only on loopback)');
 
-    const cwd = await mkdtemp(join(dir, 'unlistened-'));
-    await writeFile(
-      join(cwd, 'presence-tracker.json'),
-      JSON.stringify({
-        provider: {
-          type: 'zoom',
-          accountId: zoom.accountId,
-          clientId: zoom.clientId,
-          clientSecret: zoom.clientSecret,
-          baseUrl: zoom.url,
-          oauthUrl: zoom.oauthUrl,
-          push: { secretToken: SECRET },
-        },
-        users: 'discover',
-      }),
-    );
+    const cwd = await configure('unlistened', {});
     const unlistened = start(['track'], cwd);
     expect(await unlistened.done).toBe(2);
     expect(JSON.stringify(unlistened.lines)).toContain('push.listen');

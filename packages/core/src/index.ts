@@ -106,6 +106,7 @@ export {
 } from './plugin/index.ts';
 export {
   defineProvider,
+  isHttpsOrLoopback,
   type PresenceProvider,
   type PushEndpoint,
   type ResolveResult,

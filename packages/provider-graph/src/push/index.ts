@@ -1,7 +1,6 @@
 export { decryptResource, type EncryptedContent } from './decrypt.ts';
 export {
   type GraphPushOptions,
-  isSecureOrLoopback,
   MAX_LIFETIME,
   type ResolvedPush,
   resolvePush,

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import type { ConfigIssue } from '@presence-tracker/core';
+import { type ConfigIssue, isHttpsOrLoopback } from '@presence-tracker/core';
 
 /** Graph keeps a presence subscription for at most an hour. */
 export const MAX_LIFETIME = 3_600_000;
@@ -43,13 +43,6 @@ export interface ResolvedPush {
   reconcileInterval: number;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** True for an https URL, or an http one on loopback (tests, a proxy on the same machine). */
-export function isSecureOrLoopback(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
-}
-
 /** Checks `push`, adding every problem to `issues` with its path; values that are secrets never echoed. */
 export function resolvePush(push: GraphPushOptions, issues: ConfigIssue[]): ResolvedPush | undefined {
   if (typeof push !== 'object' || push === null) {
@@ -58,7 +51,7 @@ export function resolvePush(push: GraphPushOptions, issues: ConfigIssue[]): Reso
   }
   const url = (path: string, value: unknown): string | undefined => {
     const parsed = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
-    if (!parsed || !isSecureOrLoopback(parsed)) {
+    if (!parsed || !isHttpsOrLoopback(parsed)) {
       issues.push({
         path,
         message: 'expected an https:// address that reaches the push endpoint (http only on loopback)',

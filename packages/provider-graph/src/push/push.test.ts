@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import {
   ConfigError,
+  createTracker,
   type Logger,
   manualClock,
+  memoryStore,
   type PresenceProvider,
   type PresenceSample,
 } from '@presence-tracker/core';
@@ -287,6 +289,38 @@ describe('polls beside push', () => {
     const reconciled = await p.getPresence(ids);
     expect(graph.presenceRequests()).toHaveLength(2);
     expect(reconciled.every((s) => s.source === 'poll')).toBe(true);
+  });
+});
+
+describe('with a tracker', () => {
+  test('a pushed change is a sample like any other: the interval starts when it was heard; stop deletes the subscription', async () => {
+    const { clock, graph, provider, ids } = await setup(3);
+    const store = memoryStore();
+    const tracker = createTracker({
+      provider: provider(),
+      store,
+      users: [...graph.users.values()].map((u) => u.userPrincipalName),
+      clock,
+    });
+    await tracker.runOnce();
+    expect(graph.subscriptions.all.size).toBe(1);
+    const heard = new Promise<PresenceSample>((resolve) =>
+      tracker.on('sample', (s) => s.source === 'push' && resolve(s)),
+    );
+    clock.advance(20_000);
+    await graph.setPresence(ids[1]!, 'Away');
+    expect(await heard).toMatchObject({ userId: ids[1], status: 'away' });
+    clock.advance(40_000);
+    await tracker.runOnce();
+    await tracker.stop();
+    expect(graph.subscriptions.all.size).toBe(0);
+    const intervals = await store.intervals({ from: new Date(START), to: new Date(START + 3_600_000) });
+    expect(
+      intervals.filter((i) => i.userId === ids[1]).map((i) => [i.status, i.startedAt.getTime() - START]),
+    ).toEqual([
+      ['available', 0],
+      ['away', 20_000],
+    ]);
   });
 });
 

@@ -1,0 +1,12 @@
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Whether a platform may be told to push to this address: https, or http on loopback only (a proxy or
+ * a test on the same machine), since a platform sends its shared secrets with every request.
+ */
+export function isHttpsOrLoopback(address: string | URL): boolean {
+  const url = typeof address === 'string' ? (URL.canParse(address) ? new URL(address) : null) : address;
+  return (
+    url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+  );
+}
