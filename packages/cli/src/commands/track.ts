@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  ConfigError,
   createTracker,
   type Logger,
   type PluginConfig,
@@ -60,6 +61,16 @@ export async function track(options: TrackOptions, io: Io): Promise<number> {
     store = await config.plugins.store.create(context);
     provider = await config.plugins.provider.create(context);
     const endpoint = pushEndpointOf(provider, config.push);
+    if (endpoint && config.coordination) {
+      // The platform pushes to one address for everyone, while each tracker applies only its own
+      // people: the others' changes would be lost, and their last readings confirmed as if heard.
+      throw new ConfigError('push and coordination do not go together yet', [
+        {
+          path: 'push',
+          message: 'expected no pushing provider when trackers share the users (coordination)',
+        },
+      ]);
+    }
     if (config.push && !endpoint)
       logger.warn({ provider: provider.name }, 'push.listen is set, but the provider receives no pushes');
     // One poll has nothing left to receive pushes; the endpoint is hosted before anything subscribes,
