@@ -66,7 +66,7 @@ describe('help and usage', () => {
   it.each([
     ['track', ['--config', '--once', '--log-format', '--log-level']],
     ['report', ['--config', '--days', '--from', '--to', '--format', '--out', '--time-zone']],
-    ['timeline', ['--config', '--days', '--from', '--to', '--out', '--width']],
+    ['timeline', ['--config', '--days', '--from', '--to', '--out', '--width', '--platforms']],
     ['demo', ['--out', '--users', '--seed', '--date', '--time-zone']],
     ['doctor', ['--config', '--timeout']],
   ])('%s --help lists its options and exits 0', async (command, options) => {

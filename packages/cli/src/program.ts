@@ -151,6 +151,7 @@ Start with:  presence-tracker demo`,
       `picture width in pixels, ${WIDTH.min} to ${WIDTH.max}`,
       wholeNumber(WIDTH.min, WIDTH.max),
     )
+    .option('--platforms', 'beneath each person tracked on several platforms (combine), a row per platform')
     .action(async (options) => setExitCode(await timeline(options, io)));
 
   program

@@ -13,7 +13,6 @@ export {
   combineProviders,
   DEFAULT_MERGE_ORDER,
   type MergeRule,
-  type PersonPart,
   type PlatformIntervalsOptions,
   type PlatformRaw,
   type PlatformReading,
@@ -161,6 +160,8 @@ export {
   usersTouched,
   type WritePlan,
 } from './store/index.ts';
+// A type only: the timeline itself is published at `/timeline`, apart from the root's CommonJS entry.
+export type { TimelinePart } from './timeline/render.ts';
 export {
   createTracker,
   type PollResult,

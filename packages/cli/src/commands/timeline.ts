@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { ConfigError, type PresenceStore } from '@presence-tracker/core';
+import { ConfigError, type PresenceStore, platformIntervals } from '@presence-tracker/core';
 import { localDay } from '@presence-tracker/core/report';
 import { renderTimeline, renderTimelinePng, type TimelineOptions } from '@presence-tracker/core/timeline';
 import { resolveConfig } from '../config.ts';
@@ -15,6 +15,8 @@ export interface TimelineCommandOptions extends RangeOptions {
   out?: string;
   timeZone?: string;
   width?: number;
+  /** Beneath each person tracked through several platforms (`combine`), a row per platform. */
+  platforms?: boolean;
 }
 
 export async function timeline(options: TimelineCommandOptions, io: Io): Promise<number> {
@@ -33,6 +35,7 @@ export async function timeline(options: TimelineCommandOptions, io: Io): Promise
       out,
       now: io.now(),
       ...(options.width && { width: options.width }),
+      ...(options.platforms && { platforms: { staleAfter: readingsCount(config) } }),
     });
   } finally {
     await store.close();
@@ -44,7 +47,16 @@ export async function timeline(options: TimelineCommandOptions, io: Io): Promise
 /** Draws everyone's intervals over the range into `out`: SVG, or PNG when the name ends in `.png`. */
 export async function writeTimeline(
   store: PresenceStore,
-  query: { from: Date; to: Date; timeZone: string; out: string; now?: Date; width?: number },
+  query: {
+    from: Date;
+    to: Date;
+    timeZone: string;
+    out: string;
+    now?: Date;
+    width?: number;
+    /** Draw each platform's rows from the stored combined readings, which counted for `staleAfter`. */
+    platforms?: { staleAfter: number | Record<string, number> };
+  },
 ): Promise<void> {
   const format = extname(query.out).toLowerCase();
   if (format !== '.svg' && format !== '.png') {
@@ -65,8 +77,26 @@ export async function writeTimeline(
     users: users.map((u) => ({ id: u.id, ...(u.displayName && { displayName: u.displayName }) })),
     ...(query.now && { now: query.now }),
     ...(query.width && { width: query.width }),
+    ...(query.platforms && {
+      parts: platformIntervals(await store.samples({ from: query.from, to: query.to }), {
+        staleAfter: query.platforms.staleAfter,
+        now: query.now ?? new Date(),
+      }),
+    }),
   };
   await writeFile(query.out, format === '.png' ? await renderTimelinePng(options) : renderTimeline(options));
+}
+
+/** How long a platform's reading counted: the combine block's `staleAfter`, else the tracker's. */
+function readingsCount(config: {
+  provider: Record<string, unknown>;
+  policy?: { staleAfter?: number };
+  pollInterval: number;
+}) {
+  const own = config.provider.staleAfter;
+  if (typeof own === 'number' || (typeof own === 'object' && own !== null))
+    return own as number | Record<string, number>;
+  return config.policy?.staleAfter ?? 3 * config.pollInterval;
 }
 
 function defaultName(range: { from: Date; to: Date }, timeZone: string, outDir: string): string {

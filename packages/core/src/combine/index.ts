@@ -6,6 +6,6 @@ export {
   mergeReadings,
   type PlatformReading,
 } from './merge.ts';
-export { type PersonPart, type PlatformIntervalsOptions, platformIntervals } from './parts.ts';
+export { type PlatformIntervalsOptions, platformIntervals } from './parts.ts';
 export { combinePlugin } from './plugin.ts';
 export { type CombinedRaw, combinedRaw, type PlatformRaw } from './raw.ts';

@@ -1,14 +1,7 @@
 import { DEFAULT_POLICY } from '../machine/policy.ts';
 import type { Interval, PresenceSample } from '../model.ts';
+import type { TimelinePart } from '../timeline/render.ts';
 import { combinedRaw } from './raw.ts';
-
-/** Rows drawn beneath a person's own row: one platform's intervals, say. */
-export interface PersonPart {
-  userId: string;
-  /** The row's label, e.g. the platform's name. */
-  label: string;
-  intervals: Interval[];
-}
 
 export interface PlatformIntervalsOptions {
   /** How long a platform's reading counted, as given to `combineProviders`. Default: 180,000. */
@@ -22,12 +15,12 @@ export interface PlatformIntervalsOptions {
  * `combineProviders`): a status holds from the reading that first showed it to the one that first
  * showed another, and ends at its last reading when no reading followed within `staleAfter`, as the
  * tracker accounts a person. Samples that are not combined are ignored. Ordered by person, then
- * platform in the order first seen.
+ * platform in the order first seen: `renderTimeline`'s `parts`.
  */
 export function platformIntervals(
   samples: readonly PresenceSample[],
   options: PlatformIntervalsOptions = {},
-): PersonPart[] {
+): (TimelinePart & { intervals: Interval[] })[] {
   const staleAfter = (platform: string) =>
     typeof options.staleAfter === 'number'
       ? options.staleAfter

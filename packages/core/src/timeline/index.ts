@@ -4,6 +4,7 @@ export {
   DEFAULT_STATUS_COLORS,
   renderTimeline,
   type TimelineOptions,
+  type TimelinePart,
   type TimelineUser,
   timelineSize,
 } from './render.ts';

@@ -141,6 +141,65 @@ describe('renderTimeline', () => {
     expect(bad({ width: 10 })).toThrow(/width: expected at least 300 pixels/);
     expect(bad({ to: new Date(0) })).toThrow(ConfigError);
   });
+
+  it("draws a person's parts (each platform's intervals) beneath their row, thinner and labelled", () => {
+    const at = (h: number) => new Date(Date.UTC(2026, 2, 23, h));
+    const merged: Interval[] = [
+      { userId: 'ada', status: 'busy', startedAt: at(9), endedAt: at(10) },
+      { userId: 'ben', status: 'available', startedAt: at(9), endedAt: at(10) },
+    ];
+    const svg = renderTimeline({
+      intervals: merged,
+      from: at(8),
+      to: at(12),
+      timeZone: 'UTC',
+      users: [{ id: 'ada', displayName: 'Ada' }, { id: 'ben' }],
+      rowHeight: 18,
+      parts: [
+        {
+          userId: 'ada',
+          label: 'teams',
+          intervals: [{ userId: 'ada', status: 'busy', startedAt: at(9), endedAt: at(10) }],
+        },
+        {
+          userId: 'ada',
+          label: 'chat',
+          intervals: [{ userId: 'ada', status: 'available', startedAt: at(9), endedAt: at(11) }],
+        },
+        { userId: 'nobody', label: 'teams', intervals: [] },
+      ],
+    });
+    const doc = parse(svg);
+    const groups = all(doc, 'g').filter((g) => ['row', 'part'].includes(g.getAttribute('class')!));
+    expect(
+      groups.map((g) => [
+        g.getAttribute('class'),
+        g.getAttribute('data-user-id'),
+        g.getAttribute('data-part'),
+      ]),
+    ).toEqual([
+      ['row', 'ada', null],
+      ['part', 'ada', 'teams'],
+      ['part', 'ada', 'chat'],
+      ['row', 'ben', null],
+    ]);
+    // Four rows of 18 pixels between the axis and the legend.
+    const height = Number(doc.documentElement!.getAttribute('height'));
+    expect(height).toBe(timelineSize({ rows: 4, rowHeight: 18 }).height);
+    const chat = groups[2]!;
+    expect(chat.getElementsByTagName('text')[0]!.textContent).toBe('chat');
+    const bar = Array.from(chat.getElementsByTagName('rect')).find(
+      (r) => r.getAttribute('class') === 'status',
+    )!;
+    expect([bar.getAttribute('data-status'), bar.getAttribute('y'), bar.getAttribute('height')]).toEqual([
+      'available',
+      String(56 + 2 * 18 + 3),
+      String(18 - 6),
+    ]);
+    expect(bar.getElementsByTagName('title')[0]!.textContent).toBe(
+      'Ada on chat: available 2026-03-23 09:00 to 2026-03-23 11:00',
+    );
+  });
 });
 
 function HOURS(n: number) {

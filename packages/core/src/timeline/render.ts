@@ -23,6 +23,14 @@ export interface TimelineUser {
   displayName?: string;
 }
 
+/** A row drawn beneath a user's own row: one platform's intervals of a combined person, say. */
+export interface TimelinePart {
+  userId: string;
+  /** The row's label, e.g. the platform's name; drawn indented beneath the user's name. */
+  label: string;
+  intervals: readonly Interval[];
+}
+
 export interface TimelineOptions {
   /** The intervals to draw, e.g. from `store.intervals({ from, to })`. */
   intervals: readonly Interval[];
@@ -44,6 +52,11 @@ export interface TimelineOptions {
   now?: Date;
   /** Default: `DejaVu Sans, Arial, Helvetica, sans-serif`. */
   fontFamily?: string;
+  /**
+   * Rows beneath a user's row, in the order given (e.g. each platform's intervals of a person tracked
+   * through `combineProviders`, from `platformIntervals`). Parts of users not drawn are left out.
+   */
+  parts?: readonly TimelinePart[];
 }
 
 const optionsSchema = z
@@ -62,6 +75,9 @@ const optionsSchema = z
     colors: z.record(z.enum(STATUSES), z.string()).optional(),
     now: z.date({ error: 'expected a valid Date' }).optional(),
     fontFamily: z.string().optional(),
+    parts: z
+      .array(z.object({ userId: z.string(), label: z.string(), intervals: z.array(z.unknown()) }).loose())
+      .optional(),
   })
   .refine((o) => o.from.getTime() < o.to.getTime(), {
     message: 'expected `to` to be after `from`',
@@ -98,12 +114,19 @@ export function renderTimeline(options: TimelineOptions): string {
   const font = options.fontFamily ?? 'DejaVu Sans, Arial, Helvetica, sans-serif';
   const users: readonly TimelineUser[] =
     options.users ?? [...new Set(options.intervals.map((i) => i.userId))].sort().map((id) => ({ id }));
-  const { width, height } = timelineSize({ width: options.width, rowHeight, rows: users.length });
+  const partsOf = new Map<string, TimelinePart[]>();
+  for (const p of options.parts ?? []) partsOf.set(p.userId, [...(partsOf.get(p.userId) ?? []), p]);
+  // Each user's row, then the rows of their parts.
+  const rows = users.flatMap((u) => [
+    { user: u, part: undefined as TimelinePart | undefined },
+    ...(partsOf.get(u.id) ?? []).map((part) => ({ user: u, part })),
+  ]);
+  const { width, height } = timelineSize({ width: options.width, rowHeight, rows: rows.length });
   const x = scaleUtc()
     .domain([from, to])
     .range([labelWidth, width - RIGHT])
     .clamp(true);
-  const plotBottom = TOP + users.length * rowHeight;
+  const plotBottom = TOP + rows.length * rowHeight;
   const out: string[] = [];
   const clock = localClock(options.timeZone);
 
@@ -148,15 +171,23 @@ export function renderTimeline(options: TimelineOptions): string {
     if (list) list.push(i);
     else byUser.set(i.userId, [i]);
   }
-  users.forEach((u, row) => {
+  rows.forEach(({ user: u, part }, row) => {
     const y = TOP + row * rowHeight;
     const name = u.displayName ?? u.id;
+    const label = part ? part.label : name;
+    const title = part ? `${name} on ${part.label}` : name;
     out.push(
-      `<g class="row" data-user-id="${esc(u.id)}">`,
-      `<text class="label" x="${labelWidth - 6}" y="${fix(y + rowHeight / 2 + 4)}" text-anchor="end">${esc(truncate(name, labelWidth))}</text>`,
+      part
+        ? `<g class="part" data-user-id="${esc(u.id)}" data-part="${esc(part.label)}">`
+        : `<g class="row" data-user-id="${esc(u.id)}">`,
+      part
+        ? `<text class="label" x="${labelWidth - 6}" y="${fix(y + rowHeight / 2 + 4)}" text-anchor="end" fill="#666" font-size="10">${esc(truncate(label, labelWidth - 12))}</text>`
+        : `<text class="label" x="${labelWidth - 6}" y="${fix(y + rowHeight / 2 + 4)}" text-anchor="end">${esc(truncate(label, labelWidth))}</text>`,
       `<rect class="unobserved" x="${labelWidth}" y="${y + 1}" width="${fix(width - RIGHT - labelWidth)}" height="${rowHeight - 2}" fill="url(#unobserved)"/>`,
     );
-    for (const i of byUser.get(u.id) ?? []) {
+    // A part's row is drawn a little thinner, so the person's own row stands out.
+    const inset = part ? Math.max(1, Math.round(rowHeight / 6)) : 1;
+    for (const i of part ? part.intervals : (byUser.get(u.id) ?? [])) {
       const a = Math.max(i.startedAt.getTime(), from);
       const b = Math.min(i.endedAt === null ? Math.max(now, i.startedAt.getTime()) : i.endedAt.getTime(), to);
       if (a >= b) continue;
@@ -164,8 +195,8 @@ export function renderTimeline(options: TimelineOptions): string {
       // Very short intervals still show as a hairline rather than vanishing.
       const w = Math.max(x(b) - x0, 0.5);
       out.push(
-        `<rect class="status" data-status="${i.status}" x="${fix(x0)}" y="${y + 1}" width="${fix(w)}" height="${rowHeight - 2}" fill="${esc(colors[i.status])}">`,
-        `<title>${esc(name)}: ${i.status} ${clock(a)} to ${clock(b)}</title></rect>`,
+        `<rect class="status" data-status="${i.status}" x="${fix(x0)}" y="${y + inset}" width="${fix(w)}" height="${rowHeight - 2 * inset}" fill="${esc(colors[i.status])}">`,
+        `<title>${esc(title)}: ${i.status} ${clock(a)} to ${clock(b)}</title></rect>`,
       );
     }
     out.push('</g>');
