@@ -167,7 +167,11 @@ export function makeData(options: {
 
 export async function startFakeServer(
   data: FakeData,
-  options: { inspect?: Inspector } = {},
+  options: {
+    inspect?: Inspector;
+    /** Each answer waits this long, as a server across a network would (benchmarks). */
+    latencyMs?: number;
+  } = {},
 ): Promise<FakeServer> {
   const { inspect } = options;
   const counts = new Map<string, number>();
@@ -233,6 +237,7 @@ export async function startFakeServer(
     const route = `${req.method} ${path.replace(/\/[a-z0-9]{26}(?=\/|$)/g, '/:id')}`;
     counts.set(route, (counts.get(route) ?? 0) + 1);
     const body = await readBody(req);
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const exchange: Exchange = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
