@@ -29,6 +29,8 @@ const history = fc
         user: fc.constantFrom(...USERS),
         gap: fc.integer({ min: 1, max: 25 }),
         status: fc.constantFrom<Status>(...STATUSES),
+        // Some readings say how long they hold (validUntil), as a calendar's do; 0 says nothing.
+        heldFor: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60 })),
       }),
       { minLength: 1, maxLength: 80 },
     ),
@@ -39,7 +41,8 @@ const history = fc
     let time = 0;
     const samples = steps.map((s) => {
       time += s.gap;
-      return { userId: s.user, status: s.status, observedAt: new Date(time * 1000) };
+      const sample = { userId: s.user, status: s.status, observedAt: new Date(time * 1000) };
+      return s.heldFor > 0 ? { ...sample, validUntil: new Date((time + s.heldFor) * 1000) } : sample;
     });
     return {
       staleAfter: staleAfter * 1000,
@@ -111,19 +114,27 @@ function materialise(effects: Effect[]) {
   return { intervals, sessions };
 }
 
-/** Observed time computed straight from the definition, without the machine. */
+/**
+ * Observed time computed straight from the definition, without the machine: a reading confirms the
+ * user until its sighting, or until its `validUntil` when later, and staleAfter counts from there.
+ */
 function observedSegments(h: HistoryValue, userId: string): [number, number][] {
-  const times = h.samples.filter((s) => s.userId === userId).map((s) => s.observedAt.getTime());
+  const readings = h.samples
+    .filter((s) => s.userId === userId)
+    .map((s) => {
+      const t = s.observedAt.getTime();
+      return { t, until: Math.max(t, (s as { validUntil?: Date }).validUntil?.getTime() ?? t) };
+    });
   const segments: [number, number][] = [];
   let start: number | null = null;
   let last = 0;
-  for (const t of times) {
+  for (const { t, until } of readings) {
     if (start !== null && t - last > h.staleAfter) {
       segments.push([start, last]);
       start = null;
     }
     start ??= t;
-    last = t;
+    last = until;
   }
   if (start !== null) segments.push([start, h.stopAt - last > h.staleAfter ? last : h.stopAt]);
   return segments;

@@ -162,6 +162,84 @@ describe('staleness', () => {
   });
 });
 
+/** A sample that says it holds until `until` (minutes), as a calendar's does. */
+const held = (minute: number, status: Status, until: number): MachineEvent => ({
+  type: 'sample',
+  sample: { userId: 'u', status, observedAt: at(minute), validUntil: at(until) },
+});
+
+describe('readings that say how long they hold (validUntil), with staleAfter = 5', () => {
+  test.each<[string, MachineEvent[], string[]]>([
+    [
+      'a reading held until 60 keeps the user observed through a tick at 64',
+      [held(0, 'busy', 60), { type: 'tick', at: at(64) }],
+      // Busy for more than the hour severity 0 allows, by the calendar's word: announced.
+      ['open busy@0', 'session@0', 'long busy since 0 at 64'],
+    ],
+    [
+      'staleAfter counts from validUntil: a tick at 65 changes nothing, at 66 ends everything at 60',
+      [held(0, 'available', 60), { type: 'tick', at: at(65) }, { type: 'tick', at: at(66) }],
+      ['open available@0', 'session@0', 'close@60', 'end stale 0-60 seen 0'],
+    ],
+    [
+      'the next reading after validUntil, within staleAfter, continues as usual',
+      [held(0, 'busy', 60), held(62, 'available', 120)],
+      ['open busy@0', 'session@0', 'close@62', 'open available@62', 'seen@62'],
+    ],
+    [
+      'a reading later than validUntil + staleAfter comes after a stale gap that began at validUntil',
+      [held(0, 'busy', 60), sample(70, 'busy')],
+      ['open busy@0', 'session@0', 'close@60', 'end stale 0-60 seen 0', 'open busy@70', 'session@70'],
+    ],
+    [
+      'a newer reading without validUntil counts from its own sighting again',
+      [held(0, 'available', 60), sample(10, 'available'), { type: 'tick', at: at(16) }],
+      ['open available@0', 'session@0', 'seen@10', 'close@10', 'end stale 0-10 seen 10'],
+    ],
+    [
+      'a validUntil soon after the sighting still moves the stale deadline: ticks at 7 and 8 end everything at 2',
+      [held(0, 'busy', 2), { type: 'tick', at: at(7) }, { type: 'tick', at: at(8) }],
+      ['open busy@0', 'session@0', 'close@2', 'end stale 0-2 seen 0'],
+    ],
+    [
+      'a validUntil not after the reading is ignored',
+      [held(10, 'busy', 10), { type: 'tick', at: at(16) }],
+      ['open busy@10', 'session@10', 'close@10', 'end stale 10-10 seen 10'],
+    ],
+    [
+      'a window closing before validUntil ends everything at the window, not later',
+      [held(0, 'busy', 60), { type: 'windowClose', at: at(30) }],
+      ['open busy@0', 'session@0', 'close@30', 'end window 0-30 seen 0'],
+    ],
+    [
+      'stopping before validUntil ends everything at the stop',
+      [held(0, 'available', 60), { type: 'stop', at: at(20) }],
+      ['open available@0', 'session@0', 'close@20', 'end stopped 0-20 seen 0'],
+    ],
+    [
+      'after a stale gap, nothing is held over from the old reading',
+      [held(0, 'busy', 60), { type: 'tick', at: at(66) }, sample(70, 'busy'), { type: 'tick', at: at(76) }],
+      [
+        'open busy@0',
+        'session@0',
+        'close@60',
+        'end stale 0-60 seen 0',
+        'open busy@70',
+        'session@70',
+        'close@70',
+        'end stale 70-70 seen 70',
+      ],
+    ],
+  ])('%s', (_, events, expected) => {
+    expect(run(events).effects).toEqual(expected);
+  });
+
+  test('the state remembers validUntil while observed and forgets it when unobserved', () => {
+    expect(run([held(0, 'busy', 60)]).state.heldUntil).toEqual(at(60));
+    expect(run([held(0, 'busy', 60), { type: 'tick', at: at(66) }]).state.heldUntil).toBeNull();
+  });
+});
+
 describe('mergeGap', () => {
   const merging = resolvePolicy({ staleAfter: 10 * 60_000, mergeGap: 3 * 60_000 });
 

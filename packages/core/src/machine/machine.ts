@@ -27,6 +27,11 @@ export interface UserState {
   readonly lastSampleAt: Date | null;
   /** The newest sample while observed; `null` while unobserved. */
   readonly lastSeenAt: Date | null;
+  /**
+   * Until when the newest sample said it holds (its `validUntil`), while observed; `null` when it said
+   * nothing. The user stays observed until then, and `staleAfter` counts from then.
+   */
+  readonly heldUntil: Date | null;
   /** The open interval; `null` exactly when the user is unobserved. */
   readonly interval: OpenInterval | null;
   readonly session: OpenSession | null;
@@ -83,6 +88,7 @@ export function initialState(userId: string, severity: Severity = 0): UserState 
     severity,
     lastSampleAt: null,
     lastSeenAt: null,
+    heldUntil: null,
     interval: null,
     session: null,
     unavailableSince: null,
@@ -125,15 +131,27 @@ export function transition(state: UserState, event: MachineEvent, policy: Policy
   return { state: next, effects };
 }
 
+/**
+ * The last instant the user is known to have held their status: the last sighting, or later when that
+ * sample said it holds until a later instant (`validUntil`).
+ */
+export function confirmedUntil(state: UserState): Date | null {
+  if (state.lastSeenAt === null) return null;
+  if (state.heldUntil === null || state.heldUntil.getTime() <= state.lastSeenAt.getTime())
+    return state.lastSeenAt;
+  return state.heldUntil;
+}
+
 /** Applies what time alone decides at `now`: staleness, and a session whose merge gap has run out. */
 function settle(state: UserState, now: Date, policy: Policy, effects: Effect[]): UserState {
-  const { lastSeenAt, session } = state;
+  const { session } = state;
+  const confirmed = confirmedUntil(state);
   if (
-    lastSeenAt !== null &&
+    confirmed !== null &&
     state.interval !== null &&
-    now.getTime() - lastSeenAt.getTime() > policy.staleAfter
+    now.getTime() - confirmed.getTime() > policy.staleAfter
   ) {
-    return closeAll(state, lastSeenAt, 'stale', effects);
+    return closeAll(state, confirmed, 'stale', effects);
   }
   if (session !== null) {
     const { leftAt } = session;
@@ -192,6 +210,7 @@ function applySample(state: UserState, sample: PresenceSample, policy: Policy, e
     severity: s.severity,
     lastSampleAt: at,
     lastSeenAt: at,
+    heldUntil: heldUntil(sample),
     interval,
     session,
     unavailableSince: available ? null : (s.unavailableSince ?? at),
@@ -219,6 +238,7 @@ function checkUnavailable(state: UserState, now: Date, policy: Policy, effects: 
     severity: state.severity,
     lastSampleAt: state.lastSampleAt,
     lastSeenAt: state.lastSeenAt,
+    heldUntil: state.heldUntil,
     interval: state.interval,
     session: state.session,
     unavailableSince: since,
@@ -243,6 +263,7 @@ function closeAll(state: UserState, at: Date, reason: SessionEndReason, effects:
     severity: state.severity,
     lastSampleAt: state.lastSampleAt,
     lastSeenAt: null,
+    heldUntil: null,
     interval: null,
     session: null,
     unavailableSince: null,
@@ -257,6 +278,7 @@ function withSession(state: UserState, session: OpenSession | null): UserState {
     severity: state.severity,
     lastSampleAt: state.lastSampleAt,
     lastSeenAt: state.lastSeenAt,
+    heldUntil: state.heldUntil,
     interval: state.interval,
     session,
     unavailableSince: state.unavailableSince,
@@ -287,4 +309,11 @@ function sessionClose(userId: string, session: OpenSession, endedAt: Date, reaso
     lastSeenAt: session.lastSeenAt,
     reason,
   };
+}
+
+/** A sample's `validUntil` when it is a valid instant after the reading; otherwise nothing. */
+function heldUntil(sample: PresenceSample): Date | null {
+  const until = sample.validUntil;
+  if (!(until instanceof Date) || !(until.getTime() > sample.observedAt.getTime())) return null;
+  return until;
 }

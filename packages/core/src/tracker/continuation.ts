@@ -56,6 +56,8 @@ export function resumedState(user: User, open: LeftOpen, policy: Policy): UserSt
     severity: user.severity,
     lastSampleAt: lastSeenAt ?? session?.lastSeenAt ?? null,
     lastSeenAt,
+    // The store keeps no sample's validUntil: a continued user is confirmed to the last sighting.
+    heldUntil: null,
     interval: interval && { status: interval.status, startedAt: interval.startedAt },
     session: session && {
       startedAt: session.startedAt,
