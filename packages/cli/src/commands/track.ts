@@ -165,6 +165,7 @@ export async function configuredTracker(
     users: config.users,
     notifiers: await makeNotifiers(config.plugins, parts.context),
     pollInterval: config.pollInterval,
+    ...(config.maxPollInterval !== undefined && { maxPollInterval: config.maxPollInterval }),
     ...(config.schedule && { schedule: config.schedule }),
     ...(config.policy && { policy: config.policy }),
     ...(coordination && { coordination }),

@@ -88,6 +88,16 @@ describe('loadConfig: plugin blocks', () => {
   });
 });
 
+describe('loadConfig: maxPollInterval', () => {
+  it('passes maxPollInterval to the tracker when given, and refuses one that is not a duration', async () => {
+    const base = { provider: { type: 'simulated', users: 1 }, users: 'discover' };
+    expect((await loadConfig(base)).maxPollInterval).toBeUndefined();
+    expect((await loadConfig({ ...base, maxPollInterval: 600_000 })).maxPollInterval).toBe(600_000);
+    const error = await refused(loadConfig({ ...base, maxPollInterval: -1 }));
+    expect(byPath(error).maxPollInterval).toMatch(/expected maxPollInterval > 0 milliseconds/);
+  });
+});
+
 describe('loadConfig: push', () => {
   it('hosts the push endpoint on loopback under /push unless told otherwise, a trailing slash dropped', async () => {
     const config = await loadConfig({

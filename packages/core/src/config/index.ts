@@ -51,6 +51,8 @@ export interface PresenceTrackerConfig {
   policy?: PolicyOptions;
   /** Milliseconds between polls. */
   pollInterval: number;
+  /** The longest time between polls while every reading holds (`validUntil`); the tracker's default when absent. */
+  maxPollInterval?: number;
   /** Each with a unique `name`. */
   notifiers: (PluginBlock & { name: string })[];
   /** Defaults for reports and timelines. */
@@ -217,6 +219,7 @@ async function checkConfig(
         port: data.web?.port ?? 8080,
       },
       pollInterval: data.pollInterval ?? DEFAULT_POLL_INTERVAL,
+      ...(data.maxPollInterval !== undefined && { maxPollInterval: data.maxPollInterval }),
       notifiers: (data.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? notifierName(n.type, i) })),
       report: {
         days: data.report?.days ?? DEFAULT_REPORT_DAYS,

@@ -135,6 +135,7 @@ export const nativeConfigSchema = z.strictObject({
   schedule: configScheduleSchema.optional(),
   policy: policySchema.optional(),
   pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
+  maxPollInterval: z.number().int().positive('expected maxPollInterval > 0 milliseconds').optional(),
   notifiers: z.array(notifierBlockSchema).optional(),
   report: reportSchema.optional(),
   coordination: coordinationSchema.optional(),

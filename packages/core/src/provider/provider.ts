@@ -20,7 +20,10 @@ export interface PresenceProvider {
   discoverUsers?(): Promise<ResolvedUser[]>;
   /**
    * Reads the current status of these users. Does its own batching, paging and rate limiting; a
-   * failure throws a `ProviderError`, and the tracker tries again on the next poll.
+   * failure throws a `ProviderError`, and the tracker tries again on the next poll. A sample may say
+   * until when it holds (`validUntil`, where the platform knows, as a calendar does): the user stays
+   * observed until then, `staleAfter` counts from then, and the tracker's next poll may wait until the
+   * earliest `validUntil` of everyone it tracks (at most `maxPollInterval`).
    */
   getPresence(userIds: string[]): Promise<PresenceSample[]>;
   /** Pushes samples as the platform announces them, where the platform can. */

@@ -154,14 +154,21 @@ class PresenceTracker extends Runtime implements Tracker {
     });
   }
 
-  /** Polls every `pollInterval`; how long a poll took comes from the clock, only the wait is a real timer. */
+  /**
+   * Polls every `pollInterval`, or when the poll says (`nextPollAt`: later while every reading holds);
+   * how long a poll took comes from the clock, only the wait is a real timer.
+   */
   private loop() {
     const started = this.clock.now().getTime();
+    let next = started + this.pollInterval;
     this.exclusive(() => poll(this))
+      .then((result) => {
+        next = started + (result.nextPollAt.getTime() - result.at.getTime());
+      })
       .catch((error) => this.fail(error, 'poll', false))
       .finally(() => {
         if (this.lifecycle !== 'running') return;
-        const wait = Math.max(0, this.pollInterval - (this.clock.now().getTime() - started));
+        const wait = Math.max(0, next - this.clock.now().getTime());
         this.timer = setTimeout(() => this.loop(), wait);
       });
   }

@@ -27,6 +27,13 @@ export interface TrackerOptions {
   notifiers?: Notifier[];
   /** Milliseconds between polls. Default: 60,000. */
   pollInterval?: number;
+  /**
+   * The longest time between polls when every tracked person's reading says it holds longer than
+   * `pollInterval` (a sample's `validUntil`, as calendars give): the next poll then comes at the earliest
+   * `validUntil`, at most this long after the last. Not below `pollInterval`; ignored with
+   * `coordination`. Default: 900,000 (15 minutes).
+   */
+  maxPollInterval?: number;
   /** When to track; always when absent. */
   schedule?: Schedule;
   policy?: PolicyOptions;
@@ -100,6 +107,7 @@ const optionsSchema = z
         message: 'expected every notifier to have a different name',
       }),
     pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
+    maxPollInterval: z.number().int().positive('expected maxPollInterval > 0 milliseconds').optional(),
     schedule: scheduleSchema.optional(),
     policy: z
       .object({

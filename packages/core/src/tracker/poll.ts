@@ -1,5 +1,6 @@
 import type { PresenceSample } from '../model.ts';
 import { rebalance } from './leases.ts';
+import { nextPollAt } from './next-poll.ts';
 import { resync } from './recovery.ts';
 import type { Runtime } from './runtime.ts';
 import type { PollResult } from './tracker.ts';
@@ -46,7 +47,9 @@ export async function poll(rt: Runtime): Promise<PollResult> {
   });
 }
 
-function done(rt: Runtime, result: PollResult): PollResult {
+function done(rt: Runtime, outcome: Omit<PollResult, 'nextPollAt'>): PollResult {
+  const next = nextPollAt(rt.states.values(), outcome.at.getTime(), rt.pace);
+  const result = { ...outcome, nextPollAt: new Date(next) };
   rt.emit('poll', result);
   return result;
 }

@@ -17,6 +17,7 @@ import type { OpenState, PollWrite } from '../store/index.ts';
 import { emitEffects, toEvents } from './events.ts';
 import { Failures } from './failures.ts';
 import { Leases } from './leases.ts';
+import { DEFAULT_MAX_POLL_INTERVAL, type PollPace } from './next-poll.ts';
 import type { TrackerOptions } from './options.ts';
 import type { Spool } from './spool.ts';
 import type { TrackerEvents, TrackerState } from './tracker.ts';
@@ -36,6 +37,8 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   readonly logger: Logger;
   readonly policy: Policy;
   readonly pollInterval: number;
+  /** How far apart polls are: `pollInterval`, stretched up to `maxPollInterval` by readings that hold. */
+  readonly pace: PollPace;
   readonly schedule: CompiledSchedule | null;
   readonly dispatcher: Dispatcher;
   readonly writes: WriteQueue;
@@ -69,6 +72,13 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.pollInterval = options.pollInterval ?? DEFAULT_POLL_INTERVAL;
+    // Leases are renewed at every poll, so trackers that share users keep the usual pace.
+    this.pace = {
+      pollInterval: this.pollInterval,
+      maxPollInterval: options.coordination
+        ? this.pollInterval
+        : Math.max(this.pollInterval, options.maxPollInterval ?? DEFAULT_MAX_POLL_INTERVAL),
+    };
     this.policy = resolvePolicy({ staleAfter: 3 * this.pollInterval, ...options.policy });
     this.schedule = options.schedule ? compileSchedule(options.schedule) : null;
     this.leases = new Leases(options.coordination);

@@ -48,6 +48,11 @@ export interface PollResult {
   skipped?: 'outside-window' | 'provider-error' | 'no-users' | 'coordination-error';
   samples: number;
   effects: number;
+  /**
+   * When the next poll is due: `pollInterval` after this one, or later, up to `maxPollInterval`, when
+   * every tracked person's reading says it holds longer (`validUntil`). `start()` polls then.
+   */
+  nextPollAt: Date;
 }
 
 /**
