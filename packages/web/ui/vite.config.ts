@@ -18,5 +18,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     target: 'es2022',
   },
+  // `vite --config ui/vite.config.ts` serves the pages with live reload over a dashboard already
+  // running on the default port (`presence-tracker serve`), whose API answers through this proxy.
+  server: { proxy: { '/api': process.env.PRESENCE_TRACKER_URL ?? 'http://127.0.0.1:8080' } },
   logLevel: 'warn',
 });

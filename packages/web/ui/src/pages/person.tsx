@@ -1,8 +1,8 @@
 import { useJson } from '../api/client.ts';
 import { type Intervals, type People, personName, type Sessions } from '../api/types.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { DayField } from '../components/day-field.tsx';
 import { Notice } from '../components/notice.tsx';
-import { ScrollRegion } from '../components/scroll-region.tsx';
 import { STATUS_LABEL, StatusBadge } from '../components/status.tsx';
 import { type ChartRow, type Tick, TimelineChart } from '../components/timeline-chart.tsx';
 import { ZonePicker } from '../components/zone-picker.tsx';
@@ -15,6 +15,19 @@ const TICKS: Tick[] = [0, 3, 6, 9, 12, 15, 18, 21].map((hour) => ({
   at: hour / 24,
   label: `${String(hour).padStart(2, '0')}:00`,
 }));
+
+const SESSION_COLUMNS = [
+  { key: 'started', label: 'Started' },
+  { key: 'ended', label: 'Ended' },
+  { key: 'length', label: 'Length' },
+  { key: 'reason', label: 'Ended because' },
+];
+const UNAVAILABLE_COLUMNS = [
+  { key: 'status', label: 'Status' },
+  { key: 'from', label: 'From' },
+  { key: 'to', label: 'To' },
+  { key: 'length', label: 'Length' },
+];
 
 /** One person's last 14 days: a row per day, their sessions, and each period they were unavailable. */
 export function PersonPage({ route, zone }: { route: Route; zone: string }) {
@@ -106,30 +119,22 @@ export function PersonPage({ route, zone }: { route: Route; zone: string }) {
         No session in these 14 days.
       </Notice>
       {sessionList.length > 0 && (
-        <ScrollRegion label="Sessions">
-          <table class="sessions">
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Ended</th>
-                <th scope="col">Length</th>
-                <th scope="col">Ended because</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...sessionList]
-                .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))
-                .map((session) => (
-                  <tr key={session.id}>
-                    <td>{formatDateTime(new Date(session.startedAt), zone)}</td>
-                    <td>{session.endedAt ? formatTime(new Date(session.endedAt), zone) : 'still present'}</td>
-                    <td>{formatDuration(end(session.endedAt).getTime() - Date.parse(session.startedAt))}</td>
-                    <td>{session.endReason ?? '–'}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-        </ScrollRegion>
+        <DataTable
+          label="Sessions"
+          name="sessions"
+          columns={SESSION_COLUMNS}
+          rows={[...sessionList]
+            .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))
+            .map((session) => ({
+              id: session.id,
+              cells: {
+                started: formatDateTime(new Date(session.startedAt), zone),
+                ended: session.endedAt ? formatTime(new Date(session.endedAt), zone) : 'still present',
+                length: formatDuration(end(session.endedAt).getTime() - Date.parse(session.startedAt)),
+                reason: session.endReason ?? '–',
+              },
+            }))}
+        />
       )}
 
       <h2>Unavailable</h2>
@@ -140,28 +145,20 @@ export function PersonPage({ route, zone }: { route: Route; zone: string }) {
         Never unavailable in these 14 days.
       </Notice>
       {unavailable.length > 0 && (
-        <ScrollRegion label="Periods of unavailability">
-          <table class="unavailable">
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Length</th>
-              </tr>
-            </thead>
-            <tbody>
-              {unavailable.map((interval) => (
-                <tr key={interval.startedAt}>
-                  <td>{STATUS_LABEL[interval.status]}</td>
-                  <td>{formatDateTime(new Date(interval.startedAt), zone)}</td>
-                  <td>{interval.endedAt ? formatTime(new Date(interval.endedAt), zone) : 'now'}</td>
-                  <td>{formatDuration(end(interval.endedAt).getTime() - Date.parse(interval.startedAt))}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollRegion>
+        <DataTable
+          label="Periods of unavailability"
+          name="unavailable"
+          columns={UNAVAILABLE_COLUMNS}
+          rows={unavailable.map((interval) => ({
+            id: interval.startedAt,
+            cells: {
+              status: STATUS_LABEL[interval.status],
+              from: formatDateTime(new Date(interval.startedAt), zone),
+              to: interval.endedAt ? formatTime(new Date(interval.endedAt), zone) : 'now',
+              length: formatDuration(end(interval.endedAt).getTime() - Date.parse(interval.startedAt)),
+            },
+          }))}
+        />
       )}
     </>
   );

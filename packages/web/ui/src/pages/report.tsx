@@ -1,9 +1,8 @@
 import { apiUrl, useJson } from '../api/client.ts';
 import { personName, type Report, type ReportRow } from '../api/types.ts';
-import { DayField } from '../components/day-field.tsx';
 import { Notice } from '../components/notice.tsx';
+import { RangeFields } from '../components/range-fields.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
-import { ZonePicker } from '../components/zone-picker.tsx';
 import { href, type Route, setParams } from '../router.ts';
 import { addDays, dayOf, dayStart, formatDateTime, formatDuration, weekStart } from '../time/zone.ts';
 import { dayParam } from './settings.ts';
@@ -77,14 +76,7 @@ export function ReportPage({ route, zone }: { route: Route; zone: string }) {
   return (
     <>
       <form class="toolbar" aria-label="Report range" onSubmit={(e) => e.preventDefault()}>
-        <DayField label="From" value={fromDay} onChange={(from) => setParams(route, { from })} />
-        <DayField
-          label="To (included)"
-          value={toDay}
-          min={fromDay}
-          onChange={(to) => setParams(route, { to })}
-        />
-        <ZonePicker value={zone} onChange={(value) => setParams(route, { zone: value })} />
+        <RangeFields route={route} zone={zone} from={fromDay} to={toDay} />
         <fieldset class="buttons">
           <legend class="visually-hidden">Ranges</legend>
           <button type="button" onClick={() => preset(today, today)}>
