@@ -127,6 +127,12 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
         expect(await page.locator(`[data-row="${user.id}"] .bar`).count(), user.id).toBe(expected);
       }
       expect(total).toBeGreaterThan(users.length);
+      // The same range as a picture, from the API.
+      const svg = await page.request.get(
+        (await page.getByRole('link', { name: 'Download SVG' }).getAttribute('href'))!,
+      );
+      expect(svg.headers()['content-type']).toContain('image/svg+xml');
+      for (const user of users) expect(await svg.text()).toContain(user.displayName!);
       expect(problems).toEqual([]);
       await page.close();
     });

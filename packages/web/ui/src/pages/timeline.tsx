@@ -1,4 +1,4 @@
-import { useJson } from '../api/client.ts';
+import { apiUrl, useJson } from '../api/client.ts';
 import { type Interval, type Intervals, type People, personName } from '../api/types.ts';
 import { DayField } from '../components/day-field.tsx';
 import { Notice } from '../components/notice.tsx';
@@ -93,6 +93,17 @@ export function TimelinePage({ route, zone }: { route: Route; zone: string }) {
           </button>
         </fieldset>
         <ZonePicker value={zone} onChange={(value) => setParams(route, { zone: value })} />
+        <a
+          class="button"
+          href={apiUrl('/api/v1/timeline.svg', {
+            from: from.toISOString(),
+            to: to.toISOString(),
+            timeZone: zone,
+          })}
+          download={`timeline-${first}${week ? '-week' : ''}.svg`}
+        >
+          Download SVG
+        </a>
       </form>
       <h2 class="range">
         {week ? `${formatDay(first)} to ${formatDay(addDays(first, 6))}` : formatDay(first, 'long')}
