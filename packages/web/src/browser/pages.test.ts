@@ -247,7 +247,8 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
       under.store.intervals({ from, to, userIds: [id] }),
       under.store.sessions({ from, to, userIds: [id] }),
     ]);
-    expect(await page.locator('.timeline-row').count()).toBe(14);
+    // The chart, the sessions and the periods arrive in their own answers.
+    await expect.poll(() => page.locator('.timeline-row').count()).toBe(14);
     let bars = 0;
     for (let day = 0; day < 14; day++) {
       bars += barsExpected(
@@ -257,11 +258,11 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
         data.now,
       );
     }
-    expect(await page.locator('.timeline-row .bar').count()).toBe(bars);
+    await expect.poll(() => page.locator('.timeline-row .bar').count()).toBe(bars);
     expect(await page.locator('table.sessions tbody tr').count()).toBe(sessions.length);
-    expect(await page.locator('table.unavailable tbody tr').count()).toBe(
-      intervals.filter((i) => i.status !== 'available').length,
-    );
+    await expect
+      .poll(() => page.locator('table.unavailable tbody tr').count())
+      .toBe(intervals.filter((i) => i.status !== 'available').length);
     expect(problems).toEqual([]);
     await page.close();
   });
