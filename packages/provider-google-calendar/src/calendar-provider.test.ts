@@ -281,6 +281,9 @@ describe('googleCalendarProvider', () => {
       colour: 'blue',
     });
     expect(bad?.issues.map((i) => i.path).sort()).toEqual(['colour', 'lookAhead', 'subject']);
+    // A misspelt option is named with the one that was probably meant.
+    const typo = attempt({ keyFile: '/k.json', lookahead: 5 });
+    expect(typo?.issues.find((i) => i.path === 'lookahead')?.message).toContain('did you mean lookAhead?');
     const key = attempt({ credentials: { private_key: secret } });
     expect(key?.issues.map((i) => i.path)).toEqual(['credentials.client_email']);
     expect(JSON.stringify(key)).not.toContain('secretsecret');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { calendar_v3 } from '@googleapis/calendar';
 import { type Clock, ConfigError, type ConfigIssue, type Logger, systemClock } from '@presence-tracker/core';
+import { describeIssues } from '@presence-tracker/core/config';
 import {
   checkRetryOptions,
   type RetryOptions,
@@ -170,13 +171,8 @@ export function resolveOptions(options: GoogleCalendarProviderOptions): Resolved
   const { clock, sleep, logger, auth, ...data } = (options ?? {}) as GoogleCalendarProviderOptions;
   const issues: ConfigIssue[] = [];
   const parsed = googleCalendarOptionsSchema.safeParse(data);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys')
-        for (const key of issue.keys) issues.push({ path: key, message: 'unknown option' });
-      else issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
-    }
-  }
+  // Core's wording: what was expected, the type received (never the value), "did you mean" for a typo.
+  if (!parsed.success) issues.push(...describeIssues(parsed.error, data, [], googleCalendarOptionsSchema));
   const o = parsed.success ? parsed.data : undefined;
   const sources = [o?.credentials, o?.keyFile, auth].filter((v) => v !== undefined).length;
   if (o && sources !== 1)

@@ -1,4 +1,5 @@
 import { type Clock, ConfigError, type ConfigIssue, type Logger, systemClock } from '@presence-tracker/core';
+import { describeIssues } from '@presence-tracker/core/config';
 import {
   checkRetryOptions,
   type RetryOptions,
@@ -118,13 +119,8 @@ export function resolveOptions(options: ZoomProviderOptions): ResolvedOptions {
   const { clock, sleep, logger, ...data } = (options ?? {}) as ZoomProviderOptions;
   const issues: ConfigIssue[] = [];
   const parsed = zoomOptionsSchema.safeParse(data);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys')
-        for (const key of issue.keys) issues.push({ path: key, message: 'unknown option' });
-      else issues.push({ path: issue.path.map(String).join('.'), message: issue.message });
-    }
-  }
+  // Core's wording: what was expected, the type received (never the value), "did you mean" for a typo.
+  if (!parsed.success) issues.push(...describeIssues(parsed.error, data, [], zoomOptionsSchema));
   // The schema has checked each field of `retry`; this adds maxDelay against baseDelay and the defaults.
   const retry = parsed.success ? checkRetryOptions(parsed.data.retry, DEFAULT_RETRY) : null;
   issues.push(...(retry?.issues ?? []));

@@ -303,6 +303,19 @@ describe('failures', () => {
         ]),
       }),
     );
+    // A misspelt option is named with the one that was probably meant.
+    expect(() =>
+      zoomProvider({ acountId: 'a', clientId: 'c', clientSecret: 's3cr3t-value' } as never),
+    ).toThrowError(
+      expect.objectContaining({
+        issues: expect.arrayContaining([
+          expect.objectContaining({
+            path: 'acountId',
+            message: expect.stringContaining('did you mean accountId?'),
+          }),
+        ]),
+      }),
+    );
     try {
       zoomProvider({ accountId: 'a', clientId: 'c', clientSecret: 's3cr3t-value', baseUrl: 'nope' });
     } catch (error) {
