@@ -57,7 +57,13 @@ export function NowPage({ route, zone }: { route: Route; zone: string }) {
                 data-user={person.id}
                 data-status={person.status ?? 'unobserved'}
               >
-                <a class="name" href={href(`/people/${encodeURIComponent(person.id)}`)}>
+                <a
+                  class="name"
+                  href={href(
+                    `/people/${encodeURIComponent(person.id)}`,
+                    route.params.has('zone') ? { zone } : {},
+                  )}
+                >
                   {personName(person)}
                 </a>
                 <StatusBadge status={person.status} />
