@@ -3,8 +3,8 @@ import { ConfigError } from '../errors.ts';
 import { type Group, STATUSES, type Status, type User } from '../model.ts';
 import { isTimeZone, type ScheduleWindow, scheduleSchema } from '../schedule/index.ts';
 import {
-  decodeRollups,
   type PresenceStore,
+  RollupIndex,
   type RollupRecords,
   STATUS_INDEX,
   sortTriples,
@@ -224,8 +224,33 @@ export async function* reportRows(query: ReportQuery): AsyncGenerator<ReportRow>
   }
 }
 
-/** Each user's records, as the counting reads them. */
-type RecordsOf = Map<string, RollupRecords>;
+/** Each user's records, as the counting reads them: decoded from rollups, or the raw records regrouped. */
+interface RecordsOf {
+  users(): Iterable<string>;
+  /** One user's records; `into` may be filled and returned, valid until the next call. */
+  records(userId: string, into: RollupRecords): RollupRecords;
+}
+
+class RawRecords implements RecordsOf {
+  readonly byUser = new Map<string, RollupRecords>();
+
+  users(): Iterable<string> {
+    return this.byUser.keys();
+  }
+
+  records(userId: string): RollupRecords {
+    return this.byUser.get(userId) ?? NONE;
+  }
+
+  of(userId: string): RollupRecords {
+    let r = this.byUser.get(userId);
+    if (!r) {
+      r = { intervals: [], sessions: [] };
+      this.byUser.set(userId, r);
+    }
+    return r;
+  }
+}
 
 function fromRollups(q: CheckedQuery): boolean {
   return (
@@ -246,7 +271,10 @@ async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; reco
     records = await readRecords(q);
     const from = q.from.getTime();
     const to = q.to.getTime();
-    for (const [id, r] of records) if (hasIntervalIn(r, from, to)) found.add(id);
+    const into: RollupRecords = { intervals: [], sessions: [] };
+    for (const id of records.users()) {
+      if (!found.has(id) && hasIntervalIn(records.records(id, into), from, to)) found.add(id);
+    }
     ids = [...found].sort(compare);
   }
   const users = ids.map((id) => {
@@ -264,8 +292,8 @@ async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; reco
 function hasIntervalIn(r: RollupRecords, from: number, to: number): boolean {
   const iv = r.intervals;
   for (let i = 0; i < iv.length; i += 3) {
-    const end = iv[i + 1];
-    if ((iv[i] as number) < to && (end === null || (end as number) > from)) return true;
+    const end = iv[i + 1]!;
+    if (iv[i]! < to && (Number.isNaN(end) || end > from)) return true;
   }
   return false;
 }
@@ -277,31 +305,25 @@ function hasIntervalIn(r: RollupRecords, from: number, to: number): boolean {
  */
 async function readRecords(q: CheckedQuery, userIds?: readonly string[]): Promise<RecordsOf> {
   const range = userIds ? { from: q.from, to: q.to, userIds } : { from: q.from, to: q.to };
-  if (fromRollups(q)) return decodeRollups(await q.store.rollups!(range));
+  if (fromRollups(q)) return new RollupIndex(await q.store.rollups!(range));
   const [intervals, sessions] = await Promise.all([
     q.store.intervals(range),
     // A session of no length at `from` still counts, and the store's overlap test would miss it.
     q.store.sessions({ ...range, from: new Date(q.from.getTime() - 1) }),
   ]);
-  const found: RecordsOf = new Map();
-  const of = (userId: string): RollupRecords => {
-    let r = found.get(userId);
-    if (!r) {
-      r = { intervals: [], sessions: [] };
-      found.set(userId, r);
-    }
-    return r;
-  };
+  const found = new RawRecords();
+  const of = (userId: string) => found.of(userId);
   for (const i of intervals) {
     of(i.userId).intervals.push(
       i.startedAt.getTime(),
-      i.endedAt?.getTime() ?? null,
+      i.endedAt?.getTime() ?? Number.NaN,
       STATUS_INDEX.get(i.status)!,
     );
   }
-  for (const s of sessions) of(s.userId).sessions.push(s.startedAt.getTime(), s.endedAt?.getTime() ?? null);
+  for (const s of sessions)
+    of(s.userId).sessions.push(s.startedAt.getTime(), s.endedAt?.getTime() ?? Number.NaN);
   // Stores answer in start order already; sort only what is not.
-  for (const r of found.values()) sortTriples(r.intervals);
+  for (const r of found.byUser.values()) sortTriples(r.intervals);
   return found;
 }
 
@@ -313,116 +335,91 @@ async function countBatch(
 ): Promise<{ rows: ReportRow[]; total: ReportRow }[]> {
   const userIds = batch.map((u) => u.id);
   const records = prefetched ?? (await readRecords(q, userIds));
-  return userIds.map((id) => countUser(id, records.get(id) ?? NONE, p));
+  const scratch = new Scratch(p.buckets.length);
+  const into: RollupRecords = { intervals: [], sessions: [] };
+  return userIds.map((id) => countUser(id, records.records(id, into), p, scratch));
 }
 
 const NONE: RollupRecords = { intervals: [], sessions: [] };
+const S = STATUSES.length;
 
-/** A row being filled. */
-interface Acc {
-  row: ReportRow;
-  /** Time per status, by index in `STATUSES`. */
-  ms: number[];
-  first: number;
-  last: number;
-  periods: number[];
-}
+/**
+ * One user's figures while they are counted, per bucket (the last slot is the range's total), reused
+ * from user to user so that counting allocates only the rows it returns.
+ */
+class Scratch {
+  readonly ms: Float64Array;
+  readonly first: Float64Array;
+  readonly last: Float64Array;
+  readonly sessions: Int32Array;
+  /** Unavailability periods as `[slot, start, end]` triples, in time order. */
+  periods: number[] = [];
 
-function newAcc(userId: string, day: string | null, start: number, end: number, countedMs: number): Acc {
-  return {
-    row: {
-      userId,
-      day,
-      observedMs: 0,
-      availableMs: 0,
-      unavailableMs: 0,
-      unobservedMs: 0,
-      statusMs: { available: 0, busy: 0, dnd: 0, away: 0, offline: 0, unknown: 0 },
-      sessions: 0,
-      firstSeen: null,
-      lastSeen: null,
-      longestUnavailableMs: 0,
-      unavailablePeriods: [],
-      start: new Date(start),
-      end: new Date(end),
-      countedMs,
-    },
-    ms: [0, 0, 0, 0, 0, 0],
-    first: Number.POSITIVE_INFINITY,
-    last: Number.NEGATIVE_INFINITY,
-    periods: [],
-  };
-}
+  constructor(buckets: number) {
+    this.ms = new Float64Array((buckets + 1) * S);
+    this.first = new Float64Array(buckets + 1);
+    this.last = new Float64Array(buckets + 1);
+    this.sessions = new Int32Array(buckets + 1);
+  }
 
-function addPiece(acc: Acc, status: number, a: number, b: number, available: boolean): void {
-  const ms = b - a;
-  acc.ms[status]! += ms;
-  if (!available) {
+  reset(): void {
+    this.ms.fill(0);
+    this.first.fill(Number.POSITIVE_INFINITY);
+    this.last.fill(Number.NEGATIVE_INFINITY);
+    this.sessions.fill(0);
+    this.periods = [];
+  }
+
+  /** A piece of observed time; `period` is false for the total, whose periods are the rows' joined. */
+  add(slot: number, status: number, a: number, b: number, period: boolean): void {
+    this.ms[slot * S + status]! += b - a;
+    if (a < this.first[slot]!) this.first[slot] = a;
+    if (b > this.last[slot]!) this.last[slot] = b;
+    if (!period) return;
     // Pieces arrive in time order; touching ones belong to one period (busy then offline is one).
-    const n = acc.periods.length;
-    if (n > 0 && acc.periods[n - 1] === a) acc.periods[n - 1] = b;
-    else acc.periods.push(a, b);
+    const list = this.periods;
+    const n = list.length;
+    if (n > 0 && list[n - 3] === slot && list[n - 1] === a) list[n - 1] = b;
+    else list.push(slot, a, b);
   }
-  if (a < acc.first) acc.first = a;
-  if (b > acc.last) acc.last = b;
 }
 
-function finish(acc: Acc, available: readonly boolean[]): ReportRow {
-  const r = acc.row;
-  for (let k = 0; k < STATUSES.length; k++) {
-    const ms = acc.ms[k]!;
-    r.statusMs[STATUSES[k]!] = ms;
-    r.observedMs += ms;
-    if (available[k]) r.availableMs += ms;
-    else r.unavailableMs += ms;
-  }
-  r.unobservedMs = r.countedMs - r.observedMs;
-  if (acc.first !== Number.POSITIVE_INFINITY) {
-    r.firstSeen = new Date(acc.first);
-    r.lastSeen = new Date(acc.last);
-  }
-  const periods = acc.periods;
-  for (let i = 0; i < periods.length; i += 2) {
-    const a = periods[i]!;
-    const b = periods[i + 1]!;
-    r.unavailablePeriods.push({ start: new Date(a), end: new Date(b), ms: b - a });
-    if (b - a > r.longestUnavailableMs) r.longestUnavailableMs = b - a;
-  }
-  return r;
-}
-
-function countUser(userId: string, records: RollupRecords, p: Plan): { rows: ReportRow[]; total: ReportRow } {
-  const rows = p.buckets.map((b, i) => newAcc(userId, b.day, b.start, b.end, p.counted[i]!));
-  const total = newAcc(userId, null, p.from, p.to, p.countedTotal);
-
+function countUser(
+  userId: string,
+  records: RollupRecords,
+  p: Plan,
+  s: Scratch,
+): { rows: ReportRow[]; total: ReportRow } {
+  s.reset();
+  const totalSlot = p.buckets.length;
   const iv = records.intervals;
   let observedUntil = p.from;
   for (let i = 0; i < iv.length; i += 3) {
-    const start = iv[i] as number;
-    const end = iv[i + 1] as number | null;
-    const status = iv[i + 2] as number;
+    const start = iv[i]!;
+    const end = iv[i + 1]!;
+    const status = iv[i + 2]!;
     // Intervals tile observed time; if a store ever returns overlapping ones, count each instant once.
     const a = Math.max(start, observedUntil);
-    const b = Math.min(end === null ? Math.max(start, p.horizon) : end, p.to);
+    const b = Math.min(Number.isNaN(end) ? Math.max(start, p.horizon) : end, p.to);
     if (a >= b) continue;
     observedUntil = b;
-    const available = p.available[status]!;
+    const unavailable = !p.available[status];
     for (let k = firstSegmentEndingAfter(p.segments, a); k < p.segments.length; k++) {
       const seg = p.segments[k]!;
       if (seg.start >= b) break;
       const x = Math.max(a, seg.start);
       const y = Math.min(b, seg.end);
       if (x >= y) continue;
-      addPiece(rows[seg.bucket]!, status, x, y, available);
-      addPiece(total, status, x, y, available);
+      s.add(seg.bucket, status, x, y, unavailable);
+      s.add(totalSlot, status, x, y, false);
     }
   }
 
   const sv = records.sessions;
   for (let i = 0; i < sv.length; i += 2) {
-    const a = sv[i] as number;
-    const end = sv[i + 1] as number | null;
-    const b = Math.max(a, end === null ? Math.max(a, p.horizon) : end);
+    const a = sv[i]!;
+    const end = sv[i + 1]!;
+    const b = Math.max(a, Number.isNaN(end) ? p.horizon : end);
     let seen = -1;
     let any = false;
     for (let k = firstSegmentEndingAfter(p.segments, a - 1); k < p.segments.length; k++) {
@@ -433,14 +430,91 @@ function countUser(userId: string, records: RollupRecords, p: Plan): { rows: Rep
       if (!overlaps) continue;
       any = true;
       if (seg.bucket !== seen) {
-        rows[seg.bucket]!.row.sessions++;
+        s.sessions[seg.bucket]!++;
         seen = seg.bucket;
       }
     }
-    if (any) total.row.sessions++;
+    if (any) s.sessions[totalSlot]!++;
   }
 
-  return { rows: rows.map((r) => finish(r, p.available)), total: finish(total, p.available) };
+  // Row periods are in bucket order; the total's are the same pieces with the cuts between buckets joined.
+  const rows: ReportRow[] = [];
+  let k = 0;
+  for (let slot = 0; slot < p.buckets.length; slot++) {
+    const b = p.buckets[slot]!;
+    const periods: UnavailablePeriod[] = [];
+    for (; k < s.periods.length && s.periods[k] === slot; k += 3) {
+      periods.push(period(s.periods[k + 1]!, s.periods[k + 2]!));
+    }
+    rows.push(makeRow(userId, b.day, b.start, b.end, p.counted[slot]!, slot, s, periods, p.available));
+  }
+  const joined: UnavailablePeriod[] = [];
+  let open = 0;
+  let close = 0;
+  for (let j = 0; j < s.periods.length; j += 3) {
+    const a = s.periods[j + 1]!;
+    if (j > 0 && a === close) close = s.periods[j + 2]!;
+    else {
+      if (j > 0) joined.push(period(open, close));
+      open = a;
+      close = s.periods[j + 2]!;
+    }
+  }
+  if (s.periods.length > 0) joined.push(period(open, close));
+  const total = makeRow(userId, null, p.from, p.to, p.countedTotal, totalSlot, s, joined, p.available);
+  return { rows, total };
+}
+
+function period(a: number, b: number): UnavailablePeriod {
+  return { start: new Date(a), end: new Date(b), ms: b - a };
+}
+
+function makeRow(
+  userId: string,
+  day: string | null,
+  start: number,
+  end: number,
+  countedMs: number,
+  slot: number,
+  s: Scratch,
+  unavailablePeriods: UnavailablePeriod[],
+  available: readonly boolean[],
+): ReportRow {
+  const ms = s.ms;
+  const o = slot * S;
+  let observedMs = 0;
+  let availableMs = 0;
+  for (let k = 0; k < S; k++) {
+    observedMs += ms[o + k]!;
+    if (available[k]) availableMs += ms[o + k]!;
+  }
+  let longestUnavailableMs = 0;
+  for (const x of unavailablePeriods) if (x.ms > longestUnavailableMs) longestUnavailableMs = x.ms;
+  const seen = s.first[slot] !== Number.POSITIVE_INFINITY;
+  return {
+    userId,
+    day,
+    observedMs,
+    availableMs,
+    unavailableMs: observedMs - availableMs,
+    unobservedMs: countedMs - observedMs,
+    statusMs: {
+      available: ms[o]!,
+      busy: ms[o + 1]!,
+      dnd: ms[o + 2]!,
+      away: ms[o + 3]!,
+      offline: ms[o + 4]!,
+      unknown: ms[o + 5]!,
+    },
+    sessions: s.sessions[slot]!,
+    firstSeen: seen ? new Date(s.first[slot]!) : null,
+    lastSeen: seen ? new Date(s.last[slot]!) : null,
+    longestUnavailableMs,
+    unavailablePeriods,
+    start: new Date(start),
+    end: new Date(end),
+    countedMs,
+  };
 }
 
 function firstSegmentEndingAfter(list: readonly Segment[], at: number): number {
@@ -504,7 +578,7 @@ function byGroup(report: Report, p: Plan): Report {
 
 function sumRows(key: string, group: Group, list: ReportRow[]): ReportRow {
   const first = list[0]!;
-  const sum = newAcc(key, first.day, first.start.getTime(), first.end.getTime(), 0).row;
+  const sum = emptyRow(key, first.day, first.start.getTime(), first.end.getTime());
   for (const r of list) {
     sum.observedMs += r.observedMs;
     sum.availableMs += r.availableMs;
@@ -522,6 +596,12 @@ function sumRows(key: string, group: Group, list: ReportRow[]): ReportRow {
   sum.group = group;
   sum.members = list.length;
   return sum;
+}
+
+function emptyRow(userId: string, day: string | null, start: number, end: number): ReportRow {
+  const s = new Scratch(0);
+  s.reset();
+  return makeRow(userId, day, start, end, 0, 0, s, [], []);
 }
 
 function* chunks<T>(list: T[], size: number): Generator<T[]> {

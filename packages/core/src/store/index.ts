@@ -15,10 +15,10 @@ export {
   type WritePlan,
 } from './plan.ts';
 export {
-  decodeRollups,
   ROLLUP_DAY_MS,
   RollupBatch,
   type RollupEntry,
+  RollupIndex,
   type RollupRead,
   type RollupRecords,
   rollupDay,

@@ -97,73 +97,123 @@ export class RollupBatch {
 
 /** One person's records from rollups, as flat numbers: what a report counts. */
 export interface RollupRecords {
-  /** `[start, end, status index]` triples in start order, epoch milliseconds; `end` is `null` only for the open interval. */
-  intervals: (number | null)[];
-  /** `[start, end]` pairs, each session once; `end` is `null` for an open session. */
-  sessions: (number | null)[];
+  /** `[start, end, status index]` triples in start order, epoch milliseconds; `end` is `NaN` only for the open interval. */
+  intervals: number[];
+  /** `[start, end]` pairs, each session once; `end` is `NaN` for an open session. */
+  sessions: number[];
+}
+
+interface UserPart {
+  days: RollupEntry[];
+  open: { status: number; startedAt: number } | null;
+  openSession: number | null;
 }
 
 /**
- * A rollup read as each person's records. Sessions kept on several days are counted once (a person's
- * sessions never share a start); a session read both open and closed (a write landed between two
- * reads) is taken closed.
+ * A rollup read, decoded one person at a time into numbers that are reused from person to person,
+ * so a report over many people holds only the stored text and its own rows. Sessions kept on several
+ * days are counted once (a person's sessions never share a start), and one read both open and closed
+ * is taken closed.
  */
-export function decodeRollups(read: RollupRead): Map<string, RollupRecords> {
-  const found = new Map<string, RollupRecords>();
-  const of = (userId: string): RollupRecords => {
-    let r = found.get(userId);
-    if (!r) {
-      r = { intervals: [], sessions: [] };
-      found.set(userId, r);
+export class RollupIndex {
+  private readonly byUser = new Map<string, UserPart>();
+
+  constructor(read: RollupRead) {
+    for (const d of read.days) this.part(d.userId).days.push(d);
+    for (const o of read.openIntervals) {
+      this.part(o.userId).open = { status: STATUS_INDEX.get(o.status)!, startedAt: o.startedAt.getTime() };
     }
-    return r;
-  };
-  const sessionStarts = new Map<string, Set<number>>();
-  for (const d of read.days) {
-    const r = of(d.userId);
-    if (d.intervals.length > 0) {
-      const n = parseNumbers(d.intervals);
-      for (let i = 0; i + 2 < n.length; i += 3) {
-        r.intervals.push(d.day + n[i]!, d.day + n[i + 1]!, n[i + 2]!);
-      }
+    for (const o of read.openSessions) this.part(o.userId).openSession = o.startedAt.getTime();
+  }
+
+  /** The people the read names. */
+  users(): IterableIterator<string> {
+    return this.byUser.keys();
+  }
+
+  /** One person's records, written into `into` (emptied first). */
+  records(userId: string, into: RollupRecords): RollupRecords {
+    into.intervals.length = 0;
+    into.sessions.length = 0;
+    const part = this.byUser.get(userId);
+    if (!part) return into;
+    for (const d of part.days) {
+      if (d.intervals.length > 0) parseNumbers(d.intervals, into.intervals, d.day);
+      if (d.sessions.length > 0) parseNumbers(d.sessions, into.sessions, 0);
     }
-    if (d.sessions.length > 0) {
-      const n = parseNumbers(d.sessions);
-      let seen = sessionStarts.get(d.userId);
-      if (!seen) {
-        seen = new Set();
-        sessionStarts.set(d.userId, seen);
-      }
-      for (let i = 0; i + 1 < n.length; i += 2) {
-        if (seen.has(n[i]!)) continue;
-        seen.add(n[i]!);
-        r.sessions.push(n[i]!, n[i + 1]!);
-      }
+    sortTriples(into.intervals);
+    if (part.open) into.intervals.push(part.open.startedAt, Number.NaN, part.open.status);
+    if (part.openSession !== null) into.sessions.push(part.openSession, Number.NaN);
+    uniqueSessions(into.sessions);
+    return into;
+  }
+
+  private part(userId: string): UserPart {
+    let p = this.byUser.get(userId);
+    if (!p) {
+      p = { days: [], open: null, openSession: null };
+      this.byUser.set(userId, p);
     }
+    return p;
   }
-  for (const r of found.values()) sortTriples(r.intervals);
-  for (const o of read.openIntervals) {
-    of(o.userId).intervals.push(o.startedAt.getTime(), null, STATUS_INDEX.get(o.status)!);
-  }
-  for (const o of read.openSessions) {
-    const start = o.startedAt.getTime();
-    if (sessionStarts.get(o.userId)?.has(start)) continue;
-    of(o.userId).sessions.push(start, null);
-  }
-  return found;
 }
 
-function parseNumbers(text: string): number[] {
-  return JSON.parse(`[${text.slice(0, -1)}]`) as number[];
+/**
+ * `[start, end]` pairs in start order, each start once (the closed one when a session was read both
+ * open and closed). Sessions come in order, a session on several days once a day, so usually this
+ * only drops neighbours.
+ */
+function uniqueSessions(list: number[]): void {
+  let sorted = true;
+  for (let i = 2; i < list.length && sorted; i += 2) if (list[i - 2]! > list[i]!) sorted = false;
+  if (!sorted) {
+    const pairs: number[][] = [];
+    for (let i = 0; i < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
+    pairs.sort((x, y) => x[0]! - y[0]!);
+    list.length = 0;
+    for (const p of pairs) list.push(p[0]!, p[1]!);
+  }
+  let w = 0;
+  for (let i = 0; i < list.length; i += 2) {
+    if (w > 0 && list[w - 2] === list[i]) {
+      // The same session twice: keep its end if either copy has one.
+      if (Number.isNaN(list[w - 1]!)) list[w - 1] = list[i + 1]!;
+      continue;
+    }
+    list[w++] = list[i]!;
+    list[w++] = list[i + 1]!;
+  }
+  list.length = w;
+}
+
+/**
+ * Appends the whole numbers of `1,-2,3,` text to `into`, without intermediate strings; `day` is
+ * added to the first two of every three (interval pieces), or to none when it is 0.
+ */
+function parseNumbers(text: string, into: number[], day: number): void {
+  let n = 0;
+  let sign = 1;
+  let k = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      into.push(day !== 0 && k !== 2 ? day + sign * n : sign * n);
+      k = k === 2 ? 0 : k + 1;
+      n = 0;
+      sign = 1;
+    } else if (c === 45) sign = -1;
+    else if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+    else throw new RangeError(`unexpected ${JSON.stringify(text[i])} in a rollup at ${i}`);
+  }
 }
 
 /** `[start, end, status]` triples in start order: sorts only when they are not (records are appended in time order). */
-export function sortTriples(list: (number | null)[]): void {
+export function sortTriples(list: number[]): void {
   for (let i = 3; i < list.length; i += 3) {
-    if ((list[i - 3] as number) > (list[i] as number)) {
-      const triples: (number | null)[][] = [];
+    if (list[i - 3]! > list[i]!) {
+      const triples: number[][] = [];
       for (let j = 0; j < list.length; j += 3) triples.push(list.slice(j, j + 3));
-      triples.sort((x, y) => (x[0] as number) - (y[0] as number));
+      triples.sort((x, y) => x[0]! - y[0]!);
       list.length = 0;
       for (const t of triples) list.push(...t);
       return;

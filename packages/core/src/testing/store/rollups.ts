@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { StoreError } from '../../errors.ts';
-import { decodeRollups, type PresenceStore, ROLLUP_DAY_MS, rollupDay } from '../../store/index.ts';
+import {
+  type PresenceStore,
+  ROLLUP_DAY_MS,
+  RollupIndex,
+  type RollupRecords,
+  rollupDay,
+} from '../../store/index.ts';
 import { checkRollupAgreement, ROLLUP_ZONES } from './agreement.ts';
 import { at, intervalClose, intervalOpen, sessionClose, sessionOpen, T0, testUser } from './fixtures.ts';
 import {
@@ -18,7 +24,10 @@ const MIDNIGHT = 16 * 60;
 /** What a store's rollups hold for the range, decoded: each person's records as numbers. */
 async function records(store: PresenceStore, from: Date, to: Date, userIds?: string[]) {
   const read = await store.rollups!(userIds ? { from, to, userIds } : { from, to });
-  return { read, byUser: decodeRollups(read) };
+  const index = new RollupIndex(read);
+  const byUser = new Map<string, RollupRecords>();
+  for (const id of index.users()) byUser.set(id, index.records(id, { intervals: [], sessions: [] }));
+  return { read, byUser };
 }
 
 /**
