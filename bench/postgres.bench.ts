@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   type Effect,
   initialState,
+  type PollWrite,
   type PresenceSample,
   resolvePolicy,
   type Status,
@@ -8,13 +11,16 @@ import {
   type UserState,
 } from '@presence-tracker/core';
 import { postgresStore } from '@presence-tracker/store-postgres';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { freshSchema, startTestServer } from '../packages/store-postgres/src/testing/server.ts';
 import { type BenchRow, measure } from './lib.ts';
 
 const USERS = 10_000;
 const POLLS = 10;
 const REPEATS = 3;
-const STATUSES: Status[] = ['available', 'busy', 'away', 'available', 'dnd', 'offline'];
+/** Present statuses only, so sessions stay open and every poll changes every user's interval. */
+const CHANGING: Status[] = ['available', 'busy', 'away', 'dnd'];
 const T0 = Date.UTC(2026, 2, 2, 8);
 const MIN = 60_000;
 
@@ -22,9 +28,11 @@ const REPORT_USERS = 1_000;
 const REPORT_DAYS = 90;
 
 /**
- * The Postgres store's ingest rate for 10,000 users (polls through the state machine, written with
- * writePoll) against the same readings inserted by one plain multi-row INSERT per poll, and the time
- * of a 90-day, 1,000-user range query against reading the same tables whole.
+ * The Postgres store's ingest for 10,000 users all changing status every poll (the state machine's
+ * writes, timed through writePoll alone) against three ways of writing the same rows on the same
+ * server: a set-based write per poll, multi-row INSERTs, and COPY; the cost of each of the schema's
+ * constraints and indexes, measured by dropping it; and the time of a 90-day, 1,000-user range query
+ * against reading the same tables whole.
  */
 export default async function postgres(): Promise<BenchRow[]> {
   const server = await startTestServer({ fast: false });
@@ -35,11 +43,12 @@ export default async function postgres(): Promise<BenchRow[]> {
   }
 }
 
+/** Polls in which every user changes status: each closes one interval and opens the next. */
 function makePolls(): PresenceSample[][] {
   return Array.from({ length: POLLS }, (_, p) =>
     Array.from({ length: USERS }, (_, u) => ({
       userId: `user-${u}`,
-      status: STATUSES[(u * 7 + Math.floor(p / ((u % 5) + 1))) % STATUSES.length]!,
+      status: CHANGING[(u + p) % CHANGING.length]!,
       observedAt: new Date(T0 + p * MIN),
       raw: { status: 'online' },
       source: 'poll' as const,
@@ -47,88 +56,259 @@ function makePolls(): PresenceSample[][] {
   );
 }
 
-async function ingest(connectionString: string): Promise<BenchRow[]> {
+/** The writes a tracker makes of those polls: the state machine's effects, worked out before timing. */
+function makeWrites(polls: PresenceSample[][]): Omit<PollWrite, 'runId'>[] {
   const policy = resolvePolicy({ staleAfter: 3 * MIN });
-  const polls = makePolls();
+  const states = new Map<string, UserState>();
+  return polls.map((poll) => {
+    const effects: Effect[] = [];
+    for (const sample of poll) {
+      const r = transition(
+        states.get(sample.userId) ?? initialState(sample.userId),
+        { type: 'sample', sample },
+        policy,
+      );
+      states.set(sample.userId, r.state);
+      for (const e of r.effects) effects.push(e);
+    }
+    return { at: poll[0]!.observedAt, samples: poll, effects };
+  });
+}
+
+/** What each write must leave: the interval rows it opens, the users whose open intervals it closes, its samples. */
+interface PlainPoll {
+  at: string;
+  closes: string[];
+  opens: { userId: string; status: string; startedAt: string; raw: string }[];
+  samples: { userId: string; observedAt: string; status: string; source: string; raw: string }[];
+}
+
+function plainPolls(writes: Omit<PollWrite, 'runId'>[]): PlainPoll[] {
+  return writes.map((w) => ({
+    at: w.at.toISOString(),
+    closes: w.effects.filter((e) => e.type === 'interval.close').map((e) => e.userId),
+    opens: w.effects.flatMap((e) =>
+      e.type === 'interval.open'
+        ? [
+            {
+              userId: e.userId,
+              status: e.status,
+              startedAt: e.startedAt.toISOString(),
+              raw: JSON.stringify(e.raw),
+            },
+          ]
+        : [],
+    ),
+    samples: w.samples.map((x) => ({
+      userId: x.userId,
+      observedAt: x.observedAt.toISOString(),
+      status: x.status,
+      source: x.source ?? '',
+      raw: JSON.stringify(x.raw),
+    })),
+  }));
+}
+
+/** Bare tables for the baselines: no exclusion constraint, no generated range, no check. */
+async function plainTables(pool: pg.Pool, schema: string, openIndex: boolean): Promise<void> {
+  await pool.query(`create schema "${schema}"`);
+  await pool.query(
+    `create table "${schema}".intervals (user_id text collate "C", status text, started_at timestamptz, ended_at timestamptz, raw jsonb);
+     create table "${schema}".samples (user_id text collate "C", observed_at timestamptz, status text, source text, raw jsonb)`,
+  );
+  // Closing the open intervals of 10,000 users needs to find them; without an index each close scans.
+  if (openIndex) {
+    await pool.query(`create index on "${schema}".intervals (user_id) where ended_at is null`);
+  }
+}
+
+async function inTransaction(pool: pg.Pool, body: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+  const c = await pool.connect();
+  try {
+    await c.query('begin');
+    await body(c);
+    await c.query('commit');
+  } catch (error) {
+    await c.query('rollback');
+    throw error;
+  } finally {
+    c.release();
+  }
+}
+
+/** The set-based write of one poll: one UPDATE closing, one `INSERT ... SELECT FROM unnest` each for intervals and samples. */
+async function setBasedPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
+  await c.query(
+    `update "${schema}".intervals i set ended_at = $2 from unnest($1::text[]) as v(user_id)
+     where i.user_id = v.user_id and i.ended_at is null`,
+    [p.closes, p.at],
+  );
+  await c.query(
+    `insert into "${schema}".intervals (user_id, status, started_at, raw)
+     select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])`,
+    [
+      p.opens.map((x) => x.userId),
+      p.opens.map((x) => x.status),
+      p.opens.map((x) => x.startedAt),
+      p.opens.map((x) => x.raw),
+    ],
+  );
+  await c.query(
+    `insert into "${schema}".samples select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[])`,
+    [
+      p.samples.map((x) => x.userId),
+      p.samples.map((x) => x.observedAt),
+      p.samples.map((x) => x.status),
+      p.samples.map((x) => x.source),
+      p.samples.map((x) => x.raw),
+    ],
+  );
+}
+
+/** The same rows by one multi-row INSERT per table (closing by the same single UPDATE). */
+async function multiRowPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
+  await c.query(
+    `update "${schema}".intervals i set ended_at = $2 from unnest($1::text[]) as v(user_id)
+     where i.user_id = v.user_id and i.ended_at is null`,
+    [p.closes, p.at],
+  );
+  const values = (rows: number, columns: number) =>
+    Array.from(
+      { length: rows },
+      (_, r) => `(${Array.from({ length: columns }, (_, k) => `$${r * columns + k + 1}`).join(', ')})`,
+    ).join(', ');
+  await c.query(
+    `insert into "${schema}".intervals (user_id, status, started_at, raw) values ${values(p.opens.length, 4)}`,
+    p.opens.flatMap((x) => [x.userId, x.status, x.startedAt, x.raw]),
+  );
+  await c.query(
+    `insert into "${schema}".samples values ${values(p.samples.length, 5)}`,
+    p.samples.flatMap((x) => [x.userId, x.observedAt, x.status, x.source, x.raw]),
+  );
+}
+
+/** The new rows by COPY (text format), without closing anything: the least the server can be asked to do. */
+async function copyPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+  await pipeline(
+    Readable.from(p.opens.map((x) => `${esc(x.userId)}\t${x.status}\t${x.startedAt}\t${esc(x.raw)}\n`)),
+    c.query(copyFrom(`copy "${schema}".intervals (user_id, status, started_at, raw) from stdin`)),
+  );
+  await pipeline(
+    Readable.from(
+      p.samples.map(
+        (x) => `${esc(x.userId)}\t${x.observedAt}\t${x.status}\t${esc(x.source)}\t${esc(x.raw)}\n`,
+      ),
+    ),
+    c.query(copyFrom(`copy "${schema}".samples from stdin`)),
+  );
+}
+
+/** What the store's schema keeps that the baselines do not; each is dropped in turn to price it. */
+const DROPS: { name: string; sql: (s: string) => string }[] = [
+  {
+    name: 'the intervals exclusion constraint (GiST on user and period)',
+    sql: (s) => `alter table ${s}.intervals drop constraint intervals_no_overlap`,
+  },
+  {
+    name: 'the sessions exclusion constraint',
+    sql: (s) => `alter table ${s}.sessions drop constraint sessions_no_overlap`,
+  },
+  { name: 'the index of zero-length intervals', sql: (s) => `drop index ${s}.intervals_instant` },
+  {
+    name: 'the end-after-start check on intervals',
+    sql: (s) => `alter table ${s}.intervals drop constraint intervals_end_after_start`,
+  },
+  { name: 'the samples BRIN index', sql: (s) => `drop index ${s}.samples_observed` },
+  {
+    name: 'the samples status check',
+    sql: (s) => `alter table ${s}.samples drop constraint samples_status_check`,
+  },
+];
+
+async function ingest(connectionString: string): Promise<BenchRow[]> {
+  const writes = makeWrites(makePolls());
+  const plain = plainPolls(writes);
   const samples = USERS * POLLS;
+  const transitions = plain.reduce((n, p) => n + p.closes.length + p.opens.length, 0);
   // A store's pool, used only for plain SQL, so the bench needs no driver of its own.
   const admin = postgresStore({ connectionString, schema: freshSchema('admin'), maxConnections: 2 });
 
-  const storeRun = async () => {
+  const storeRun = async (drop?: (schema: string) => string) => {
     const store = postgresStore({ connectionString, schema: freshSchema('bench') });
     await store.init();
+    if (drop) await admin.pool.query(drop(`"${store.schema}"`));
     const run = await store.startRun(new Date(T0));
-    const states = new Map<string, UserState>();
-    let effects = 0;
     const started = performance.now();
-    for (const poll of polls) {
-      const out: Effect[] = [];
-      for (const sample of poll) {
-        const r = transition(
-          states.get(sample.userId) ?? initialState(sample.userId),
-          { type: 'sample', sample },
-          policy,
-        );
-        states.set(sample.userId, r.state);
-        for (const e of r.effects) out.push(e);
-      }
-      effects += out.length;
-      await store.writePoll({ runId: run.id, at: poll[0]!.observedAt, samples: poll, effects: out });
-    }
+    for (const w of writes) await store.writePoll({ ...w, runId: run.id });
     const ms = performance.now() - started;
     await admin.pool.query(`drop schema "${store.schema}" cascade`);
     await store.close();
-    return { ms, effects };
+    return ms;
   };
-
-  const baselineRun = async () => {
+  const plainRun = async (
+    poll: (c: pg.PoolClient, schema: string, p: PlainPoll) => Promise<void>,
+    openIndex = true,
+  ) => {
     const schema = freshSchema('plain');
-    await admin.pool.query(`create schema "${schema}"`);
-    await admin.pool.query(
-      `create table "${schema}".readings (user_id text, observed_at timestamptz, status text, raw jsonb)`,
-    );
-    const values = Array.from(
-      { length: USERS },
-      (_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`,
-    ).join(',');
+    await plainTables(admin.pool, schema, openIndex);
     const started = performance.now();
-    for (const poll of polls) {
-      const params = poll.flatMap((s) => [
-        s.userId,
-        s.observedAt.toISOString(),
-        s.status,
-        JSON.stringify(s.raw),
-      ]);
-      await admin.pool.query(`insert into "${schema}".readings values ${values}`, params);
-    }
+    for (const p of plain) await inTransaction(admin.pool, (c) => poll(c, schema, p));
     const ms = performance.now() - started;
     await admin.pool.query(`drop schema "${schema}" cascade`);
     return ms;
   };
 
-  const storeTimes: number[] = [];
-  const baseTimes: number[] = [];
-  let effects = 0;
+  const times = {
+    store: [] as number[],
+    setBased: [] as number[],
+    multiRow: [] as number[],
+    copy: [] as number[],
+  };
+  const dropped = DROPS.map(() => [] as number[]);
+  // Alternated, so that every variant sees the same machine load.
   for (let i = 0; i < REPEATS; i++) {
-    const r = await storeRun();
-    storeTimes.push(r.ms);
-    effects = r.effects;
-    baseTimes.push(await baselineRun());
+    times.store.push(await storeRun());
+    times.setBased.push(await plainRun(setBasedPoll));
+    times.multiRow.push(await plainRun(multiRowPoll));
+    times.copy.push(await plainRun(copyPoll, false));
+    for (const [k, d] of DROPS.entries()) dropped[k]!.push(await storeRun(d.sql));
   }
   await admin.close();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const rate = (ms: number) => (samples / ms) * 1000;
+  const store = median(times.store);
+  const setBased = median(times.setBased);
+  const label = `${USERS.toLocaleString('en-US')} users all changing status, x ${POLLS} polls`;
+  const perPoll = (ms: number) => `${(ms / POLLS).toFixed(0)} ms per poll`;
+  const setName =
+    'set-based write of each poll (UPDATE closing, INSERT ... SELECT FROM unnest), no exclusion constraints';
   return [
     {
-      name: `postgres ingest, ${USERS.toLocaleString('en-US')} users x ${POLLS} polls (transition + writePoll)`,
-      value: rate(median(storeTimes)),
-      unit: 'samples/s',
-      baseline: {
-        name: 'same readings, one plain multi-row INSERT per poll',
-        value: rate(median(baseTimes)),
-      },
-      note: `${effects.toLocaleString('en-US')} effects; median of ${REPEATS}; ${(median(storeTimes) / POLLS).toFixed(0)} ms per poll`,
+      name: `postgres ingest, ${label} (writePoll)`,
+      value: store / POLLS,
+      unit: 'ms/poll',
+      baseline: { name: setName, value: setBased / POLLS },
+      note: `${transitions.toLocaleString('en-US')} interval closes and opens, ${samples.toLocaleString('en-US')} samples; median of ${REPEATS}; ${Math.round((transitions / store) * 1000).toLocaleString('en-US')} transitions/s`,
     },
+    {
+      name: `postgres ingest, ${label}: the same rows by one multi-row INSERT per table and poll`,
+      value: median(times.multiRow) / POLLS,
+      unit: 'ms/poll',
+      baseline: { name: 'the set-based write', value: setBased / POLLS },
+    },
+    {
+      name: `postgres ingest, ${label}: the new rows by COPY (pg-copy-streams), nothing closed`,
+      value: median(times.copy) / POLLS,
+      unit: 'ms/poll',
+      baseline: { name: 'the set-based write', value: setBased / POLLS },
+    },
+    ...DROPS.map((d, k) => ({
+      name: `postgres ingest, ${label}, with ${d.name} dropped`,
+      value: median(dropped[k]!) / POLLS,
+      unit: 'ms/poll',
+      baseline: { name: 'the store with it', value: store / POLLS },
+      note: perPoll(median(dropped[k]!)),
+    })),
   ];
 }
 

@@ -3,9 +3,11 @@ import {
   defineStore,
   type Group,
   type Interval,
+  impliedOpen,
   type OpenState,
   type OutboxEntry,
   type OutboxMessage,
+  opensClosed,
   type PollWrite,
   type PresenceSample,
   type PresenceStore,
@@ -20,7 +22,6 @@ import {
   StoreError,
   silentLogger,
   type User,
-  usersTouched,
 } from '@presence-tracker/core';
 import pg from 'pg';
 import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection.ts';
@@ -216,7 +217,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     async writePoll(write: PollWrite) {
       const token = tokenFor(write);
-      const touched = usersTouched(write.effects);
       const housekeeping = lastHousekeeping === null || write.at.getTime() - lastHousekeeping >= HOUR;
       await transaction('writePoll', async (c) => {
         const fresh = await c.query(`insert into ${t.applied} (token) values ($1) on conflict do nothing`, [
@@ -233,21 +233,22 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         if (run.rowCount === 0)
           refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
 
-        const open =
-          touched.length === 0
-            ? { rows: [] }
-            : await c.query<{ user_id: string; kind: 'i' | 's' }>(
-                `select user_id, 'i' as kind from ${t.intervals} where ended_at is null and user_id = any($1::text[])
-                 union all
-                 select user_id, 's' from ${t.sessions} where ended_at is null and user_id = any($1::text[])`,
-                [touched],
-              );
-        const plan = planWrite(
-          write.effects,
-          new Set(open.rows.filter((r) => r.kind === 'i').map((r) => r.user_id)),
-          new Set(open.rows.filter((r) => r.kind === 's').map((r) => r.user_id)),
-          STORE_NAME,
-        );
+        // Planned over what the effects say was open, so nothing is read first: a close that finds
+        // nothing open is counted below, a second open record is refused by the exclusion
+        // constraints, and only users whose new records the write both opens and closes (which may
+        // have no length, and an empty period overlaps nothing) are looked up.
+        const implied = impliedOpen(write.effects);
+        const plan = planWrite(write.effects, implied.intervals, implied.sessions, STORE_NAME);
+        const unsure = opensClosed(plan, implied);
+        if (unsure.intervals.length > 0 || unsure.sessions.length > 0) {
+          const open = await c.query(
+            `select 1 from ${t.intervals} where ended_at is null and user_id = any($1::text[])
+             union all
+             select 1 from ${t.sessions} where ended_at is null and user_id = any($2::text[])`,
+            [unsure.intervals, unsure.sessions],
+          );
+          if ((open.rowCount ?? 0) > 0) raced();
+        }
 
         // Closing what was open comes first, so the exclusion constraints see the new rows after it.
         if (plan.intervalChanges.length > 0) {
