@@ -241,6 +241,33 @@ describe('combineProviders', () => {
     expect((await combined.getPresence(['ada@x.org']))[0]!.status).toBe('busy');
   });
 
+  it("leaves a platform's ignored statuses out of the merge but keeps them in raw", async () => {
+    const clock = manualClock(T0);
+    const teams = platform('teams', { ada: 'T-ada', ben: 'T-ben' }, clock);
+    const calendar = platform('calendar', { ada: 'c-ada', ben: 'c-ben' }, clock);
+    const combined = combineProviders({
+      providers: { teams: teams.provider, calendar: calendar.provider },
+      ignore: { calendar: ['available'] },
+      clock,
+    });
+    await combined.resolveUsers(['ada', 'ben']);
+    teams.status.set('T-ada', 'away');
+    calendar.status.set('c-ada', 'available').set('c-ben', 'available');
+    const samples = await combined.getPresence(['ada', 'ben']);
+    // A free calendar does not make Ada available; Ben, with nothing but a free calendar, gets no reading.
+    expect(samples.map((s) => [s.userId, s.status])).toEqual([['ada', 'away']]);
+    expect(combinedRaw(samples[0]!.raw)!.platforms.calendar).toMatchObject({
+      status: 'available',
+      ignored: true,
+    });
+    calendar.status.set('c-ada', 'busy');
+    clock.set(at(1));
+    expect((await combined.getPresence(['ada']))[0]!.status).toBe('busy');
+    expect(() =>
+      combineProviders({ providers: { teams: teams.provider }, ignore: { cal: ['available'] } }),
+    ).toThrow(ConfigError);
+  });
+
   it('refuses to resolve when no platform can be reached', async () => {
     const { combined, teams, chat } = setup();
     teams.failing.resolve = true;

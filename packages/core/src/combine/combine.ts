@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { ConfigError, ProviderError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { DEFAULT_POLICY } from '../machine/policy.ts';
-import { isStatus, type PresenceSample, type ResolvedUser } from '../model.ts';
+import { isStatus, type PresenceSample, type ResolvedUser, STATUSES, type Status } from '../model.ts';
 import type { PresenceProvider, ResolveResult } from '../provider/index.ts';
 import { parseOptions } from '../validation.ts';
 import {
@@ -27,6 +27,12 @@ export interface CombineProvidersOptions {
    * Default: 180,000 (the tracker's default: three polls of a minute).
    */
   staleAfter?: number | Readonly<Record<string, number>>;
+  /**
+   * Statuses of a platform that say nothing of whether the person is there, left out of the merge
+   * (kept in `raw.platforms`, marked `ignored`): `{ calendar: ['available'] }`, since a free calendar
+   * only says there is no meeting. A person whose every current reading is ignored gets no reading.
+   */
+  ignore?: Readonly<Record<string, readonly Status[]>>;
   /** Where "now" comes from when deciding which readings still count. Default: the system clock. */
   clock?: Clock;
   logger?: Logger;
@@ -54,6 +60,7 @@ const optionsSchema = z.object({
     .refine((p) => Object.keys(p).length > 0, 'expected at least one provider'),
   merge: z.union([mergeOrderSchema, z.function()]).optional(),
   staleAfter: z.union([duration, z.record(z.string(), duration)]).optional(),
+  ignore: z.record(z.string(), z.array(z.enum(STATUSES))).optional(),
   clock: z
     .custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'expected { now() }')
     .optional(),
@@ -72,7 +79,7 @@ interface Person {
  * e-mail), resolved on every platform; each poll reads every platform at once and merges each
  * person's readings by `merge`. A platform that fails leaves its last readings counting until they go
  * stale; a person is read as long as any platform answers for them. `raw.platforms` keeps each
- * platform's reading that counted.
+ * platform's current reading.
  */
 export function combineProviders(options: CombineProvidersOptions): PresenceProvider {
   parseOptions(optionsSchema, options, 'combineProviders options');
@@ -80,18 +87,23 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const platforms = Object.entries(options.providers);
-  const unknownStale =
-    typeof options.staleAfter === 'object'
-      ? Object.keys(options.staleAfter).filter((p) => !(p in options.providers))
+  const unknownNames = (['staleAfter', 'ignore'] as const).flatMap((field) => {
+    const value = options[field];
+    return typeof value === 'object'
+      ? Object.keys(value)
+          .filter((p) => !(p in options.providers))
+          .map((p) => `${field}.${p}`)
       : [];
-  if (unknownStale.length > 0) {
+  });
+  if (unknownNames.length > 0) {
     throw new ConfigError('invalid combineProviders options:', [
-      ...unknownStale.map((p) => ({
-        path: `staleAfter.${p}`,
+      ...unknownNames.map((path) => ({
+        path,
         message: `expected one of the providers' names (${platforms.map(([n]) => n).join(', ')})`,
       })),
     ]);
   }
+  const ignore = options.ignore ?? {};
   const staleAfter = (platform: string): number =>
     typeof options.staleAfter === 'number'
       ? options.staleAfter
@@ -151,7 +163,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
     );
   };
 
-  const counting = (readings: Map<string, PlatformRaw> | undefined, at: number) =>
+  const fresh = (readings: Map<string, PlatformRaw> | undefined, at: number) =>
     readingsOf(readings).filter(
       (r) =>
         at - r.observedAt.getTime() <= staleAfter(r.platform) ||
@@ -161,10 +173,16 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
   /** The merged sample of a person, from the readings that count at `at`; none when none counts. */
   const merged = (personId: string, at: number, observedAt: Date, source: 'poll' | 'push') => {
     const readings = latest.get(personId);
-    const counted = counting(readings, at);
+    const current = fresh(readings, at);
+    const counted = current.filter((r) => !ignore[r.platform]?.includes(r.status));
     if (counted.length === 0) return undefined;
     const raw: CombinedRaw = {
-      platforms: Object.fromEntries(counted.map((r) => [r.platform, readings!.get(r.platform)!])),
+      platforms: Object.fromEntries(
+        current.map((r) => [
+          r.platform,
+          { ...readings!.get(r.platform)!, ...(!counted.includes(r) && { ignored: true }) },
+        ]),
+      ),
     };
     const sample: PresenceSample = {
       userId: personId,
@@ -175,7 +193,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
     };
     // A merged reading holds only as long as every reading in it holds: one without a bound may change
     // at any poll.
-    const bounds = counted.map((r) => r.validUntil?.getTime());
+    const bounds = current.map((r) => r.validUntil?.getTime());
     if (bounds.every((b) => b !== undefined)) {
       sample.validUntil = new Date(Math.min(...(bounds as number[])));
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { STATUSES } from '../model.ts';
 import { definePlugin } from '../plugin/plugin.ts';
 import type { PresenceProvider } from '../provider/index.ts';
 import { combineProviders } from './combine.ts';
@@ -28,16 +29,21 @@ export const combinePlugin = definePlugin({
       merge: mergeOrderSchema.optional(),
       /** How long a platform's reading counts (ms), for all or per platform. Default: the tracker's. */
       staleAfter: z.union([duration, z.record(name, duration)]).optional(),
+      /** Statuses of a platform left out of the merge: `{ "calendar": ["available"] }`. */
+      ignore: z.record(name, z.array(z.enum(STATUSES))).optional(),
     })
     .superRefine((o, ctx) => {
-      if (typeof o.staleAfter !== 'object') return;
-      for (const p of Object.keys(o.staleAfter)) {
-        if (!(p in o.providers)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['staleAfter', p],
-            message: `expected one of the names in providers (${Object.keys(o.providers).join(', ')})`,
-          });
+      for (const field of ['staleAfter', 'ignore'] as const) {
+        const value = o[field];
+        if (typeof value !== 'object') continue;
+        for (const p of Object.keys(value)) {
+          if (!(p in o.providers)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [field, p],
+              message: `expected one of the names in providers (${Object.keys(o.providers).join(', ')})`,
+            });
+          }
         }
       }
     }),
@@ -74,6 +80,7 @@ export const combinePlugin = definePlugin({
       providers: Object.fromEntries(made),
       ...(options.merge && { merge: options.merge }),
       ...(staleAfter !== undefined && { staleAfter }),
+      ...(options.ignore && { ignore: options.ignore }),
       clock: context.clock,
       logger: context.logger,
     });

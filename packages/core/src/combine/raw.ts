@@ -10,9 +10,11 @@ export interface PlatformRaw {
   validUntil?: string;
   /** The platform's own words. */
   raw?: RawPresence;
+  /** The status is one `ignore` leaves out of the merge for this platform. */
+  ignored?: true;
 }
 
-/** The `raw` of a combined sample: every platform's reading that counted, by platform name. */
+/** The `raw` of a combined sample: every platform's current reading, by platform name. */
 export interface CombinedRaw {
   platforms: Record<string, PlatformRaw>;
 }
