@@ -8,6 +8,9 @@ import {
   manualClock,
   platformIntervals,
 } from '@presence-tracker/core';
+import { advancingSleep } from '@presence-tracker/core/resilience';
+import { googleCalendarProvider } from '@presence-tracker/provider-google-calendar';
+import { type FakeCalendar, startFakeCalendar } from '@presence-tracker/provider-google-calendar/testing';
 import { graphProvider } from '@presence-tracker/provider-graph';
 import {
   type FakeGraph,
@@ -22,10 +25,11 @@ import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
- * A working day of three people on Teams (the fake Microsoft Graph) and Mattermost (the fake
- * Mattermost server), read by their real clients through combineProviders, tracked every five
- * minutes on a manual clock into a SQLite file. Teams is unreachable from 13:30 to 14:30. The merged
- * intervals are compared with a table worked out by hand from the script below.
+ * A working day of three people on Teams (the fake Microsoft Graph), Mattermost (the fake Mattermost
+ * server) and Google Calendar (the fake Calendar API), read by their real clients through
+ * combineProviders, tracked every five minutes on a manual clock into a SQLite file. Teams is
+ * unreachable from 13:30 to 14:30. The merged intervals are compared with a table worked out by hand
+ * from the script below.
  */
 
 const DAY = '2026-03-02';
@@ -68,24 +72,37 @@ const chatScript: [string, Person, string][] = [
   ['16:00', 'ada', 'online'],
   ['16:30', 'ben', 'offline'],
 ];
+// Busy blocks in the calendars; a free calendar is ignored (it only says there is no meeting).
+const calendarScript: Record<Person, [string, string][]> = {
+  ada: [['14:00', '14:30']],
+  ben: [['09:30', '10:00']],
+  cy: [],
+};
 const OUTAGE = { from: t('13:30'), to: t('14:30') };
+const clock = manualClock(t('09:00'));
 
 // Worked out by hand. The default rule: dnd and busy anywhere beat available, otherwise the most
-// reachable status wins. Ben's Teams dnd (last read at 13:25) keeps counting for staleAfter (15
-// minutes) into the outage, so his dnd ends at 13:45, not when Teams returns. Cy, on Teams alone, is
-// unobserved from the last reading before the outage (13:25) until Teams answers again (14:30).
+// reachable status wins; the calendar counts only when busy (Ada's meeting at 14:00 falls in the
+// Teams outage and shows all the same). Ben's Teams dnd (last read at 13:25) keeps counting for
+// staleAfter (15 minutes) into the outage, so his dnd ends at 13:45, not when Teams returns. Cy, whose
+// calendar is free all day, is unobserved from the last Teams reading before the outage (13:25) until
+// Teams answers again (14:30).
 const expected: Record<Person, [string, string, string][]> = {
   ada: [
     ['available', '09:00', '10:00'],
     ['busy', '10:00', '11:00'],
     ['available', '11:00', '12:00'],
     ['away', '12:00', '13:00'],
-    ['available', '13:00', '15:00'],
+    ['available', '13:00', '14:00'],
+    ['busy', '14:00', '14:30'],
+    ['available', '14:30', '15:00'],
     ['dnd', '15:00', '16:00'],
     ['available', '16:00', '17:00'],
   ],
   ben: [
-    ['available', '09:00', '12:00'],
+    ['available', '09:00', '09:30'],
+    ['busy', '09:30', '10:00'],
+    ['available', '10:00', '12:00'],
     ['dnd', '12:00', '13:45'],
     ['available', '13:45', '16:30'],
     ['offline', '16:30', '17:00'],
@@ -100,6 +117,7 @@ const expected: Record<Person, [string, string, string][]> = {
 
 let graph: FakeGraph;
 let chat: FakeServer;
+let calendar: FakeCalendar;
 let dir: string;
 
 beforeAll(async () => {
@@ -132,18 +150,28 @@ beforeAll(async () => {
     me: me.id,
     tokens: ['chat-token'],
   });
+  calendar = await startFakeCalendar({
+    clock,
+    domain: 'contoso.com',
+    calendars: Object.fromEntries(
+      (Object.keys(people) as Person[]).map((who) => [
+        people[who].email,
+        calendarScript[who].map(([start, end]) => ({ start: t(start), end: t(end), summary: 'meeting' })),
+      ]),
+    ),
+  });
   dir = await mkdtemp(join(tmpdir(), 'combined-day-'));
 });
 
 afterAll(async () => {
   await graph?.close();
   await chat?.close();
+  await calendar?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('a day of three people across Teams and Mattermost', () => {
+describe('a day of three people across Teams, Mattermost and Google Calendar', () => {
   it('merges into the intervals worked out by hand, through an outage of Teams', async () => {
-    const clock = manualClock(t('09:00'));
     const provider = combineProviders({
       providers: {
         teams: graphProvider({
@@ -153,7 +181,15 @@ describe('a day of three people across Teams and Mattermost', () => {
           retry: { attempts: 1 },
         }),
         chat: mattermostProvider({ url: chat.url, token: 'chat-token' }, { clock }),
+        calendar: googleCalendarProvider({
+          credentials: calendar.serviceAccount,
+          subject: 'admin@contoso.com',
+          baseUrl: calendar.url,
+          clock,
+          sleep: advancingSleep(clock),
+        }),
       },
+      ignore: { calendar: ['available'] },
       staleAfter: STALE,
       clock,
     });
@@ -196,7 +232,7 @@ describe('a day of three people across Teams and Mattermost', () => {
     await tracker.stop();
 
     expect(unresolved).toEqual([
-      'cy@contoso.com: chat: no Mattermost user the account can see has this e-mail address (tracked on teams)',
+      'cy@contoso.com: chat: no Mattermost user the account can see has this e-mail address (tracked on teams, calendar)',
     ]);
     // Mattermost answered throughout, so no poll failed as a whole.
     expect(failed).toEqual([]);
@@ -244,6 +280,14 @@ describe('a day of three people across Teams and Mattermost', () => {
         [
           ['available', '09:00', '16:30'],
           ['offline', '16:30', null],
+        ],
+      ],
+      [
+        'calendar',
+        [
+          ['available', '09:00', '09:30'],
+          ['busy', '09:30', '10:00'],
+          ['available', '10:00', null],
         ],
       ],
     ]);

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '@presence-tracker/core';
 import { corePlugins } from '@presence-tracker/core/config';
+import { googleCalendar } from '@presence-tracker/provider-google-calendar';
+import { makeServiceAccount } from '@presence-tracker/provider-google-calendar/testing';
 import { graph } from '@presence-tracker/provider-graph';
 import { mattermost } from '@presence-tracker/provider-mattermost';
 import { sqlite } from '@presence-tracker/store-sqlite';
@@ -9,7 +11,12 @@ import { configFromEnv } from './main.ts';
 
 const CONFIG = fileURLToPath(new URL('../presence-tracker.json', import.meta.url));
 const plugins = {
-  provider: { ...corePlugins.provider, graph: () => graph, mattermost: () => mattermost },
+  provider: {
+    ...corePlugins.provider,
+    graph: () => graph,
+    mattermost: () => mattermost,
+    'google-calendar': () => googleCalendar,
+  },
   store: { ...corePlugins.store, sqlite: () => sqlite },
   notifier: corePlugins.notifier,
 };
@@ -20,6 +27,8 @@ const env = {
   MM_URL: 'https://chat.example.com',
   MM_TOKEN: 'mm-token-value',
   USERS: 'ada@contoso.com, ben@contoso.com',
+  GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(makeServiceAccount().key),
+  GOOGLE_SUBJECT: 'admin@contoso.com',
 };
 
 describe('examples/combined', () => {
@@ -39,7 +48,7 @@ describe('examples/combined', () => {
   it("its presence-tracker.json is a valid configuration for the command, the platforms' blocks checked too", async () => {
     const config = await loadConfig(CONFIG, { env, plugins });
     expect(config.plugins.provider.describe({ baseDir: config.baseDir })).toBe(
-      'combine teams (graph), chat (mattermost)',
+      'combine teams (graph), chat (mattermost), calendar (google-calendar)',
     );
     const error = await loadConfig(CONFIG, { env: { ...env, MM_URL: 'chat.example.com' }, plugins }).then(
       () => {

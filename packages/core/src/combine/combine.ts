@@ -170,12 +170,18 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
         (r.validUntil !== undefined && at <= r.validUntil.getTime()),
     );
 
-  /** The merged sample of a person, from the readings that count at `at`; none when none counts. */
-  const merged = (personId: string, at: number, observedAt: Date, source: 'poll' | 'push') => {
+  /**
+   * The merged sample of a person, from the readings that count at `at`. Only a counted reading that
+   * came in now (from `answered` platforms) confirms the person, and its instant is the sample's: a
+   * reading kept from an earlier poll, or an ignored one, merges but sees no one. None without such.
+   */
+  const merged = (personId: string, at: number, answered: ReadonlySet<string>, source: 'poll' | 'push') => {
     const readings = latest.get(personId);
     const current = fresh(readings, at);
     const counted = current.filter((r) => !ignore[r.platform]?.includes(r.status));
-    if (counted.length === 0) return undefined;
+    const confirming = counted.filter((r) => answered.has(r.platform));
+    if (confirming.length === 0) return undefined;
+    const observedAt = new Date(Math.max(...confirming.map((r) => r.observedAt.getTime())));
     const raw: CombinedRaw = {
       platforms: Object.fromEntries(
         current.map((r) => [
@@ -308,7 +314,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
         })
         .filter((a) => a.ids.length > 0);
       const outcomes = await Promise.allSettled(asked.map((a) => a.provider.getPresence(a.ids)));
-      const answered = new Map<string, number>();
+      const answered = new Map<string, Set<string>>();
       const errors: string[] = [];
       outcomes.forEach((outcome, i) => {
         const { platform } = asked[i]!;
@@ -319,8 +325,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
         }
         noteSuccess(platform);
         for (const personId of take(platform, outcome.value)) {
-          const latestAt = Date.parse(latest.get(personId)!.get(platform)!.observedAt);
-          answered.set(personId, Math.max(answered.get(personId) ?? 0, latestAt));
+          answered.set(personId, (answered.get(personId) ?? new Set()).add(platform));
         }
       });
       if (asked.length > 0 && errors.length === asked.length) {
@@ -335,8 +340,8 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
       }
       const at = clock.now().getTime();
       const samples: PresenceSample[] = [];
-      for (const [personId, observed] of answered) {
-        const sample = merged(personId, at, new Date(observed), 'poll');
+      for (const [personId, platformsHeard] of answered) {
+        const sample = merged(personId, at, platformsHeard, 'poll');
         if (sample) samples.push(sample);
       }
       return samples;
@@ -358,8 +363,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
             return p.subscribe!(ids, (samples) => {
               const out: PresenceSample[] = [];
               for (const personId of take(platform, samples)) {
-                const observedAt = new Date(latest.get(personId)!.get(platform)!.observedAt);
-                const sample = merged(personId, clock.now().getTime(), observedAt, 'push');
+                const sample = merged(personId, clock.now().getTime(), new Set([platform]), 'push');
                 if (sample) out.push(sample);
               }
               if (out.length > 0) onSamples(out);
