@@ -91,25 +91,38 @@ describe('googleCalendarProvider', () => {
   it('reads out-of-office events at most once per outOfOfficeEvery for each person', async () => {
     const { clock, provider, google } = await setup(day, { outOfOfficeEvery: 15 * 60_000 });
     const ids = ['ada@example.com', 'grace@example.com'];
-    for (let minute = 0; minute < 60; minute++) {
-      await provider.getPresence(ids);
-      clock.advance(60_000);
-    }
+    const readsAt = new Map<string, number[]>(ids.map((id) => [id, []]));
+    const poll = async (minute: number) => {
+      clock.set(new Date(at('08:00').getTime() + minute * 60_000));
+      const seen = google.requests.length;
+      const samples = await provider.getPresence(ids);
+      for (const r of google.requests.slice(seen))
+        if (r.kind === 'events') readsAt.get(r.calendarId!)!.push(minute);
+      return samples;
+    };
+    for (let minute = 0; minute < 60; minute++) await poll(minute);
     expect(google.count('freeBusy')).toBe(60);
-    expect(google.count('events')).toBe(2 * 4);
-    // Read last at 08:45, so an out-of-office event added since is seen at 09:00, not before.
+    for (const minutes of readsAt.values()) {
+      expect(minutes.length).toBeGreaterThanOrEqual(3);
+      for (let i = 1; i < minutes.length; i++)
+        expect(minutes[i]! - minutes[i - 1]!).toBeGreaterThanOrEqual(15);
+    }
+    // An out-of-office event added now is seen at Grace's next read of her events, not before.
     google.calendars['grace@example.com']!.push({
       start: at('08:40'),
       end: at('17:00'),
       eventType: 'outOfOffice',
     });
-    clock.set(at('08:50'));
-    expect((await provider.getPresence(ids))[1]!.status).toBe('busy');
-    clock.set(at('09:00'));
-    expect((await provider.getPresence(ids))[1]).toMatchObject({
-      status: 'offline',
-      raw: { reason: 'outOfOffice' },
-    });
+    let minute = 60;
+    for (;;) {
+      const reads = readsAt.get('grace@example.com')!.length;
+      const status = (await poll(minute))[1]!.status;
+      const readNow = readsAt.get('grace@example.com')!.length > reads;
+      expect(status).toBe(readNow ? 'offline' : 'busy');
+      if (readNow) break;
+      minute++;
+    }
+    expect(minute - readsAt.get('grace@example.com')!.at(-2)!).toBeGreaterThanOrEqual(15);
   });
 
   it('makes a calendar it cannot see unresolved, and unknown if asked for anyway, never a failed poll', async () => {
