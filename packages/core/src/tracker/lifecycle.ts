@@ -73,7 +73,7 @@ class PresenceTracker extends Runtime implements Tracker {
           this.logger.info({ runId: this.currentRun!.id }, 'run left open for the next start');
           return;
         }
-        effects.push(...this.applyAll({ type: 'stop', at }));
+        this.applyAll({ type: 'stop', at }, effects);
         await this.commit(at, [], effects);
         const run = this.currentRun!;
         await this.options.store.endRun(run.id, at);

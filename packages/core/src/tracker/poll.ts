@@ -37,7 +37,7 @@ export async function poll(rt: Runtime): Promise<PollResult> {
     rt.fail(error, 'provider');
   }
   const applied = rt.applySamples(samples, effects);
-  effects.push(...rt.applyAll({ type: 'tick', at }));
+  rt.applyAll({ type: 'tick', at }, effects);
   await rt.commit(at, applied, effects);
   return done(rt, {
     at,

@@ -140,14 +140,14 @@ export class Runtime extends EventEmitter<TrackerEvents> {
       if (!state) continue;
       const result = transition(state, { type: 'sample', sample }, this.policy);
       this.states.set(sample.userId, result.state);
-      effects.push(...result.effects);
+      for (const e of result.effects) effects.push(e);
       applied.push(sample);
     }
     return applied;
   }
 
-  applyAll(event: MachineEvent): Effect[] {
-    const effects: Effect[] = [];
+  /** Applies `event` to everyone, appending the effects to `effects` (never spread: there may be millions). */
+  applyAll(event: MachineEvent, effects: Effect[] = []): Effect[] {
     for (const [userId, state] of this.states) {
       const result = transition(state, event, this.policy);
       if (result.state !== state) this.states.set(userId, result.state);

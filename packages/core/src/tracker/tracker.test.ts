@@ -419,3 +419,32 @@ describe('a store that disagrees', () => {
     expect(await store.openState()).toEqual({ runs: [], intervals: [], sessions: [] });
   });
 });
+
+describe('many people', () => {
+  test('a stop that closes everything for 100,000 people is written, not spread onto the stack', async () => {
+    const clock = manualClock(MONDAY + 9 * 60 * MIN);
+    const ids = Array.from({ length: 100_000 }, (_, n) => `p${n}`);
+    const provider: PresenceProvider = {
+      name: 'everyone-busy',
+      async resolveUsers(keys) {
+        return { resolved: keys.map((key) => ({ key, id: key })), unresolved: [] };
+      },
+      async discoverUsers() {
+        return ids.map((id) => ({ key: id, id }));
+      },
+      async getPresence(userIds) {
+        const observedAt = clock.now();
+        return userIds.map((userId) => ({ userId, status: 'busy' as const, observedAt }));
+      },
+    };
+    const store = memoryStore();
+    const t = createTracker({ provider, store, users: 'discover', clock, pollInterval: MIN });
+    await t.runOnce();
+    clock.advance(MIN);
+    await t.stop();
+    const state = await store.openState();
+    expect(state.intervals.length + state.sessions.length).toBe(0);
+    const [run] = await store.runs(all);
+    expect(run!.endedAt).toEqual(clock.now());
+  }, 120_000);
+});
