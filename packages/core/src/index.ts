@@ -155,6 +155,7 @@ export {
   type StartRunOptions,
   type StoreCall,
   type StoreCapabilities,
+  type StoreChanges,
   type StoreDefinition,
   type StoreDriver,
   usersTouched,

@@ -19,6 +19,7 @@ import type {
   PresenceStore,
   RangeQuery,
   StoreCapabilities,
+  StoreChanges,
 } from './store.ts';
 
 /**
@@ -42,6 +43,8 @@ export interface StoreDriver {
   sessions(query: RangeQuery): Promise<Session[]> | Session[];
   intervals(query: RangeQuery): Promise<Interval[]> | Interval[];
   samples(query: RangeQuery): Promise<PresenceSample[]> | PresenceSample[];
+  /** Only with `capabilities.changes`: what was opened or closed after the cursor (`null`: none, only the cursor). */
+  changes?(after: string | null): Promise<StoreChanges> | StoreChanges;
   /** Only with `capabilities.rollups`: digests and open records, from one snapshot. */
   rollups?(query: RangeQuery): Promise<RollupRead> | RollupRead;
   outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void> | void;
@@ -125,6 +128,10 @@ export function defineStore<Extra extends object = Record<never, never>>(
     throw new TypeError(`store ${name} declares rollups but its driver has no rollups()`);
   }
   const readRollups = driver.rollups?.bind(driver);
+  if (capabilities.changes && typeof driver.changes !== 'function') {
+    throw new TypeError(`store ${name} declares changes but its driver has no changes()`);
+  }
+  const readChanges = driver.changes?.bind(driver);
 
   const store: PresenceStore = {
     name,
@@ -220,6 +227,22 @@ export function defineStore<Extra extends object = Record<never, never>>(
               'read',
               (c: InputCheck) => checkRange(c, query),
               () => readRollups(query),
+            ),
+        }
+      : {}),
+    ...(capabilities.changes && readChanges
+      ? {
+          changes: (query: { after: string | null }) =>
+            call(
+              'changes',
+              'read',
+              (c: InputCheck) => {
+                c.object(query, 'query', '{ after }');
+                if (query.after !== null && typeof query.after !== 'string') {
+                  c.fail('after', 'a cursor from an earlier changes() answer, or null', query.after);
+                }
+              },
+              () => readChanges(query.after),
             ),
         }
       : {}),

@@ -35,4 +35,5 @@ export type {
   RangeQuery,
   StartRunOptions,
   StoreCapabilities,
+  StoreChanges,
 } from './store.ts';

@@ -5,7 +5,15 @@ import { defineStore } from './define.ts';
 import { checkFence } from './fence.ts';
 import { planWrite } from './plan.ts';
 import { RollupBatch, type RollupEntry, type RollupRead, rollupDay } from './rollup.ts';
-import type { OpenState, OutboxEntry, OutboxMessage, PollWrite, PresenceStore, RangeQuery } from './store.ts';
+import type {
+  OpenState,
+  OutboxEntry,
+  OutboxMessage,
+  PollWrite,
+  PresenceStore,
+  RangeQuery,
+  StoreChanges,
+} from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Keep raw samples so that `samples()` answers. Default: true. */
@@ -27,6 +35,11 @@ interface StoredInterval extends Interval {
 interface StoredRun extends Run {
   lastPollAt: Date | null;
 }
+
+type Change =
+  | { kind: 'interval'; record: StoredInterval }
+  | { kind: 'session'; record: Session }
+  | { kind: 'run'; record: StoredRun };
 
 /** Per-user history, kept in start order so range queries can binary-search. */
 interface UserHistory {
@@ -56,6 +69,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
   const outbox: OutboxEntry[] = [];
   let nextSession = 1;
   let nextSeq = 1;
+  /** Every opening and closing, in write order; a cursor is a position in it. Purged users' are cleared. */
+  const log: (Change | null)[] = [];
 
   const fail = (message: string): never => {
     throw new StoreError('memory', message);
@@ -105,10 +120,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       rollups.interval(c.userId, open.status, open.startedAt.getTime(), c.endedAt!.getTime());
       open.endedAt = c.endedAt;
       h.openInterval = null;
+      log.push({ kind: 'interval', record: open });
     }
     for (const c of plan.sessionChanges) {
       const h = history(c.userId);
       rollups.session(c.userId, h.openSession!.startedAt.getTime(), c.endedAt!.getTime());
+      log.push({ kind: 'session', record: h.openSession! });
       Object.assign(h.openSession!, { endedAt: c.endedAt, lastSeenAt: c.lastSeenAt, endReason: c.reason });
       h.openSession = null;
     }
@@ -123,6 +140,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       };
       if (row.raw !== undefined) interval.raw = structuredClone(row.raw);
       h.intervals.push(interval);
+      log.push({ kind: 'interval', record: interval });
       if (row.endedAt === null) h.openInterval = interval;
       else rollups.interval(row.userId, row.status, row.startedAt.getTime(), row.endedAt.getTime());
     }
@@ -137,6 +155,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         endReason: row.reason,
       };
       h.sessions.push(session);
+      log.push({ kind: 'session', record: session });
       if (row.endedAt === null) h.openSession = session;
       else rollups.session(row.userId, row.startedAt.getTime(), row.endedAt.getTime());
     }
@@ -184,6 +203,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       fencing: fencing !== undefined,
       readOnly: false,
       rollups: keepRollups,
+      changes: true,
     },
     driver: {
       open() {},
@@ -202,6 +222,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         // Asked for first, so a throwing callback leaves no run behind.
         const queued = messages(started);
         runs.push(run);
+        log.push({ kind: 'run', record: run });
         enqueue(queued);
         return started;
       },
@@ -210,6 +231,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         const run = runs.find((r) => r.id === runId) ?? fail(`no run ${runId}`);
         if (run.endedAt !== null) fail(`run ${runId} has already ended`);
         run.endedAt = endedAt;
+        log.push({ kind: 'run', record: run });
       },
 
       runs({ from, to }) {
@@ -267,6 +289,33 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         );
       },
 
+      changes(after): StoreChanges {
+        const answer: StoreChanges = { cursor: String(log.length), intervals: [], sessions: [], runs: [] };
+        if (after === null) return answer;
+        const from = Number(after);
+        if (!/^\d+$/.test(after) || from > log.length)
+          fail(`changes: after: expected a cursor of this store, got ${JSON.stringify(after)}`);
+        // Newest first, so each record is taken at its last change; then back into write order.
+        const seen = new Set<object>();
+        const picked: Change[] = [];
+        for (let i = log.length - 1; i >= from; i--) {
+          const c = log[i];
+          if (c && !seen.has(c.record)) {
+            seen.add(c.record);
+            picked.push(c);
+          }
+        }
+        for (const c of picked.reverse()) {
+          if (c.kind === 'interval') {
+            const { lastSeenAt: _, ...interval } = c.record;
+            answer.intervals.push(structuredClone(interval));
+          } else if (c.kind === 'session') answer.sessions.push(sessionView(c.record));
+          else
+            answer.runs.push({ id: c.record.id, startedAt: c.record.startedAt, endedAt: c.record.endedAt });
+        }
+        return answer;
+      },
+
       rollups({ from, to, userIds }: RangeQuery): RollupRead {
         const read: RollupRead = { days: [], openIntervals: [], openSessions: [] };
         const first = rollupDay(from.getTime());
@@ -306,6 +355,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       },
 
       purgeUser(userId) {
+        for (let i = 0; i < log.length; i++) {
+          const c = log[i];
+          if (c && c.kind !== 'run' && c.record.userId === userId) log[i] = null;
+        }
         users.delete(userId);
         histories.delete(userId);
       },

@@ -75,6 +75,24 @@ export interface StoreCapabilities {
    * `rollups()` answers; reports then read them instead of every interval and session.
    */
   rollups?: boolean;
+  /**
+   * The store numbers what it writes and `changes()` answers: what was opened or closed since a
+   * cursor, so a reader in another process follows the writes without reading everything again.
+   */
+  changes?: boolean;
+}
+
+/** What `changes()` answers: what was written after a cursor. */
+export interface StoreChanges {
+  /** Where this answer ends; pass it as `after` next time. Opaque: compare nothing but equality. */
+  cursor: string;
+  /**
+   * Intervals, sessions and runs opened or closed after the cursor, each once, as it is now (a
+   * record opened and closed in between comes closed), in the order of their last change.
+   */
+  intervals: Interval[];
+  sessions: Session[];
+  runs: Run[];
 }
 
 /** What `startRun` writes together with the run. */
@@ -134,6 +152,13 @@ export interface PresenceStore {
    * `sessions()` would answer. Digests are written in the same transaction as the records they sum up.
    */
   rollups?(query: RangeQuery): Promise<RollupRead>;
+
+  /**
+   * With `capabilities.changes`: what was opened or closed after `after`, a cursor from an earlier
+   * answer, read in one snapshot. `after: null` answers the current cursor alone, to start following
+   * from now. A reader polls it; a poll that finds nothing costs one indexed read.
+   */
+  changes?(query: { after: string | null }): Promise<StoreChanges>;
 
   /** Queues messages outside a poll (a run starting or ending). */
   outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void>;

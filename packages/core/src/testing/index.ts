@@ -9,6 +9,7 @@ export {
   type RollupAgreementCase,
   seededRandom,
 } from './store/agreement.ts';
+export { storeChangesTests } from './store/changes.ts';
 export { storeFencingTests } from './store/fencing.ts';
 export {
   at,

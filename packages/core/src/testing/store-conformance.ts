@@ -1,4 +1,5 @@
 import type { PresenceStore } from '../store/index.ts';
+import { storeChangesTests } from './store/changes.ts';
 import { storeFencingTests } from './store/fencing.ts';
 import type { MakeStore, StoreConformanceOptions, TestFunction } from './store/harness.ts';
 import { storeInputTests } from './store/input.ts';
@@ -24,7 +25,7 @@ export {
 /**
  * The contract every store meets, registered as tests on `test`: every group below, one file each
  * in `store/`, each also exported on its own. Each test gets a fresh store from `makeStore` and
- * closes it; groups that depend on a capability (`samples`, `fencing`, `rollups`) read `store.capabilities`.
+ * closes it; groups that depend on a capability (`samples`, `fencing`, `rollups`, `changes`) read `store.capabilities`.
  * An adapter's whole conformance test:
  *
  * ```ts
@@ -51,6 +52,7 @@ export function storeConformance(
     storePurgeTests,
     storeFencingTests,
     storeRollupsTests,
+    storeChangesTests,
     storeInputTests,
   ]) {
     register(test, make, options);

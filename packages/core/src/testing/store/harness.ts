@@ -22,6 +22,7 @@ export const STORE_GROUPS = [
   'purge',
   'fencing',
   'rollups',
+  'changes',
   'input',
 ] as const;
 export type StoreGroup = (typeof STORE_GROUPS)[number];
