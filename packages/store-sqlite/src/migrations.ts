@@ -1,5 +1,6 @@
 import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
+import { CHANGES_SCHEMA } from './changes.ts';
 import { buildRollups, ROLLUPS_TABLE } from './rollups.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
@@ -132,6 +133,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rollups: a digest per person per UTC day, built for the records already kept',
     up: ROLLUPS_TABLE,
     build: buildRollups,
+  },
+  {
+    version: 3,
+    description: 'changes: intervals, sessions and runs numbered by their last opening or closing',
+    up: CHANGES_SCHEMA,
   },
 ];
 

@@ -54,8 +54,14 @@ describe('SQLite rollups', () => {
     const kept = digests(path);
     expect(kept.length).toBeGreaterThan(3);
 
-    // The file as the previous version left it: no rollups table, schema version 1.
+    // The file as the previous version left it: no rollups table, schema version 1 (and so none of
+    // the later versions' changes either).
     const db = new Sqlite(path);
+    for (const t of ['intervals', 'sessions', 'runs']) {
+      db.exec(`DROP TRIGGER ${t}_opened; DROP TRIGGER ${t}_closed; DROP INDEX ${t}_by_change;`);
+      db.exec(`ALTER TABLE ${t} DROP COLUMN changed`);
+    }
+    db.exec('DROP TABLE change_counter');
     db.exec('DROP TABLE rollups');
     db.pragma('user_version = 1');
     db.close();

@@ -19,10 +19,12 @@ import {
   type SessionEndReason,
   type Sighting,
   type Status,
+  type StoreChanges,
   StoreError,
   type User,
 } from '@presence-tracker/core';
 import Sqlite, { type Database } from 'better-sqlite3';
+import { prepareChanges } from './changes.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
@@ -50,7 +52,13 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
 
   return defineStore({
     name: NAME,
-    capabilities: { samples: opts.keepSamples, fencing: false, readOnly: opts.readOnly, rollups: true },
+    capabilities: {
+      samples: opts.keepSamples,
+      fencing: false,
+      readOnly: opts.readOnly,
+      rollups: true,
+      changes: true,
+    },
     toStoreError: (error, operation) => toStoreError(error, operation, opts),
     driver: {
       open: () => void c(),
@@ -65,6 +73,7 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
       intervals: (query) => c().intervals(query),
       samples: (query) => c().samples(query),
       rollups: (query) => c().rollups(query),
+      changes: (after) => c().changes(after),
       outboxEnqueue: (messages) => c().outboxEnqueue(messages),
       outboxPending: (notifier, limit) => c().outboxPending(notifier, limit),
       outboxDelivered: (seqs) => c().outboxDelivered(seqs),
@@ -88,6 +97,7 @@ class Connection {
   private readonly opts: ResolvedOptions;
   private readonly s: ReturnType<typeof prepare>;
   private readonly r: RollupStatements;
+  private readonly readChanges: ReturnType<typeof prepareChanges>;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
   private wal = false;
@@ -123,6 +133,7 @@ class Connection {
       }
       this.s = prepare(db);
       this.r = prepareRollups(db);
+      this.readChanges = prepareChanges(db);
     } catch (error) {
       db.close();
       throw error;
@@ -383,6 +394,11 @@ class Connection {
     const early = ids === null ? t.openBefore.all(lowest) : t.openBeforeFor.all(lowest, ids);
     const rest = ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
     return early.length === 0 ? (rest as Row[]) : [...(early as Row[]), ...(rest as Row[])];
+  }
+
+  /** What was opened or closed after the cursor, in one read transaction. */
+  changes(after: string | null): StoreChanges {
+    return this.readChanges(after);
   }
 
   /** Digests and open records in one read transaction, so a writer's commit lands in both or neither. */

@@ -1,0 +1,103 @@
+import {
+  type Interval,
+  type Run,
+  type Session,
+  type SessionEndReason,
+  type Status,
+  type StoreChanges,
+  StoreError,
+} from '@presence-tracker/core';
+import type { Database } from 'better-sqlite3';
+
+/** Opening and closing a record: the writes a reader following the file needs to hear of. */
+const numbered = (table: string) => `
+  CREATE INDEX ${table}_by_change ON ${table} (changed);
+  CREATE TRIGGER ${table}_opened AFTER INSERT ON ${table} BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    UPDATE ${table} SET changed = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER ${table}_closed AFTER UPDATE OF ended_at ON ${table} BEGIN
+    UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    UPDATE ${table} SET changed = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = NEW.id;
+  END;
+`;
+
+/**
+ * Every interval, session and run carries the number of its last opening or closing, from one counter
+ * that the file's single writer advances in the same transaction (triggers, so the write path's SQL
+ * is unchanged). Confirmations (`last_seen`, a run's heartbeat) do not count: they are not news.
+ */
+export const CHANGES_SCHEMA = `
+  CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL) STRICT;
+  INSERT INTO change_counter (id, seq) VALUES (1, 0);
+  ALTER TABLE intervals ADD COLUMN changed INTEGER;
+  ALTER TABLE sessions ADD COLUMN changed INTEGER;
+  ALTER TABLE runs ADD COLUMN changed INTEGER;
+  ${numbered('intervals')}
+  ${numbered('sessions')}
+  ${numbered('runs')}
+`;
+
+type Row = unknown[];
+
+export function prepareChanges(db: Database): (after: string | null) => StoreChanges {
+  const rows = (sql: string) => db.prepare(sql).raw(true);
+  const between = 'changed > @after AND changed <= @upTo ORDER BY changed';
+  const s = {
+    counter: rows('SELECT seq FROM change_counter WHERE id = 1'),
+    intervals: rows(`SELECT user_id, status, started_at, ended_at, raw FROM intervals WHERE ${between}`),
+    sessions: rows(
+      `SELECT id, user_id, started_at, ended_at, CASE WHEN ended_at IS NULL
+         THEN max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = sessions.user_id), 0))
+         ELSE last_seen_at END, end_reason FROM sessions WHERE ${between}`,
+    ),
+    runs: rows(`SELECT id, started_at, ended_at FROM runs WHERE ${between}`),
+  };
+
+  /** Everything numbered after `after` up to the counter, in one read transaction. */
+  return db.transaction((after: string | null): StoreChanges => {
+    const upTo = (s.counter.get() as Row)[0] as number;
+    const answer: StoreChanges = { cursor: String(upTo), intervals: [], sessions: [], runs: [] };
+    if (after === null) return answer;
+    const from = /^\d{1,15}$/.test(after) ? Number(after) : Number.NaN;
+    if (!(from <= upTo)) {
+      throw new StoreError(
+        'sqlite',
+        `changes: after: expected a cursor of this file, got ${JSON.stringify(after)}`,
+        {
+          code: 'STORE_INVALID',
+          details: { operation: 'changes', field: 'after' },
+        },
+      );
+    }
+    const q = { after: from, upTo };
+    answer.intervals = (s.intervals.all(q) as Row[]).map(([userId, status, startedAt, endedAt, raw]) => {
+      const interval: Interval = {
+        userId: userId as string,
+        status: status as Status,
+        startedAt: new Date(startedAt as number),
+        endedAt: endedAt === null ? null : new Date(endedAt as number),
+      };
+      if (raw !== null) interval.raw = JSON.parse(raw as string);
+      return interval;
+    });
+    answer.sessions = (s.sessions.all(q) as Row[]).map(
+      ([id, userId, startedAt, endedAt, lastSeenAt, endReason]): Session => ({
+        id: String(id),
+        userId: userId as string,
+        startedAt: new Date(startedAt as number),
+        endedAt: endedAt === null ? null : new Date(endedAt as number),
+        lastSeenAt: new Date(lastSeenAt as number),
+        endReason: endReason as SessionEndReason | null,
+      }),
+    );
+    answer.runs = (s.runs.all(q) as Row[]).map(
+      ([id, startedAt, endedAt]): Run => ({
+        id: String(id),
+        startedAt: new Date(startedAt as number),
+        endedAt: endedAt === null ? null : new Date(endedAt as number),
+      }),
+    );
+    return answer;
+  });
+}
