@@ -4,6 +4,7 @@ import { StoreError } from '@presence-tracker/core';
 import { Hono } from 'hono';
 import { apiRoutes } from './api.ts';
 import { loginRoutes, requireToken } from './auth.ts';
+import { eventStream, LiveFeed } from './events.ts';
 import { health } from './health.ts';
 import { createMetrics } from './metrics.ts';
 import type { DashboardOptions } from './options.ts';
@@ -14,6 +15,8 @@ import { defaultUiDir } from './ui-dir.ts';
 export interface Dashboard {
   /** The Hono app: mount it in another server, or call `app.fetch(request)`. */
   app: Hono;
+  /** Stops following the store for `/api/v1/events`; open event streams end with their connections. */
+  close(): void;
 }
 
 /** The dashboard's pages and API over a store, as a Hono app. */
@@ -52,6 +55,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
   );
 
+  const feed = new LiveFeed(options.store, options.tracker, options.watchInterval ?? 1000, now);
+  app.get('/api/v1/events', (c) => eventStream(c, feed));
   app.route('/api/v1', apiRoutes(options.store, defaults));
   app.all('/api/*', (c) =>
     problem(c, { title: 'Not found', status: 404, detail: `no API route ${c.req.path}` }),
@@ -65,5 +70,5 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   } else {
     app.get('/', (c) => c.text(`The pages are not built: no ${root}. The API answers under /api/v1.`, 404));
   }
-  return { app };
+  return { app, close: () => feed.close() };
 }

@@ -21,7 +21,8 @@ export interface RunningDashboard {
 /** Serves the dashboard on `host:port` and resolves once it listens. */
 export async function serve(options: ServeOptions): Promise<RunningDashboard> {
   const host = options.host ?? '127.0.0.1';
-  const { app } = createDashboard(options);
+  const dashboard = createDashboard(options);
+  const { app } = dashboard;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = listen({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () => resolve(s));
     s.once('error', reject);
@@ -33,6 +34,7 @@ export async function serve(options: ServeOptions): Promise<RunningDashboard> {
     server,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        dashboard.close();
         server.close((error) => (error ? reject(error) : resolve()));
         if ('closeAllConnections' in server) server.closeAllConnections();
       }),

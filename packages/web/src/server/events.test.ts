@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createTracker, manualClock, memoryStore, simulatedProvider } from '@presence-tracker/core';
+import { sqliteStore } from '@presence-tracker/store-sqlite';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { EventSource } from 'eventsource';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from './openapi.ts';
+import { serve } from './serve.ts';
+
+/** Loading the sources in a child process takes many seconds on a busy machine. */
+const SLOW = 180_000;
+const WRITER = fileURLToPath(new URL('./__fixtures__/write-presence.ts', import.meta.url));
+
+/** Checks an event's data against the OpenAPI document's schema of its kind. */
+function schemaCheck() {
+  const ajv = new Ajv2020({ strict: false });
+  addFormats.default(ajv);
+  const of = (name: string) =>
+    ajv.compile({ $ref: `#/components/schemas/${name}`, components: openApiDocument.components });
+  const byEvent: Record<string, ReturnType<typeof of>> = {
+    interval: of('Interval'),
+    session: of('Session'),
+    run: of('Run'),
+    failure: of('EventError'),
+  };
+  return (event: string, data: unknown) => {
+    const validate = byEvent[event];
+    if (!validate) return [`no schema for event ${event}`];
+    return validate(data)
+      ? []
+      : (validate.errors ?? []).map((e) => `${event} ${e.instancePath} ${e.message}`);
+  };
+}
+
+interface Received {
+  event: string;
+  data: Record<string, unknown>;
+  id: string;
+}
+
+/** Collects events from an EventSource until `done` says enough. */
+function collect(
+  source: EventSource,
+  names: string[],
+  done: (all: Received[]) => boolean,
+): Promise<Received[]> {
+  const all: Received[] = [];
+  return new Promise((resolve, reject) => {
+    source.onerror = (e) => reject(new Error(`event stream failed: ${e.message ?? 'closed'}`));
+    for (const name of names) {
+      source.addEventListener(name, (m) => {
+        all.push({ event: name, data: JSON.parse(m.data), id: m.lastEventId });
+        if (done(all)) resolve(all);
+      });
+    }
+  });
+}
+
+describe('/api/v1/events', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'web-events-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('streams what another process writes to the same SQLite file, and what was missed since Last-Event-ID', {
+    timeout: SLOW,
+  }, async () => {
+    const path = join(dir, 'shared.db');
+    const created = sqliteStore({ path });
+    await created.init();
+    await created.close();
+    const reader = sqliteStore({ path, readOnly: true });
+    const dashboard = await serve({ store: reader, port: 0, watchInterval: 100 });
+    const check = schemaCheck();
+    const source = new EventSource(`${dashboard.url}/api/v1/events`);
+    try {
+      await new Promise<void>((resolve) => source.addEventListener('ready', () => resolve(), { once: true }));
+      const events = collect(source, ['interval', 'session', 'run'], (all) => all.length >= 5);
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        '--conditions=@presence-tracker/source',
+        WRITER,
+        path,
+        '2026-03-02T09:00:00Z',
+        'ada',
+        'bob',
+      ]);
+      const runId = stdout.trim();
+      const got = await events;
+      for (const e of got) expect(check(e.event, e.data)).toEqual([]);
+      expect(got.filter((e) => e.event === 'run').map((e) => e.data)).toEqual([
+        { id: runId, startedAt: '2026-03-02T09:00:00.000Z', endedAt: null },
+      ]);
+      expect(
+        got
+          .filter((e) => e.event === 'interval')
+          .map((e) => [e.data.userId, e.data.status, e.data.endedAt])
+          .sort(),
+      ).toEqual([
+        ['ada', 'busy', null],
+        ['bob', 'busy', null],
+      ]);
+      expect(got.filter((e) => e.event === 'session')).toHaveLength(2);
+      const lastId = got.at(-1)!.id;
+      expect(lastId).toMatch(/.+/);
+
+      // A client that comes back with the last id it saw hears what was written meanwhile, first.
+      await promisify(execFile)(process.execPath, [
+        '--conditions=@presence-tracker/source',
+        WRITER,
+        path,
+        '2026-03-02T10:00:00Z',
+        'cyd',
+      ]);
+      const again = await fetch(`${dashboard.url}/api/v1/events`, { headers: { 'last-event-id': lastId } });
+      expect(again.headers.get('content-type')).toContain('text/event-stream');
+      const reader2 = again.body!.getReader();
+      let text = '';
+      while (!text.includes('event: ready')) text += new TextDecoder().decode((await reader2.read()).value);
+      await reader2.cancel();
+      expect(text).toContain('"userId":"cyd"');
+      expect(text.indexOf('"userId":"cyd"')).toBeLessThan(text.indexOf('event: ready'));
+    } finally {
+      source.close();
+      await dashboard.close();
+      await reader.close();
+    }
+  });
+
+  it("streams a tracker's writes in this process at its poll, and its errors", async () => {
+    const store = memoryStore();
+    const clock = manualClock('2026-03-02T09:00:00Z');
+    const tracker = createTracker({
+      provider: simulatedProvider({ users: 2, seed: 3, clock }),
+      store,
+      users: 'discover',
+      clock,
+    });
+    // An hour between polls: only the tracker's own poll can be what makes the events arrive.
+    const dashboard = await serve({
+      store,
+      tracker,
+      port: 0,
+      watchInterval: 3_600_000,
+      now: () => clock.now(),
+    });
+    const source = new EventSource(`${dashboard.url}/api/v1/events`);
+    try {
+      await new Promise<void>((resolve) => source.addEventListener('ready', () => resolve(), { once: true }));
+      const events = collect(
+        source,
+        ['interval', 'run', 'failure'],
+        (all) =>
+          all.some((e) => e.event === 'failure') && all.filter((e) => e.event === 'interval').length === 2,
+      );
+      await tracker.runOnce();
+      tracker.emit('error', new Error('the platform said no'));
+      const got = await events;
+      expect(got.filter((e) => e.event === 'run')).toHaveLength(1);
+      expect(got.filter((e) => e.event === 'interval')).toHaveLength(2);
+      expect(got.find((e) => e.event === 'failure')!.data).toEqual({
+        message: 'the platform said no',
+        at: '2026-03-02T09:00:00.000Z',
+      });
+    } finally {
+      source.close();
+      await tracker.stop();
+      await dashboard.close();
+    }
+  });
+});
