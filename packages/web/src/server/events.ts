@@ -4,7 +4,7 @@ import { type SSEMessage, streamSSE } from 'hono/streaming';
 
 /** One message of `/api/v1/events`: its event name and JSON data, with the cursor it was read at. */
 export interface LiveEvent {
-  event: 'interval' | 'session' | 'run' | 'failure' | 'ready';
+  event: 'interval' | 'session' | 'run' | 'error' | 'ready';
   data: unknown;
   id?: string;
 }
@@ -17,7 +17,7 @@ const KEEP_ALIVE_MS = 15_000;
  * What the tracker writes, as it is written, for every connected client: read from the store's
  * `changes()` after a cursor (so a tracker in another process writing the same store is heard), once
  * per `interval` while anyone listens, and at once after each poll of a tracker in this process.
- * A store without `changes()` gives what a tracker in this process says: its runs and failures.
+ * A store without `changes()` gives what a tracker in this process says: its runs and errors.
  */
 export class LiveFeed {
   private readonly listeners = new Set<Listener>();
@@ -113,13 +113,13 @@ export class LiveFeed {
   }
 
   /**
-   * A `failure` event (not `error`, which EventSource keeps for the connection's own failures): the
-   * message and code, never a secret (store and tracker errors carry none).
+   * An `error` event: the message and code, never a secret (store and tracker errors carry none). A
+   * browser tells it from a dropped connection by its data (a `MessageEvent`).
    */
   error(error: unknown): LiveEvent {
     const code = (error as { code?: unknown }).code;
     return {
-      event: 'failure',
+      event: 'error',
       data: {
         message: error instanceof Error ? error.message : String(error),
         ...(typeof code === 'string' && { code }),

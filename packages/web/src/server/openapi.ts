@@ -278,7 +278,7 @@ export const openApiDocument = {
         operationId: 'events',
         summary: 'Server-Sent Events of what the tracker writes, as it is written.',
         description:
-          'Each message has an `event` name and a JSON `data`: `interval` (an Interval opened or closed), `session` (a Session opened or closed), `run` (a Run started or ended), `failure` (`{ message, code?, at }`: the tracker or the store failed; not named `error`, which EventSource keeps for the connection). Every message carries an `id`; a client reconnecting with `Last-Event-ID` (EventSource does so) gets what it missed when the store can say. A `ready` event follows the connection; comments keep the connection alive.',
+          'Each message has an `event` name and a JSON `data`: `interval` (an Interval opened or closed), `session` (a Session opened or closed), `run` (a Run started or ended), `error` (`{ message, code?, at }`: the tracker or the store failed; EventSource also fires `error` for a dropped connection, without data: a `MessageEvent` is this one). Every message carries an `id`; a client reconnecting with `Last-Event-ID` (EventSource does so) gets what it missed when the store can say. A `ready` event follows the connection; comments keep the connection alive.',
         responses: {
           '200': {
             description: 'An event stream.',
@@ -290,7 +290,7 @@ export const openApiDocument = {
                     { type: 'object', properties: { event: { const: 'interval' }, data: ref('Interval') } },
                     { type: 'object', properties: { event: { const: 'session' }, data: ref('Session') } },
                     { type: 'object', properties: { event: { const: 'run' }, data: ref('Run') } },
-                    { type: 'object', properties: { event: { const: 'failure' }, data: ref('EventError') } },
+                    { type: 'object', properties: { event: { const: 'error' }, data: ref('EventError') } },
                     { type: 'object', properties: { event: { const: 'ready' }, data: { type: 'object' } } },
                   ],
                 },
