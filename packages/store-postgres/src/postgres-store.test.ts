@@ -73,7 +73,7 @@ describe('migrations', () => {
     const rows = await sql<{ version: number; applied_by: number }>(
       `select version, applied_by from "${schema}".schema_migrations order by version`,
     );
-    expect(rows.map((r) => r.version)).toEqual([LATEST_VERSION]);
+    expect(rows.map((r) => r.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
     // Every step came from one connection: the others waited on the lock and found nothing to do.
     expect(new Set(rows.map((r) => r.applied_by)).size).toBe(1);
     await Promise.all(racers.map((s) => s.upsertUsers([{ id: 'u1', key: 'u1', severity: 0 }])));
@@ -124,7 +124,7 @@ describe('migrations', () => {
 });
 
 describe('constraints', () => {
-  test('the exclusion constraint refuses an overlapping session inserted by SQL', async () => {
+  test('a second open session inserted by SQL is refused by the unique index on open sessions', async () => {
     const store = open();
     const run = await store.startRun(at(0));
     await store.writePoll({
@@ -133,20 +133,18 @@ describe('constraints', () => {
       samples: [],
       effects: [{ type: 'session.open', userId: 'u1', startedAt: at(0) }],
     });
-    const insert = (from: number, to: number | null) =>
+    const insert = (userId: string, from: number, to: number | null) =>
       sql(
         `insert into "${store.schema}".sessions (user_id, started_at, ended_at, last_seen_at, end_reason) values ($1, $2, $3, $2, $4)`,
-        ['u1', at(from), to === null ? null : at(to), to === null ? null : 'offline'],
+        [userId, at(from), to === null ? null : at(to), to === null ? null : 'offline'],
       );
-    // The open session reaches to infinity, so a later closed one overlaps it too.
-    await expect(insert(30, 40)).rejects.toMatchObject({ code: '23P01', constraint: 'sessions_no_overlap' });
-    await expect(insert(-10, null)).rejects.toMatchObject({ code: '23P01' });
-    // Another user, or a period that ends where the open one starts, is fine.
-    await sql(
-      `insert into "${store.schema}".sessions (user_id, started_at, ended_at, last_seen_at, end_reason) values ('u2', $1, null, $1, null)`,
-      [at(30)],
-    );
-    await insert(-10, 0);
+    await expect(insert('u1', 30, null)).rejects.toMatchObject({
+      code: '23505',
+      constraint: 'sessions_open',
+    });
+    // Another user's open session, or a closed one, is the database's to keep.
+    await insert('u2', 30, null);
+    await insert('u1', -10, 0);
     expect((await store.sessions({ from: at(-60), to: at(60) })).map((s) => s.userId)).toEqual([
       'u1',
       'u1',
@@ -154,36 +152,33 @@ describe('constraints', () => {
     ]);
   });
 
-  test('a write whose session would overlap a closed one is refused whole, as a StoreError', async () => {
+  test('a write that opens a second session is refused whole, as a StoreError', async () => {
     const store = open();
     const run = await store.startRun(at(0));
-    const effects: Effect[] = [
-      { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
-      { type: 'session.open', userId: 'u1', startedAt: at(0) },
-      { type: 'interval.close', userId: 'u1', endedAt: at(10) },
-      {
-        type: 'session.close',
-        userId: 'u1',
-        startedAt: at(0),
-        endedAt: at(10),
-        lastSeenAt: at(10),
-        reason: 'offline',
-      },
-    ];
-    await store.writePoll({ runId: run.id, at: at(10), samples: [], effects });
-    const overlapping = store.writePoll({
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: [
+        { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
+        { type: 'session.open', userId: 'u1', startedAt: at(0) },
+      ],
+    });
+    const second = store.writePoll({
       runId: run.id,
       at: at(11),
       samples: [{ userId: 'u1', status: 'busy', observedAt: at(11) }],
       effects: [
+        { type: 'interval.close', userId: 'u1', endedAt: at(11) },
         { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(11) },
-        { type: 'session.open', userId: 'u1', startedAt: at(5) },
+        { type: 'session.open', userId: 'u1', startedAt: at(11) },
       ],
     });
-    const error = await overlapping.catch((e: unknown) => e);
+    const error = await second.catch((e: unknown) => e);
     expect(StoreError.isInstance(error)).toBe(true);
-    expect((error as StoreError).message).toContain('sessions_no_overlap');
-    expect((await store.intervals({ from: at(0), to: at(60) })).length).toBe(1);
+    expect((error as StoreError).code).toBe('STORE_CONFLICT');
+    expect((error as StoreError).message).toContain('sessions_open');
+    expect((await store.intervals({ from: at(0), to: at(60) })).map((i) => i.endedAt)).toEqual([null]);
     expect(await store.samples({ from: at(0), to: at(60) })).toEqual([]);
   });
 

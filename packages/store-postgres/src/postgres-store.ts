@@ -234,9 +234,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
 
         // Planned over what the effects say was open, so nothing is read first: a close that finds
-        // nothing open is counted below, a second open record is refused by the exclusion
-        // constraints, and only users whose new records the write both opens and closes (which may
-        // have no length, and an empty period overlaps nothing) are looked up.
+        // nothing open is counted below, a second open record is refused by the unique indexes on
+        // open records, and only users whose new records the write both opens and closes (which no
+        // such index sees) are looked up.
         const implied = impliedOpen(write.effects);
         const plan = planWrite(write.effects, implied.intervals, implied.sessions, STORE_NAME);
         const unsure = opensClosed(plan, implied);
@@ -250,7 +250,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           if ((open.rowCount ?? 0) > 0) raced();
         }
 
-        // Closing what was open comes first, so the exclusion constraints see the new rows after it.
+        // Closing what was open comes first, so the unique indexes on open records see the new rows after it.
         if (plan.intervalChanges.length > 0) {
           const changed = await c.query(
             `update ${t.intervals} i set ended_at = v.ended_at
