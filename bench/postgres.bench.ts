@@ -136,13 +136,18 @@ async function inTransaction(pool: pg.Pool, body: (c: pg.PoolClient) => Promise<
   }
 }
 
-/** The set-based write of one poll: one UPDATE closing, one `INSERT ... SELECT FROM unnest` each for intervals and samples. */
-async function setBasedPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
+/** One UPDATE closing the open intervals of everyone the poll closes. */
+async function closeOpen(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
   await c.query(
     `update "${schema}".intervals i set ended_at = $2 from unnest($1::text[]) as v(user_id)
      where i.user_id = v.user_id and i.ended_at is null`,
     [p.closes, p.at],
   );
+}
+
+/** The set-based write of one poll: one UPDATE closing, one `INSERT ... SELECT FROM unnest` each for intervals and samples. */
+async function setBasedPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
+  await closeOpen(c, schema, p);
   await c.query(
     `insert into "${schema}".intervals (user_id, status, started_at, raw)
      select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])`,
@@ -167,11 +172,7 @@ async function setBasedPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Pro
 
 /** The same rows by one multi-row INSERT per table (closing by the same single UPDATE). */
 async function multiRowPoll(c: pg.PoolClient, schema: string, p: PlainPoll): Promise<void> {
-  await c.query(
-    `update "${schema}".intervals i set ended_at = $2 from unnest($1::text[]) as v(user_id)
-     where i.user_id = v.user_id and i.ended_at is null`,
-    [p.closes, p.at],
-  );
+  await closeOpen(c, schema, p);
   const values = (rows: number, columns: number) =>
     Array.from(
       { length: rows },
