@@ -7,9 +7,12 @@ import {
   type Effect,
   memoryStore,
   type PresenceStore,
+  RollupBatch,
   type Status,
 } from '@presence-tracker/core';
+import { postgresStore } from '@presence-tracker/store-postgres';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
+import { freshSchema, startTestServer } from '../packages/store-postgres/src/testing/server.ts';
 import { type BenchRow, measure } from './lib.ts';
 
 const USERS = 1_000;
@@ -22,10 +25,10 @@ const FROM = Date.UTC(2026, 0, 4, 23); // 2026-01-05 00:00 in Berlin
 const TIME_ZONE = 'Europe/Berlin';
 
 /** A working day per user per day: a session from about 08:00, a few status changes, then nothing. */
-async function fill(store: PresenceStore): Promise<number> {
+async function fill(store: PresenceStore, days = DAYS): Promise<number> {
   const run = await store.startRun(new Date(FROM));
   let intervals = 0;
-  for (let d = 0; d < DAYS; d++) {
+  for (let d = 0; d < days; d++) {
     const effects: Effect[] = [];
     for (let u = 0; u < USERS; u++) {
       const userId = `u${String(u).padStart(4, '0')}`;
@@ -50,7 +53,7 @@ async function fill(store: PresenceStore): Promise<number> {
     }
     await store.writePoll({ runId: run.id, at: new Date(FROM + (d + 1) * DAY - MIN), samples: [], effects });
   }
-  await store.endRun(run.id, new Date(FROM + DAYS * DAY));
+  await store.endRun(run.id, new Date(FROM + days * DAY));
   await store.upsertUsers(
     Array.from({ length: USERS }, (_, u) => ({
       key: `u${u}`,
@@ -61,26 +64,66 @@ async function fill(store: PresenceStore): Promise<number> {
   return intervals;
 }
 
-async function figures(store: PresenceStore, name: string, intervals: number): Promise<BenchRow> {
+async function figures(store: PresenceStore, name: string, intervals: number): Promise<BenchRow[]> {
   const range = { from: new Date(FROM), to: new Date(FROM + DAYS * DAY) };
-  const reportMs = await measure(() => buildReport({ store, ...range, timeZone: TIME_ZONE }), 0, 3);
-  // Baseline: only reading what the report reads, the same intervals and sessions, from the same store.
+  const query = { store, ...range, timeZone: TIME_ZONE, now: range.from };
+  const what = `buildReport, ${USERS.toLocaleString('en-US')} users x ${DAYS} days (${intervals.toLocaleString('en-US')} intervals, ${(USERS * DAYS).toLocaleString('en-US')} day rows), ${name} store`;
+  // Baseline: only reading the raw records the report would otherwise read, from the same store.
   const readMs = await measure(
     () => Promise.all([store.intervals(range), store.sessions(range), store.users()]),
     0,
     3,
   );
+  const baseline = { name: 'reading the same intervals, sessions and users', value: readMs };
+  const rollupsMs = await measure(() => buildReport(query), 0, 3);
+  const rawMs = await measure(() => buildReport({ ...query, rollups: false }), 0, 3);
+  return [
+    { name: `${what}, from rollups`, value: rollupsMs, unit: 'ms', baseline },
+    { name: `${what}, from the raw records (rollups: false)`, value: rawMs, unit: 'ms', baseline },
+  ];
+}
+
+/**
+ * What keeping rollups costs the write path: the same days written into fresh stores with rollup
+ * maintenance on, against the same store with core's RollupBatch made to collect nothing (so no
+ * digest text is built and no rollup statement runs), alternately, the median of three each.
+ */
+async function writeCost(name: string, make: () => Promise<PresenceStore>): Promise<BenchRow> {
+  const days = 10;
+  const proto = RollupBatch.prototype as unknown as Record<'interval' | 'session', unknown>;
+  const kept = { interval: proto.interval, session: proto.session };
+  const once = async (rollups: boolean) => {
+    const store = await make();
+    await store.init();
+    if (!rollups) Object.assign(proto, { interval() {}, session() {} });
+    try {
+      const t = performance.now();
+      await fill(store, days);
+      return performance.now() - t;
+    } finally {
+      Object.assign(proto, kept);
+      await store.close();
+    }
+  };
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    off.push(await once(false));
+    on.push(await once(true));
+  }
+  const median = (list: number[]) => list.sort((a, b) => a - b)[1]!;
   return {
-    name: `buildReport, ${USERS.toLocaleString('en-US')} users x ${DAYS} days (${intervals.toLocaleString('en-US')} intervals, ${(USERS * DAYS).toLocaleString('en-US')} day rows), ${name} store`,
-    value: reportMs,
+    name: `writing ${USERS.toLocaleString('en-US')} users x ${days} days with rollups, ${name} store`,
+    value: median(on),
     unit: 'ms',
-    baseline: { name: 'reading the same intervals, sessions and users', value: readMs },
+    baseline: { name: 'the same writes without rollup maintenance', value: median(off) },
   };
 }
 
 /**
- * buildReport over 1,000 users and 90 days, on the memory store and on the SQLite store, which must
- * give the same figures.
+ * buildReport over 1,000 users and 90 days from rollups, on the memory, SQLite and Postgres stores
+ * (which must give the same figures), beside reading the raw records and the generic path; and what
+ * keeping rollups costs each store's writes.
  */
 export default async function report(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -90,26 +133,47 @@ export default async function report(): Promise<BenchRow[]> {
     timeZone: TIME_ZONE,
     now: new Date(FROM),
   };
+  rows.push(await writeCost('memory', async () => memoryStore()));
   const memory = memoryStore();
   const intervals = await fill(memory);
-  rows.push(await figures(memory, 'memory', intervals));
-  const expected = await buildReport({ store: memory, ...range });
+  rows.push(...(await figures(memory, 'memory', intervals)));
+  const expected = await buildReport({ store: memory, ...range, rollups: false });
   await memory.close();
-
-  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
-  try {
-    const sqlite = sqliteStore({ path: join(dir, 'report.sqlite') });
-    await fill(sqlite);
-    rows.push(await figures(sqlite, 'SQLite', intervals));
-    const { rows: days, totals } = await buildReport({ store: sqlite, ...range });
+  const same = async (store: PresenceStore, name: string) => {
+    const { rows: days, totals } = await buildReport({ store, ...range });
     deepStrictEqual(
       { days, totals },
       { days: expected.rows, totals: expected.totals },
-      'the stores disagree',
+      `the ${name} store's report from rollups disagrees with the memory store's from raw records`,
     );
+  };
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  try {
+    let n = 0;
+    rows.push(await writeCost('SQLite', async () => sqliteStore({ path: join(dir, `write-${++n}.sqlite`) })));
+    const sqlite = sqliteStore({ path: join(dir, 'report.sqlite') });
+    await fill(sqlite);
+    rows.push(...(await figures(sqlite, 'SQLite', intervals)));
+    await same(sqlite, 'SQLite');
     await sqlite.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  const server = await startTestServer({ fast: false });
+  try {
+    const connectionString = server.connectionString;
+    rows.push(
+      await writeCost('Postgres', async () => postgresStore({ connectionString, schema: freshSchema('w') })),
+    );
+    const postgres = postgresStore({ connectionString, schema: freshSchema('report') });
+    await fill(postgres);
+    rows.push(...(await figures(postgres, 'Postgres', intervals)));
+    await same(postgres, 'Postgres');
+    await postgres.close();
+  } finally {
+    await server.dispose();
   }
   return rows;
 }

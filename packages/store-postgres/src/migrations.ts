@@ -1,6 +1,7 @@
 import { StoreError } from '@presence-tracker/core';
 import type pg from 'pg';
 import { STORE_NAME } from './connection.ts';
+import { rollupsMigration } from './rollups.ts';
 
 /** One step of the schema. `sql` gets the quoted schema name. Steps are never edited once released. */
 export interface Migration {
@@ -178,6 +179,11 @@ create unique index sessions_open on ${s}.sessions (user_id) where ended_at is n
 create index intervals_period on ${s}.intervals using gist (period);
 create index sessions_period on ${s}.sessions using gist (period);
 `,
+  },
+  {
+    version: 3,
+    name: 'rollups: a digest per person per UTC day, built for the records already kept',
+    sql: rollupsMigration,
   },
 ];
 

@@ -112,6 +112,7 @@ describe('migrations', () => {
       'channel_user_status',
       'intervals',
       'outbox',
+      'rollups',
       'runs',
       'samples',
       'schema_migrations',

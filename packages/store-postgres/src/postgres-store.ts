@@ -13,6 +13,7 @@ import {
   type PresenceStore,
   planWrite,
   type RangeQuery,
+  RollupBatch,
   type Run,
   type Session,
   type SessionEndReason,
@@ -28,6 +29,7 @@ import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection
 import { checkFence } from './coordination/fence.ts';
 import { checkSchema, migrate } from './migrations.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
+import { appendRollups, type RollupRow, readRollups } from './rollups.ts';
 
 /** A `PresenceStore` on PostgreSQL, with what only this store offers. */
 export interface PostgresStore extends PresenceStore {
@@ -87,6 +89,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     outbox: `${s}.outbox`,
     applied: `${s}.applied_writes`,
     seen: `${s}.user_seen`,
+    rollups: `${s}.rollups`,
   };
 
   let closed = false;
@@ -250,22 +253,27 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           if ((open.rowCount ?? 0) > 0) raced();
         }
 
+        const rollups = new RollupBatch();
         // Closing what was open comes first, so the unique indexes on open records see the new rows after it.
         if (plan.intervalChanges.length > 0) {
-          const changed = await c.query(
+          const changed = await c.query<{ user_id: string; status: Status; a: number; b: number }>(
             `update ${t.intervals} i set ended_at = v.ended_at
              from unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
-             where i.user_id = v.user_id and i.ended_at is null`,
+             where i.user_id = v.user_id and i.ended_at is null
+             returning i.user_id, i.status, ${ms('i.started_at')} as a, ${ms('i.ended_at')} as b`,
             [plan.intervalChanges.map((x) => x.userId), plan.intervalChanges.map((x) => iso(x.endedAt))],
           );
           if (changed.rowCount !== plan.intervalChanges.length) raced();
+          for (const r of changed.rows)
+            rollups.interval(r.user_id, r.status, Math.round(r.a), Math.round(r.b));
         }
         if (plan.sessionChanges.length > 0) {
           const changed = await c.query(
             `update ${t.sessions} x
              set ended_at = v.ended_at, last_seen_at = v.seen, end_reason = v.reason
              from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
-             where x.user_id = v.user_id and x.ended_at is null`,
+             where x.user_id = v.user_id and x.ended_at is null
+             returning x.user_id, ${ms('x.started_at')} as a, ${ms('x.ended_at')} as b`,
             [
               plan.sessionChanges.map((x) => x.userId),
               plan.sessionChanges.map((x) => iso(x.endedAt)),
@@ -274,6 +282,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             ],
           );
           if (changed.rowCount !== plan.sessionChanges.length) raced();
+          for (const r of changed.rows as { user_id: string; a: number; b: number }[]) {
+            rollups.session(r.user_id, Math.round(r.a), Math.round(r.b));
+          }
         }
         if (plan.newIntervals.length > 0) {
           await c.query(
@@ -290,6 +301,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             ],
           );
         }
+        for (const x of plan.newIntervals) {
+          if (x.endedAt !== null)
+            rollups.interval(x.userId, x.status, x.startedAt.getTime(), x.endedAt.getTime());
+        }
+        for (const x of plan.newSessions) {
+          if (x.endedAt !== null) rollups.session(x.userId, x.startedAt.getTime(), x.endedAt.getTime());
+        }
+        await appendRollups(c, o.schema, rollups);
         if (plan.newSessions.length > 0) {
           await c.query(
             `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
@@ -425,6 +444,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       });
     },
 
+    rollups: (q: RangeQuery) =>
+      readRollups((sql, params) => query<RollupRow>('rollups', sql, params), o.schema, q),
+
     async samples(q: RangeQuery) {
       const range = instantQuery(q);
       if (!range) return [];
@@ -490,7 +512,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     async purgeUser(userId) {
       await transaction('purgeUser', async (c) => {
-        for (const table of [t.users, t.intervals, t.sessions, t.samples, t.seen]) {
+        for (const table of [t.users, t.intervals, t.sessions, t.samples, t.seen, t.rollups]) {
           await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
         }
       });
@@ -505,7 +527,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return defineStore(
     {
       name: STORE_NAME,
-      capabilities: { samples: o.keepSamples, fencing: true, readOnly: o.readOnly },
+      capabilities: { samples: o.keepSamples, fencing: true, readOnly: o.readOnly, rollups: true },
       driver,
       toStoreError,
     },

@@ -6,7 +6,7 @@ import { checkRollupAgreement, ROLLUP_ZONES } from '@presence-tracker/core/testi
 import Sqlite from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sqliteStore } from './index.ts';
+import { MIGRATIONS, sqliteStore } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-rollups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,16 +54,15 @@ describe('SQLite rollups', () => {
     const kept = digests(path);
     expect(kept.length).toBeGreaterThan(3);
 
-    // The file as the previous version left it: no rollups table, schema version 1 (and so none of
-    // the later versions' changes either).
+    // Migration 2's step over the records the file holds, as on a file written before rollups (later
+    // steps are already applied here and are not run again).
     const db = new Sqlite(path);
-    for (const t of ['intervals', 'sessions', 'runs']) {
-      db.exec(`DROP TRIGGER ${t}_opened; DROP TRIGGER ${t}_closed; DROP INDEX ${t}_by_change;`);
-      db.exec(`ALTER TABLE ${t} DROP COLUMN changed`);
-    }
-    db.exec('DROP TABLE change_counter');
     db.exec('DROP TABLE rollups');
-    db.pragma('user_version = 1');
+    const step = MIGRATIONS.find((m) => m.version === 2)!;
+    db.transaction(() => {
+      db.exec(step.up);
+      step.build!(db);
+    })();
     db.close();
 
     const migrated = sqliteStore({ path });

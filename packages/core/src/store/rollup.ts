@@ -60,11 +60,14 @@ export class RollupBatch {
     return this.byKey.size;
   }
 
-  /** A closed interval `[startedAt, endedAt)`. Intervals of no length leave nothing. */
+  /** A closed interval `[startedAt, endedAt)`. */
   interval(userId: string, status: Status, startedAt: number, endedAt: number): void {
     const k = STATUS_INDEX.get(status);
     if (k === undefined) throw new RangeError(`expected a status, got ${JSON.stringify(status)}`);
-    for (let day = rollupDay(startedAt); day < endedAt; day += ROLLUP_DAY_MS) {
+    // One of no length (seen once, then stale) is kept on the day of its instant: it counts no time,
+    // but its person is still one with intervals in a range around it.
+    const last = Math.max(startedAt, endedAt - 1);
+    for (let day = rollupDay(startedAt); day <= last; day += ROLLUP_DAY_MS) {
       const a = Math.max(startedAt, day) - day;
       const b = Math.min(endedAt, day + ROLLUP_DAY_MS) - day;
       this.entry(userId, day).intervals += `${a},${b},${k},`;

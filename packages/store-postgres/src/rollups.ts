@@ -1,0 +1,123 @@
+import {
+  type RangeQuery,
+  ROLLUP_DAY_MS,
+  type RollupBatch,
+  type RollupRead,
+  rollupDay,
+  STATUSES,
+  type Status,
+} from '@presence-tracker/core';
+import type pg from 'pg';
+
+/** Epoch milliseconds of a `timestamptz`, exactly, as a bigint. */
+const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint`;
+const STATUS_ARRAY = `array[${STATUSES.map((s) => `'${s}'`).join(', ')}]::text[]`;
+
+/**
+ * The rollups table (a digest per person per UTC day, appended to by the write that closes the
+ * records; core's `RollupBatch` makes the text), built for the records a schema already holds with
+ * the same text the writes would have appended: pieces cut at each UTC midnight, in start order.
+ */
+export const rollupsMigration = (s: string): string => `
+-- day: the UTC midnight, epoch ms. intervals: "start,end,status," pieces, milliseconds from the
+-- midnight, status by its index in core's STATUSES; sessions: "start,end," epoch ms, closed sessions
+-- touching the day.
+create table ${s}.rollups (
+  user_id text collate "C" not null,
+  day bigint not null,
+  intervals text not null,
+  sessions text not null,
+  primary key (user_id, day)
+) with (fillfactor = 80);
+create index rollups_day on ${s}.rollups (day);
+
+insert into ${s}.rollups (user_id, day, intervals, sessions)
+select user_id, day, string_agg(piece, '' order by started_at), ''
+from (
+  select i.user_id, i.started_at, d.day,
+    (greatest(i.a, d.day) - d.day)::text || ',' || (least(i.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
+      || (array_position(${STATUS_ARRAY}, i.status) - 1)::text || ',' as piece
+  from (select user_id, status, started_at, ${epochMs('started_at')} as a, ${epochMs('ended_at')} as b
+        from ${s}.intervals where ended_at is not null) i
+  cross join lateral generate_series(i.a - (((i.a % ${ROLLUP_DAY_MS}) + ${ROLLUP_DAY_MS}) % ${ROLLUP_DAY_MS}),
+    greatest(i.a, i.b - 1), ${ROLLUP_DAY_MS}::bigint) as d(day)
+) pieces
+group by user_id, day;
+
+insert into ${s}.rollups (user_id, day, intervals, sessions)
+select user_id, day, '', string_agg(a::text || ',' || b::text || ',', '' order by a)
+from (
+  select x.user_id, x.a, x.b, d.day
+  from (select user_id, ${epochMs('started_at')} as a, ${epochMs('ended_at')} as b
+        from ${s}.sessions where ended_at is not null) x
+  cross join lateral generate_series(x.a - (((x.a % ${ROLLUP_DAY_MS}) + ${ROLLUP_DAY_MS}) % ${ROLLUP_DAY_MS}),
+    greatest(x.a, x.b - 1), ${ROLLUP_DAY_MS}::bigint) as d(day)
+) touched
+group by user_id, day
+on conflict (user_id, day) do update set sessions = excluded.sessions;
+`;
+
+/** Appends a write's digests in one statement; call inside the write's transaction. */
+export async function appendRollups(c: pg.ClientBase, schema: string, batch: RollupBatch): Promise<void> {
+  if (batch.size === 0) return;
+  const entries = batch.entries();
+  const table = `"${schema}".rollups`;
+  await c.query(
+    `insert into ${table} (user_id, day, intervals, sessions)
+     select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+     on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
+       sessions = ${table}.sessions || excluded.sessions`,
+    [
+      entries.map((e) => e.userId),
+      entries.map((e) => e.day),
+      entries.map((e) => e.intervals),
+      entries.map((e) => e.sessions),
+    ],
+  );
+}
+
+export interface RollupRow {
+  kind: 0 | 1 | 2;
+  user_id: string;
+  /** The day, or an open record's start (epoch ms): a bigint, which pg hands over as text. */
+  at: string;
+  intervals: string | null;
+  sessions: string | null;
+}
+
+/**
+ * The digests of the days touching the range and the records still open, in one statement, so one
+ * snapshot: a write's commit is in all of them or in none.
+ */
+export async function readRollups(
+  run: (sql: string, params: unknown[]) => Promise<{ rows: RollupRow[] }>,
+  schema: string,
+  q: RangeQuery,
+): Promise<RollupRead> {
+  const s = `"${schema}"`;
+  const only = q.userIds === undefined ? '' : 'and user_id = any($4::text[])';
+  const params: unknown[] = [rollupDay(q.from.getTime()), q.to.getTime(), q.to];
+  if (q.userIds !== undefined) params.push(q.userIds);
+  const { rows } = await run(
+    `select 0 as kind, user_id, day as at, intervals, sessions from ${s}.rollups
+       where day >= $1 and day < $2 ${only}
+     union all
+     select 1, user_id, ${epochMs('started_at')}, status, null from ${s}.intervals
+       where ended_at is null and started_at < $3 ${only}
+     union all
+     select 2, user_id, ${epochMs('started_at')}, null, null from ${s}.sessions
+       where ended_at is null and started_at < $3 ${only}
+     order by kind, user_id, at`,
+    params,
+  );
+  const read: RollupRead = { days: [], openIntervals: [], openSessions: [] };
+  for (const r of rows) {
+    const at = Number(r.at);
+    if (r.kind === 0) {
+      read.days.push({ userId: r.user_id, day: at, intervals: r.intervals!, sessions: r.sessions! });
+    } else if (r.kind === 1) {
+      read.openIntervals.push({ userId: r.user_id, status: r.intervals as Status, startedAt: new Date(at) });
+    } else read.openSessions.push({ userId: r.user_id, startedAt: new Date(at) });
+  }
+  return read;
+}
