@@ -1,13 +1,6 @@
-import {
-  type Interval,
-  type Run,
-  type Session,
-  type SessionEndReason,
-  type Status,
-  type StoreChanges,
-  StoreError,
-} from '@presence-tracker/core';
+import { type Run, type StoreChanges, StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
+import { intervalOf, sessionOf } from './rows.ts';
 
 /** Opening and closing a record: the writes a reader following the file needs to hear of. */
 const numbered = (table: string) => `
@@ -47,7 +40,7 @@ export function prepareChanges(db: Database): (after: string | null) => StoreCha
     counter: rows('SELECT seq FROM change_counter WHERE id = 1'),
     intervals: rows(`SELECT user_id, status, started_at, ended_at, raw FROM intervals WHERE ${between}`),
     sessions: rows(
-      `SELECT id, user_id, started_at, ended_at, CASE WHEN ended_at IS NULL
+      `SELECT user_id, started_at, ended_at, id, CASE WHEN ended_at IS NULL
          THEN max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = sessions.user_id), 0))
          ELSE last_seen_at END, end_reason FROM sessions WHERE ${between}`,
     ),
@@ -71,26 +64,8 @@ export function prepareChanges(db: Database): (after: string | null) => StoreCha
       );
     }
     const q = { after: from, upTo };
-    answer.intervals = (s.intervals.all(q) as Row[]).map(([userId, status, startedAt, endedAt, raw]) => {
-      const interval: Interval = {
-        userId: userId as string,
-        status: status as Status,
-        startedAt: new Date(startedAt as number),
-        endedAt: endedAt === null ? null : new Date(endedAt as number),
-      };
-      if (raw !== null) interval.raw = JSON.parse(raw as string);
-      return interval;
-    });
-    answer.sessions = (s.sessions.all(q) as Row[]).map(
-      ([id, userId, startedAt, endedAt, lastSeenAt, endReason]): Session => ({
-        id: String(id),
-        userId: userId as string,
-        startedAt: new Date(startedAt as number),
-        endedAt: endedAt === null ? null : new Date(endedAt as number),
-        lastSeenAt: new Date(lastSeenAt as number),
-        endReason: endReason as SessionEndReason | null,
-      }),
-    );
+    answer.intervals = (s.intervals.all(q) as Row[]).map(intervalOf);
+    answer.sessions = (s.sessions.all(q) as Row[]).map(sessionOf);
     answer.runs = (s.runs.all(q) as Row[]).map(
       ([id, startedAt, endedAt]): Run => ({
         id: String(id),

@@ -16,7 +16,6 @@ import {
   type RollupRead,
   type Run,
   type Session,
-  type SessionEndReason,
   type Sighting,
   type Status,
   type StoreChanges,
@@ -28,6 +27,7 @@ import { prepareChanges } from './changes.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
+import { intervalOf, sessionOf } from './rows.ts';
 import { WriterLock } from './writer-lock.ts';
 
 const NAME = 'sqlite';
@@ -354,27 +354,11 @@ class Connection {
   }
 
   intervals(q: RangeQuery): Interval[] {
-    return this.overlapping('intervals', q).map(([userId, status, startedAt, endedAt, raw]) => {
-      const interval: Interval = {
-        userId: userId as string,
-        status: status as Status,
-        startedAt: new Date(startedAt as number),
-        endedAt: endedAt === null ? null : new Date(endedAt as number),
-      };
-      if (raw !== null) interval.raw = JSON.parse(raw as string);
-      return interval;
-    });
+    return this.overlapping('intervals', q).map(intervalOf);
   }
 
   sessions(q: RangeQuery): Session[] {
-    return this.overlapping('sessions', q).map(([userId, startedAt, endedAt, id, lastSeenAt, endReason]) => ({
-      id: String(id),
-      userId: userId as string,
-      startedAt: new Date(startedAt as number),
-      endedAt: endedAt === null ? null : new Date(endedAt as number),
-      lastSeenAt: new Date(lastSeenAt as number),
-      endReason: endReason as SessionEndReason | null,
-    }));
+    return this.overlapping('sessions', q).map(sessionOf);
   }
 
   /**
