@@ -158,7 +158,6 @@ export {
   type StoreChanges,
   type StoreDefinition,
   type StoreDriver,
-  usersTouched,
   type WritePlan,
 } from './store/index.ts';
 // A type only: the timeline itself is published at `/timeline`, apart from the root's CommonJS entry.

@@ -17,7 +17,7 @@ import { combinedPush } from './push.ts';
 import { type CombinedRaw, type PlatformRaw, readingsOf } from './raw.ts';
 
 export interface CombineProvidersOptions {
-  /** The platforms, by a name of your choosing (`teams`, `chat`, `calendar`), in order of precedence for names. */
+  /** The platforms, by a name of your choosing (`chat`, `calendar`, `meetings`), in order of precedence for names. */
   providers: Readonly<Record<string, PresenceProvider>>;
   /** How readings become one status. Default: `DEFAULT_MERGE_ORDER`. */
   merge?: MergeRule;

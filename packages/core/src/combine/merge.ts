@@ -3,7 +3,7 @@ import { type RawPresence, STATUSES, type Status } from '../model.ts';
 
 /** One platform's latest reading of a person, as the merge rule sees it. */
 export interface PlatformReading {
-  /** The platform's name in `providers` (`teams`, `chat`, `calendar`). */
+  /** The platform's name in `providers` (`chat`, `calendar`). */
   platform: string;
   status: Status;
   observedAt: Date;

@@ -11,7 +11,7 @@ const name = z.string().regex(/^[A-Za-z][\w-]*$/, 'expected a name of letters, d
 const block = z.looseObject({ type: z.string().min(1, 'expected a provider type') });
 
 /**
- * `{ "type": "combine", "providers": { "teams": { "type": "graph", ... }, "chat": { ... } } }`: one
+ * `{ "type": "combine", "providers": { "chat": { "type": "acme", ... }, "calendar": { ... } } }`: one
  * person on several platforms. Each value of `providers` is an ordinary provider block, made as the
  * configuration's own provider would be.
  */

@@ -36,7 +36,7 @@ export interface PluginContext {
    * Makes a provider, store or notifier from an ordinary plugin block found in this plugin's options
    * (a provider made of other providers), exactly as the host makes the configuration's own blocks:
    * its `type` a built-in name or a module path from `baseDir`, its options checked by its plugin's
-   * schema, every problem a `ConfigError` by its full path (`provider.providers.teams.tenantId`).
+   * schema, every problem a `ConfigError` by its full path (`provider.providers.chat.url`).
    * `path` is that full path. Set by `resolvePlugins`; declare such blocks in the plugin's `blocks`
    * so that they are checked with the configuration.
    */
@@ -81,7 +81,7 @@ interface PluginBase<Kind extends string, Options> {
    */
   describe?(options: Options, context: Pick<PluginContext, 'baseDir'>): string;
   /**
-   * The plugin blocks inside these options, by their path under this block (`providers.teams`), with
+   * The plugin blocks inside these options, by their path under this block (`providers.chat`), with
    * the kind each makes. The host loads and checks them with the configuration, every problem told by
    * its full path; `create` makes them with `context.createPlugin`.
    */

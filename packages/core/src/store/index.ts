@@ -11,7 +11,6 @@ export {
   planWrite,
   type SessionChange,
   type Sighting,
-  usersTouched,
   type WritePlan,
 } from './plan.ts';
 export {

@@ -51,13 +51,6 @@ export interface WritePlan {
 
 type Current<Existing, Fresh> = { existing: Existing } | { fresh: Fresh } | null;
 
-/** The users whose open intervals or sessions the effects depend on. */
-export function usersTouched(effects: readonly Effect[]): string[] {
-  const ids = new Set<string>();
-  for (const e of effects) ids.add(e.userId);
-  return [...ids];
-}
-
 /** The users that had an open interval and an open session before a write, as far as the write says. */
 export interface ImpliedOpen {
   intervals: Set<string>;
