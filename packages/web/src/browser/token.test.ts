@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DashboardUnderTest, dashboardUnderTest } from './__fixtures__/dashboard.ts';
 import { seriousViolations } from './axe.ts';
 import { watchedPage } from './chromium.ts';
+import { screenshot } from './screenshots.ts';
 
 const TOKEN = 'correct horse battery staple';
 
@@ -29,34 +30,49 @@ describe('a dashboard with a token', { timeout: 120_000 }, () => {
     expect(body.people).toHaveLength(under.data.users);
   });
 
-  it('shows the login form instead of a page; a wrong token is refused, the right one opens the dashboard', async () => {
+  it('shows the styled login form instead of a page; a wrong token is refused, the right one opens the page and view asked for', async () => {
     const context = await under.browser.newContext({
       baseURL: under.dashboard.url,
       timezoneId: under.data.timeZone,
+      locale: 'en-GB',
     });
     const { page, problems } = await watchedPage(context);
+    await page.clock.setFixedTime(under.data.now);
+    const view = `/#/report?from=${under.data.previousDay}&to=${under.data.day}&by=day`;
 
-    const first = await page.goto('/#/report');
+    const first = await page.goto(view);
     expect(first?.status()).toBe(401);
     expect(await page.locator('table').count()).toBe(0);
     const token = page.getByLabel(/token/i);
     await token.waitFor();
+    // Its own stylesheet, served without the token: the button wears the dashboard's accent.
+    await expect
+      .poll(() =>
+        page.evaluate<string>(
+          `getComputedStyle(document.querySelector('button[type=submit]')).backgroundColor`,
+        ),
+      )
+      .toBe('rgb(5, 80, 174)');
     expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'login');
 
-    // The form that asks to come back to the report afterwards.
-    await page.goto(`/login?next=${encodeURIComponent('/#/report')}`);
-    await token.fill('not the token');
-    const [refused] = await Promise.all([
-      page.waitForNavigation(),
-      page.getByRole('button', { name: /sign in/i }).click(),
-    ]);
+    // The keyboard alone: the token field has the focus, Enter sends the form.
+    await expect.poll(() => page.evaluate<string>('document.activeElement.id')).toBe('token');
+    await page.keyboard.type('not the token');
+    const [refused] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     expect(refused?.status()).toBe(401);
     await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('That token is wrong.');
+    expect(await seriousViolations(page)).toEqual([]);
 
-    await page.getByLabel(/token/i).fill(TOKEN);
-    await page.getByRole('button', { name: /sign in/i }).click();
+    await expect.poll(() => page.evaluate<string>('document.activeElement.id')).toBe('token');
+    await page.keyboard.type(TOKEN);
+    await page.keyboard.press('Enter');
+    // The page and the view asked for, though the fragment never reached the server.
     await page.locator('table.report tbody tr').first().waitFor();
+    expect(new URL(page.url()).hash).toBe(new URL(view, under.dashboard.url).hash);
     expect(await page.locator('h1').textContent()).toBe('Report');
+    expect(await page.locator('table.report tbody tr[data-day]').count()).toBeGreaterThan(under.data.users);
     const cookies = await context.cookies();
     expect(cookies.map((c) => [c.httpOnly, c.sameSite])).toEqual([[true, 'Strict']]);
     expect(cookies[0]!.value).not.toContain(TOKEN);
@@ -64,5 +80,36 @@ describe('a dashboard with a token', { timeout: 120_000 }, () => {
     // The two refusals above are the only errors the browser saw.
     expect(problems.filter((p) => !/\b401\b/.test(p))).toEqual([]);
     await context.close();
+  });
+
+  it('signs in from /login?next=PATH to that path, and refuses any other origin', async () => {
+    const origin = new URL(under.dashboard.url).origin;
+    const cases = [
+      [`/login?next=${encodeURIComponent('/#/runs')}`, '/#/runs'],
+      ['/login?next=//evil.example', '/'],
+      ['/login?next=https://evil.example', '/'],
+      [`/login?next=${encodeURIComponent('/\\evil.example')}`, '/'],
+      [`/login?next=${encodeURIComponent('/\t/evil.example')}`, '/'],
+    ] as const;
+    for (const [path, landing] of cases) {
+      const context = await under.browser.newContext({ baseURL: under.dashboard.url });
+      const { page, problems } = await watchedPage(context);
+      await page.clock.setFixedTime(under.data.now);
+      const requests: string[] = [];
+      page.on('request', (request) => requests.push(new URL(request.url()).origin));
+      await page.goto(path);
+      await page.getByLabel(/token/i).fill(TOKEN);
+      await Promise.all([
+        page.waitForURL(`${origin}${landing}`),
+        page.getByRole('button', { name: /sign in/i }).click(),
+      ]);
+      await page.locator('h1').waitFor();
+      expect(
+        requests.filter((o) => o !== origin),
+        path,
+      ).toEqual([]);
+      expect(problems, path).toEqual([]);
+      await context.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { serveStatic } from '@hono/node-server/serve-static';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -6,8 +7,11 @@ import { problem } from './problem.ts';
 
 export const COOKIE = 'presence_tracker_token';
 
-/** Paths that answer without the token: the health check, and the login form itself. */
-const OPEN = new Set(['/healthz', '/login', '/logout']);
+/** The sign-in form's stylesheet and script, in the built pages: all of them a stranger may fetch. */
+const LOGIN_ASSETS = ['/login.css', '/login.js'];
+
+/** Paths that answer without the token: the health check, and the login form with its assets. */
+const OPEN = new Set(['/healthz', '/login', '/logout', ...LOGIN_ASSETS]);
 
 /**
  * The cookie holds a keyed hash of the token, not the token: a copy of the cookie does not tell the
@@ -41,7 +45,10 @@ export function requireToken(token: string): MiddlewareHandler {
     }
     c.header('www-authenticate', 'Bearer realm="presence-tracker"');
     const wantsPage = c.req.method === 'GET' && !c.req.path.startsWith('/api/') && c.req.path !== '/metrics';
-    if (wantsPage) return c.html(loginPage(c.req.path, false), 401);
+    if (wantsPage) {
+      const asked = new URL(c.req.url);
+      return c.html(loginPage(safeNext(asked.pathname + asked.search), false), 401);
+    }
     return problem(c, {
       title: 'Unauthorized',
       status: 401,
@@ -53,9 +60,13 @@ export function requireToken(token: string): MiddlewareHandler {
   };
 }
 
-/** `GET /login` shows the form; `POST /login` checks the token and sets the cookie; `POST /logout` clears it. */
-export function loginRoutes(token: string | undefined) {
+/**
+ * `GET /login` shows the form; `POST /login` checks the token and sets the cookie; `POST /logout`
+ * clears it. The form's stylesheet and script come from the built pages in `uiDir`.
+ */
+export function loginRoutes(token: string | undefined, uiDir: string) {
   const app = new Hono();
+  for (const path of LOGIN_ASSETS) app.get(path, serveStatic({ root: uiDir, path: path.slice(1) }));
   app.get('/login', (c) => c.html(loginPage(safeNext(c.req.query('next')), false)));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
@@ -77,23 +88,42 @@ export function loginRoutes(token: string | undefined) {
   return app;
 }
 
-/** Only a path on this server: never another origin (`//host`, `https:`), so the form cannot be used to redirect away. */
-function safeNext(next: string | undefined): string {
-  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+const HERE = new URL('http://this.invalid/');
+
+/**
+ * Only a path on this server, with its query and fragment: never another origin (`//host`,
+ * `https://host`, `/\\host`, or a tab or newline a browser drops to make `//`), so the form cannot be
+ * used to redirect away. The path is read as a browser reads it, and given back as it read it.
+ */
+export function safeNext(next: string | undefined): string {
+  if (!next?.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, HERE);
+  } catch {
+    return '/';
+  }
+  return url.origin === HERE.origin ? `${url.pathname}${url.search}${url.hash}` : '/';
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
-/** A plain form: no script, no inline style, so the CSP holds here too. */
+/**
+ * A plain form that works without its script: no inline script or style, so the CSP holds here too.
+ * `login.js` adds the fragment of the page asked for to `next`; the icon is empty, so the browser asks
+ * for none behind the token.
+ */
 function loginPage(next: string, wrong: boolean): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in: presence-tracker</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in: presence-tracker</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/login.css"><script type="module" src="/login.js"></script></head>
 <body>
 <main>
 <h1>presence-tracker</h1>
+<p class="lead">Sign in with the dashboard's token.</p>
 <form method="post" action="/login">
-${wrong ? '<p role="alert">That token is wrong.</p>\n' : ''}<label for="token">Token</label>
+${wrong ? '<p class="error" role="alert">That token is wrong.</p>\n' : ''}<label for="token">Token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <button type="submit">Sign in</button>

@@ -42,7 +42,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return problem(c, { title: 'Internal error', status: 500 });
   });
 
-  app.route('/', loginRoutes(options.token));
+  const root = options.uiDir ?? defaultUiDir();
+  app.route('/', loginRoutes(options.token, root));
   if (options.token !== undefined) app.use(requireToken(options.token));
   app.get('/healthz', (c) => health(c, options.store));
   const metrics = createMetrics({
@@ -62,7 +63,6 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     problem(c, { title: 'Not found', status: 404, detail: `no API route ${c.req.path}` }),
   );
 
-  const root = options.uiDir ?? defaultUiDir();
   if (existsSync(root)) {
     app.use('/*', serveStatic({ root }));
     // Pages are routed in the browser: any other path gets the shell.
