@@ -1,5 +1,6 @@
 import { StoreError } from '@presence-tracker/core';
 import type pg from 'pg';
+import { changesMigration } from './changes/schema.ts';
 import { STORE_NAME } from './connection.ts';
 import { rollupsMigration } from './rollups.ts';
 
@@ -184,6 +185,11 @@ create index sessions_period on ${s}.sessions using gist (period);
     version: 3,
     name: 'rollups: a digest per person per UTC day, built for the records already kept',
     sql: rollupsMigration,
+  },
+  {
+    version: 4,
+    name: 'changes: each interval, session and run carries the transaction that last opened or closed it',
+    sql: changesMigration,
   },
 ];
 

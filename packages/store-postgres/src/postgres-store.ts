@@ -25,6 +25,7 @@ import {
   type User,
 } from '@presence-tracker/core';
 import pg from 'pg';
+import { markWriter, readChanges } from './changes/index.ts';
 import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection.ts';
 import { checkFence } from './coordination/fence.ts';
 import { checkSchema, migrate } from './migrations.ts';
@@ -184,6 +185,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     startRun(startedAt, outbox) {
       return transaction('startRun', async (c) => {
+        await markWriter(c, o.schema);
         const { rows } = await c.query<{ id: string }>(
           `insert into ${t.runs} (started_at) values ($1) returning id::text`,
           [startedAt],
@@ -198,13 +200,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async endRun(runId, endedAt) {
       const id = runKey(runId);
       await transaction('endRun', async (c) => {
+        await markWriter(c, o.schema);
         const found = await c.query<{ ended: boolean }>(
           `select ended_at is not null as ended from ${t.runs} where id = $1 for update`,
           [id],
         );
         if (found.rowCount === 0) refuse('endRun', `no run ${runId}`);
         if (found.rows[0]!.ended) refuse('endRun', `run ${runId} has already ended`);
-        await c.query(`update ${t.runs} set ended_at = $2 where id = $1`, [id, endedAt]);
+        await c.query(`update ${t.runs} set ended_at = $2, changed = pg_current_xact_id() where id = $1`, [
+          id,
+          endedAt,
+        ]);
       });
     },
 
@@ -222,6 +228,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const token = tokenFor(write);
       const housekeeping = lastHousekeeping === null || write.at.getTime() - lastHousekeeping >= HOUR;
       await transaction('writePoll', async (c) => {
+        // First, before the transaction has an id: changes() keeps its cursor below this write until it ends.
+        await markWriter(c, o.schema);
         const fresh = await c.query(`insert into ${t.applied} (token) values ($1) on conflict do nothing`, [
           token,
         ]);
@@ -257,7 +265,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // Closing what was open comes first, so the unique indexes on open records see the new rows after it.
         if (plan.intervalChanges.length > 0) {
           const changed = await c.query<{ user_id: string; status: Status; a: number; b: number }>(
-            `update ${t.intervals} i set ended_at = v.ended_at
+            `update ${t.intervals} i set ended_at = v.ended_at, changed = pg_current_xact_id()
              from unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
              where i.user_id = v.user_id and i.ended_at is null
              returning i.user_id, i.status, ${ms('i.started_at')} as a, ${ms('i.ended_at')} as b`,
@@ -270,7 +278,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         if (plan.sessionChanges.length > 0) {
           const changed = await c.query(
             `update ${t.sessions} x
-             set ended_at = v.ended_at, last_seen_at = v.seen, end_reason = v.reason
+             set ended_at = v.ended_at, last_seen_at = v.seen, end_reason = v.reason, changed = pg_current_xact_id()
              from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
              where x.user_id = v.user_id and x.ended_at is null
              returning x.user_id, ${ms('x.started_at')} as a, ${ms('x.ended_at')} as b`,
@@ -447,6 +455,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     rollups: (q: RangeQuery) =>
       readRollups((sql, params) => query<RollupRow>('rollups', sql, params), o.schema, q),
 
+    changes: (after) => transaction('changes', (c) => readChanges(c, o.schema, after)),
+
     async samples(q: RangeQuery) {
       const range = instantQuery(q);
       if (!range) return [];
@@ -527,7 +537,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return defineStore(
     {
       name: STORE_NAME,
-      capabilities: { samples: o.keepSamples, fencing: true, readOnly: o.readOnly, rollups: true },
+      capabilities: {
+        samples: o.keepSamples,
+        fencing: true,
+        readOnly: o.readOnly,
+        rollups: true,
+        changes: true,
+      },
       driver,
       toStoreError,
     },

@@ -69,8 +69,14 @@ describe('Postgres rollups', () => {
     const kept = await digests();
     expect(kept.length).toBeGreaterThan(3);
 
-    // The schema as the previous version left it: no rollups table, at version 2.
-    await sql(`drop table "${schema}".rollups; delete from "${schema}".schema_migrations where version > 2`);
+    // The schema as version 2 left it: no rollups table, no change columns (version 4).
+    await sql(
+      `drop table "${schema}".rollups;
+       alter table "${schema}".intervals drop column changed;
+       alter table "${schema}".sessions drop column changed;
+       alter table "${schema}".runs drop column changed;
+       delete from "${schema}".schema_migrations where version > 2`,
+    );
     const migrated = open(schema);
     const query = {
       store: migrated,

@@ -1,0 +1,131 @@
+import {
+  type Interval,
+  type Run,
+  type Session,
+  type SessionEndReason,
+  type Status,
+  type StoreChanges,
+  StoreError,
+} from '@presence-tracker/core';
+import type pg from 'pg';
+import { STORE_NAME } from '../connection.ts';
+import { LOCK_NAMESPACE } from '../migrations.ts';
+
+/** Instants leave as epoch milliseconds (float8), as in the store's range queries. */
+const ms = (column: string) => `date_part('epoch', ${column}) * 1000`;
+const toDate = (epochMs: number) => new Date(Math.round(epochMs));
+
+type IntervalTuple = [string, Status, number, number | null, Record<string, unknown> | null];
+type SessionTuple = [string, string, number, number | null, number, SessionEndReason | null];
+type RunTuple = [string, number, number | null];
+
+/**
+ * What was opened or closed after `after`, in one repeatable-read snapshot: the rows whose `changed`
+ * transaction lies in `[after, cursor)`, and the new cursor. Transactions commit out of the order of
+ * their ids, so the cursor must stay below every transaction that may still write this schema:
+ *
+ * 1. the snapshot, and the ids of the transactions that hold this schema's writer mark (`markWriter`)
+ *    now, read after it;
+ * 2. the cursor: the snapshot's next id (`xmax`), lowered to each id the snapshot saw running that
+ *    still holds the mark, or that has ended since the snapshot (whether it wrote here or not, its
+ *    rows are not in the snapshot). An id that is still running without the mark writes no record
+ *    here: writers take the mark before they have an id, and keep it to their end.
+ *
+ * So nothing can later appear behind the cursor, and no transaction elsewhere on the server (another
+ * schema, another database) holds it back; only this schema's own writes in flight do.
+ */
+export async function readChanges(
+  client: pg.ClientBase,
+  schema: string,
+  after: string | null,
+): Promise<StoreChanges> {
+  if (after !== null && !isCursor(after)) invalid(after);
+  await client.query('set transaction isolation level repeatable read, read only');
+  const seen = await client.query<{ xmax: string; xip: string[]; writers: string[] }>(
+    `select pg_snapshot_xmax(s)::text as xmax, array(select x::text from pg_snapshot_xip(s) x) as xip,
+       array(select w.transactionid::text from pg_locks m
+             join pg_locks w on w.virtualtransaction = m.virtualtransaction and w.locktype = 'transactionid'
+             where m.locktype = 'advisory' and m.database = (select oid from pg_database where datname = current_database())
+               and m.classid = $1::int4::oid and m.objid = hashtext($2)::oid and m.objsubid = 2) as writers
+     from (select pg_current_snapshot() as s) snapshot`,
+    [LOCK_NAMESPACE, `${schema} writes`],
+  );
+  const { xmax, xip, writers } = seen.rows[0]!;
+  // pg_locks names transactions by their 32-bit id; the snapshot by the 64-bit one.
+  const marked = new Set(writers);
+  const running = xip.filter((x) => marked.has(String(BigInt(x) & 0xffffffffn)));
+  const unmarked = xip.filter((x) => !marked.has(String(BigInt(x) & 0xffffffffn)));
+
+  const s = `"${schema}"`;
+  const between = 'changed >= $1::xid8 and changed < upto';
+  const { rows } = await client.query<{
+    upto: string;
+    ahead: boolean;
+    intervals: IntervalTuple[] | null;
+    sessions: SessionTuple[] | null;
+    runs: RunTuple[] | null;
+  }>(
+    `with cursor as materialized (
+       select least($2::xid8, (select min(x) from unnest($3::xid8[]) x),
+         (select min(x) from unnest($4::xid8[]) x where pg_xact_status(x) is distinct from 'in progress')) as upto)
+     select upto::text as upto, coalesce($1::xid8 > upto, false) as ahead,
+       (select json_agg(json_build_array(user_id, status, ${ms('started_at')}, ${ms('ended_at')}, raw) order by changed, id)
+          from ${s}.intervals where ${between}) as intervals,
+       (select json_agg(json_build_array(x.id::text, x.user_id, ${ms('x.started_at')}, ${ms('x.ended_at')},
+            ${ms('greatest(x.last_seen_at, u.present_at)')}, x.end_reason) order by x.changed, x.id)
+          from ${s}.sessions x left join ${s}.user_seen u on x.ended_at is null and u.user_id = x.user_id
+          where x.${between}) as sessions,
+       (select json_agg(json_build_array(id::text, ${ms('started_at')}, ${ms('ended_at')}) order by changed, id)
+          from ${s}.runs where ${between}) as runs
+     from cursor`,
+    [after, xmax, running, unmarked],
+  );
+  const row = rows[0]!;
+  if (row.ahead) invalid(after);
+  return {
+    cursor: row.upto,
+    intervals: (row.intervals ?? []).map(([userId, status, started, ended, raw]) => {
+      const interval: Interval = {
+        userId,
+        status,
+        startedAt: toDate(started),
+        endedAt: ended === null ? null : toDate(ended),
+      };
+      if (raw !== null) interval.raw = raw;
+      return interval;
+    }),
+    sessions: (row.sessions ?? []).map(
+      ([id, userId, started, ended, seen, endReason]): Session => ({
+        id,
+        userId,
+        startedAt: toDate(started),
+        endedAt: ended === null ? null : toDate(ended),
+        lastSeenAt: toDate(seen),
+        endReason,
+      }),
+    ),
+    runs: (row.runs ?? []).map(
+      ([id, started, ended]): Run => ({
+        id,
+        startedAt: toDate(started),
+        endedAt: ended === null ? null : toDate(ended),
+      }),
+    ),
+  };
+}
+
+/** A cursor is a transaction id of this server: a decimal that fits in 64 bits. */
+function isCursor(after: string): boolean {
+  return /^[0-9]{1,20}$/.test(after) && BigInt(after) < 2n ** 64n;
+}
+
+function invalid(after: string | null): never {
+  throw new StoreError(
+    STORE_NAME,
+    `changes: after: expected a cursor of this store, got ${JSON.stringify(after)}`,
+    {
+      code: 'STORE_INVALID',
+      details: { operation: 'changes', field: 'after' },
+    },
+  );
+}
