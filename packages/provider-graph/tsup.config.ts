@@ -1,5 +1,5 @@
 import { packageBuild } from '../../tsup.base.ts';
 
 export default packageBuild({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', webhook: 'src/webhook.ts' },
 });

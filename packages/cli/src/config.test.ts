@@ -107,7 +107,7 @@ describe('loadConfig: the native shape', () => {
     );
     const issues = byPath(error);
     expect(issues['provider.type']).toMatch(
-      /^expected a provider: one of "simulated", "combine", "graph", "mattermost", "slack", "zoom", "google-calendar", or a module path such as \.\/plugins\/acme\.mjs or an installed package \(no built-in provider is named so/,
+      /^expected a provider: one of "simulated", "combine", "graph", "mattermost", "slack", "zoom", "google-calendar", or a module path such as \.\/plugins\/acme\.mjs or an installed package \('teams' is a notifier, not a provider\)$/,
     );
     expect(issues['store.port']).toMatch(/expected a number, received a string/);
     expect(issues.users).toMatch(/at least one user.*received an empty list/);
@@ -115,10 +115,50 @@ describe('loadConfig: the native shape', () => {
     expect(issues['schedule.windows.0.days.0']).toMatch(/from 1 to 7, received a whole number above 7/);
     expect(issues['schedule.windows.0.start']).toMatch(/HH:mm.*received a string/);
     expect(issues['notifiers.0.url']).toMatch(/expected a URL/);
-    expect(issues['notifiers.0.format']).toMatch(/"standard", "slack", "mattermost", "teams" or "gotify"/);
+    expect(issues['notifiers.0.format']).toMatch(
+      /"standard" or "gotify" \(a chat tool's messages come from its plugin/,
+    );
     expect(issues.extra).toMatch(/no field of this name.*received a boolean/);
     expect(error.message).toContain('provider.type');
     expect(error.issues.every((i) => typeof i.received === 'string')).toBe(true);
+  });
+
+  it("takes a chat tool's notifier by its own type, with the webhook notifier's options", async () => {
+    const config = await loadConfig({
+      provider: { type: 'simulated' },
+      users: ['ada'],
+      notifiers: [
+        { type: 'slack', url: 'https://hooks.slack.com/services/T0/B0/x', events: ['unavailable.long'] },
+        { type: 'mattermost', url: 'https://chat.example.com/hooks/abc' },
+        { type: 'teams', name: 'teams-channel', url: 'https://example.webhook.office.com/webhookb2/x' },
+      ],
+    });
+    const context = {
+      baseDir: config.baseDir,
+      env: {},
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      clock: { now: () => new Date() },
+    };
+    const notifiers = await Promise.all(config.plugins.notifiers.map((n) => n.create(context)));
+    expect(notifiers.map((n) => [n.name, n.events, n.durable])).toEqual([
+      ['slack-1', ['unavailable.long'], true],
+      ['mattermost-2', undefined, true],
+      ['teams-channel', undefined, true],
+    ]);
+    expect(config.plugins.notifiers.map((n) => n.describe({ baseDir: config.baseDir }))).toEqual([
+      'slack hooks.slack.com',
+      'mattermost chat.example.com',
+      'teams example.webhook.office.com',
+    ]);
+
+    const error = await refused(
+      loadConfig({
+        provider: { type: 'simulated' },
+        users: ['ada'],
+        notifiers: [{ type: 'slack', url: 'https://hooks.slack.com/x', format: 'gotify' }],
+      }),
+    );
+    expect(byPath(error)['notifiers.0.format']).toMatch(/no field of this name/);
   });
 
   it('checks fields that go together', async () => {

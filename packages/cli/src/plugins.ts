@@ -21,7 +21,12 @@ export const BUILTIN_PLUGINS = {
     sqlite: async () => (await import('@presence-tracker/store-sqlite')).sqlite,
     postgres: async () => (await import('@presence-tracker/store-postgres')).postgres,
   },
-  notifier: { ...corePlugins.notifier },
+  notifier: {
+    ...corePlugins.notifier,
+    slack: async () => (await import('@presence-tracker/provider-slack/webhook')).slackWebhook,
+    mattermost: async () => (await import('@presence-tracker/provider-mattermost/webhook')).mattermostWebhook,
+    teams: async () => (await import('@presence-tracker/provider-graph/webhook')).teamsWebhook,
+  },
 } satisfies BuiltinPlugins;
 
 /** The store of a configuration that names none: a SQLite file beside it. */

@@ -1,6 +1,9 @@
 // `@presence-tracker/core/webhook`: what a webhook receiver or a notifier of one's own needs beyond the
-// root's `webhookNotifier` and `verifyWebhook`: the chat formats, the events' schemas and texts.
+// root's `webhookNotifier` and `verifyWebhook`: the formats, the events' schemas and texts, and the
+// plugin maker a chat tool's package offers its format by.
+
 export {
+  chatText,
   createEvent,
   type DeliveryContext,
   describeEvent,
@@ -14,7 +17,7 @@ export {
   formatDuration,
   formatters,
   gotifyFormat,
-  mattermostFormat,
+  listedDetails,
   type Notifier,
   personSchema,
   runEndedDataSchema,
@@ -23,14 +26,12 @@ export {
   STANDARD_RETRY_SCHEDULE,
   sessionEndedDataSchema,
   sessionStartedDataSchema,
-  slackFormat,
   standardFormat,
   TRACKER_EVENT_TYPES,
   type TrackerEvent,
   type TrackerEventBody,
   type TrackerEventData,
   type TrackerEventType,
-  teamsFormat,
   trackerErrorDataSchema,
   trackerEventSchema,
   trackerRecoveredDataSchema,
@@ -44,3 +45,7 @@ export {
   webhookName,
   webhookNotifier,
 } from '../notifier/index.ts';
+export {
+  formattedWebhookPlugin,
+  type WebhookPluginOptions,
+} from '../plugin/index.ts';

@@ -4,8 +4,12 @@ import type { Logger } from '../logger.ts';
 import { simulatedProvider } from '../provider/simulated.ts';
 import type { PresenceStore } from '../store/index.ts';
 import { memoryStore } from '../store/memory.ts';
+import {
+  type WebhookReceiver as Receiver,
+  type Reply,
+  startWebhookReceiver as startReceiver,
+} from '../testing/webhook-receiver.ts';
 import { createTracker } from '../tracker/index.ts';
-import { type Receiver, type Reply, startReceiver } from './__fixtures__/receiver.ts';
 import type { TrackerEvent } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import { webhookNotifier } from './webhook.ts';

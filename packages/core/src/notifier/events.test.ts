@@ -3,9 +3,10 @@ import { manualClock } from '../clock.ts';
 import type { PresenceProvider } from '../provider/index.ts';
 import { simulatedProvider } from '../provider/simulated.ts';
 import { memoryStore } from '../store/memory.ts';
+import { sampleEvents } from '../testing/events.ts';
 import { createTracker } from '../tracker/index.ts';
 import { createEvent, eventBody, TRACKER_EVENT_TYPES, type TrackerEvent } from './events.ts';
-import { describeEvent, formatDuration, formatters } from './formatters.ts';
+import { chatText, describeEvent, formatDuration, formatters, listedDetails } from './formatters.ts';
 import type { Notifier } from './notifier.ts';
 import { eventSchemas, type TrackerEventData, trackerEventSchema } from './schemas.ts';
 
@@ -158,107 +159,46 @@ test('a failing provider raises tracker.error with where, message, code and run'
   expect(trackerEventSchema.safeParse(JSON.parse(JSON.stringify(eventBody(errors[0]!)))).success).toBe(true);
 });
 
-describe('formatters', () => {
+describe('formats', () => {
   const at = new Date('2026-03-02T09:40:00.000Z');
-  const person = { userId: 'u1', displayName: 'Ada Novak', severity: 3 as const };
-  const sample: Record<(typeof TRACKER_EVENT_TYPES)[number], TrackerEvent> = {
-    'run.started': createEvent('run.started', at, { runId: '7', startedAt: at.toISOString() }),
-    'run.ended': createEvent('run.ended', at, {
-      runId: '7',
-      startedAt: '2026-03-02T07:00:00.000Z',
-      endedAt: at.toISOString(),
-      durationMs: 160 * MIN,
-      reason: 'stopped',
-      users: [
-        {
-          ...person,
-          observedMs: 150 * MIN,
-          availableMs: 120 * MIN,
-          unavailableMs: 30 * MIN,
-          longestUnavailableMs: 20 * MIN,
-          sessions: 2,
-        },
-      ],
-      totals: { observedMs: 150 * MIN, availableMs: 120 * MIN, unavailableMs: 30 * MIN, sessions: 2 },
-    }),
-    'session.started': createEvent('session.started', at, {
-      ...person,
-      severity: 0,
-      startedAt: at.toISOString(),
-    }),
-    'session.ended': createEvent('session.ended', at, {
-      ...person,
-      startedAt: '2026-03-02T08:00:00.000Z',
-      endedAt: at.toISOString(),
-      durationMs: 100 * MIN,
-      reason: 'offline',
-    }),
-    'unavailable.long': createEvent('unavailable.long', at, {
-      ...person,
-      status: 'away',
-      since: '2026-03-02T09:30:00.000Z',
-      durationMs: 10 * MIN,
-      thresholdMs: 5 * MIN,
-    }),
-    'tracker.error': createEvent('tracker.error', at, {
-      where: 'provider',
-      message: 'platform down',
-      code: 'PROVIDER_FAILED',
-    }),
-    'tracker.recovered': createEvent('tracker.recovered', at, {
-      where: 'provider',
-      since: '2026-03-02T08:40:00.000Z',
-      at: at.toISOString(),
-      durationMs: 60 * MIN,
-      failures: 60,
-    }),
-  };
-
-  test("Slack and Mattermost get one readable line, a run's end lists the people", () => {
-    expect(formatters.slack(sample['unavailable.long'])).toEqual({
-      text: 'Ada Novak has been away for 10 min, since 2026-03-02 09:30 UTC.',
-    });
-    expect(formatters.mattermost(sample['session.ended'])).toEqual({
-      text: 'Ada Novak was present for 1 h 40 min until 2026-03-02 09:40 UTC (went offline).',
-    });
-    expect(formatters.slack(sample['run.ended'])).toEqual({
-      text:
-        'Tracking ended at 2026-03-02 09:40 UTC after 2 h 40 min (run 7): 1 person, 2 h 00 min available, 30 min unavailable, 2 sessions.\n' +
-        '- Ada Novak: 2 h 00 min available, 30 min unavailable (longest 20 min), 2 sessions',
-    });
-    expect(formatters.slack(sample['run.started'], { timeZone: 'Europe/Berlin' })).toEqual({
-      text: 'Tracking started at 2026-03-02 10:40 GMT+1 (run 7).',
-    });
-  });
-
-  test('Teams gets a message card; its colour follows severity', () => {
-    const card = formatters.teams(sample['run.ended']) as Record<string, unknown>;
-    expect(card).toMatchObject({
-      '@type': 'MessageCard',
-      '@context': 'https://schema.org/extensions',
-      title: 'Tracking ended',
-      sections: [{ facts: [{ name: 'Ada Novak', value: expect.stringContaining('2 h 00 min available') }] }],
-    });
-    const loud = formatters.teams(sample['unavailable.long']) as Record<string, unknown>;
-    const quiet = formatters.teams(sample['session.started']) as Record<string, unknown>;
-    expect(loud.themeColor).not.toBe(quiet.themeColor);
-    expect(loud.sections).toBeUndefined();
-
-    // A big team's run: the first 30 people, then how many more.
-    const big = sample['run.ended'].data as TrackerEventData['run.ended'];
+  const sample = sampleEvents();
+  const manyPeople = () => {
+    const ended = sample['run.ended'].data as TrackerEventData['run.ended'];
     const users = Array.from({ length: 35 }, (_, i) => ({
-      ...big.users[0]!,
+      ...ended.users[0]!,
       userId: `u${i}`,
       displayName: `P${i}`,
     }));
-    const bigCard = formatters.teams(createEvent('run.ended', at, { ...big, users })) as {
-      sections: { facts: { name: string; value: string }[] }[];
-    };
-    expect(bigCard.sections[0]!.facts).toHaveLength(31);
-    expect(bigCard.sections[0]!.facts.at(-1)).toEqual({ name: 'and', value: '5 more' });
-    const text = (formatters.slack(createEvent('run.ended', at, { ...big, users })) as { text: string }).text;
+    return createEvent('run.ended', at, { ...ended, users });
+  };
+
+  test("chat text is one readable line, and a run's end lists the people, 30 at most", () => {
+    expect(chatText(describeEvent(sample['unavailable.long']))).toBe(
+      'Ada Novak has been away for 10 min, since 2026-03-02 09:30 UTC.',
+    );
+    expect(chatText(describeEvent(sample['session.ended']))).toBe(
+      'Ada Novak was present for 1 h 40 min until 2026-03-02 09:40 UTC (went offline).',
+    );
+    expect(chatText(describeEvent(sample['run.ended']))).toBe(
+      'Tracking ended at 2026-03-02 09:40 UTC after 2 h 40 min (run 7): 1 person, 2 h 00 min available, 30 min unavailable, 2 sessions.\n' +
+        '- Ada Novak: 2 h 00 min available, 30 min unavailable (longest 20 min), 2 sessions',
+    );
+    expect(chatText(describeEvent(sample['run.started'], { timeZone: 'Europe/Berlin' }))).toBe(
+      'Tracking started at 2026-03-02 10:40 GMT+1 (run 7).',
+    );
+    const text = chatText(describeEvent(manyPeople()));
     expect(text.split('\n')).toHaveLength(1 + 30 + 1);
     expect(text.endsWith('- and 5 more')).toBe(true);
+  });
+
+  test('listed details stop at 30 people and say how many more', () => {
+    const details = describeEvent(manyPeople()).details;
+    expect(details).toHaveLength(35);
+    const listed = listedDetails(details);
+    expect(listed).toHaveLength(31);
+    expect(listed[29]!.name).toBe('P29');
+    expect(listed.at(-1)).toEqual({ name: 'and', value: '5 more' });
+    expect(listedDetails(details.slice(0, 30))).toEqual(details.slice(0, 30));
   });
 
   test('Gotify gets title, message and a priority that rises with severity', () => {

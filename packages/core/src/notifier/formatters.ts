@@ -22,7 +22,7 @@ export interface EventText {
   severity: number;
 }
 
-/** Describes an event in words, for the chat formatters and for logs. */
+/** Describes an event in words, for chat formats and for logs. */
 export function describeEvent(event: TrackerEvent, options: FormatOptions = {}): EventText {
   const time = (iso: string) => formatTime(iso, options.timeZone ?? 'UTC');
   switch (event.type) {
@@ -89,28 +89,6 @@ export function describeEvent(event: TrackerEvent, options: FormatOptions = {}):
 /** The Standard Webhooks body: `{ type, timestamp, data }`. */
 export const standardFormat: Formatter = (event) => eventBody(event);
 
-/** A Slack incoming webhook: one readable line, people listed under a run's end. */
-export const slackFormat: Formatter = (event, options) => ({ text: chatText(describeEvent(event, options)) });
-
-/** A Mattermost incoming webhook: the same readable text as Slack (Markdown). */
-export const mattermostFormat: Formatter = (event, options) => ({
-  text: chatText(describeEvent(event, options)),
-});
-
-/** A Microsoft Teams incoming webhook: a message card, people as facts under a run's end. */
-export const teamsFormat: Formatter = (event, options) => {
-  const e = describeEvent(event, options);
-  return {
-    '@type': 'MessageCard',
-    '@context': 'https://schema.org/extensions',
-    summary: e.title,
-    themeColor: THEME[e.severity] ?? THEME[0],
-    title: e.title,
-    text: e.text,
-    ...(e.details.length > 0 ? { sections: [{ facts: facts(e.details) }] } : {}),
-  };
-};
-
 /**
  * A Gotify message: title, message and a priority that rises with the person's severity, so `+++`
  * people's long absences ring louder than anything else.
@@ -125,12 +103,12 @@ export const gotifyFormat: Formatter = (event, options) => {
   };
 };
 
-/** The formats `webhookNotifier({ format })` knows by name. */
+/**
+ * The formats `webhookNotifier({ format })` knows by name. A chat tool's format comes with that tool's
+ * plugin, as a notifier of its own type made by `formattedWebhookPlugin`.
+ */
 export const formatters = {
   standard: standardFormat,
-  slack: slackFormat,
-  mattermost: mattermostFormat,
-  teams: teamsFormat,
   gotify: gotifyFormat,
 } as const satisfies Record<string, Formatter>;
 
@@ -156,8 +134,6 @@ function gotifyPriority(event: TrackerEvent, severity: number): number {
   }
 }
 
-const THEME = ['0076D7', 'E3A21A', 'E3711A', 'D13438'];
-
 const REASONS: Record<TrackerEventData['session.ended']['reason'], string> = {
   offline: 'went offline',
   window: 'tracking window closed',
@@ -170,13 +146,21 @@ function plain(title: string, text: string, severity: number): EventText {
   return { title, text, details: [], severity };
 }
 
-function facts(details: EventText['details']): EventText['details'] {
+/**
+ * The per-person lines of an event as a chat message shows them: the first 30, then one line saying how
+ * many more (`{ name: 'and', value: '5 more' }`).
+ */
+export function listedDetails(details: EventText['details']): EventText['details'] {
   const shown = details.slice(0, RUN_LINES);
   if (details.length > RUN_LINES) shown.push({ name: 'and', value: `${details.length - RUN_LINES} more` });
   return shown;
 }
 
-function chatText(e: EventText): string {
+/**
+ * An event as one Markdown message: its readable line, then a `- name: value` line per person (the
+ * first 30, then `- and 5 more`). What chat tools taking `{ text }` show.
+ */
+export function chatText(e: EventText): string {
   const lines = e.details.slice(0, RUN_LINES).map((d) => `- ${d.name}: ${d.value}`);
   if (e.details.length > RUN_LINES) lines.push(`- and ${e.details.length - RUN_LINES} more`);
   return [e.text, ...lines].join('\n');

@@ -6,6 +6,7 @@ export {
   type TrackerEventType,
 } from './events.ts';
 export {
+  chatText,
   describeEvent,
   type EventText,
   type FormatName,
@@ -14,10 +15,8 @@ export {
   formatDuration,
   formatters,
   gotifyFormat,
-  mattermostFormat,
-  slackFormat,
+  listedDetails,
   standardFormat,
-  teamsFormat,
 } from './formatters.ts';
 export * from './notifier.ts';
 export { runSummary } from './run-summary.ts';

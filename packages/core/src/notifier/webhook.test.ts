@@ -2,7 +2,12 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError, NotifierError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { memoryStore } from '../store/memory.ts';
-import { type Received, type Receiver, type Reply, startReceiver } from './__fixtures__/receiver.ts';
+import {
+  type Received,
+  type WebhookReceiver as Receiver,
+  type Reply,
+  startWebhookReceiver as startReceiver,
+} from '../testing/webhook-receiver.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { createEvent, type TrackerEvent } from './events.ts';
 import type { Notifier } from './notifier.ts';
@@ -374,7 +379,7 @@ describe('options', () => {
 
   test('sends only the events asked for, in the chosen format', async () => {
     const r = await receiver();
-    const hook = webhookNotifier({ url: `${r.url}/slack`, events: ['unavailable.long'], format: 'slack' });
+    const hook = webhookNotifier({ url: `${r.url}/gotify`, events: ['unavailable.long'], format: 'gotify' });
     const h = harness([hook]);
     const alert = createEvent('unavailable.long', at, {
       userId: 'u1',
@@ -387,6 +392,12 @@ describe('options', () => {
     });
     await h.send([sessionStarted(1), alert]);
     await h.settled(hook.name);
-    expect(r.bodies()).toEqual([{ text: 'Ada Novak has been away for 30 min, since 2026-03-02 09:00 UTC.' }]);
+    expect(r.bodies()).toEqual([
+      {
+        title: 'Unavailable for long',
+        message: 'Ada Novak has been away for 30 min, since 2026-03-02 09:00 UTC.',
+        priority: 10,
+      },
+    ]);
   });
 });

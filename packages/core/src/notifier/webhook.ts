@@ -58,7 +58,7 @@ export interface WebhookNotifierOptions {
   name?: string;
   /** Extra request headers, e.g. `X-Gotify-Key`. Their values are never logged. */
   headers?: Record<string, string>;
-  /** The body: `standard` (`{ type, timestamp, data }`, the default), a chat tool's format, or a function. */
+  /** The body: `standard` (`{ type, timestamp, data }`, the default), `gotify`, or a function such as a chat tool's format. */
   format?: FormatName | Formatter;
   /** The time zone of times in chat messages. Default: `UTC`. */
   timeZone?: string;
@@ -124,7 +124,9 @@ const optionsSchema = z.object({
     .optional(),
   format: z
     .union([
-      z.enum(Object.keys(formatters) as [FormatName, ...FormatName[]]),
+      z.enum(Object.keys(formatters) as [FormatName, ...FormatName[]], {
+        error: `expected ${Object.keys(formatters).join(' or ')}, or a function from an event to a body`,
+      }),
       z.custom<Formatter>((v) => typeof v === 'function'),
     ])
     .optional(),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { combinePlugin } from '../combine/plugin.ts';
-import { formatters } from '../notifier/formatters.ts';
+import { type FormatName, type Formatter, formatters } from '../notifier/formatters.ts';
 import { TRACKER_EVENT_TYPES, webhookNotifier } from '../notifier/index.ts';
 import { simulatedProvider } from '../provider/index.ts';
 import { isTimeZone } from '../schedule/index.ts';
 import { memoryStore } from '../store/index.ts';
 import type { BuiltinPlugins } from './load.ts';
-import { definePlugin } from './plugin.ts';
+import { definePlugin, type NotifierPlugin } from './plugin.ts';
 
 /*
  * The plugins core brings: a store in memory, simulated people, and webhooks. Their options are the
@@ -41,29 +41,44 @@ export const simulatedPlugin = definePlugin({
   create: (options, context) => simulatedProvider({ ...options, clock: context.clock }),
 });
 
+const webhookOptions = z.strictObject({
+  url: z.url({ error: 'expected a URL such as https://example.com', protocol: /^https?$/ }),
+  /** `whsec_...` signs requests as Standard Webhooks says. */
+  secret: z.string().min(1).optional(),
+  /** The event types to send; all when absent. */
+  events: z.array(z.enum(TRACKER_EVENT_TYPES)).optional(),
+  /** Milliseconds one attempt may take. Default: 15,000. */
+  timeout: z.number().int().min(1).optional(),
+  retry: z
+    .strictObject({
+      /** The delays in ms before each retry. Default: the Standard Webhooks schedule. */
+      schedule: z.array(z.number().int().nonnegative()).optional(),
+      jitter: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+  /** Extra request headers, e.g. `X-Gotify-Key`; their values are never logged. */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+/** The options of a webhook notifier block besides `type` and `format`. */
+export type WebhookPluginOptions = z.infer<typeof webhookOptions>;
+
+const formatNames = Object.keys(formatters) as [FormatName, ...FormatName[]];
+
 export const webhookPlugin = definePlugin({
   kind: 'notifier',
   name: 'webhook',
   description: 'POSTs events to a URL, durably through the store’s outbox',
-  options: z.strictObject({
-    url: z.url({ error: 'expected a URL such as https://example.com', protocol: /^https?$/ }),
-    /** `whsec_...` signs requests as Standard Webhooks says. */
-    secret: z.string().min(1).optional(),
-    /** The body's shape: the native JSON event, or a chat tool's message. Default: standard. */
-    format: z.enum(Object.keys(formatters) as [keyof typeof formatters]).optional(),
-    /** The event types to send; all when absent. */
-    events: z.array(z.enum(TRACKER_EVENT_TYPES)).optional(),
-    /** Milliseconds one attempt may take. Default: 15,000. */
-    timeout: z.number().int().min(1).optional(),
-    retry: z
-      .strictObject({
-        /** The delays in ms before each retry. Default: the Standard Webhooks schedule. */
-        schedule: z.array(z.number().int().nonnegative()).optional(),
-        jitter: z.number().min(0).max(1).optional(),
+  options: webhookOptions.extend({
+    /**
+     * The body's shape: the native JSON event, or Gotify's message. Default: standard. A chat tool's
+     * format comes with its plugin, as a notifier block of that plugin's own `type`.
+     */
+    format: z
+      .enum(formatNames, {
+        error: `expected ${formatNames.map((n) => `"${n}"`).join(' or ')} (a chat tool's messages come from its plugin, as a notifier of its own type)`,
       })
       .optional(),
-    /** Extra request headers, e.g. `X-Gotify-Key`; their values are never logged. */
-    headers: z.record(z.string(), z.string()).optional(),
   }),
   create: (options, context) =>
     webhookNotifier({
@@ -71,11 +86,42 @@ export const webhookPlugin = definePlugin({
       name: context.name,
       ...(context.timeZone !== undefined && { timeZone: context.timeZone }),
     }),
-  describe: (options) => {
-    const url = new URL(options.url);
-    return `webhook ${url.host}`;
-  },
+  describe: (options) => `webhook ${new URL(options.url).host}`,
 });
+
+/**
+ * A notifier plugin that POSTs events to an incoming webhook in one tool's format: the `webhook`
+ * notifier's options without `format`, durable through the outbox in the same way. How a chat tool's
+ * package offers its messages by name, so that a configuration says `{ "type": "acme-chat", "url": ... }`.
+ *
+ * ```ts
+ * export const acmeChat = formattedWebhookPlugin({
+ *   name: 'acme-chat',
+ *   format: (event, options) => ({ text: chatText(describeEvent(event, options)) }),
+ * });
+ * ```
+ */
+export function formattedWebhookPlugin(plugin: {
+  name: string;
+  description?: string;
+  format: Formatter;
+}): NotifierPlugin<WebhookPluginOptions> {
+  return definePlugin({
+    kind: 'notifier',
+    name: plugin.name,
+    description:
+      plugin.description ?? `POSTs events as ${plugin.name} messages, durably through the store’s outbox`,
+    options: webhookOptions,
+    create: (options, context) =>
+      webhookNotifier({
+        ...options,
+        format: plugin.format,
+        name: context.name,
+        ...(context.timeZone !== undefined && { timeZone: context.timeZone }),
+      }),
+    describe: (options) => `${plugin.name} ${new URL(options.url).host}`,
+  });
+}
 
 /** Core's plugins by name, for a host's registry of built-ins. */
 export const corePlugins = {

@@ -1,4 +1,11 @@
-export { corePlugins, memoryPlugin, simulatedPlugin, webhookPlugin } from './builtins.ts';
+export {
+  corePlugins,
+  formattedWebhookPlugin,
+  memoryPlugin,
+  simulatedPlugin,
+  type WebhookPluginOptions,
+  webhookPlugin,
+} from './builtins.ts';
 export { withInnerPlugins } from './inner.ts';
 export { type BuiltinPlugins, type LoadPluginOptions, loadPlugin, type PluginLoader } from './load.ts';
 export { validatePluginOptions } from './options.ts';

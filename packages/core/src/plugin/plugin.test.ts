@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { corePlugins } from './builtins.ts';
+import { sampleEvents } from '../testing/events.ts';
+import { startWebhookReceiver } from '../testing/webhook-receiver.ts';
+import { corePlugins, formattedWebhookPlugin, webhookPlugin } from './builtins.ts';
 import { loadPlugin } from './load.ts';
 import { validatePluginOptions } from './options.ts';
 import { definePlugin, isPlugin } from './plugin.ts';
@@ -145,5 +147,59 @@ describe('resolvePlugins', () => {
     const store = await plugins.store.create(context);
     expect(await store.users()).toEqual([]);
     expect(plugins.store.describe(context)).toBe('memory');
+  });
+});
+
+describe('formattedWebhookPlugin', () => {
+  const context = () => ({
+    baseDir: FIXTURES,
+    env: {},
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    clock: { now: () => new Date() },
+  });
+  const acme = formattedWebhookPlugin({
+    name: 'acme-chat',
+    format: (event) => ({ says: event.type }),
+  });
+
+  it("posts in its own format with the webhook notifier's options, and takes no format", async () => {
+    const options = await validatePluginOptions(
+      acme,
+      { url: 'http://127.0.0.1:1/hook', events: ['run.started'] },
+      'notifiers.0',
+    );
+    expect(options).toEqual({ url: 'http://127.0.0.1:1/hook', events: ['run.started'] });
+    const error = await refused(
+      validatePluginOptions(acme, { url: 'http://x.example', format: 'gotify' }, 'notifiers.0'),
+    );
+    expect(error.issues.map((i) => i.path)).toEqual(['notifiers.0.format']);
+    expect(acme.describe!(options, { baseDir: '.' })).toBe('acme-chat 127.0.0.1:1');
+
+    const receiver = await startWebhookReceiver();
+    try {
+      const notifier = await acme.create({ url: `${receiver.url}/in` }, { ...context(), name: 'team-room' });
+      expect(notifier.name).toBe('team-room');
+      await notifier.deliver(sampleEvents()['run.started'], {
+        attempt: 1,
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(receiver.bodies()).toEqual([{ says: 'run.started' }]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("the webhook notifier's format names only core's formats, and says where a chat tool's comes from", async () => {
+    const error = await refused(
+      validatePluginOptions(webhookPlugin, { url: 'https://x.example', format: 'acme-chat' }, 'notifiers.0'),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: 'notifiers.0.format',
+        message:
+          'expected "standard" or "gotify" (a chat tool\'s messages come from its plugin, as a notifier of its own type), received a string',
+        received: 'a string',
+      },
+    ]);
   });
 });

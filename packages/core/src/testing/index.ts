@@ -2,6 +2,8 @@
  * The conformance suites every adapter runs, third-party ones included. They register tests on the
  * `test` function they are handed, so they work with vitest, node:test or any runner alike.
  */
+
+export { sampleEvents } from './events.ts';
 export { type ProviderConformanceOptions, providerConformance } from './provider-conformance.ts';
 export {
   checkRollupAgreement,
@@ -44,3 +46,9 @@ export {
   storeConformance,
   type TestFunction,
 } from './store-conformance.ts';
+export {
+  type Received as ReceivedRequest,
+  type Reply as ReceiverReply,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from './webhook-receiver.ts';

@@ -22,9 +22,9 @@ export interface Reply {
 
 /**
  * A webhook endpoint on loopback that records every request and answers as `reply` says, so a
- * test can make it fail, throttle, vanish or hang.
+ * test can make it fail, throttle, vanish or hang. For testing notifiers and webhook formats.
  */
-export async function startReceiver(reply: (request: Received) => Reply = () => ({})) {
+export async function startWebhookReceiver(reply: (request: Received) => Reply = () => ({})) {
   const requests: Received[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
@@ -89,4 +89,4 @@ export async function startReceiver(reply: (request: Received) => Reply = () => 
   };
 }
 
-export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
