@@ -16,9 +16,10 @@ const numbered = (table: string) => `
 `;
 
 /**
- * Every interval, session and run carries the number of its last opening or closing, from one counter
- * that the file's single writer advances in the same transaction (triggers, so the write path's SQL
- * is unchanged). Confirmations (`last_seen`, a run's heartbeat) do not count: they are not news.
+ * Schema version 3: every interval, session and run carries the number of its last opening or
+ * closing, from one counter that the file's single writer advances in the same transaction.
+ * Confirmations (`last_seen`, a run's heartbeat) do not count: they are not news. Version 3 numbered
+ * each record by triggers; version 4 drops them (`CHANGES_BY_WRITE`). Released steps are never edited.
  */
 export const CHANGES_SCHEMA = `
   CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL) STRICT;
@@ -31,11 +32,40 @@ export const CHANGES_SCHEMA = `
   ${numbered('runs')}
 `;
 
+/**
+ * Schema version 4: the triggers go. They cost two more UPDATEs for every record opened or closed
+ * (ten times the insert itself); instead each write takes one number from the counter (`nextChange`)
+ * and sets it in its own INSERT and UPDATE statements. The file has one writer, so the numbers of
+ * successive writes grow with their commits, and a reader's cursor (the counter as of its read
+ * transaction) never skips a record. The numbers already given are kept, and the counter goes on
+ * from them.
+ */
+export const CHANGES_BY_WRITE = ['intervals', 'sessions', 'runs']
+  .flatMap((table) => [`DROP TRIGGER ${table}_opened;`, `DROP TRIGGER ${table}_closed;`])
+  .join('\n');
+
+/**
+ * The number of the write in progress: taken from the counter the first time it is asked for, so a
+ * write that opens or closes nothing leaves the counter alone. Call inside the write's transaction,
+ * once per transaction.
+ */
+export function changeNumber(db: Database): () => () => number {
+  const next = db.prepare('UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq').pluck();
+  return () => {
+    let taken: number | null = null;
+    return () => {
+      taken ??= next.get() as number;
+      return taken;
+    };
+  };
+}
+
 type Row = unknown[];
 
 export function prepareChanges(db: Database): (after: string | null) => StoreChanges {
   const rows = (sql: string) => db.prepare(sql).raw(true);
-  const between = 'changed > @after AND changed <= @upTo ORDER BY changed';
+  // Records one write changed share its number; among them, the order they were first written in.
+  const between = 'changed > @after AND changed <= @upTo ORDER BY changed, id';
   const s = {
     counter: rows('SELECT seq FROM change_counter WHERE id = 1'),
     intervals: rows(`SELECT user_id, status, started_at, ended_at, raw FROM intervals WHERE ${between}`),

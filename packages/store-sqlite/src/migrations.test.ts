@@ -119,3 +119,61 @@ test('a store opens nothing until it is first used', async () => {
   expect(version(path)).toBe(SCHEMA_VERSION);
   await store.close();
 });
+
+test('a file numbered by the schema 3 triggers keeps its numbers and cursors, and is numbered by each write after', async () => {
+  const path = file();
+  const v3 = new Sqlite(path);
+  migrate(v3, MIGRATIONS.slice(0, 3));
+  // What version 3 wrote: every opening and closing numbered by the triggers, one number each.
+  v3.prepare('INSERT INTO runs (started_at) VALUES (?)').run(at(0).getTime());
+  const open = v3.prepare('INSERT INTO intervals (user_id, status, started_at) VALUES (?, ?, ?)');
+  open.run('u1', 'available', at(1).getTime());
+  open.run('u2', 'busy', at(1).getTime());
+  v3.prepare('UPDATE intervals SET ended_at = ? WHERE user_id = ?').run(at(2).getTime(), 'u1');
+  expect(v3.prepare('SELECT seq FROM change_counter').pluck().get()).toBe(4);
+  v3.close();
+
+  const store = sqliteStore({ path });
+  const first = await store.changes!({ after: null });
+  expect(first.cursor).toBe('4');
+  // A cursor given before the migration still finds what came after it, in the order it changed.
+  const afterOpen = await store.changes!({ after: '2' });
+  expect(afterOpen.intervals.map((i) => [i.userId, i.endedAt?.getTime() ?? null])).toEqual([
+    ['u2', null],
+    ['u1', at(2).getTime()],
+  ]);
+
+  const run = (await store.openState()).runs[0]!.id;
+  await store.writePoll({
+    runId: run,
+    at: at(3),
+    samples: [],
+    effects: [
+      { type: 'interval.close', userId: 'u2', endedAt: at(3) },
+      { type: 'interval.open', userId: 'u2', status: 'away', startedAt: at(3) },
+      { type: 'interval.open', userId: 'u3', status: 'dnd', startedAt: at(3) },
+    ],
+  });
+  await store.writePoll({
+    runId: run,
+    at: at(4),
+    samples: [],
+    effects: [{ type: 'seen', userId: 'u3', at: at(4), present: true }],
+  });
+  const later = await store.changes!({ after: first.cursor });
+  // One number for the whole write, the counter going on from the triggers' last; nothing for a sighting.
+  expect(later.cursor).toBe('5');
+  expect(later.intervals.map((i) => [i.userId, i.status, i.endedAt?.getTime() ?? null])).toEqual([
+    ['u2', 'busy', at(3).getTime()],
+    ['u2', 'away', null],
+    ['u3', 'dnd', null],
+  ]);
+  await store.close();
+
+  const db = new Sqlite(path, { readonly: true });
+  const triggers = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'").pluck().all();
+  const numbers = db.prepare('SELECT changed FROM intervals ORDER BY id').pluck().all();
+  db.close();
+  expect(triggers).toEqual([]);
+  expect(numbers).toEqual([4, 5, 5, 5]);
+});

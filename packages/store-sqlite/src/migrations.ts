@@ -1,6 +1,6 @@
 import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
-import { CHANGES_SCHEMA } from './changes.ts';
+import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
 import { buildRollups, ROLLUPS_TABLE } from './rollups.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
@@ -138,6 +138,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'changes: intervals, sessions and runs numbered by their last opening or closing',
     up: CHANGES_SCHEMA,
+  },
+  {
+    version: 4,
+    description: 'changes: numbered by the write itself, one number per write, instead of by triggers',
+    up: CHANGES_BY_WRITE,
   },
 ];
 

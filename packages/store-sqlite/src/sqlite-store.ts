@@ -23,7 +23,7 @@ import {
   type User,
 } from '@presence-tracker/core';
 import Sqlite, { type Database } from 'better-sqlite3';
-import { prepareChanges } from './changes.ts';
+import { changeNumber, prepareChanges } from './changes.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
@@ -98,6 +98,8 @@ class Connection {
   private readonly s: ReturnType<typeof prepare>;
   private readonly r: RollupStatements;
   private readonly readChanges: ReturnType<typeof prepareChanges>;
+  /** A fresh taker of the write's change number, for each write that may open or close records. */
+  private readonly change: ReturnType<typeof changeNumber>;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
   private wal = false;
@@ -134,6 +136,7 @@ class Connection {
       this.s = prepare(db);
       this.r = prepareRollups(db);
       this.readChanges = prepareChanges(db);
+      this.change = changeNumber(db);
     } catch (error) {
       db.close();
       throw error;
@@ -220,7 +223,7 @@ class Connection {
   startRun(startedAt: Date, outbox: (run: Run) => readonly OutboxMessage[]): Run {
     const at = startedAt.getTime();
     return this.write(() => {
-      const { id } = this.s.insertRun.get(at) as { id: number };
+      const { id } = this.s.insertRun.get(at, this.change()()) as { id: number };
       const run: Run = { id: String(id), startedAt: new Date(at), endedAt: null };
       for (const row of outboxRows(outbox(run))) this.s.insertOutbox.run(row);
       return run;
@@ -230,7 +233,7 @@ class Connection {
   endRun(runId: string, endedAt: Date) {
     const at = endedAt.getTime();
     this.write(() => {
-      if (this.s.endRun.run(at, runKey(runId)).changes === 1) return;
+      if (this.s.endRun.run(at, this.change()(), runKey(runId)).changes === 1) return;
       const exists = this.s.runExists.get(runKey(runId));
       throw new StoreError(NAME, exists ? `run ${runId} has already ended` : `no run ${runId}`);
     });
@@ -283,19 +286,20 @@ class Connection {
         if ((kind === 'i' ? unsure.intervals : unsure.sessions).includes(userId as string)) raced();
       }
     }
+    const changed = this.change();
     const rollups = new RollupBatch();
     let longestInterval = 0;
     let longestSession = 0;
     for (const x of plan.intervalChanges) {
       const end = x.endedAt!.getTime();
-      const row = this.s.closeInterval.get(end, x.userId) as Row | undefined;
+      const row = this.s.closeInterval.get(end, changed(), x.userId) as Row | undefined;
       if (!row) raced();
       longestInterval = Math.max(longestInterval, end - (row[0] as number));
       rollups.interval(x.userId, row[1] as Status, row[0] as number, end);
     }
     for (const x of plan.sessionChanges) {
       const end = x.endedAt!.getTime();
-      const row = this.s.closeSession.get(end, x.lastSeenAt!.getTime(), x.reason, x.userId) as
+      const row = this.s.closeSession.get(end, x.lastSeenAt!.getTime(), x.reason, changed(), x.userId) as
         | Row
         | undefined;
       if (!row) raced();
@@ -306,7 +310,7 @@ class Connection {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
       const raw = x.raw === undefined ? null : JSON.stringify(x.raw);
-      refusingSecondOpen(() => this.s.openInterval.run(x.userId, x.status, start, end, raw));
+      refusingSecondOpen(() => this.s.openInterval.run(x.userId, x.status, start, end, raw, changed()));
       if (end !== null) {
         longestInterval = Math.max(longestInterval, end - start);
         rollups.interval(x.userId, x.status, start, end);
@@ -316,7 +320,7 @@ class Connection {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
       refusingSecondOpen(() =>
-        this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason),
+        this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason, changed()),
       );
       if (end !== null) {
         longestSession = Math.max(longestSession, end - start);
@@ -490,8 +494,8 @@ function prepare(db: Database) {
     allUsers: rows('SELECT id, key, display_name, email, severity, has_groups FROM users ORDER BY id'),
     allGroups: rows('SELECT user_id, kind, group_id, name FROM user_groups ORDER BY user_id, position'),
 
-    insertRun: db.prepare('INSERT INTO runs (started_at) VALUES (?) RETURNING id'),
-    endRun: db.prepare('UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL'),
+    insertRun: db.prepare('INSERT INTO runs (started_at, changed) VALUES (?, ?) RETURNING id'),
+    endRun: db.prepare('UPDATE runs SET ended_at = ?, changed = ? WHERE id = ? AND ended_at IS NULL'),
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
     touchRun: db.prepare(
       'UPDATE runs SET last_poll_at = max(coalesce(last_poll_at, @at), @at) WHERE id = @run',
@@ -504,20 +508,20 @@ function prepare(db: Database) {
     ),
 
     openInterval: db.prepare(
-      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw, changed) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     closeInterval: rows(
-      'UPDATE intervals SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at, status',
+      'UPDATE intervals SET ended_at = ?, changed = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at, status',
     ),
     openSession: db.prepare(
-      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason, changed) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     openFor: rows(
       `SELECT user_id, 'i' FROM intervals WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))
        UNION ALL SELECT user_id, 's' FROM sessions WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))`,
     ),
     closeSession: rows(
-      `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL
+      `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ?, changed = ? WHERE user_id = ? AND ended_at IS NULL
        RETURNING started_at`,
     ),
     markSeen: db.prepare(
