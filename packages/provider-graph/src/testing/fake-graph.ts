@@ -57,6 +57,8 @@ export interface FakeGraph {
   presenceRequests(): RecordedRequest[];
   /** Every `@odata.nextLink` handed out, as sent. */
   issuedLinks: Set<string>;
+  /** Presence requests answered, and those refused with 429 by the `throttle`, counted even when `record` is off. */
+  counts: { presence: number; throttled: number };
   /** Presence subscriptions, and the notifications and lifecycle events the fake sends. */
   subscriptions: FakeSubscriptions;
   /**
@@ -83,8 +85,17 @@ export async function startFakeGraph(
     latencyMs?: number;
     /** Answer `getPresencesByUserId` this many presences a page, the rest behind `@odata.nextLink`. */
     presencePageSize?: number;
-    /** The clock subscription expiry is judged on. Default: the system clock. */
+    /** The clock subscription expiry and the `throttle` window are judged on. Default: the system clock. */
     clock?: { now(): Date };
+    /**
+     * Graph's limit on presence requests, e.g. `{ requests: 1500, perMs: 30_000 }`: a presence request
+     * beyond `requests` in the last `perMs` is answered 429 TooManyRequests with `Retry-After` (whole
+     * seconds until the oldest counted request leaves the window); refused requests do not count. The
+     * fake serves one app in one tenant, so every presence request counts against the one limit.
+     */
+    throttle?: { requests: number; perMs: number };
+    /** Keep every request in `requests`. Default: true; off for long runs, where `counts` says enough. */
+    record?: boolean;
   } = {},
 ): Promise<FakeGraph> {
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
@@ -98,6 +109,30 @@ export async function startFakeGraph(
   const clock = options.clock ?? { now: () => new Date() };
   const subscriptions = new FakeSubscriptions(() => clock.now().getTime());
   let sequence = 0;
+  const counts = { presence: 0, throttled: 0 };
+  /** When each presence request the throttle let through came, oldest first. */
+  const counted: number[] = [];
+
+  /** A 429 when this presence request is one too many for the `throttle`; counts it otherwise. */
+  const throttled = (): Answer | undefined => {
+    counts.presence++;
+    if (!options.throttle) return undefined;
+    const { requests, perMs } = options.throttle;
+    const now = clock.now().getTime();
+    let expired = 0;
+    while (expired < counted.length && counted[expired]! <= now - perMs) expired++;
+    if (expired > 0) counted.splice(0, expired);
+    if (counted.length < requests) {
+      counted.push(now);
+      return undefined;
+    }
+    counts.throttled++;
+    const seconds = Math.max(1, Math.ceil((counted[0]! + perMs - now) / 1000));
+    return {
+      ...error(429, 'throttled'),
+      headers: { 'content-type': 'application/json', 'retry-after': String(seconds) },
+    };
+  };
 
   const scripted = (path: string): Answer | undefined => {
     const i = scripts.findIndex((s) => path.includes(s.match));
@@ -183,9 +218,11 @@ export async function startFakeGraph(
         return json(400, { error: { code: 'BadRequest', message: 'ids is required' } });
       record.ids = ids.length;
       if (ids.length > MAX_IDS) return error(400, 'tooManyIds');
-      return presencePage(ids.map(String));
+      return throttled() ?? presencePage(ids.map(String));
     }
     if (method === 'GET' && pathname === '/communications/getPresencesByUserId') {
+      const refused = throttled();
+      if (refused) return refused;
       const rest = pendingPages.get(url.searchParams.get('$skiptoken') ?? '');
       if (!rest) return json(400, { error: { code: 'BadRequest', message: 'unknown or used $skiptoken' } });
       pendingPages.delete(url.searchParams.get('$skiptoken')!);
@@ -262,7 +299,7 @@ export async function startFakeGraph(
           ),
           ...(text ? { body: JSON.parse(text) } : {}),
         };
-        requests.push(record);
+        if (options.record !== false) requests.push(record);
         if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
         const token = req.headers.authorization?.replace(/^Bearer /, '');
         let answer: Answer;
@@ -290,6 +327,7 @@ export async function startFakeGraph(
     requests,
     rejectTokens,
     issuedLinks,
+    counts,
     script(match, ...answers) {
       for (const answer of answers) scripts.push({ match, answer });
     },

@@ -1,0 +1,84 @@
+import { manualClock } from '@presence-tracker/core';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { graphProvider } from './index.ts';
+import { type FakeGraph, makeUsers, startFakeGraph } from './testing/fake-graph.ts';
+import { trustTestCertificate } from './testing/tls.ts';
+
+const credential = {
+  getToken: async () => ({ token: 'app-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+let graph: FakeGraph | undefined;
+
+beforeAll(() => trustTestCertificate());
+afterEach(async () => {
+  await graph?.close();
+  graph = undefined;
+});
+
+/** Nine presence requests' worth of people. */
+const NINE_REQUESTS = 9 * 650;
+
+describe("the fake's limit on presence requests", () => {
+  test('refuses a request beyond the limit with 429 TooManyRequests and Retry-After in seconds, as Graph does', async () => {
+    const clock = manualClock(Date.UTC(2026, 2, 2, 9));
+    graph = await startFakeGraph({ users: makeUsers(3), clock, throttle: { requests: 2, perMs: 1_500 } });
+    const ask = () =>
+      fetch(`${graph!.url}/v1.0/communications/getPresencesByUserId`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer app-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: ['00000000-0000-4000-8000-000000000001'] }),
+      });
+    expect((await ask()).status).toBe(200);
+    clock.advance(1_000);
+    expect((await ask()).status).toBe(200);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    // The first request leaves the window 500 ms from now: Graph counts in whole seconds.
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ error: { code: 'TooManyRequests' } });
+    clock.advance(500);
+    expect((await ask()).status).toBe(200);
+    // The second and the fourth are in the window now; a refused request never counted.
+    expect((await ask()).status).toBe(429);
+    expect(graph.counts).toEqual({ presence: 5, throttled: 2 });
+  });
+
+  test('with record off keeps no request, only the counts', async () => {
+    graph = await startFakeGraph({ users: makeUsers(700), record: false });
+    const provider = graphProvider({ credential, baseUrl: graph.url });
+    expect(await provider.getPresence([...graph.users.keys()])).toHaveLength(700);
+    expect(graph.requests).toEqual([]);
+    expect(graph.counts).toEqual({ presence: 2, throttled: 0 });
+  });
+});
+
+describe('the request budget against the limit', () => {
+  test('a budget well within the limit reads everyone without a single 429', async () => {
+    graph = await startFakeGraph({
+      users: makeUsers(NINE_REQUESTS),
+      throttle: { requests: 6, perMs: 1_000 },
+    });
+    const provider = graphProvider({ credential, baseUrl: graph.url, budget: { requests: 3, perMs: 1_000 } });
+    expect(await provider.getPresence([...graph.users.keys()])).toHaveLength(NINE_REQUESTS);
+    expect(graph.counts).toEqual({ presence: 9, throttled: 0 });
+  });
+
+  test('over the limit, every request waits out Retry-After and everyone is read, without a storm of 429s', async () => {
+    graph = await startFakeGraph({
+      users: makeUsers(NINE_REQUESTS),
+      throttle: { requests: 3, perMs: 1_000 },
+    });
+    // The default budget (1,200 per 30 s) is far above this limit.
+    const provider = graphProvider({
+      credential,
+      baseUrl: graph.url,
+      retry: { attempts: 10, baseDelay: 10, maxDelay: 2_000 },
+    });
+    expect(await provider.getPresence([...graph.users.keys()])).toHaveLength(NINE_REQUESTS);
+    // A 429 holds every request, so at most the ones already in flight (4) are refused each time the
+    // window fills, and the window fills at most three times for nine requests.
+    expect(graph.counts.throttled).toBeGreaterThan(0);
+    expect(graph.counts.throttled).toBeLessThanOrEqual(3 * 4);
+    expect(graph.counts.presence - graph.counts.throttled).toBe(9);
+  });
+});
