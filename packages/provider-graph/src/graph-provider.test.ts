@@ -142,6 +142,28 @@ describe('presence', () => {
     expect(graph.presenceRequests()).toHaveLength(5);
   });
 
+  test('a presence request whose connection closes before any answer is sent again', async () => {
+    graph.script('getPresencesByUserId', { status: 0, drop: true });
+    const samples = await provider().getPresence([...graph.users.keys()]);
+    expect(samples).toHaveLength(1300);
+    expect(graph.presenceRequests()).toHaveLength(3);
+  });
+
+  test('a connection that closes at every attempt fails the read after the bounded retries', async () => {
+    graph.script(
+      'getPresencesByUserId',
+      ...Array.from({ length: fast.attempts }, () => ({ status: 0, drop: true })),
+    );
+    const error = await provider()
+      .getPresence(['00000000-0000-4000-8000-000000000001'])
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      provider: 'graph',
+      message: expect.stringContaining('could not be reached'),
+    });
+    expect(graph.presenceRequests()).toHaveLength(fast.attempts);
+  });
+
   test('a persistent 503 becomes a ProviderError with the status after the bounded retries', async () => {
     graph.script('getPresencesByUserId', ...Array.from({ length: 4 }, () => ({ status: 503 })));
     const error = await provider()

@@ -49,6 +49,8 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
         timeout: resolved.timeout,
         budget,
         budgeted: (url) => url.includes(PRESENCE_PATH),
+        // getPresencesByUserId is a POST that only reads.
+        reads: (method, url) => method.toUpperCase() === 'GET' || url.includes(PRESENCE_PATH),
         onRetry: (info) => logger.warn({ provider: PROVIDER, ...info }, 'Microsoft Graph asked to retry'),
         clock: systemClock,
       }),

@@ -10,6 +10,21 @@ import {
 import type { TokenSource } from './token.ts';
 
 const RETRY_STATUSES = new Set([429, 503, 504]);
+/**
+ * A connection closed or reset before any answer came: a server closing an idle keep-alive connection
+ * just as a request is sent on it does this. Worth a retry for requests that read.
+ */
+const DROPPED = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+
+/** The code of the first error in `error`'s cause chain that names a dropped connection, if any. */
+export function droppedConnection(error: unknown): string | undefined {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DROPPED.has(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 export interface RetryMiddlewareOptions {
   retry: RetryOptions;
@@ -18,14 +33,24 @@ export interface RetryMiddlewareOptions {
   budget: RequestBudget;
   /** Whether a request spends the budget (presence requests do; look-ups do not). */
   budgeted: (url: string) => boolean;
-  onRetry: (info: { url: string; status: number; attempt: number; waitMs: number }) => void;
+  /** Whether a request only reads, so that sending it again after a dropped connection is safe. */
+  reads: (method: string, url: string) => boolean;
+  onRetry: (info: {
+    url: string;
+    /** The answer's status, or none when the connection dropped (then `dropped` is its code). */
+    status?: number;
+    dropped?: string;
+    attempt: number;
+    waitMs: number;
+  }) => void;
   clock: Clock;
   sleep?: Sleep;
 }
 
 /**
  * Sits after the SDK's `AuthenticationHandler`: spends the request budget, bounds each attempt by a
- * timeout, and retries 429/503/504 after Retry-After or back-off (core's `retryPolicy`). Used instead
+ * timeout, and retries 429/503/504 after Retry-After or back-off (core's `retryPolicy`), and a read
+ * whose connection dropped before any answer. Used instead
  * of the SDK's `RetryHandler` because that one counts in whole seconds, caps Retry-After at its own
  * maximum, and cannot share a pause with the other requests in flight.
  */
@@ -45,15 +70,23 @@ export class RetryMiddleware implements Middleware {
     const { budget, timeout, clock, sleep } = this.#options;
     const url = requestUrl(context);
     const budgeted = this.#options.budgeted(url);
+    const reads = this.#options.reads(context.options?.method ?? 'GET', url);
     const policy = retryPolicy<Response>({
       ...this.#options.retry,
       clock,
       ...(sleep ? { sleep } : {}),
-      retryOn: (outcome) => 'value' in outcome && RETRY_STATUSES.has(outcome.value.status),
+      retryOn: (outcome) =>
+        'value' in outcome
+          ? RETRY_STATUSES.has(outcome.value.status)
+          : reads && droppedConnection(outcome.error) !== undefined,
       requestedWait: (outcome, now) =>
         'value' in outcome ? parseRetryAfter(outcome.value.headers.get('retry-after'), now) : undefined,
       onRetry: async ({ attempt, waitMs, outcome }) => {
-        const response = (outcome as { value: Response }).value;
+        if (!('value' in outcome)) {
+          this.#options.onRetry({ url, dropped: droppedConnection(outcome.error), attempt, waitMs });
+          return;
+        }
+        const response = outcome.value;
         // A 429 is Graph asking this app to slow down: every other presence request waits too.
         if (budgeted && response.status === 429) budget.hold(waitMs);
         this.#options.onRetry({ url, status: response.status, attempt, waitMs });

@@ -37,12 +37,15 @@ export interface ScriptedAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Close the connection without answering, as a server closing an idle keep-alive connection does. */
+  drop?: boolean;
 }
 
 interface Answer {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+  drop?: boolean;
 }
 
 export interface FakeGraph {
@@ -57,8 +60,11 @@ export interface FakeGraph {
   presenceRequests(): RecordedRequest[];
   /** Every `@odata.nextLink` handed out, as sent. */
   issuedLinks: Set<string>;
-  /** Presence requests answered, and those refused with 429 by the `throttle`, counted even when `record` is off. */
-  counts: { presence: number; throttled: number };
+  /**
+   * Presence requests answered, those refused with 429 by the `throttle`, and the bytes of every
+   * answer's body, counted even when `record` is off.
+   */
+  counts: { presence: number; throttled: number; bytes: number };
   /** Presence subscriptions, and the notifications and lifecycle events the fake sends. */
   subscriptions: FakeSubscriptions;
   /**
@@ -109,7 +115,7 @@ export async function startFakeGraph(
   const clock = options.clock ?? { now: () => new Date() };
   const subscriptions = new FakeSubscriptions(() => clock.now().getTime());
   let sequence = 0;
-  const counts = { presence: 0, throttled: 0 };
+  const counts = { presence: 0, throttled: 0, bytes: 0 };
   /** When each presence request the throttle let through came, oldest first. */
   const counted: number[] = [];
 
@@ -140,7 +146,12 @@ export async function startFakeGraph(
     const { answer } = scripts.splice(i, 1)[0]!;
     const type: Record<string, string> =
       answer.body === undefined ? {} : { 'content-type': 'application/json' };
-    return { status: answer.status, headers: { ...type, ...answer.headers }, body: answer.body ?? null };
+    return {
+      status: answer.status,
+      headers: { ...type, ...answer.headers },
+      body: answer.body ?? null,
+      ...(answer.drop ? { drop: true } : {}),
+    };
   };
 
   const findUser = (key: string) => {
@@ -311,7 +322,12 @@ export async function startFakeGraph(
         else {
           answer = await route(req.method ?? 'GET', req.url ?? '/', record.body, record);
         }
+        if (answer.drop) {
+          req.socket.destroy();
+          return;
+        }
         const payload = answer.body === null ? '' : JSON.stringify(answer.body);
+        counts.bytes += Buffer.byteLength(payload);
         res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID() });
         res.end(payload);
       });
@@ -359,12 +375,12 @@ export async function startFakeGraph(
   };
 }
 
-/** `count` people with distinct ids, UPNs and mail addresses, all Available. */
+/** `count` people with distinct ids (GUIDs), UPNs and mail addresses, all Available. */
 export function makeUsers(count: number): FakeUser[] {
   return Array.from({ length: count }, (_, i) => {
     const n = String(i + 1).padStart(5, '0');
     return {
-      id: `00000000-0000-4000-8000-0000000${n}`,
+      id: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
       displayName: `Person ${n}`,
       userPrincipalName: `person${n}@contoso.onmicrosoft.com`,
       mail: `person${n}@contoso.com`,
