@@ -3,9 +3,9 @@
  * `createTracker` with the Graph provider (the real Graph client and ClientSecretCredential, pointed
  * at the fake Graph and the fake sign-in), writing to Postgres and sharing the people with the other
  * trackers through Postgres leases. After every poll (once its write is committed) it tells the
- * parent over IPC how many readings the poll wrote, with the presence requests it made since the
- * last report: how many, their summed latency as the Graph client saw it, and the 429s it was told
- * to wait out. The parent ends it with a kill, as a crash would: its leases lapse.
+ * parent over IPC how many readings the poll wrote, when it began, and the presence requests it made
+ * since the last report: how many, their summed latency as the Graph client saw it, when the last
+ * answer came, and the 429s it was told to wait out. The parent ends it with a kill, as a crash would: its leases lapse.
  */
 import { createTracker } from '@presence-tracker/core';
 import { graphProvider } from '@presence-tracker/provider-graph';
@@ -20,7 +20,7 @@ const send = process.send.bind(process);
 trustTestCertificate();
 
 // Each presence request timed as the Graph client's fetch sees it: queueing in this process included.
-const requests = { count: 0, ms: 0, throttled: 0, waitedMs: 0 };
+const requests = { count: 0, ms: 0, throttled: 0, waitedMs: 0, lastAnswerAt: 0 };
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -29,6 +29,7 @@ globalThis.fetch = async (input, init) => {
   const response = await realFetch(input, init);
   requests.count++;
   requests.ms += performance.now() - started;
+  requests.lastAnswerAt = Date.now();
   return response;
 };
 
@@ -70,7 +71,8 @@ const tracker = createTracker({
 tracker.on('poll', (result) => {
   send({
     poll: {
-      at: performance.timeOrigin + performance.now(),
+      at: Date.now(),
+      startedAt: result.at.getTime(),
       samples: result.samples,
       effects: result.effects,
       skipped: result.skipped ?? null,
@@ -78,7 +80,7 @@ tracker.on('poll', (result) => {
       requests: { ...requests },
     },
   });
-  Object.assign(requests, { count: 0, ms: 0, throttled: 0, waitedMs: 0 });
+  Object.assign(requests, { count: 0, ms: 0, throttled: 0, waitedMs: 0, lastAnswerAt: 0 });
 });
 tracker.on('error', (error) => {
   const causes: string[] = [];

@@ -13,10 +13,10 @@ const CEILING = (LIMIT.requests / LIMIT.perMs) * 1_000 * IDS_PER_REQUEST;
 const LATENCY_MS = 50;
 const env = process.env;
 /** Enough people that polling each every `POLL_MS` asks for the whole ceiling. */
-const POLL_MS = Number(env.FLEET_POLL_MS ?? 5_000);
+const POLL_MS = Number(env.FLEET_POLL_MS ?? 2_000);
 const PEOPLE = Number(env.FLEET_PEOPLE ?? (CEILING * POLL_MS) / 1_000);
 const FLEETS = (env.FLEET_TRACKERS ?? '1,2,4').split(',').map(Number);
-const MEASURE_MS = Number(env.FLEET_SECONDS ?? 40) * 1_000;
+const MEASURE_MS = Number(env.FLEET_SECONDS ?? 30) * 1_000;
 /** One reading in a hundred finds a new status. */
 const CHANGES_PER_SECOND = CEILING / 100;
 const CONCURRENCY = 4;
@@ -30,12 +30,14 @@ const APP = {
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Poll {
+  /** When the poll's write was committed, and when the poll began (epoch ms). */
   at: number;
+  startedAt: number;
   samples: number;
   effects: number;
   skipped: string | null;
   shards: number;
-  requests: { count: number; ms: number; throttled: number; waitedMs: number };
+  requests: { count: number; ms: number; throttled: number; waitedMs: number; lastAnswerAt: number };
 }
 
 interface Counts {
@@ -153,6 +155,8 @@ async function measureFleet(
     let pollMs = 0;
     let pollCount = 0;
     const client = { count: 0, ms: 0, throttled: 0, waitedMs: 0 };
+    // Of each poll's time: from its start to Graph's last answer, then applying and writing.
+    const phases = { reading: 0, writing: 0 };
     for (const log of polls) {
       const inside = log.filter((p) => p.at > before.at && p.at <= after.at);
       const [first, ...rest] = inside;
@@ -165,6 +169,10 @@ async function measureFleet(
         client.ms += p.requests.ms;
         client.throttled += p.requests.throttled;
         client.waitedMs += p.requests.waitedMs;
+        if (p.requests.lastAnswerAt > 0) {
+          phases.reading += p.requests.lastAnswerAt - p.startedAt;
+          phases.writing += p.at - p.requests.lastAnswerAt;
+        }
       }
     }
     const cores = (which: keyof typeof pids) =>
@@ -192,7 +200,8 @@ async function measureFleet(
         note:
           `${Math.round((requests / seconds) * 10) / 10} presence requests/s answered (limit ${LIMIT.requests / (LIMIT.perMs / 1_000)}), ` +
           `${throttled} refused with 429 at the fake, ${client.throttled} retries after 429 seen by the trackers (${Math.round(client.waitedMs)} ms waited); ` +
-          `a poll every ${f(pollMs / pollCount / 1_000)} s a tracker (asked every ${POLL_MS / 1_000} s); ` +
+          `a poll every ${f(pollMs / pollCount / 1_000)} s a tracker (asked every ${POLL_MS / 1_000} s), ` +
+          `${f((100 * phases.reading) / (phases.reading + phases.writing), 0)}% of it reading Graph, the rest applying and writing; ` +
           `request latency seen by the Graph client ${f(client.ms / client.count, 0)} ms (the fake waits ${LATENCY_MS}); ` +
           `${f(bytes / seconds / 2 ** 20)} MB/s of JSON from the fake over TLS on loopback; ` +
           `measured over ${f(seconds, 0)} s`,

@@ -33,14 +33,17 @@ describe("the fake's limit on presence requests", () => {
     expect((await ask()).status).toBe(200);
     const refused = await ask();
     expect(refused.status).toBe(429);
-    // The first request leaves the window 500 ms from now: Graph counts in whole seconds.
-    expect(refused.headers.get('retry-after')).toBe('1');
+    // One more fits once the second leaves the window, 1.5 s from now: Graph counts in whole seconds.
+    expect(refused.headers.get('retry-after')).toBe('2');
     expect(await refused.json()).toMatchObject({ error: { code: 'TooManyRequests' } });
+    // The first has left the window, but the refused one counts: every request accrues against the limit.
+    clock.advance(1_000);
+    expect((await ask()).status).toBe(429);
+    // 1.5 s after the refusal, as Retry-After said, one more fits; the one asked early still counts.
     clock.advance(500);
     expect((await ask()).status).toBe(200);
-    // The second and the fourth are in the window now; a refused request never counted.
     expect((await ask()).status).toBe(429);
-    expect(graph.counts).toMatchObject({ presence: 5, throttled: 2 });
+    expect(graph.counts).toMatchObject({ presence: 6, throttled: 3 });
   });
 
   test('with record off keeps no request, only the counts', async () => {

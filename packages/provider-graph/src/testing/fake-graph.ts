@@ -96,8 +96,9 @@ export async function startFakeGraph(
     /**
      * Graph's limit on presence requests, e.g. `{ requests: 1500, perMs: 30_000 }`: a presence request
      * beyond `requests` in the last `perMs` is answered 429 TooManyRequests with `Retry-After` (whole
-     * seconds until the oldest counted request leaves the window); refused requests do not count. The
-     * fake serves one app in one tenant, so every presence request counts against the one limit.
+     * seconds until one more would fit). Refused requests count too: Graph's throttling guidance says
+     * every request accrues against the limit, so retrying early only prolongs the wait. The fake
+     * serves one app in one tenant, so every presence request counts against the one limit.
      */
     throttle?: { requests: number; perMs: number };
     /** Keep every request in `requests`. Default: true; off for long runs, where `counts` says enough. */
@@ -116,7 +117,7 @@ export async function startFakeGraph(
   const subscriptions = new FakeSubscriptions(() => clock.now().getTime());
   let sequence = 0;
   const counts = { presence: 0, throttled: 0, bytes: 0 };
-  /** When each presence request the throttle let through came, oldest first. */
+  /** When each presence request in the throttle's window came, refused ones too, oldest first. */
   const counted: number[] = [];
 
   /** A 429 when this presence request is one too many for the `throttle`; counts it otherwise. */
@@ -128,12 +129,11 @@ export async function startFakeGraph(
     let expired = 0;
     while (expired < counted.length && counted[expired]! <= now - perMs) expired++;
     if (expired > 0) counted.splice(0, expired);
-    if (counted.length < requests) {
-      counted.push(now);
-      return undefined;
-    }
+    counted.push(now);
+    if (counted.length <= requests) return undefined;
     counts.throttled++;
-    const seconds = Math.max(1, Math.ceil((counted[0]! + perMs - now) / 1000));
+    // Until enough of the window has passed for one more request to fit.
+    const seconds = Math.max(1, Math.ceil((counted[counted.length - requests]! + perMs - now) / 1000));
     return {
       ...error(429, 'throttled'),
       headers: { 'content-type': 'application/json', 'retry-after': String(seconds) },
