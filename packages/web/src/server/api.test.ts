@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport, type PresenceStore, type Tracker, toCsv } from '@presence-tracker/core';
 import { renderTimeline } from '@presence-tracker/core/timeline';
+import { postgresStore } from '@presence-tracker/store-postgres';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchemas, freshSchema, startTestServer } from '../../../store-postgres/src/testing/server.ts';
 import { contract } from './__fixtures__/contract.ts';
 import { trackTeam } from './__fixtures__/simulated-team.ts';
 import { createDashboard } from './dashboard.ts';
@@ -14,9 +16,51 @@ const json = (value: unknown) => JSON.parse(JSON.stringify(value));
 // biome-ignore lint/suspicious/noExplicitAny: bodies are compared with what the store answers, and checked against the OpenAPI document.
 type Body = any;
 
-describe('the API over a SQLite file another connection writes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'web-api-'));
-  const path = join(dir, 'presence.db');
+/** A store a tracker writes, and a read-only store over the same data for the dashboard. */
+interface Stores {
+  writer: PresenceStore;
+  reader: PresenceStore;
+  dispose(): Promise<void>;
+}
+
+const STORES: [string, () => Promise<Stores>][] = [
+  [
+    'a SQLite file',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'web-api-'));
+      const path = join(dir, 'presence.db');
+      const writer = sqliteStore({ path });
+      await writer.init();
+      return {
+        writer,
+        reader: sqliteStore({ path, readOnly: true }),
+        dispose: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  ],
+  [
+    'a Postgres schema',
+    async () => {
+      // DATABASE_URL's server when set, else an embedded one.
+      const server = await startTestServer();
+      const schema = freshSchema('web');
+      const { connectionString } = server;
+      const writer = postgresStore({ connectionString, schema });
+      await writer.init();
+      return {
+        writer,
+        reader: postgresStore({ connectionString, schema, readOnly: true }),
+        dispose: async () => {
+          await dropSchemas(connectionString, [schema]);
+          await server.dispose();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(STORES)('the API over %s another connection writes', (_, openStores) => {
+  let stores: Stores;
   let writer: PresenceStore;
   let reader: PresenceStore;
   let tracker: Tracker;
@@ -34,19 +78,20 @@ describe('the API over a SQLite file another connection writes', () => {
   const read = async (url: string): Promise<Body> => (await get(url)).json() as Promise<Body>;
 
   beforeAll(async () => {
-    writer = sqliteStore({ path });
+    stores = await openStores();
+    writer = stores.writer;
     const team = await trackTeam(writer, { users: 6, from: '2026-03-02T08:00:00Z', minutes: 180 });
     tracker = team.tracker;
     now = team.clock.now();
-    reader = sqliteStore({ path, readOnly: true });
+    reader = stores.reader;
     app = createDashboard({ store: reader, timeZone: 'Europe/Berlin', now: () => now }).app;
   });
 
   afterAll(async () => {
-    await tracker.stop();
-    await reader.close();
-    await writer.close();
-    rmSync(dir, { recursive: true, force: true });
+    await tracker?.stop();
+    await reader?.close();
+    await writer?.close();
+    await stores?.dispose();
   });
 
   it('lists the people with the status of their open interval', async () => {

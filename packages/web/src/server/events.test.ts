@@ -1,21 +1,27 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTracker, manualClock, memoryStore, simulatedProvider } from '@presence-tracker/core';
+import { postgresStore } from '@presence-tracker/store-postgres';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { EventSource } from 'eventsource';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchemas, freshSchema, startTestServer } from '../../../store-postgres/src/testing/server.ts';
 import { openApiDocument } from './openapi.ts';
 import { serve } from './serve.ts';
 
 /** Loading the sources in a child process takes many seconds on a busy machine. */
 const SLOW = 180_000;
 const WRITER = fileURLToPath(new URL('./__fixtures__/write-presence.ts', import.meta.url));
+const TRACKER = fileURLToPath(new URL('../browser/__fixtures__/tracker-process.ts', import.meta.url));
+const MINUTE = 60_000;
 
 /** Checks an event's data against the OpenAPI document's schema of its kind. */
 function schemaCheck() {
@@ -42,6 +48,22 @@ interface Received {
   event: string;
   data: Record<string, unknown>;
   id: string;
+}
+
+/** The events of a stream's text, in order. */
+function parseEvents(text: string): { event: string; data: string; id?: string }[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('event: '))
+    .map((block) => {
+      const field = (name: string) =>
+        block
+          .split('\n')
+          .find((line) => line.startsWith(`${name}: `))
+          ?.slice(name.length + 2);
+      const id = field('id');
+      return { event: field('event')!, data: field('data') ?? '', ...(id !== undefined && { id }) };
+    });
 }
 
 /** Collects events from an EventSource until `done` says enough. */
@@ -128,6 +150,128 @@ describe('/api/v1/events', () => {
       source.close();
       await dashboard.close();
       await reader.close();
+    }
+  });
+
+  it('streams a status change a tracker in another process writes to the same Postgres schema within 5 s, and what was missed since Last-Event-ID', {
+    timeout: SLOW,
+  }, async () => {
+    const server = await startTestServer();
+    const schema = freshSchema('events');
+    const team = { users: 6, seed: 7, timeZone: 'Europe/Berlin' };
+    const start = new Date('2026-03-02T09:00:00Z');
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@presence-tracker/source',
+        TRACKER,
+        `postgres:${schema}`,
+        start.toISOString(),
+        String(team.users),
+        String(team.seed),
+        team.timeZone,
+      ],
+      { stdio: 'pipe', env: { ...process.env, TRACKER_POSTGRES_URL: server.connectionString } },
+    );
+    const stderr: string[] = [];
+    child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const polled = async () => {
+      for (;;) {
+        const { value, done } = await lines.next();
+        if (done) throw new Error(`the tracker process ended: ${stderr.join('')}`);
+        if (value.startsWith('polled ')) return value.slice('polled '.length);
+      }
+    };
+    const pollUntil = async (from: Date, to: Date) => {
+      for (let at = from.getTime() + MINUTE; at <= to.getTime(); at += MINUTE) {
+        child.stdin.write(`poll ${new Date(at).toISOString()}\n`);
+        expect(await polled()).toBe(new Date(at).toISOString());
+      }
+    };
+    // The tracker's first poll creates the schema the dashboard reads.
+    expect(await polled(), stderr.join('')).toBe(start.toISOString());
+
+    const reader = postgresStore({ connectionString: server.connectionString, schema, readOnly: true });
+    // Every second, the default.
+    const dashboard = await serve({ store: reader, port: 0 });
+    const source = new EventSource(`${dashboard.url}/api/v1/events`);
+    try {
+      // The first two minutes after `start` at which someone's status changes, and whose.
+      const sim = simulatedProvider(team);
+      const ids = (await reader.users()).map((u) => u.id);
+      const changes: { at: Date; userId: string; status: string }[] = [];
+      for (
+        let at = start.getTime() + MINUTE;
+        changes.length < 2 && at < start.getTime() + 480 * MINUTE;
+        at += MINUTE
+      ) {
+        const userId = ids.find(
+          (id) => sim.statusAt(id, new Date(at)) !== sim.statusAt(id, new Date(at - MINUTE)),
+        );
+        if (userId) changes.push({ at: new Date(at), userId, status: sim.statusAt(userId, new Date(at)) });
+      }
+      const [first, second] = changes;
+      if (!first || !second) throw new Error('the simulated team did not change twice in eight hours');
+
+      await new Promise<void>((resolve) => source.addEventListener('ready', () => resolve(), { once: true }));
+      const isChange = (e: Received, change: typeof first) =>
+        e.event === 'interval' &&
+        e.data.userId === change.userId &&
+        e.data.status === change.status &&
+        e.data.endedAt === null;
+      const events = collect(source, ['interval', 'session', 'run', 'error'], (all) =>
+        all.some((e) => isChange(e, first)),
+      );
+      await pollUntil(start, first.at);
+      // The change is committed: the stream has 5 s (the issue's bound) to carry it.
+      let timer: NodeJS.Timeout | undefined;
+      const got = await Promise.race([
+        events,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no event for the status change within 5 s')), 5_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const check = schemaCheck();
+      for (const e of got) expect(check(e.event, e.data)).toEqual([]);
+      expect(got.filter((e) => e.event === 'error')).toEqual([]);
+      const [open] = await reader.intervals({
+        from: first.at,
+        to: new Date(first.at.getTime() + 1),
+        userIds: [first.userId],
+      });
+      expect(got.find((e) => isChange(e, first))!.data).toEqual(JSON.parse(JSON.stringify(open)));
+      const lastId = got.at(-1)!.id;
+      source.close();
+
+      // Away while the next change is written; back with the last id seen, it hears it before `ready`.
+      await pollUntil(first.at, second.at);
+      const again = await fetch(`${dashboard.url}/api/v1/events`, { headers: { 'last-event-id': lastId } });
+      const body = again.body!.getReader();
+      let text = '';
+      while (!text.includes('event: ready')) text += new TextDecoder().decode((await body.read()).value);
+      await body.cancel();
+      const missed = parseEvents(text);
+      expect(missed.at(-1)!.event).toBe('ready');
+      const told = missed.filter((e) => e.event === 'interval').map((e) => JSON.parse(e.data));
+      expect(told).toContainEqual(
+        expect.objectContaining({ userId: second.userId, status: second.status, endedAt: null }),
+      );
+      // Nothing the client had already heard is told again.
+      expect(told).not.toContainEqual(
+        expect.objectContaining({ userId: first.userId, status: first.status, endedAt: null }),
+      );
+      expect(
+        missed.filter((e) => e.event !== 'ready').every((e) => e.id !== undefined && e.id !== lastId),
+      ).toBe(true);
+    } finally {
+      source.close();
+      child.stdin.end();
+      await once(child, 'exit');
+      await dashboard.close();
+      await reader.close();
+      await dropSchemas(server.connectionString, [schema]).catch(() => {});
+      await server.dispose();
     }
   });
 
