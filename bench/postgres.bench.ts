@@ -217,6 +217,11 @@ const DROPS: { name: string; sql: (s: string) => string }[] = [
   },
   { name: 'the index of zero-length intervals', sql: (s) => `drop index ${s}.intervals_instant` },
   {
+    name: 'the indexes of the change columns (changes() reads by them)',
+    sql: (s) =>
+      `drop index ${s}.intervals_changed; drop index ${s}.sessions_changed; drop index ${s}.runs_changed`,
+  },
+  {
     name: 'the end-after-start check on intervals',
     sql: (s) => `alter table ${s}.intervals drop constraint intervals_end_after_start`,
   },
