@@ -45,13 +45,15 @@ export async function readChanges(
     `select pg_snapshot_xmax(s)::text as xmax, array(select x::text from pg_snapshot_xip(s) x) as xip,
        array(select w.transactionid::text from pg_locks m
              join pg_locks w on w.virtualtransaction = m.virtualtransaction and w.locktype = 'transactionid'
+               and w.mode = 'ExclusiveLock' and w.granted
              where m.locktype = 'advisory' and m.database = (select oid from pg_database where datname = current_database())
                and m.classid = $1::int4::oid and m.objid = hashtext($2)::oid and m.objsubid = 2) as writers
      from (select pg_current_snapshot() as s) snapshot`,
     [LOCK_NAMESPACE, `${schema} writes`],
   );
   const { xmax, xip, writers } = seen.rows[0]!;
-  // pg_locks names transactions by their 32-bit id; the snapshot by the 64-bit one.
+  // A transaction holds its own id's lock exclusively (one it waits for, it asks to share), and
+  // pg_locks names it by the 32-bit id; the snapshot by the 64-bit one.
   const marked = new Set(writers);
   const running = xip.filter((x) => marked.has(String(BigInt(x) & 0xffffffffn)));
   const unmarked = xip.filter((x) => !marked.has(String(BigInt(x) & 0xffffffffn)));
