@@ -1,45 +1,26 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { simulatedProvider } from '@presence-tracker/core';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TrackerInAnotherProcess, trackerInAnotherProcess } from './__fixtures__/another-process.ts';
 import { type DashboardUnderTest, dashboardUnderTest } from './__fixtures__/dashboard.ts';
-import { TEAMS } from './__fixtures__/tracked-days.ts';
+import { firstChange, TEAMS } from './__fixtures__/tracked-days.ts';
 import { seriousViolations } from './axe.ts';
 import { watchedPage } from './chromium.ts';
 import { screenshot } from './screenshots.ts';
 
-const TRACKER = fileURLToPath(new URL('./__fixtures__/tracker-process.ts', import.meta.url));
 const MINUTE = 60_000;
 
 let under: DashboardUnderTest;
-let child: ChildProcessWithoutNullStreams | undefined;
+let tracker: TrackerInAnotherProcess | undefined;
 
 beforeAll(async () => {
   under = await dashboardUnderTest();
 }, 300_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.stdin.end();
-    await once(child, 'exit');
-  }
+  await tracker?.stop();
   await under?.close();
 });
-
-/** The tracker process's `polled` lines, one at a time. */
-function polls(tracker: ChildProcessWithoutNullStreams): () => Promise<string> {
-  const lines = createInterface({ input: tracker.stdout })[Symbol.asyncIterator]();
-  return async () => {
-    for (;;) {
-      const { value, done } = await lines.next();
-      if (done) throw new Error('the tracker process ended');
-      if (value.startsWith('polled ')) return value.slice('polled '.length);
-    }
-  };
-}
 
 async function open(context: BrowserContext) {
   const watched = await watchedPage(context);
@@ -102,35 +83,10 @@ describe('the Now page', { timeout: 120_000 }, () => {
   it('shows a status change written by a tracker in another process within 5 s, without a reload', async () => {
     const { data } = under;
     const sim = simulatedProvider({ users: data.users, seed: data.seed, timeZone: data.timeZone });
-    const users = await under.store.users();
-    // The first minute after the data's end at which someone's status changes, and who.
     const start = new Date(data.now.getTime() + MINUTE);
-    let change: { at: Date; userId: string; status: string } | undefined;
-    for (let at = start.getTime() + MINUTE; !change && at < start.getTime() + 240 * MINUTE; at += MINUTE) {
-      const user = users.find(
-        (u) => sim.statusAt(u.id, new Date(at)) !== sim.statusAt(u.id, new Date(at - MINUTE)),
-      );
-      if (user) change = { at: new Date(at), userId: user.id, status: sim.statusAt(user.id, new Date(at)) };
-    }
-    if (!change) throw new Error('the simulated team did not change in four hours');
+    const change = firstChange(data, await under.store.users(), start);
 
-    child = spawn(
-      process.execPath,
-      [
-        '--conditions=@presence-tracker/source',
-        TRACKER,
-        data.database,
-        start.toISOString(),
-        String(data.users),
-        String(data.seed),
-        data.timeZone,
-      ],
-      { stdio: 'pipe' },
-    );
-    const stderr: string[] = [];
-    child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
-    const polled = polls(child);
-    expect(await polled(), stderr.join('')).toBe(start.toISOString());
+    tracker = await trackerInAnotherProcess(data, start);
 
     const context = await under.browser.newContext({
       baseURL: under.dashboard.url,
@@ -146,8 +102,7 @@ describe('the Now page', { timeout: 120_000 }, () => {
 
     // Minute by minute up to the change, as a tracker polls.
     for (let at = start.getTime() + MINUTE; at <= change.at.getTime(); at += MINUTE) {
-      child.stdin.write(`poll ${new Date(at).toISOString()}\n`);
-      expect(await polled()).toBe(new Date(at).toISOString());
+      await tracker.poll(new Date(at));
     }
     // The write is committed: the page has 5 s (the issue's bound) to show it.
     await card.and(page.locator(`[data-status="${change.status}"]`)).waitFor({ timeout: 5_000 });

@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { buildReport, type Interval, type ReportRow } from '@presence-tracker/core';
+import { buildReport } from '@presence-tracker/core';
 import { localDayStart } from '@presence-tracker/core/report';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_LABEL } from '../../ui/src/components/status-label.ts';
 import { presenceTracker } from './__fixtures__/command.ts';
 import { type DashboardUnderTest, dashboardUnderTest } from './__fixtures__/dashboard.ts';
+import { TEAMS } from './__fixtures__/tracked-days.ts';
 import { seriousViolations } from './axe.ts';
+import { barsExpected } from './bars.ts';
 import { watchedPage } from './chromium.ts';
+import { columnValues, figures, tableValues } from './report-table.ts';
 import { screenshot } from './screenshots.ts';
 
 let under: DashboardUnderTest;
@@ -102,15 +105,6 @@ describe('the dashboard in Chromium', { timeout: 120_000 }, () => {
   });
 });
 
-/** How many bars a row of `[from, to)` has: the intervals overlapping it, open ones running to `now`. */
-function barsExpected(intervals: Interval[], from: Date, to: Date, now: Date): number {
-  return intervals.filter((i) => {
-    const start = Math.max(from.getTime(), i.startedAt.getTime());
-    const end = Math.min(to.getTime(), (i.endedAt ?? now).getTime());
-    return end > start;
-  }).length;
-}
-
 describe('the pages show what the store holds', { timeout: 120_000 }, () => {
   for (const view of ['day', 'week'] as const) {
     it(`Timeline (${view}): one row per person, one bar per interval of the range`, async () => {
@@ -172,7 +166,7 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('Report: the table holds the figures of buildReport, and sorts by any column', async () => {
+  it('Report: the table holds the figures of buildReport, by person, group, day or week, and sorts by any column', async () => {
     const { data } = under;
     const range = { from: data.previousDay, to: data.day };
     const { page, problems } = await open(
@@ -194,6 +188,43 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
     expect(await tableValues(page, true)).toEqual(
       Object.fromEntries(report.rows.map((row) => [`${row.userId} ${row.day}`, figures(row)])),
     );
+
+    // Each other grouping the API offers, chosen on the page and kept in the address.
+    for (const [label, by, groupBy, totals] of [
+      ['Person and week', 'week', 'week', false],
+      ['Group', 'group', 'group', true],
+      ['Group and day', 'group-day', 'group', false],
+    ] as const) {
+      await page.getByLabel('A row per').selectOption({ label });
+      await expect.poll(() => new URL(page.url()).hash).toContain(`by=${by}`);
+      const grouped = await buildReport({
+        store: under.store,
+        from: localDayStart(range.from, data.timeZone),
+        to: localDayStart(range.to, data.timeZone, 1),
+        timeZone: data.timeZone,
+        groupBy,
+        now: data.now,
+      });
+      const expected = Object.fromEntries(
+        (totals ? grouped.totals : grouped.rows).map((row) => [
+          totals ? row.userId : `${row.userId} ${row.day}`,
+          figures(row),
+        ]),
+      );
+      await expect.poll(() => tableValues(page, !totals), { timeout: 20_000 }).toEqual(expected);
+      expect(Object.keys(expected).length).toBeGreaterThan(1);
+      if (groupBy === 'group') {
+        // A row per team, its name shown, people in both counted in each.
+        for (const team of TEAMS) {
+          const row = page.locator(`table.report tbody tr[data-user="${team.kind}:${team.id}"]`).first();
+          expect(await row.locator('th').textContent()).toBe(`${team.name} (${team.kind})`);
+        }
+      }
+    }
+    await page.reload();
+    await page.locator('table.report tbody tr').first().waitFor();
+    expect(await page.getByLabel('A row per').inputValue()).toBe('group-day');
+    await page.getByLabel('A row per').selectOption({ label: 'Person and day' });
 
     await page.getByRole('button', { name: 'Available', exact: true }).click();
     await expect.poll(() => page.locator('th[aria-sort]').textContent()).toContain('Available');
@@ -293,50 +324,3 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
     await page.close();
   });
 });
-
-const FIGURES = [
-  'observed',
-  'available',
-  'unavailable',
-  'unobserved',
-  'longest',
-  'sessions',
-  'first',
-  'last',
-];
-
-function figures(row: ReportRow): Record<string, string> {
-  return {
-    observed: String(row.observedMs),
-    available: String(row.availableMs),
-    unavailable: String(row.unavailableMs),
-    unobserved: String(row.unobservedMs),
-    longest: String(row.longestUnavailableMs),
-    sessions: String(row.sessions),
-    first: row.firstSeen?.toISOString() ?? '',
-    last: row.lastSeen?.toISOString() ?? '',
-  };
-}
-
-/** Each row of the report table, by person (and day), its figures as the cells' values. */
-async function tableValues(page: Page, byDay = false): Promise<Record<string, Record<string, string>>> {
-  const result: Record<string, Record<string, string>> = {};
-  for (const row of await page.locator('table.report tbody tr').all()) {
-    const key = byDay
-      ? `${await row.getAttribute('data-user')} ${await row.getAttribute('data-day')}`
-      : (await row.getAttribute('data-user'))!;
-    const cells: Record<string, string> = {};
-    for (const name of FIGURES) {
-      cells[name] = (await row.locator(`td[data-key="${name}"]`).getAttribute('data-value')) ?? '';
-    }
-    result[key] = cells;
-  }
-  return result;
-}
-
-async function columnValues(page: Page, key: string): Promise<number[]> {
-  const values = await page
-    .locator(`table.report tbody td[data-key="${key}"]`)
-    .evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-value'))));
-  return values;
-}

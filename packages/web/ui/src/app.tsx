@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
+import { useConnection } from './api/events.ts';
 import { NowPage } from './pages/now.tsx';
 import { PersonPage } from './pages/person.tsx';
 import { ReportPage } from './pages/report.tsx';
@@ -20,6 +21,8 @@ export function App() {
   const page = PAGES.find((p) => p.path === route.path);
   const person = route.path === '/people';
   const title = person ? 'Person' : (page?.title ?? 'Not found');
+  // Every page follows the tracker's writes over one stream; its state shows on all of them.
+  const { connection, problem } = useConnection();
 
   useEffect(() => {
     document.title = `${title} · presence-tracker`;
@@ -58,8 +61,16 @@ export function App() {
             ))}
           </ul>
         </nav>
+        <p class={`connection ${connection}`} role="status">
+          {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+        </p>
       </header>
       <main id="main" tabIndex={-1}>
+        {problem && (
+          <p class="notice error" role="alert">
+            The tracker reports: {problem}
+          </p>
+        )}
         {!person && (
           <h1 id="page-title" tabIndex={-1}>
             {title}

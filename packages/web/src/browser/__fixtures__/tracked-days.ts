@@ -117,3 +117,22 @@ export async function trackedDays(options: { users?: number; seed?: number } = {
   );
   return { dir, database, config, timeZone, users, seed, day, previousDay, now: at(day, 14, 30) };
 }
+
+/** A status change of the simulated team: who, at which minute, to what. */
+export interface StatusChange {
+  at: Date;
+  userId: string;
+  status: string;
+}
+
+/** The first minute after `start` (within four hours) at which someone of `users` changes status. */
+export function firstChange(data: TrackedDays, users: readonly { id: string }[], start: Date): StatusChange {
+  const sim = simulatedProvider({ users: data.users, seed: data.seed, timeZone: data.timeZone });
+  for (let at = start.getTime() + MINUTE; at < start.getTime() + 240 * MINUTE; at += MINUTE) {
+    const user = users.find(
+      (u) => sim.statusAt(u.id, new Date(at)) !== sim.statusAt(u.id, new Date(at - MINUTE)),
+    );
+    if (user) return { at: new Date(at), userId: user.id, status: sim.statusAt(user.id, new Date(at)) };
+  }
+  throw new Error('the simulated team did not change in four hours');
+}

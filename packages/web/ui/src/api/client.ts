@@ -52,22 +52,39 @@ export interface Loaded<T> {
   loading: boolean;
 }
 
+interface Held<T> extends Loaded<T> {
+  /** The address `data` was read from. */
+  url: string | null;
+}
+
 /**
  * The JSON at `path` with `query`, fetched again when either changes or `version` moves on; a change
- * cancels the request still under way, so an older answer never replaces a newer one.
+ * cancels the request still under way, so an older answer never replaces a newer one. While a new
+ * answer is on its way the last one stays, so a page read again (after a live change) does not
+ * flicker; a read again of the same address that fails keeps what was shown, beside the error.
  */
 export function useJson<T>(path: string | null, query: Query = {}, version = 0): Loaded<T> {
   const url = path === null ? null : apiUrl(path, query);
-  const [state, setState] = useState<Loaded<T>>({ data: undefined, error: undefined, loading: url !== null });
+  const [state, setState] = useState<Held<T>>({
+    data: undefined,
+    error: undefined,
+    loading: url !== null,
+    url: null,
+  });
   useEffect(() => {
     if (url === null) return;
     const controller = new AbortController();
     setState((previous) => ({ ...previous, loading: true }));
     getJson<T>(url, {}, controller.signal).then(
-      (data) => setState({ data, error: undefined, loading: false }),
+      (data) => setState({ data, error: undefined, loading: false, url }),
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        setState({ data: undefined, error: error as Error, loading: false });
+        setState((previous) => ({
+          data: previous.url === url ? previous.data : undefined,
+          error: error as Error,
+          loading: false,
+          url: previous.url === url ? url : null,
+        }));
       },
     );
     return () => controller.abort();

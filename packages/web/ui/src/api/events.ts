@@ -1,43 +1,145 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Interval, Run, Session } from './types.ts';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
-/** The events of `/api/v1/events` that change what the store holds. */
+/** A record the tracker opened or closed, as `/api/v1/events` sends it: the record as it is now. */
+export type Change =
+  | { type: 'interval'; record: Interval }
+  | { type: 'session'; record: Session }
+  | { type: 'run'; record: Run };
+
 const CHANGES = ['interval', 'session', 'run'] as const;
+
+interface LiveState {
+  connection: Connection;
+  /** The last error the stream itself reported (a tracker or store failure). */
+  problem: string | undefined;
+}
+
+/**
+ * The one connection to `/api/v1/events` that every page shares: opened when the first listener
+ * comes, closed when the last leaves. The browser's EventSource reconnects by itself (with
+ * Last-Event-ID, so nothing written meanwhile is missed).
+ */
+class LiveStream {
+  private source: EventSource | undefined;
+  private readonly changeListeners = new Set<(change: Change) => void>();
+  private readonly stateListeners = new Set<(state: LiveState) => void>();
+  state: LiveState = { connection: 'connecting', problem: undefined };
+
+  onChange(listener: (change: Change) => void): () => void {
+    this.changeListeners.add(listener);
+    this.open();
+    return () => {
+      this.changeListeners.delete(listener);
+      this.closeIfUnused();
+    };
+  }
+
+  onState(listener: (state: LiveState) => void): () => void {
+    this.stateListeners.add(listener);
+    this.open();
+    return () => {
+      this.stateListeners.delete(listener);
+      this.closeIfUnused();
+    };
+  }
+
+  private open() {
+    if (this.source) return;
+    const source = new EventSource('/api/v1/events');
+    this.source = source;
+    const live = () => this.set({ connection: 'live' });
+    source.addEventListener('open', live);
+    source.addEventListener('ready', live);
+    // The stream's own `error` events carry data; the browser's (a dropped connection) do not.
+    source.addEventListener('error', (event) => {
+      if (event instanceof MessageEvent) this.set({ problem: messageOf(event.data) });
+      else this.set({ connection: 'reconnecting' });
+    });
+    for (const type of CHANGES) {
+      source.addEventListener(type, (event) => {
+        const record = parse((event as MessageEvent).data);
+        if (!record) return;
+        const change = { type, record } as Change;
+        for (const listener of this.changeListeners) listener(change);
+      });
+    }
+  }
+
+  private closeIfUnused() {
+    if (this.changeListeners.size > 0 || this.stateListeners.size > 0) return;
+    this.source?.close();
+    this.source = undefined;
+    this.state = { connection: 'connecting', problem: undefined };
+  }
+
+  private set(changes: Partial<LiveState>) {
+    this.state = { ...this.state, ...changes };
+    for (const listener of this.stateListeners) listener(this.state);
+  }
+}
+
+const stream = new LiveStream();
+
+/** Whether the pages are following the tracker's writes, and the last failure it reported. */
+export function useConnection(): LiveState {
+  const [state, setState] = useState(stream.state);
+  useEffect(() => stream.onState(setState), []);
+  return state;
+}
+
+/** A poll writes many changes at once: one read after the burst, not one per change. */
 const BURST_MS = 200;
 
 /**
- * Follows `/api/v1/events` and counts the changes that arrive, so a page can read its data again when
- * the tracker wrote something. The browser's EventSource reconnects by itself (with Last-Event-ID).
+ * A number that moves on once after each burst of changes for which `touches` is true: pass it to
+ * `useJson` as its version, and the page reads again what it shows when (and only when) the tracker
+ * wrote something it shows. `touches` may change at every render; the latest one is asked.
  */
-export function useServerEvents(): { changes: number; connection: Connection; problem: string | undefined } {
-  const [changes, setChanges] = useState(0);
-  const [connection, setConnection] = useState<Connection>('connecting');
-  const [problem, setProblem] = useState<string>();
+export function useChanges(touches: (change: Change) => boolean): number {
+  const [version, setVersion] = useState(0);
+  const latest = useRef(touches);
+  latest.current = touches;
   useEffect(() => {
-    const source = new EventSource('/api/v1/events');
-    // A poll writes many changes at once: one read after the burst, not one per change.
     let pending: ReturnType<typeof setTimeout> | undefined;
-    const changed = () => {
+    const stop = stream.onChange((change) => {
+      if (!latest.current(change)) return;
       pending ??= setTimeout(() => {
         pending = undefined;
-        setChanges((n) => n + 1);
+        setVersion((n) => n + 1);
       }, BURST_MS);
-    };
-    source.addEventListener('open', () => setConnection('live'));
-    source.addEventListener('ready', () => setConnection('live'));
-    // The stream's own `error` events carry data; the browser's (a dropped connection) do not.
-    source.addEventListener('error', (event) => {
-      if (event instanceof MessageEvent) setProblem(messageOf(event.data));
-      else setConnection('reconnecting');
     });
-    for (const type of CHANGES) source.addEventListener(type, changed);
     return () => {
       clearTimeout(pending);
-      source.close();
+      stop();
     };
   }, []);
-  return { changes, connection, problem };
+  return version;
+}
+
+/** Whether a record (open ones run on) overlaps `[from, to)`. */
+export function overlaps(
+  record: { startedAt: string; endedAt: string | null },
+  from: Date,
+  to: Date,
+): boolean {
+  return (
+    Date.parse(record.startedAt) < to.getTime() &&
+    (record.endedAt === null || Date.parse(record.endedAt) > from.getTime())
+  );
+}
+
+function parse(data: unknown): Change['record'] | undefined {
+  try {
+    const record = JSON.parse(String(data)) as Change['record'];
+    return typeof record === 'object' && record !== null && typeof record.startedAt === 'string'
+      ? record
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function messageOf(data: unknown): string {

@@ -69,6 +69,7 @@ export interface Run {
 }
 
 export interface ReportRow {
+  /** The person's id; in a report by group, the group's `kind:id`. */
   userId: string;
   day: string | null;
   observedMs: number;
@@ -80,6 +81,9 @@ export interface ReportRow {
   firstSeen: string | null;
   lastSeen: string | null;
   longestUnavailableMs: number;
+  /** In a report by group: the group (kind `none` for people in none) and how many people are in it. */
+  group?: Group;
+  members?: number;
 }
 
 export interface Report {
@@ -88,6 +92,7 @@ export interface Report {
   from: string;
   to: string;
   timeZone: string;
+  groupBy: 'day' | 'week' | 'user' | 'group';
   users: { id: string; displayName?: string; email?: string }[];
 }
 

@@ -1,5 +1,5 @@
 import { useJson } from '../api/client.ts';
-import { useServerEvents } from '../api/events.ts';
+import { useChanges } from '../api/events.ts';
 import { type People, type Person, personName } from '../api/types.ts';
 import { Notice } from '../components/notice.tsx';
 import { StatusBadge } from '../components/status.tsx';
@@ -8,9 +8,9 @@ import { formatDuration, formatTime } from '../time/zone.ts';
 
 const ORDER = ['available', 'busy', 'dnd', 'away', 'offline', 'unknown'];
 
-/** Who is reachable now, by team or channel, read again whenever the tracker writes something. */
+/** Who is reachable now, by team or channel, read again whenever the tracker opens or closes an interval. */
 export function NowPage({ route, zone }: { route: Route; zone: string }) {
-  const { changes, connection, problem } = useServerEvents();
+  const changes = useChanges((change) => change.type === 'interval');
   const people = useJson<People>('/api/v1/people', {}, changes);
   const onlyReachable = route.params.get('only') === 'reachable';
   const list = people.data?.people ?? [];
@@ -32,15 +32,7 @@ export function NowPage({ route, zone }: { route: Route; zone: string }) {
           />
           Only people who are reachable
         </label>
-        <p class={`connection ${connection}`} role="status">
-          {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
-        </p>
       </div>
-      {problem && (
-        <p class="notice error" role="alert">
-          The tracker reports: {problem}
-        </p>
-      )}
       <Notice loading={people.loading && !people.data} error={people.error} empty={list.length === 0}>
         Nobody is tracked yet.
       </Notice>

@@ -1,4 +1,5 @@
 import { useJson } from '../api/client.ts';
+import { type Change, overlaps, useChanges } from '../api/events.ts';
 import { type Intervals, type People, personName, type Sessions } from '../api/types.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { DayField } from '../components/day-field.tsx';
@@ -34,15 +35,22 @@ export function PersonPage({ route, zone }: { route: Route; zone: string }) {
   const id = route.rest[0] ?? '';
   const last = dayParam(route, 'day', zone);
   const first = addDays(last, 1 - DAYS);
-  const range = {
-    from: dayStart(first, zone).toISOString(),
-    to: dayStart(last, zone, 1).toISOString(),
-    userId: id,
-  };
+  const from = dayStart(first, zone);
+  const to = dayStart(last, zone, 1);
+  const range = { from: from.toISOString(), to: to.toISOString(), userId: id };
 
-  const people = useJson<People>('/api/v1/people', { userId: id });
-  const intervals = useJson<Intervals>('/api/v1/intervals', range);
-  const sessions = useJson<Sessions>('/api/v1/sessions', range);
+  // Read again when the tracker writes one of this person's records: their status at any change of
+  // interval, the days shown when the record lies on them.
+  const ofThisPerson = (type: Change['type'], inRange: boolean) => (change: Change) =>
+    change.type === type &&
+    (change.record as { userId?: string }).userId === id &&
+    (!inRange || overlaps(change.record, from, to));
+  const statusChanges = useChanges(ofThisPerson('interval', false));
+  const intervalChanges = useChanges(ofThisPerson('interval', true));
+  const sessionChanges = useChanges(ofThisPerson('session', true));
+  const people = useJson<People>('/api/v1/people', { userId: id }, statusChanges);
+  const intervals = useJson<Intervals>('/api/v1/intervals', range, intervalChanges);
+  const sessions = useJson<Sessions>('/api/v1/sessions', range, sessionChanges);
   const person = people.data?.people.find((p) => p.id === id);
   const periods = intervals.data?.intervals ?? [];
   const sessionList = sessions.data?.sessions ?? [];

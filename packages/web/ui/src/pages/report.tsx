@@ -1,10 +1,13 @@
+import { useId } from 'preact/hooks';
 import { apiUrl, useJson } from '../api/client.ts';
+import { overlaps, useChanges } from '../api/events.ts';
 import { personName, type Report, type ReportRow } from '../api/types.ts';
 import { Notice } from '../components/notice.tsx';
 import { RangeFields } from '../components/range-fields.tsx';
 import { ScrollRegion } from '../components/scroll-region.tsx';
 import { href, type Route, setParams } from '../router.ts';
 import { addDays, dayOf, dayStart, formatDateTime, formatDuration, weekStart } from '../time/zone.ts';
+import { GROUPINGS, groupingOf, groupName } from './report-grouping.ts';
 import { dayParam } from './settings.ts';
 
 interface Column {
@@ -29,6 +32,12 @@ const instant = (pick: (row: ReportRow) => string | null) => ({
 const COLUMNS: Column[] = [
   { key: 'person', label: 'Person', value: (_, name) => name, show: () => '' },
   { key: 'day', label: 'Day', value: (row) => row.day ?? '', show: (row) => row.day ?? 'All days' },
+  {
+    key: 'members',
+    label: 'People',
+    value: (row) => row.members ?? 0,
+    show: (row) => String(row.members ?? 0),
+  },
   { key: 'observed', label: 'Observed', ...duration((r) => r.observedMs) },
   { key: 'available', label: 'Available', ...duration((r) => r.availableMs) },
   { key: 'unavailable', label: 'Unavailable', ...duration((r) => r.unavailableMs) },
@@ -39,29 +48,51 @@ const COLUMNS: Column[] = [
   { key: 'last', label: 'Last seen', ...instant((r) => r.lastSeen) },
 ];
 
-/** The report over a range of local days: a sortable table, and the same figures as CSV. */
+/**
+ * The report over a range of local days, per person or group and over the range, per day or per week:
+ * a sortable table, and the same figures as CSV. Read again when the tracker opens or closes an
+ * interval or session in the range.
+ */
 export function ReportPage({ route, zone }: { route: Route; zone: string }) {
   const today = dayOf(new Date(), zone);
   const fromDay = dayParam(route, 'from', zone, weekStart(today));
   const toDay = dayParam(route, 'to', zone, today);
-  const byDay = route.params.get('by') === 'day';
+  const grouping = groupingOf(route);
+  const groupingId = useId();
   const sortKey = COLUMNS.some((c) => c.key === route.params.get('sort'))
     ? route.params.get('sort')!
     : 'person';
   const descending = route.params.get('order') === 'desc';
   const valid = fromDay <= toDay;
-  const query = {
-    from: dayStart(fromDay, zone).toISOString(),
-    to: dayStart(toDay, zone, 1).toISOString(),
-    timeZone: zone,
-  };
+  const from = dayStart(fromDay, zone);
+  const to = dayStart(toDay, zone, 1);
+  const query = { from: from.toISOString(), to: to.toISOString(), timeZone: zone };
 
-  const report = useJson<Report>(valid ? '/api/v1/report' : null, query);
-  const names = new Map((report.data?.users ?? []).map((u) => [u.id, personName(u)]));
-  const nameOf = (row: ReportRow) => names.get(row.userId) ?? row.userId;
-  const columns = byDay ? COLUMNS : COLUMNS.filter((c) => c.key !== 'day');
+  const changes = useChanges(
+    (change) =>
+      (change.type === 'interval' || change.type === 'session') && overlaps(change.record, from, to),
+  );
+  const report = useJson<Report>(
+    valid ? '/api/v1/report' : null,
+    { ...query, groupBy: grouping.groupBy },
+    changes,
+  );
+  // An answer still of the grouping before is not shown in this one's columns.
+  const data = report.data?.groupBy === grouping.groupBy ? report.data : undefined;
+  const names = new Map((data?.users ?? []).map((u) => [u.id, personName(u)]));
+  const nameOf = (row: ReportRow) =>
+    grouping.groups ? groupName(row.group, row.userId) : (names.get(row.userId) ?? row.userId);
+  const columns = COLUMNS.filter(
+    (c) => (c.key !== 'day' || !grouping.totals) && (c.key !== 'members' || grouping.groups),
+  ).map((c) =>
+    c.key === 'person' && grouping.groups
+      ? { ...c, label: 'Group' }
+      : c.key === 'day' && grouping.groupBy === 'week'
+        ? { ...c, label: 'Week of' }
+        : c,
+  );
   const sortBy = columns.find((c) => c.key === sortKey) ?? columns[0]!;
-  const rows = [...((byDay ? report.data?.rows : report.data?.totals) ?? [])].sort((a, b) => {
+  const rows = [...((grouping.totals ? data?.totals : data?.rows) ?? [])].sort((a, b) => {
     const x = sortBy.value(a, nameOf(a));
     const y = sortBy.value(b, nameOf(b));
     const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
@@ -89,14 +120,20 @@ export function ReportPage({ route, zone }: { route: Route; zone: string }) {
             Last 30 days
           </button>
         </fieldset>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={byDay}
-            onChange={(e) => setParams(route, { by: e.currentTarget.checked ? 'day' : undefined })}
-          />
-          A row per day
-        </label>
+        <div class="field">
+          <label for={groupingId}>A row per</label>
+          <select
+            id={groupingId}
+            value={grouping.by}
+            onChange={(e) => setParams(route, { by: e.currentTarget.value || undefined })}
+          >
+            {GROUPINGS.map((g) => (
+              <option key={g.by} value={g.by}>
+                {g.label}
+              </option>
+            ))}
+          </select>
+        </div>
         {valid && (
           <a
             class="button"
@@ -112,18 +149,14 @@ export function ReportPage({ route, zone }: { route: Route; zone: string }) {
           The range ends before it starts: pick a "To" day on or after {fromDay}.
         </p>
       )}
-      <Notice
-        loading={report.loading && !report.data}
-        error={report.error}
-        empty={report.data && rows.length === 0}
-      >
+      <Notice loading={report.loading && !data} error={report.error} empty={data && rows.length === 0}>
         Nothing was tracked in this range.
       </Notice>
       {rows.length > 0 && (
         <ScrollRegion label="Report table">
           <table class="report">
             <caption>
-              {byDay ? 'Each person on each day' : 'Each person over the range'}, {fromDay} to {toDay}, {zone}
+              {grouping.caption}, {fromDay} to {toDay}, {zone}
             </caption>
             <thead>
               <tr>
@@ -159,9 +192,13 @@ export function ReportPage({ route, zone }: { route: Route; zone: string }) {
                   {columns.map((column) =>
                     column.key === 'person' ? (
                       <th key="person" scope="row">
-                        <a href={href(`/people/${encodeURIComponent(row.userId)}`, { zone })}>
-                          {nameOf(row)}
-                        </a>
+                        {grouping.groups ? (
+                          nameOf(row)
+                        ) : (
+                          <a href={href(`/people/${encodeURIComponent(row.userId)}`, { zone })}>
+                            {nameOf(row)}
+                          </a>
+                        )}
                       </th>
                     ) : (
                       <td key={column.key} data-key={column.key} data-value={String(column.value(row, ''))}>

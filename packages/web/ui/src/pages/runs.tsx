@@ -1,4 +1,5 @@
 import { useJson } from '../api/client.ts';
+import { overlaps, useChanges } from '../api/events.ts';
 import type { Run, Runs, Session, Sessions } from '../api/types.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { Notice } from '../components/notice.tsx';
@@ -20,9 +21,16 @@ export function RunsPage({ route, zone }: { route: Route; zone: string }) {
   const today = dayOf(new Date(), zone);
   const fromDay = dayParam(route, 'from', zone, addDays(today, -13));
   const toDay = dayParam(route, 'to', zone, today);
-  const range = { from: dayStart(fromDay, zone).toISOString(), to: dayStart(toDay, zone, 1).toISOString() };
-  const runs = useJson<Runs>('/api/v1/runs', range);
-  const sessions = useJson<Sessions>('/api/v1/sessions', range);
+  const from = dayStart(fromDay, zone);
+  const to = dayStart(toDay, zone, 1);
+  const range = { from: from.toISOString(), to: to.toISOString() };
+  // Runs, and the sessions that say what each observed, read again when one of the range changes.
+  const runChanges = useChanges((change) => change.type === 'run' && overlaps(change.record, from, to));
+  const sessionChanges = useChanges(
+    (change) => change.type === 'session' && overlaps(change.record, from, to),
+  );
+  const runs = useJson<Runs>('/api/v1/runs', range, runChanges);
+  const sessions = useJson<Sessions>('/api/v1/sessions', range, sessionChanges);
   const now = Date.now();
   const list = [...(runs.data?.runs ?? [])].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
   const observed = list.reduce(

@@ -1,4 +1,5 @@
 import { apiUrl, useJson } from '../api/client.ts';
+import { overlaps, useChanges } from '../api/events.ts';
 import { type Interval, type Intervals, type People, personName } from '../api/types.ts';
 import { DayField } from '../components/day-field.tsx';
 import { Notice } from '../components/notice.tsx';
@@ -20,11 +21,14 @@ export function TimelinePage({ route, zone }: { route: Route; zone: string }) {
   const to = dayStart(first, zone, days);
   const zoom = ZOOMS.includes(Number(route.params.get('zoom'))) ? Number(route.params.get('zoom')) : 1;
 
-  const people = useJson<People>('/api/v1/people');
-  const intervals = useJson<Intervals>('/api/v1/intervals', {
-    from: from.toISOString(),
-    to: to.toISOString(),
-  });
+  // Read again when an interval of the range opens or closes (a new person comes with their first).
+  const changes = useChanges((change) => change.type === 'interval' && overlaps(change.record, from, to));
+  const people = useJson<People>('/api/v1/people', {}, changes);
+  const intervals = useJson<Intervals>(
+    '/api/v1/intervals',
+    { from: from.toISOString(), to: to.toISOString() },
+    changes,
+  );
   const byUser = new Map<string, Interval[]>();
   for (const interval of intervals.data?.intervals ?? []) {
     const list = byUser.get(interval.userId) ?? [];
