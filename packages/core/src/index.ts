@@ -127,6 +127,7 @@ export type {
   ScheduleWindow,
 } from './schedule/index.ts';
 export {
+  type CounterAdd,
   checkFence,
   defineStore,
   type ImpliedOpen,
@@ -164,7 +165,13 @@ export {
 export type { TimelinePart } from './timeline/render.ts';
 export {
   createTracker,
+  POLL_COUNTERS,
+  POLL_SECONDS_BUCKETS,
+  PollCounters,
+  type PollOutcome,
   type PollResult,
+  type PollTotals,
+  pollTotals,
   type SessionEnded,
   type SessionStarted,
   type StatusChange,

@@ -1,6 +1,7 @@
 import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
 import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
+import { COUNTERS_TABLE } from './counters.ts';
 import { buildRollups, ROLLUPS_TABLE } from './rollups.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
@@ -143,6 +144,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description: 'changes: numbered by the write itself, one number per write, instead of by triggers',
     up: CHANGES_BY_WRITE,
+  },
+  {
+    version: 5,
+    description: "counters: a run's named counts (polls, samples, errors, durations), only ever added to",
+    up: COUNTERS_TABLE,
   },
 ];
 

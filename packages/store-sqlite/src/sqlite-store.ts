@@ -1,4 +1,5 @@
 import {
+  type CounterAdd,
   defineStore,
   type Interval,
   impliedOpen,
@@ -24,6 +25,7 @@ import {
 } from '@presence-tracker/core';
 import Sqlite, { type Database } from 'better-sqlite3';
 import { changeNumber, prepareChanges } from './changes.ts';
+import { prepareCounters } from './counters.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
@@ -58,6 +60,7 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
       readOnly: opts.readOnly,
       rollups: true,
       changes: true,
+      counters: true,
     },
     toStoreError: (error, operation) => toStoreError(error, operation, opts),
     driver: {
@@ -74,6 +77,8 @@ export function sqliteStore(options: SqliteStoreOptions): PresenceStore {
       samples: (query) => c().samples(query),
       rollups: (query) => c().rollups(query),
       changes: (after) => c().changes(after),
+      addCounters: (add) => c().addCounters(add),
+      counters: () => c().counters(),
       outboxEnqueue: (messages) => c().outboxEnqueue(messages),
       outboxPending: (notifier, limit) => c().outboxPending(notifier, limit),
       outboxDelivered: (seqs) => c().outboxDelivered(seqs),
@@ -100,6 +105,7 @@ class Connection {
   private readonly readChanges: ReturnType<typeof prepareChanges>;
   /** A fresh taker of the write's change number, for each write that may open or close records. */
   private readonly change: ReturnType<typeof changeNumber>;
+  private readonly runCounters: ReturnType<typeof prepareCounters>;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
   private wal = false;
@@ -137,6 +143,7 @@ class Connection {
       this.r = prepareRollups(db);
       this.readChanges = prepareChanges(db);
       this.change = changeNumber(db);
+      this.runCounters = prepareCounters(db);
     } catch (error) {
       db.close();
       throw error;
@@ -266,6 +273,14 @@ class Connection {
       if (purgeBefore !== null) this.s.purgeSamples.run(purgeBefore);
     });
     if (purgeBefore !== null) this.lastPurgeAt = at;
+  }
+
+  addCounters(add: CounterAdd) {
+    this.write(() => this.runCounters.add(runKey(add.runId), add));
+  }
+
+  counters(): Record<string, number> {
+    return this.runCounters.read();
   }
 
   /**

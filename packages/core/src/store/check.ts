@@ -1,7 +1,7 @@
 import { StoreError } from '../errors.ts';
 import type { Effect } from '../machine/index.ts';
 import { isStatus, type SessionEndReason, type User } from '../model.ts';
-import type { OutboxAttempt, OutboxMessage, PollWrite, RangeQuery } from './store.ts';
+import type { CounterAdd, OutboxAttempt, OutboxMessage, PollWrite, RangeQuery } from './store.ts';
 
 /**
  * The checks every store runs on what it is handed, before anything reaches a database: each
@@ -186,4 +186,18 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return value.length > 40 ? `${value.slice(0, 40)}...` : value;
   if (value === null || value === undefined || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** Counter names: short words a metric can be named after, such as `polls.ok` or `poll.seconds.le.0.5`. */
+const COUNTER_NAME = /^[A-Za-z0-9_.+-]{1,100}$/;
+
+export function checkCounterAdd(check: InputCheck, add: unknown): asserts add is CounterAdd {
+  check.object(add, 'add', '{ runId, counts }');
+  check.string(add.runId, 'runId', 'the id startRun returned');
+  check.object(add.counts, 'counts', 'an object of whole amounts by counter name');
+  for (const [name, amount] of Object.entries(add.counts)) {
+    if (!COUNTER_NAME.test(name))
+      check.fail(`counts[${JSON.stringify(name)}]`, 'a name of 1 to 100 letters, digits and ._+-');
+    check.wholeNumber(amount, `counts[${JSON.stringify(name)}]`);
+  }
 }

@@ -2,6 +2,7 @@ import { ConfigError, StoreError } from '../errors.ts';
 import type { Interval, PresenceSample, Run, Session, User } from '../model.ts';
 import {
   checkAttempt,
+  checkCounterAdd,
   checkMessages,
   checkPollWrite,
   checkRange,
@@ -11,6 +12,7 @@ import {
 } from './check.ts';
 import type { RollupRead } from './rollup.ts';
 import type {
+  CounterAdd,
   OpenState,
   OutboxAttempt,
   OutboxEntry,
@@ -47,6 +49,10 @@ export interface StoreDriver {
   changes?(after: string | null): Promise<StoreChanges> | StoreChanges;
   /** Only with `capabilities.rollups`: digests and open records, from one snapshot. */
   rollups?(query: RangeQuery): Promise<RollupRead> | RollupRead;
+  /** Only with `capabilities.counters`: adds the amounts (all whole, none negative) to the run's counters. */
+  addCounters?(add: CounterAdd): Promise<void> | void;
+  /** Only with `capabilities.counters`: every counter summed over all runs. */
+  counters?(): Promise<Record<string, number>> | Record<string, number>;
   outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void> | void;
   outboxPending(notifier: string, limit: number): Promise<OutboxEntry[]> | OutboxEntry[];
   outboxDelivered(seqs: readonly number[]): Promise<void> | void;
@@ -132,6 +138,14 @@ export function defineStore<Extra extends object = Record<never, never>>(
     throw new TypeError(`store ${name} declares changes but its driver has no changes()`);
   }
   const readChanges = driver.changes?.bind(driver);
+  if (
+    capabilities.counters &&
+    (typeof driver.addCounters !== 'function' || typeof driver.counters !== 'function')
+  ) {
+    throw new TypeError(`store ${name} declares counters but its driver lacks addCounters() or counters()`);
+  }
+  const addCounters = driver.addCounters?.bind(driver);
+  const readCounters = driver.counters?.bind(driver);
 
   const store: PresenceStore = {
     name,
@@ -244,6 +258,18 @@ export function defineStore<Extra extends object = Record<never, never>>(
               },
               () => readChanges(query.after),
             ),
+        }
+      : {}),
+    ...(capabilities.counters && addCounters && readCounters
+      ? {
+          addCounters: (add: CounterAdd) =>
+            call(
+              'addCounters',
+              'write',
+              (c: InputCheck) => checkCounterAdd(c, add),
+              () => (Object.keys(add.counts).length === 0 ? undefined : addCounters(add)),
+            ),
+          counters: () => call('counters', 'read', none, () => readCounters()),
         }
       : {}),
     outboxEnqueue: (messages) =>

@@ -25,6 +25,7 @@ export {
   sortTriples,
 } from './rollup.ts';
 export type {
+  CounterAdd,
   OpenState,
   OutboxAttempt,
   OutboxEntry,

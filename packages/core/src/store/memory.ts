@@ -34,6 +34,7 @@ interface StoredInterval extends Interval {
 
 interface StoredRun extends Run {
   lastPollAt: Date | null;
+  counters: Map<string, number>;
 }
 
 type Change =
@@ -204,6 +205,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       readOnly: false,
       rollups: keepRollups,
       changes: true,
+      counters: true,
     },
     driver: {
       open() {},
@@ -217,7 +219,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       },
 
       startRun(startedAt, messages) {
-        const run: StoredRun = { id: String(runs.length + 1), startedAt, endedAt: null, lastPollAt: null };
+        const run: StoredRun = {
+          id: String(runs.length + 1),
+          startedAt,
+          endedAt: null,
+          lastPollAt: null,
+          counters: new Map(),
+        };
         const started = { id: run.id, startedAt, endedAt: null };
         // Asked for first, so a throwing callback leaves no run behind.
         const queued = messages(started);
@@ -287,6 +295,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         return found.sort(
           (a, b) => a.observedAt.getTime() - b.observedAt.getTime() || compare(a.userId, b.userId),
         );
+      },
+
+      addCounters({ runId, counts }) {
+        const run = runs.find((r) => r.id === runId) ?? fail(`no run ${runId}`);
+        for (const [name, amount] of Object.entries(counts))
+          run.counters.set(name, (run.counters.get(name) ?? 0) + amount);
+      },
+
+      counters() {
+        const sums: Record<string, number> = {};
+        for (const r of runs) for (const [name, value] of r.counters) sums[name] = (sums[name] ?? 0) + value;
+        return sums;
       },
 
       changes(after): StoreChanges {

@@ -80,6 +80,19 @@ export interface StoreCapabilities {
    * cursor, so a reader in another process follows the writes without reading everything again.
    */
   changes?: boolean;
+  /**
+   * The store keeps named counters per run (`addCounters`, `counters()`): how many polls a tracker
+   * made, the samples it applied, the errors it met, so a reader in another process (a dashboard's
+   * `/metrics`) reports them without running the tracker.
+   */
+  counters?: boolean;
+}
+
+/** What `addCounters` adds: amounts to named counters of one run. */
+export interface CounterAdd {
+  runId: string;
+  /** Whole, non-negative amounts by counter name; a name not seen before starts at 0. */
+  counts: Readonly<Record<string, number>>;
 }
 
 /** What `changes()` answers: what was written after a cursor. */
@@ -159,6 +172,14 @@ export interface PresenceStore {
    * from now. A reader polls it; a poll that finds nothing costs one indexed read.
    */
   changes?(query: { after: string | null }): Promise<StoreChanges>;
+
+  /**
+   * With `capabilities.counters`: adds to a run's named counters, in one transaction. Counters are
+   * only ever added to, so their sums never go down while the store keeps its runs.
+   */
+  addCounters?(add: CounterAdd): Promise<void>;
+  /** With `capabilities.counters`: every counter, summed over all runs. */
+  counters?(): Promise<Record<string, number>>;
 
   /** Queues messages outside a poll (a run starting or ending). */
   outboxEnqueue(messages: readonly OutboxMessage[]): Promise<void>;

@@ -12,6 +12,7 @@ export {
   seededRandom,
 } from './store/agreement.ts';
 export { storeChangesTests } from './store/changes.ts';
+export { storeCountersTests } from './store/counters.ts';
 export { storeFencingTests } from './store/fencing.ts';
 export {
   at,

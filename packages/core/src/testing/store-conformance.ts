@@ -1,5 +1,6 @@
 import type { PresenceStore } from '../store/index.ts';
 import { storeChangesTests } from './store/changes.ts';
+import { storeCountersTests } from './store/counters.ts';
 import { storeFencingTests } from './store/fencing.ts';
 import type { MakeStore, StoreConformanceOptions, TestFunction } from './store/harness.ts';
 import { storeInputTests } from './store/input.ts';
@@ -25,7 +26,7 @@ export {
 /**
  * The contract every store meets, registered as tests on `test`: every group below, one file each
  * in `store/`, each also exported on its own. Each test gets a fresh store from `makeStore` and
- * closes it; groups that depend on a capability (`samples`, `fencing`, `rollups`, `changes`) read `store.capabilities`.
+ * closes it; groups that depend on a capability (`samples`, `fencing`, `rollups`, `changes`, `counters`) read `store.capabilities`.
  * An adapter's whole conformance test:
  *
  * ```ts
@@ -53,6 +54,7 @@ export function storeConformance(
     storeFencingTests,
     storeRollupsTests,
     storeChangesTests,
+    storeCountersTests,
     storeInputTests,
   ]) {
     register(test, make, options);

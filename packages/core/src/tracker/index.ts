@@ -1,5 +1,13 @@
 export { createTracker } from './lifecycle.ts';
 export type { TrackerOptions, UserSpec } from './options.ts';
+export {
+  POLL_COUNTERS,
+  POLL_SECONDS_BUCKETS,
+  PollCounters,
+  type PollOutcome,
+  type PollTotals,
+  pollTotals,
+} from './poll-counters.ts';
 export type {
   PollResult,
   Recovered,

@@ -70,11 +70,13 @@ class PresenceTracker extends Runtime implements Tracker {
           // The next start continues this run, or, if it comes later than staleAfter, recovers it and
           // ends it at its last poll: either way nothing is closed at this stop.
           await this.commit(at, [], effects);
+          await this.flushCounters();
           this.logger.info({ runId: this.currentRun!.id }, 'run left open for the next start');
           return;
         }
         this.applyAll({ type: 'stop', at }, effects);
         await this.commit(at, [], effects);
+        await this.flushCounters();
         const run = this.currentRun!;
         await this.options.store.endRun(run.id, at);
         const ended = { ...run, endedAt: at };

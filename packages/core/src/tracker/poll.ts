@@ -8,9 +8,16 @@ import { ensureUsers } from './users.ts';
 
 /**
  * One poll: renews the leases, resolves the users if not yet done, reads presence inside the
- * schedule's windows, applies it to each user's machine and writes the outcome.
+ * schedule's windows, applies it to each user's machine and writes the outcome; then adds it to the
+ * run's counters in the store (after the write, whose time the poll's duration includes).
  */
 export async function poll(rt: Runtime): Promise<PollResult> {
+  const result = await pollOnce(rt);
+  await rt.flushCounters();
+  return result;
+}
+
+async function pollOnce(rt: Runtime): Promise<PollResult> {
   const at = rt.clock.now();
   if (!(await rebalance(rt, at)))
     return done(rt, { at, skipped: 'coordination-error', samples: 0, effects: 0 });
@@ -50,6 +57,7 @@ export async function poll(rt: Runtime): Promise<PollResult> {
 function done(rt: Runtime, outcome: Omit<PollResult, 'nextPollAt'>): PollResult {
   const next = nextPollAt(rt.states.values(), outcome.at.getTime(), rt.pace);
   const result = { ...outcome, nextPollAt: new Date(next) };
+  rt.counters.poll(result, rt.clock.now().getTime() - outcome.at.getTime());
   rt.emit('poll', result);
   return result;
 }

@@ -19,6 +19,7 @@ import { Failures } from './failures.ts';
 import { Leases } from './leases.ts';
 import { DEFAULT_MAX_POLL_INTERVAL, type PollPace } from './next-poll.ts';
 import type { TrackerOptions } from './options.ts';
+import { PollCounters } from './poll-counters.ts';
 import type { Spool } from './spool.ts';
 import type { TrackerEvents, TrackerState } from './tracker.ts';
 import { WriteQueue } from './write-queue.ts';
@@ -43,6 +44,8 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   readonly dispatcher: Dispatcher;
   readonly writes: WriteQueue;
   readonly failures: Failures;
+  /** Polls and errors counted since the store last took them (`capabilities.counters`). */
+  readonly counters = new PollCounters();
   /** With coordination, the shards held; without it, every user is this tracker's. */
   readonly leases: Leases;
   /** The machine's state of each user this tracker polls. */
@@ -93,6 +96,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     this.dispatcher = new Dispatcher(options.store, options.notifiers ?? [], this.logger, (error, n) =>
       this.fail(error, `notifier ${n.name}`, false),
     );
+    this.on('error', (error) => this.counters.error(error));
     this.writes = new WriteQueue(options.store, (write, why, error) => {
       switch (why) {
         case 'fenced':
@@ -194,6 +198,11 @@ export class Runtime extends EventEmitter<TrackerEvents> {
       this.fail(failure, 'store');
       if (this.lifecycle === 'stopping') throw failure;
     } else this.succeeded('store');
+  }
+
+  /** Adds the counts gathered since the last time to the run's counters in the store. */
+  async flushCounters(): Promise<void> {
+    if (this.currentRun) await this.counters.flush(this.options.store, this.currentRun.id);
   }
 
   /** Writes events' durable notifications to the store's outbox, then hands them to notifiers. */

@@ -1,10 +1,19 @@
-import { type PresenceStore, ProviderError, type Tracker } from '@presence-tracker/core';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  PollCounters,
+  type PollTotals,
+  type PresenceStore,
+  pollTotals,
+  type Tracker,
+} from '@presence-tracker/core';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { TotalsHistogram } from './totals-histogram.ts';
 
 /**
- * The Prometheus metrics, on a registry of this dashboard's own. Polls, their duration, samples and
- * provider errors are counted from a tracker in this process; open sessions, the last poll and the
- * outbox backlog are read from the store at each scrape, so they hold whichever process writes it.
+ * The Prometheus metrics, on a registry of this dashboard's own, all read at each scrape. Polls,
+ * their duration, samples and errors come from the counters the tracker keeps in the store
+ * (`capabilities.counters`), summed over its runs, so they hold whichever process tracks; with a
+ * store that keeps none, from the tracker in this process. Open sessions, the last poll and the
+ * outbox backlog are read from the store.
  */
 export function createMetrics(options: {
   store: PresenceStore;
@@ -12,37 +21,48 @@ export function createMetrics(options: {
   notifiers: readonly string[];
   now: () => Date;
 }): Registry {
-  const { store, tracker, now } = options;
+  const { store } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const totals = pollTotalsSource(options);
 
-  const polls = new Counter({
+  new Counter({
     name: 'presence_tracker_polls_total',
-    help: 'Polls made by the tracker in this process, by outcome.',
+    help: 'Polls made by the tracker, by outcome.',
     labelNames: ['outcome'],
     registers: [registry],
+    async collect() {
+      const { polls } = await totals();
+      this.reset();
+      for (const [outcome, count] of Object.entries(polls)) this.inc({ outcome }, count);
+    },
   });
-  const duration = new Histogram({
-    name: 'presence_tracker_poll_duration_seconds',
-    help: 'How long a poll took, from its start to its write in the store.',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
-  const samples = new Counter({
-    name: 'presence_tracker_samples_total',
-    help: 'Presence readings applied by the tracker in this process.',
-    registers: [registry],
-  });
-  const providerErrors = new Counter({
-    name: 'presence_tracker_provider_errors_total',
-    help: 'Errors from the provider (platform) in the tracker of this process.',
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: 'presence_tracker_errors_total',
-    help: 'Errors of any kind in the tracker of this process.',
-    registers: [registry],
-  });
+  registry.registerMetric(
+    new TotalsHistogram({
+      name: 'presence_tracker_poll_duration_seconds',
+      help: 'How long a poll took, from its start to its write in the store.',
+      read: async () => (await totals()).seconds,
+    }).metric,
+  );
+  const counter = (name: string, help: string, value: (t: PollTotals) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const v = value(await totals());
+        this.reset();
+        this.inc(v);
+      },
+    });
+  counter('presence_tracker_samples_total', 'Presence readings the tracker applied.', (t) => t.samples);
+  counter(
+    'presence_tracker_provider_errors_total',
+    'Errors from the provider (platform) in the tracker.',
+    (t) => t.providerErrors,
+  );
+  counter('presence_tracker_errors_total', 'Errors of any kind in the tracker.', (t) => t.errors);
+
   new Gauge({
     name: 'presence_tracker_open_sessions',
     help: 'Sessions open in the store now.',
@@ -72,17 +92,34 @@ export function createMetrics(options: {
       }
     },
   });
-
-  if (tracker) {
-    tracker.on('poll', (result) => {
-      polls.inc({ outcome: result.skipped ?? 'ok' });
-      samples.inc(result.samples);
-      duration.observe(Math.max(0, now().getTime() - result.at.getTime()) / 1000);
-    });
-    tracker.on('error', (error) => {
-      errors.inc();
-      if (ProviderError.isInstance(error)) providerErrors.inc();
-    });
-  }
   return registry;
+}
+
+/**
+ * Where the poll figures come from, read once per scrape however many metrics ask: the store's
+ * counters when it keeps them, else a tally of the tracker in this process (or nothing at all).
+ */
+function pollTotalsSource(options: {
+  store: PresenceStore;
+  tracker?: Tracker;
+  now: () => Date;
+}): () => Promise<PollTotals> {
+  const { store, tracker, now } = options;
+  if (store.capabilities.counters && store.counters) {
+    const read = store.counters.bind(store);
+    let scrape: Promise<PollTotals> | null = null;
+    // Every metric's collect() starts in the same tick of a scrape, so they share one read.
+    return () => {
+      scrape ??= read()
+        .then(pollTotals)
+        .finally(() => {
+          scrape = null;
+        });
+      return scrape;
+    };
+  }
+  const local = new PollCounters();
+  tracker?.on('poll', (result) => local.poll(result, now().getTime() - result.at.getTime()));
+  tracker?.on('error', (error) => local.error(error));
+  return async () => pollTotals(local.peek());
 }

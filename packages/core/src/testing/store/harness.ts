@@ -23,6 +23,7 @@ export const STORE_GROUPS = [
   'fencing',
   'rollups',
   'changes',
+  'counters',
   'input',
 ] as const;
 export type StoreGroup = (typeof STORE_GROUPS)[number];
