@@ -36,6 +36,7 @@ const PAGES = [
   { name: 'timeline', path: '/#/timeline', title: 'Timeline', ready: '.bar' },
   { name: 'timeline-week', path: '/#/timeline?view=week', title: 'Timeline', ready: '.bar' },
   { name: 'report', path: '/#/report', title: 'Report', ready: 'table.report tbody tr' },
+  { name: 'report-groups', path: '/#/report?by=group', title: 'Report', ready: 'table.report tbody tr' },
   { name: 'person', path: '/#/people/sim-0002', title: 'Ben Okafor', ready: 'table.sessions tbody tr' },
   { name: 'runs', path: '/#/runs', title: 'Runs', ready: 'table.runs tbody tr' },
 ] as const;
