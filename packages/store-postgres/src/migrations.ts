@@ -2,6 +2,7 @@ import { StoreError } from '@presence-tracker/core';
 import type pg from 'pg';
 import { changesMigration } from './changes/schema.ts';
 import { STORE_NAME } from './connection.ts';
+import { countersMigration } from './counters.ts';
 import { rollupsMigration } from './rollups.ts';
 
 /** One step of the schema. `sql` gets the quoted schema name. Steps are never edited once released. */
@@ -190,6 +191,11 @@ create index sessions_period on ${s}.sessions using gist (period);
     version: 4,
     name: 'changes: each interval, session and run carries the transaction that last opened or closed it',
     sql: changesMigration,
+  },
+  {
+    version: 5,
+    name: "counters: a run's named counts (polls, samples, errors, durations), only ever added to",
+    sql: countersMigration,
   },
 ];
 

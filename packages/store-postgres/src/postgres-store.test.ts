@@ -113,6 +113,7 @@ describe('migrations', () => {
       'intervals',
       'outbox',
       'rollups',
+      'run_counters',
       'runs',
       'samples',
       'schema_migrations',

@@ -28,6 +28,7 @@ import pg from 'pg';
 import { markWriter, readChanges } from './changes/index.ts';
 import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection.ts';
 import { checkFence } from './coordination/fence.ts';
+import { addCounters, readCounters } from './counters.ts';
 import { checkSchema, migrate } from './migrations.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
 import { appendRollups, type RollupRow, readRollups } from './rollups.ts';
@@ -457,6 +458,21 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     changes: (after) => transaction('changes', (c) => readChanges(c, o.schema, after)),
 
+    async addCounters(add) {
+      const token = tokenFor(add);
+      await transaction('addCounters', async (c) => {
+        const fresh = await c.query(`insert into ${t.applied} (token) values ($1) on conflict do nothing`, [
+          token,
+        ]);
+        // An earlier attempt committed these counts but its answer was lost with the connection.
+        if (fresh.rowCount === 0) return;
+        if (!(await addCounters(c, o.schema, runKey(add.runId), add)))
+          refuse('addCounters', `no run ${add.runId}`);
+      });
+    },
+
+    counters: () => retrying('counters', () => readCounters(pool, o.schema)),
+
     async samples(q: RangeQuery) {
       const range = instantQuery(q);
       if (!range) return [];
@@ -543,6 +559,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         readOnly: o.readOnly,
         rollups: true,
         changes: true,
+        counters: true,
       },
       driver,
       toStoreError,
