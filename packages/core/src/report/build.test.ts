@@ -407,6 +407,10 @@ describe('buildReport', () => {
     // In the totals the period that crosses midnight counts whole.
     expect(report.totals[0]!.unavailablePeriods.map((p) => p.ms)).toEqual([150 * MIN, 10 * MIN]);
     expect(report.totals[0]!.longestUnavailableMs).toBe(150 * MIN);
+    // A period no cut runs through is the row's own object; a joined one is new, the rows' untouched.
+    expect(report.totals[0]!.unavailablePeriods[1]).toBe(tuesday!.unavailablePeriods[1]);
+    expect(report.totals[0]!.unavailablePeriods[0]).not.toBe(tuesday!.unavailablePeriods[0]);
+    expect(monday!.unavailablePeriods.map((p) => p.ms)).toEqual([60 * MIN]);
     expect(report.totals[0]!.statusMs).toEqual({
       available: 60 * MIN,
       busy: 90 * MIN,

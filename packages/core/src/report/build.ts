@@ -86,6 +86,10 @@ export interface ReportUser {
   groups?: Group[];
 }
 
+/**
+ * A report, to read and not to change: a total holds the same period objects as its rows wherever no
+ * cut between rows runs through a period.
+ */
 export interface Report {
   /** Per user per local day (or per the `groupBy` choice), ordered by user id then time. */
   rows: ReportRow[];
@@ -437,30 +441,31 @@ function countUser(
     if (any) s.sessions[totalSlot]!++;
   }
 
-  // Row periods are in bucket order; the total's are the same pieces with the cuts between buckets joined.
+  // Row periods are in bucket order; the total's are the same pieces with the cuts between buckets
+  // joined, so a period no cut runs through is the row's own object, shared, not a copy.
   const rows: ReportRow[] = [];
+  const list = s.periods;
+  const joined: UnavailablePeriod[] = [];
   let k = 0;
+  let run: UnavailablePeriod | null = null;
+  let runStart = 0;
   for (let slot = 0; slot < p.buckets.length; slot++) {
     const b = p.buckets[slot]!;
     const periods: UnavailablePeriod[] = [];
-    for (; k < s.periods.length && s.periods[k] === slot; k += 3) {
-      periods.push(period(s.periods[k + 1]!, s.periods[k + 2]!));
+    for (; k < list.length && list[k] === slot; k += 3) {
+      const x = period(list[k + 1]!, list[k + 2]!);
+      periods.push(x);
+      if (run !== null && run.end.getTime() === list[k + 1]) {
+        run = period(runStart, list[k + 2]!);
+        joined[joined.length - 1] = run;
+      } else {
+        run = x;
+        runStart = list[k + 1]!;
+        joined.push(x);
+      }
     }
     rows.push(makeRow(userId, b.day, b.start, b.end, p.counted[slot]!, slot, s, periods, p.available));
   }
-  const joined: UnavailablePeriod[] = [];
-  let open = 0;
-  let close = 0;
-  for (let j = 0; j < s.periods.length; j += 3) {
-    const a = s.periods[j + 1]!;
-    if (j > 0 && a === close) close = s.periods[j + 2]!;
-    else {
-      if (j > 0) joined.push(period(open, close));
-      open = a;
-      close = s.periods[j + 2]!;
-    }
-  }
-  if (s.periods.length > 0) joined.push(period(open, close));
   const total = makeRow(userId, null, p.from, p.to, p.countedTotal, totalSlot, s, joined, p.available);
   return { rows, total };
 }
