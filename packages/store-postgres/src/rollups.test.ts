@@ -73,9 +73,10 @@ describe('Postgres rollups', () => {
     const kept = await digests();
     expect(kept.length).toBeGreaterThan(3);
 
-    // The schema as version 2 left it: no rollups table, no change columns (version 4).
+    // The schema as version 2 left it: no rollups table, no change columns (version 4), no counters (5).
     await sql(
       `drop table "${schema}".rollups;
+       drop table "${schema}".run_counters;
        alter table "${schema}".intervals drop column changed;
        alter table "${schema}".sessions drop column changed;
        alter table "${schema}".runs drop column changed;

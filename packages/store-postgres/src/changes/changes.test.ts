@@ -195,10 +195,11 @@ describe('Postgres changes()', () => {
     const run = await old.startRun(at(0));
     await old.writePoll({ runId: run.id, at: at(1), samples: [], effects: [open('u1', 'available', 1)] });
     await old.close();
-    // The schema as version 3 left it: no change columns.
+    // The schema as version 3 left it: no change columns, no counters (version 5).
     const admin = await client();
     await admin.query(
-      `alter table "${old.schema}".intervals drop column changed;
+      `drop table "${old.schema}".run_counters;
+       alter table "${old.schema}".intervals drop column changed;
        alter table "${old.schema}".sessions drop column changed;
        alter table "${old.schema}".runs drop column changed;
        delete from "${old.schema}".schema_migrations where version > 3`,
