@@ -1,9 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTracker, manualClock, memoryStore, simulatedProvider } from '@presence-tracker/core';
@@ -14,13 +12,13 @@ import addFormats from 'ajv-formats';
 import { EventSource } from 'eventsource';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchemas, freshSchema, startTestServer } from '../../../store-postgres/src/testing/server.ts';
+import { trackerInAnotherProcess } from '../browser/__fixtures__/another-process.ts';
 import { openApiDocument } from './openapi.ts';
 import { serve } from './serve.ts';
 
 /** Loading the sources in a child process takes many seconds on a busy machine. */
 const SLOW = 180_000;
 const WRITER = fileURLToPath(new URL('./__fixtures__/write-presence.ts', import.meta.url));
-const TRACKER = fileURLToPath(new URL('../browser/__fixtures__/tracker-process.ts', import.meta.url));
 const MINUTE = 60_000;
 
 /** Checks an event's data against the OpenAPI document's schema of its kind. */
@@ -160,37 +158,14 @@ describe('/api/v1/events', () => {
     const schema = freshSchema('events');
     const team = { users: 6, seed: 7, timeZone: 'Europe/Berlin' };
     const start = new Date('2026-03-02T09:00:00Z');
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@presence-tracker/source',
-        TRACKER,
-        `postgres:${schema}`,
-        start.toISOString(),
-        String(team.users),
-        String(team.seed),
-        team.timeZone,
-      ],
-      { stdio: 'pipe', env: { ...process.env, TRACKER_POSTGRES_URL: server.connectionString } },
-    );
-    const stderr: string[] = [];
-    child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const polled = async () => {
-      for (;;) {
-        const { value, done } = await lines.next();
-        if (done) throw new Error(`the tracker process ended: ${stderr.join('')}`);
-        if (value.startsWith('polled ')) return value.slice('polled '.length);
-      }
-    };
-    const pollUntil = async (from: Date, to: Date) => {
-      for (let at = from.getTime() + MINUTE; at <= to.getTime(); at += MINUTE) {
-        child.stdin.write(`poll ${new Date(at).toISOString()}\n`);
-        expect(await polled()).toBe(new Date(at).toISOString());
-      }
-    };
     // The tracker's first poll creates the schema the dashboard reads.
-    expect(await polled(), stderr.join('')).toBe(start.toISOString());
+    const tracker = await trackerInAnotherProcess({ database: `postgres:${schema}`, ...team }, start, {
+      TRACKER_POSTGRES_URL: server.connectionString,
+    });
+    const pollUntil = async (from: Date, to: Date) => {
+      for (let at = from.getTime() + MINUTE; at <= to.getTime(); at += MINUTE)
+        await tracker.poll(new Date(at));
+    };
 
     const reader = postgresStore({ connectionString: server.connectionString, schema, readOnly: true });
     // Every second, the default.
@@ -266,8 +241,7 @@ describe('/api/v1/events', () => {
       ).toBe(true);
     } finally {
       source.close();
-      child.stdin.end();
-      await once(child, 'exit');
+      await tracker.stop();
       await dashboard.close();
       await reader.close();
       await dropSchemas(server.connectionString, [schema]).catch(() => {});

@@ -2,11 +2,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { TrackedDays } from './tracked-days.ts';
 
 const SCRIPT = fileURLToPath(new URL('./tracker-process.ts', import.meta.url));
 
-/** A tracker in a process of its own writing the tracked file, polled at the instants the test says. */
+/** A tracker in a process of its own writing a store, polled at the instants the test says. */
 export interface TrackerInAnotherProcess {
   /** Polls at `at`; resolves when the poll's write is committed. */
   poll(at: Date): Promise<void>;
@@ -14,23 +13,36 @@ export interface TrackerInAnotherProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `tracker-process.ts` on the simulated team of `data`; it polls first at `start`. */
+/** What the tracker writes: the simulated team, and where (a SQLite file, or `postgres:SCHEMA`). */
+export interface TeamAndStore {
+  database: string;
+  users: number;
+  seed: number;
+  timeZone: string;
+}
+
+/**
+ * Starts `tracker-process.ts` on `team`; it polls first at `start`, and this resolves after that
+ * poll's write. `env` is added to the process's environment (a Postgres connection string, kept out of
+ * the command line).
+ */
 export async function trackerInAnotherProcess(
-  data: TrackedDays,
+  team: TeamAndStore,
   start: Date,
+  env: Record<string, string> = {},
 ): Promise<TrackerInAnotherProcess> {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     [
       '--conditions=@presence-tracker/source',
       SCRIPT,
-      data.database,
+      team.database,
       start.toISOString(),
-      String(data.users),
-      String(data.seed),
-      data.timeZone,
+      String(team.users),
+      String(team.seed),
+      team.timeZone,
     ],
-    { stdio: 'pipe' },
+    { stdio: 'pipe', env: { ...process.env, ...env } },
   );
   const stderr: string[] = [];
   child.stderr.on('data', (chunk) => stderr.push(String(chunk)));

@@ -29,19 +29,19 @@ class LiveStream {
   state: LiveState = { connection: 'connecting', problem: undefined };
 
   onChange(listener: (change: Change) => void): () => void {
-    this.changeListeners.add(listener);
-    this.open();
-    return () => {
-      this.changeListeners.delete(listener);
-      this.closeIfUnused();
-    };
+    return this.listen(this.changeListeners, listener);
   }
 
   onState(listener: (state: LiveState) => void): () => void {
-    this.stateListeners.add(listener);
+    return this.listen(this.stateListeners, listener);
+  }
+
+  /** Adds a listener (opening the stream); returns its removal (closing the stream after the last). */
+  private listen<T>(listeners: Set<T>, listener: T): () => void {
+    listeners.add(listener);
     this.open();
     return () => {
-      this.stateListeners.delete(listener);
+      listeners.delete(listener);
       this.closeIfUnused();
     };
   }
