@@ -10,7 +10,7 @@ import { concurrencyLimit, RequestBudget } from '@presence-tracker/core/resilien
 import { credentialFor, defaultScopes } from './auth.ts';
 import { PROVIDER, toProviderError } from './errors.ts';
 import { RefreshOn401Middleware, RetryMiddleware } from './middleware.ts';
-import { type GraphProviderOptions, resolveOptions } from './options.ts';
+import { type GraphProviderOptions, LOOKUP_CONCURRENCY, resolveOptions } from './options.ts';
 import { type GraphPresence, SequenceFilter, toRaw, toStatus } from './presence.ts';
 import { GraphPush, SubscriptionApi } from './push/index.ts';
 import { TokenSource } from './token.ts';
@@ -34,6 +34,8 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
   // replayed day that never moves while the provider waits.
   const budget = new RequestBudget({ ...resolved.budget, clock: systemClock });
   const limit = concurrencyLimit(resolved.concurrency);
+  // Look-ups are few and each $batch is 20 reads against the directory's own limits: fewer at once.
+  const lookups = concurrencyLimit(Math.min(resolved.concurrency, LOOKUP_CONCURRENCY));
   const sequences = new SequenceFilter();
 
   const client = Client.initWithMiddleware({
@@ -76,11 +78,11 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
     }),
 
     resolveUsers(keys) {
-      return resolveUsers(client, keys, { retry: resolved.retry, run: limit, clock: systemClock });
+      return resolveUsers(client, keys, { retry: resolved.retry, run: lookups, clock: systemClock });
     },
 
     discoverUsers() {
-      return limit(() => discoverUsers(client));
+      return lookups(() => discoverUsers(client));
     },
 
     getPresence(userIds) {
@@ -90,6 +92,7 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
     async close() {
       await push?.close();
       limit.clear();
+      lookups.clear();
     },
   };
 

@@ -20,7 +20,10 @@ export interface GraphProviderOptions {
   /** Where `observedAt` comes from. Default: the system clock. */
   clock?: Clock;
   logger?: Logger;
-  /** How many requests may be in flight at once. Default: 4. */
+  /**
+   * How many presence requests may be in flight at once; look-ups take at most 4 of them. Default: 16,
+   * enough to spend Graph's whole limit (50 requests a second) at 300 ms a request.
+   */
   concurrency?: number;
   /**
    * The most presence requests started in any window. Default: 1,200 per 30 s, under Graph's 1,500
@@ -41,6 +44,11 @@ export interface GraphProviderOptions {
    */
   push?: GraphPushOptions;
 }
+
+/** Presence requests in flight: Graph's 1,500 per 30 s at 300 ms a request need 15. */
+export const DEFAULT_CONCURRENCY = 16;
+/** Look-ups in flight at most: each `$batch` carries 20 user reads, which directory limits count one by one. */
+export const LOOKUP_CONCURRENCY = 4;
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelay: 1000, maxDelay: 30_000 };
 
@@ -154,7 +162,7 @@ export function resolveOptions(options: GraphProviderOptions): ResolvedOptions {
     }
     return value;
   };
-  const concurrency = Math.floor(positive('concurrency', options.concurrency, 4));
+  const concurrency = Math.floor(positive('concurrency', options.concurrency, DEFAULT_CONCURRENCY));
   const budget = {
     requests: Math.floor(positive('budget.requests', options.budget?.requests, 1200)),
     perMs: positive('budget.perMs', options.budget?.perMs, 30_000),

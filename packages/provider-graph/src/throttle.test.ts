@@ -86,3 +86,20 @@ describe('the request budget against the limit', () => {
     expect(graph.counts.presence - graph.counts.throttled).toBe(9);
   });
 });
+
+describe('requests in flight', () => {
+  test('by default 16 presence requests are in flight at once, enough for the whole limit at 300 ms a request', async () => {
+    // Each answer takes long enough that every request the provider allows is under way together.
+    graph = await startFakeGraph({ users: makeUsers(20 * 650), latencyMs: 1_500, record: false });
+    const provider = graphProvider({ credential, baseUrl: graph.url });
+    expect(await provider.getPresence([...graph.users.keys()])).toHaveLength(20 * 650);
+    expect(graph.counts).toMatchObject({ presence: 20, mostInFlight: 16 });
+  });
+
+  test('concurrency sets how many', async () => {
+    graph = await startFakeGraph({ users: makeUsers(6 * 650), latencyMs: 500, record: false });
+    const provider = graphProvider({ credential, baseUrl: graph.url, concurrency: 2 });
+    expect(await provider.getPresence([...graph.users.keys()])).toHaveLength(6 * 650);
+    expect(graph.counts).toMatchObject({ presence: 6, mostInFlight: 2 });
+  });
+});

@@ -61,10 +61,10 @@ export interface FakeGraph {
   /** Every `@odata.nextLink` handed out, as sent. */
   issuedLinks: Set<string>;
   /**
-   * Presence requests answered, those refused with 429 by the `throttle`, and the bytes of every
-   * answer's body, counted even when `record` is off.
+   * Presence requests answered, those refused with 429 by the `throttle`, the most presence requests
+   * in flight at once, and the bytes of every answer's body, counted even when `record` is off.
    */
-  counts: { presence: number; throttled: number; bytes: number };
+  counts: { presence: number; throttled: number; mostInFlight: number; bytes: number };
   /** Presence subscriptions, and the notifications and lifecycle events the fake sends. */
   subscriptions: FakeSubscriptions;
   /**
@@ -116,7 +116,8 @@ export async function startFakeGraph(
   const clock = options.clock ?? { now: () => new Date() };
   const subscriptions = new FakeSubscriptions(() => clock.now().getTime());
   let sequence = 0;
-  const counts = { presence: 0, throttled: 0, bytes: 0 };
+  const counts = { presence: 0, throttled: 0, mostInFlight: 0, bytes: 0 };
+  let inFlight = 0;
   /** When each presence request in the throttle's window came, refused ones too, oldest first. */
   const counted: number[] = [];
 
@@ -311,6 +312,8 @@ export async function startFakeGraph(
           ...(text ? { body: JSON.parse(text) } : {}),
         };
         if (options.record !== false) requests.push(record);
+        const presence = record.url.includes('getPresencesByUserId');
+        if (presence) counts.mostInFlight = Math.max(counts.mostInFlight, ++inFlight);
         if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
         const token = req.headers.authorization?.replace(/^Bearer /, '');
         let answer: Answer;
@@ -322,6 +325,7 @@ export async function startFakeGraph(
         else {
           answer = await route(req.method ?? 'GET', req.url ?? '/', record.body, record);
         }
+        if (presence) inFlight--;
         if (answer.drop) {
           req.socket.destroy();
           return;
