@@ -13,7 +13,7 @@ import { trustTestCertificate } from '@presence-tracker/provider-graph/testing';
 import { postgresCoordination, postgresStore } from '@presence-tracker/store-postgres';
 
 const [connectionString, schema, owner, graphUrl, identityUrl] = process.argv.slice(2);
-const [budget, concurrency, pollInterval, shards, leaseTtl] = process.argv.slice(7).map(Number);
+const [budget, pollInterval, shards, leaseTtl] = process.argv.slice(7).map(Number);
 const { FLEET_CLIENT_ID, FLEET_CLIENT_SECRET, FLEET_TENANT } = process.env;
 if (!process.send) throw new Error('fleet-tracker runs as a child of pnpm bench fleet, with an IPC channel');
 const send = process.send.bind(process);
@@ -45,8 +45,8 @@ const provider = graphProvider({
     disableInstanceDiscovery: true,
   },
   baseUrl: graphUrl!,
+  // Its part of the app's limit; requests in flight as the provider's default has them.
   budget: { requests: budget!, perMs: 30_000 },
-  concurrency: concurrency!,
   logger: {
     debug() {},
     info() {},

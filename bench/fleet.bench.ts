@@ -13,13 +13,12 @@ const CEILING = (LIMIT.requests / LIMIT.perMs) * 1_000 * IDS_PER_REQUEST;
 const LATENCY_MS = 50;
 const env = process.env;
 /** Enough people that polling each every `POLL_MS` asks for the whole ceiling. */
-const POLL_MS = Number(env.FLEET_POLL_MS ?? 2_000);
+const POLL_MS = Number(env.FLEET_POLL_MS ?? 1_000);
 const PEOPLE = Number(env.FLEET_PEOPLE ?? (CEILING * POLL_MS) / 1_000);
 const FLEETS = (env.FLEET_TRACKERS ?? '1,2,4').split(',').map(Number);
 const MEASURE_MS = Number(env.FLEET_SECONDS ?? 30) * 1_000;
 /** One reading in a hundred finds a new status. */
 const CHANGES_PER_SECOND = CEILING / 100;
-const CONCURRENCY = 4;
 const SHARDS = 64;
 const LEASE_TTL = 120_000;
 const APP = {
@@ -111,7 +110,6 @@ async function measureFleet(
           graphUrl,
           identity,
           String(Math.floor(LIMIT.requests / n)),
-          String(CONCURRENCY),
           String(POLL_MS),
           String(SHARDS),
           String(LEASE_TTL),
@@ -205,6 +203,13 @@ async function measureFleet(
           `request latency seen by the Graph client ${f(client.ms / client.count, 0)} ms (the fake waits ${LATENCY_MS}); ` +
           `${f(bytes / seconds / 2 ** 20)} MB/s of JSON from the fake over TLS on loopback; ` +
           `measured over ${f(seconds, 0)} s`,
+      },
+      {
+        name: `fleet at Graph's ceiling, ${label}: readings per second this machine's cores would carry for the fleet alone`,
+        value: (rate * cpuCount) / (used.trackers + used.graph + used.postgres),
+        unit: 'readings/s',
+        baseline: { name: "Graph's ceiling", value: CEILING },
+        note: `the readings per CPU-second the fleet, Postgres and the fake Graph spent, times ${cpuCount} cores: what they would reach with the machine to themselves, were CPU the only limit; ${f(rate / (used.trackers + used.postgres), 0)} readings per CPU-second of trackers and Postgres`,
       },
       {
         name: `fleet at Graph's ceiling, ${label}: CPU in use`,
