@@ -218,6 +218,18 @@ describe('Postgres changes()', () => {
     expect(found.runs).toEqual([]);
   });
 
+  test('needs no privilege beyond SELECT on the tables: what else it calls, PUBLIC may', async () => {
+    const { rows } = await (await client()).query<Record<string, boolean>>(
+      `select has_function_privilege('public', 'pg_current_snapshot()', 'execute') as snapshot,
+         has_function_privilege('public', 'pg_snapshot_xip(pg_snapshot)', 'execute') as xip,
+         has_function_privilege('public', 'pg_snapshot_xmax(pg_snapshot)', 'execute') as xmax,
+         has_function_privilege('public', 'pg_xact_status(xid8)', 'execute') as status,
+         has_table_privilege('public', 'pg_catalog.pg_locks', 'select') as locks,
+         has_function_privilege('public', 'pg_advisory_xact_lock_shared(int4, int4)', 'execute') as mark`,
+    );
+    expect(rows[0]).toEqual({ snapshot: true, xip: true, xmax: true, status: true, locks: true, mark: true });
+  });
+
   test('a cursor ahead of the server, or not a transaction id, is refused naming the field', async () => {
     const s = store();
     await s.init();
