@@ -25,6 +25,7 @@ import {
   type User,
 } from '@presence-tracker/core';
 import pg from 'pg';
+import { jsonTexts, textArray, timestampArray } from './binary-arrays.ts';
 import { markWriter, readChanges } from './changes/index.ts';
 import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection.ts';
 import { checkFence } from './coordination/fence.ts';
@@ -270,7 +271,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
              from unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
              where i.user_id = v.user_id and i.ended_at is null
              returning i.user_id, i.status, ${ms('i.started_at')} as a, ${ms('i.ended_at')} as b`,
-            [plan.intervalChanges.map((x) => x.userId), plan.intervalChanges.map((x) => iso(x.endedAt))],
+            [
+              textArray(plan.intervalChanges.map((x) => x.userId)),
+              timestampArray(plan.intervalChanges.map((x) => x.endedAt)),
+            ],
           );
           if (changed.rowCount !== plan.intervalChanges.length) raced();
           for (const r of changed.rows)
@@ -284,10 +288,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
              where x.user_id = v.user_id and x.ended_at is null
              returning x.user_id, ${ms('x.started_at')} as a, ${ms('x.ended_at')} as b`,
             [
-              plan.sessionChanges.map((x) => x.userId),
-              plan.sessionChanges.map((x) => iso(x.endedAt)),
-              plan.sessionChanges.map((x) => iso(x.lastSeenAt)),
-              plan.sessionChanges.map((x) => x.reason),
+              textArray(plan.sessionChanges.map((x) => x.userId)),
+              timestampArray(plan.sessionChanges.map((x) => x.endedAt)),
+              timestampArray(plan.sessionChanges.map((x) => x.lastSeenAt)),
+              textArray(plan.sessionChanges.map((x) => x.reason)),
             ],
           );
           if (changed.rowCount !== plan.sessionChanges.length) raced();
@@ -301,12 +305,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
              select u, st, sa, ea, ls, r::jsonb
              from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
             [
-              plan.newIntervals.map((x) => x.userId),
-              plan.newIntervals.map((x) => x.status),
-              plan.newIntervals.map((x) => iso(x.startedAt)),
-              plan.newIntervals.map((x) => iso(x.endedAt)),
-              plan.newIntervals.map((x) => iso(x.lastSeenAt)),
-              plan.newIntervals.map((x) => (x.raw === undefined ? null : JSON.stringify(x.raw))),
+              textArray(plan.newIntervals.map((x) => x.userId)),
+              textArray(plan.newIntervals.map((x) => x.status)),
+              timestampArray(plan.newIntervals.map((x) => x.startedAt)),
+              timestampArray(plan.newIntervals.map((x) => x.endedAt)),
+              timestampArray(plan.newIntervals.map((x) => x.lastSeenAt)),
+              jsonTexts(plan.newIntervals.map((x) => x.raw)),
             ],
           );
         }
@@ -323,11 +327,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
              select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[])`,
             [
-              plan.newSessions.map((x) => x.userId),
-              plan.newSessions.map((x) => iso(x.startedAt)),
-              plan.newSessions.map((x) => iso(x.endedAt)),
-              plan.newSessions.map((x) => iso(x.lastSeenAt)),
-              plan.newSessions.map((x) => x.reason),
+              textArray(plan.newSessions.map((x) => x.userId)),
+              timestampArray(plan.newSessions.map((x) => x.startedAt)),
+              timestampArray(plan.newSessions.map((x) => x.endedAt)),
+              timestampArray(plan.newSessions.map((x) => x.lastSeenAt)),
+              textArray(plan.newSessions.map((x) => x.reason)),
             ],
           );
         }
@@ -338,9 +342,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
              on conflict (user_id) do update set seen_at = greatest(${t.seen}.seen_at, excluded.seen_at),
                present_at = greatest(${t.seen}.present_at, excluded.present_at)`,
             [
-              plan.sightings.map((x) => x.userId),
-              plan.sightings.map((x) => iso(x.at)),
-              plan.sightings.map((x) => iso(x.presentAt)),
+              textArray(plan.sightings.map((x) => x.userId)),
+              timestampArray(plan.sightings.map((x) => x.at)),
+              timestampArray(plan.sightings.map((x) => x.presentAt)),
             ],
           );
         }
@@ -349,11 +353,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             `insert into ${t.samples} (user_id, observed_at, status, source, raw, run_id)
              select u, ob, st, src, r::jsonb, $6 from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[]) as v(u, ob, st, src, r)`,
             [
-              write.samples.map((x) => x.userId),
-              write.samples.map((x) => iso(x.observedAt)),
-              write.samples.map((x) => x.status),
-              write.samples.map((x) => x.source ?? null),
-              write.samples.map((x) => (x.raw === undefined ? null : JSON.stringify(x.raw))),
+              textArray(write.samples.map((x) => x.userId)),
+              timestampArray(write.samples.map((x) => x.observedAt)),
+              textArray(write.samples.map((x) => x.status)),
+              textArray(write.samples.map((x) => x.source)),
+              jsonTexts(write.samples.map((x) => x.raw)),
               runKey(write.runId),
             ],
           );

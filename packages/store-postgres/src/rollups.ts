@@ -8,6 +8,7 @@ import {
   type Status,
 } from '@presence-tracker/core';
 import type pg from 'pg';
+import { int8Array, textArray } from './binary-arrays.ts';
 
 /** Epoch milliseconds of a `timestamptz`, exactly, as a bigint. */
 const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint`;
@@ -68,10 +69,10 @@ export async function appendRollups(c: pg.ClientBase, schema: string, batch: Rol
      on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
        sessions = ${table}.sessions || excluded.sessions`,
     [
-      entries.map((e) => e.userId),
-      entries.map((e) => e.day),
-      entries.map((e) => e.intervals),
-      entries.map((e) => e.sessions),
+      textArray(entries.map((e) => e.userId)),
+      int8Array(entries.map((e) => e.day)),
+      textArray(entries.map((e) => e.intervals)),
+      textArray(entries.map((e) => e.sessions)),
     ],
   );
 }
