@@ -55,6 +55,14 @@ describe('a dashboard with a token', { timeout: 120_000 }, () => {
       .toBe('rgb(5, 80, 174)');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'login');
+    // On a phone's width the form fits, with nothing to scroll sideways.
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(
+      await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+    ).toBeLessThanOrEqual(0);
+    const button = (await page.getByRole('button', { name: /sign in/i }).boundingBox())!;
+    expect(button.x + button.width).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     // The keyboard alone: the token field has the focus, Enter sends the form.
     await expect.poll(() => page.evaluate<string>('document.activeElement.id')).toBe('token');
