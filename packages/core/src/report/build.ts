@@ -231,6 +231,8 @@ export async function* reportRows(query: ReportQuery): AsyncGenerator<ReportRow>
 /** Each user's records, as the counting reads them: decoded from rollups, or the raw records regrouped. */
 interface RecordsOf {
   users(): Iterable<string>;
+  /** Whether the user has an interval overlapping `[from, to)` (one of no length inside it counts). */
+  hasIntervalIn(userId: string, from: number, to: number): boolean;
   /** One user's records; `into` may be filled and returned, valid until the next call. */
   records(userId: string, into: RollupRecords): RollupRecords;
 }
@@ -244,6 +246,15 @@ class RawRecords implements RecordsOf {
 
   records(userId: string): RollupRecords {
     return this.byUser.get(userId) ?? NONE;
+  }
+
+  hasIntervalIn(userId: string, from: number, to: number): boolean {
+    const iv = this.records(userId).intervals;
+    for (let i = 0; i < iv.length; i += 3) {
+      const end = iv[i + 1]!;
+      if (iv[i]! < to && (Number.isNaN(end) || end > from)) return true;
+    }
+    return false;
   }
 
   of(userId: string): RollupRecords {
@@ -275,9 +286,8 @@ async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; reco
     records = await readRecords(q);
     const from = q.from.getTime();
     const to = q.to.getTime();
-    const into: RollupRecords = { intervals: [], sessions: [] };
     for (const id of records.users()) {
-      if (!found.has(id) && hasIntervalIn(records.records(id, into), from, to)) found.add(id);
+      if (!found.has(id) && records.hasIntervalIn(id, from, to)) found.add(id);
     }
     ids = [...found].sort(compare);
   }
@@ -290,16 +300,6 @@ async function reportUsers(q: CheckedQuery): Promise<{ users: ReportUser[]; reco
     return user;
   });
   return records ? { users, records } : { users };
-}
-
-/** Rollups hold whole UTC days, so a person may have records near the range but none in it. */
-function hasIntervalIn(r: RollupRecords, from: number, to: number): boolean {
-  const iv = r.intervals;
-  for (let i = 0; i < iv.length; i += 3) {
-    const end = iv[i + 1]!;
-    if (iv[i]! < to && (Number.isNaN(end) || end > from)) return true;
-  }
-  return false;
 }
 
 /**

@@ -42,9 +42,14 @@ export const scheduleSchema = z.object({
     .min(1, 'expected at least one window'),
 });
 
+/** Zones already found valid: making the formatter that tells costs milliseconds, a report's check included. */
+const knownZones = new Set<string>();
+
 export function isTimeZone(value: string): boolean {
+  if (knownZones.has(value)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: value });
+    knownZones.add(value);
     return true;
   } catch {
     return false;

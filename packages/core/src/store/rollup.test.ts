@@ -1,7 +1,55 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkRollupAgreement, ROLLUP_ZONES } from '../testing/index.ts';
 import { memoryStore } from './memory.ts';
+import { type RollupEntry, RollupIndex, type RollupRecords } from './rollup.ts';
+
+const DAY = 86_400_000;
+
+describe('RollupIndex', () => {
+  const decode = (days: RollupEntry[], userId = 'u1'): RollupRecords =>
+    new RollupIndex({ days, openIntervals: [], openSessions: [] }).records(userId, {
+      intervals: [],
+      sessions: [],
+    });
+
+  it('decodes days handed over in any order, and several days in one entry after their @day, markers', () => {
+    const days: RollupEntry[] = [
+      { userId: 'u1', day: 2 * DAY, intervals: '0,60000,1,', sessions: `${DAY},${2 * DAY + 60000},` },
+      { userId: 'u1', day: DAY, intervals: '3600000,86400000,0,', sessions: `${DAY},${2 * DAY + 60000},` },
+    ];
+    const expected = {
+      intervals: [DAY + 3_600_000, 2 * DAY, 0, 2 * DAY, 2 * DAY + 60_000, 1],
+      sessions: [DAY, 2 * DAY + 60_000],
+    };
+    expect(decode(days)).toEqual(expected);
+    const joined: RollupEntry = {
+      userId: 'u1',
+      day: 0,
+      intervals: `@${DAY},3600000,86400000,0,@${2 * DAY},0,60000,1,`,
+      sessions: `${DAY},${2 * DAY + 60000},${DAY},${2 * DAY + 60000},`,
+    };
+    expect(decode([joined])).toEqual(expected);
+    // Out of order inside one entry too.
+    expect(decode([{ ...joined, intervals: `@${2 * DAY},0,60000,1,@${DAY},3600000,86400000,0,` }])).toEqual(
+      expected,
+    );
+  });
+
+  it('finds a person with an interval in a range without decoding more than it must', () => {
+    const index = new RollupIndex({
+      days: [{ userId: 'u1', day: 0, intervals: `@${DAY},0,60000,1,@${3 * DAY},0,0,4,`, sessions: '' }],
+      openIntervals: [],
+      openSessions: [],
+    });
+    expect(index.hasIntervalIn('u1', DAY, DAY + 1)).toBe(true);
+    expect(index.hasIntervalIn('u1', DAY + 60_000, 3 * DAY)).toBe(false);
+    // One of no length counts inside the range, not at its start.
+    expect(index.hasIntervalIn('u1', 3 * DAY - 1, 3 * DAY + 1)).toBe(true);
+    expect(index.hasIntervalIn('u1', 3 * DAY, 3 * DAY + 1)).toBe(false);
+    expect(index.hasIntervalIn('nobody', 0, 4 * DAY)).toBe(false);
+  });
+});
 
 describe('memory store rollups', () => {
   it('give the same reports as the raw records on random histories, in zones with odd offsets and across DST changes', async () => {

@@ -29,15 +29,19 @@ export interface RollupEntry {
   userId: string;
   /** The day's UTC midnight, epoch milliseconds. */
   day: number;
-  /** Interval pieces, `start,end,status,` with offsets from `day`. */
+  /**
+   * Interval pieces, `start,end,status,` with offsets from `day`. A read may also hand over several
+   * of a person's days as one entry, each day's pieces after its midnight as `@day,`
+   * (`@86400000,0,60000,1,@172800000,...`): fewer rows to carry, the same pieces.
+   */
   intervals: string;
-  /** Closed sessions overlapping the day, `start,end,` as epoch milliseconds. */
+  /** Closed sessions overlapping the day (or days), `start,end,` as epoch milliseconds. */
   sessions: string;
 }
 
 /** What a store's `rollups()` answers for a range: the digests and what is still open. */
 export interface RollupRead {
-  /** Digests of the UTC days touching `[from, to)`, ordered by user then day. */
+  /** Digests of the UTC days touching `[from, to)`, in any order (the report orders them per person). */
   days: RollupEntry[];
   /** Open intervals starting before `to`: they are in no digest until they close. */
   openIntervals: { userId: string; status: Status; startedAt: Date }[];
@@ -120,6 +124,7 @@ interface UserPart {
  */
 export class RollupIndex {
   private readonly byUser = new Map<string, UserPart>();
+  private readonly scratch: number[] = [];
 
   constructor(read: RollupRead) {
     for (const d of read.days) this.part(d.userId).days.push(d);
@@ -134,12 +139,32 @@ export class RollupIndex {
     return this.byUser.keys();
   }
 
+  /**
+   * Whether the person has an interval overlapping `[from, to)` (one of no length inside it counts),
+   * decoding at most the days that hold one: usually the first.
+   */
+  hasIntervalIn(userId: string, from: number, to: number): boolean {
+    const part = this.byUser.get(userId);
+    if (!part) return false;
+    if (part.open && part.open.startedAt < to) return true;
+    const pieces = this.scratch;
+    for (const d of part.days) {
+      if (d.intervals.length === 0) continue;
+      if (!hasDays(d.intervals) && (d.day >= to || d.day + ROLLUP_DAY_MS < from)) continue;
+      pieces.length = 0;
+      parseNumbers(d.intervals, pieces, d.day);
+      for (let i = 0; i < pieces.length; i += 3) if (pieces[i]! < to && pieces[i + 1]! > from) return true;
+    }
+    return false;
+  }
+
   /** One person's records, written into `into` (emptied first). */
   records(userId: string, into: RollupRecords): RollupRecords {
     into.intervals.length = 0;
     into.sessions.length = 0;
     const part = this.byUser.get(userId);
     if (!part) return into;
+    sortDays(part.days);
     for (const d of part.days) {
       if (d.intervals.length > 0) parseNumbers(d.intervals, into.intervals, d.day);
       if (d.sessions.length > 0) parseNumbers(d.sessions, into.sessions, 0);
@@ -158,6 +183,16 @@ export class RollupIndex {
       this.byUser.set(userId, p);
     }
     return p;
+  }
+}
+
+/** A person's digests in day order: sorts only when they are not. */
+function sortDays(days: RollupEntry[]): void {
+  for (let i = 1; i < days.length; i++) {
+    if (days[i - 1]!.day > days[i]!.day) {
+      days.sort((x, y) => x.day - y.day);
+      return;
+    }
   }
 }
 
@@ -189,22 +224,35 @@ function uniqueSessions(list: number[]): void {
   list.length = w;
 }
 
+/** Whether interval text names its own days (`@day,` before each day's pieces). */
+function hasDays(text: string): boolean {
+  return text.charCodeAt(0) === 64;
+}
+
 /**
  * Appends the whole numbers of `1,-2,3,` text to `into`, without intermediate strings; `day` is
- * added to the first two of every three (interval pieces), or to none when it is 0.
+ * added to the first two of every three (interval pieces), or to none when it is 0. `@d,` makes `d`
+ * the day from there on.
  */
 function parseNumbers(text: string, into: number[], day: number): void {
   let n = 0;
   let sign = 1;
   let k = 0;
+  let marker = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 44) {
-      into.push(day !== 0 && k !== 2 ? day + sign * n : sign * n);
-      k = k === 2 ? 0 : k + 1;
+      if (marker) {
+        day = sign * n;
+        marker = false;
+      } else {
+        into.push(day !== 0 && k !== 2 ? day + sign * n : sign * n);
+        k = k === 2 ? 0 : k + 1;
+      }
       n = 0;
       sign = 1;
-    } else if (c === 45) sign = -1;
+    } else if (c === 64 && k === 0 && n === 0) marker = true;
+    else if (c === 45) sign = -1;
     else if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
     else throw new RangeError(`unexpected ${JSON.stringify(text[i])} in a rollup at ${i}`);
   }
