@@ -57,6 +57,8 @@ export {
   type Policy,
   type PolicyOptions,
   resolvePolicy,
+  StateTable,
+  type TableEvent,
   type TransitionResult,
   transition,
   type UserState,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { initialState, type UserState } from '../machine/index.ts';
+import { initialState, resolvePolicy, StateTable, type UserState } from '../machine/index.ts';
 import { nextPollAt } from './next-poll.ts';
 
 const T0 = Date.UTC(2026, 3, 6, 9, 0);
@@ -17,6 +17,13 @@ function user(id: string, until: number | null): UserState {
   };
 }
 
+/** What the tracker's table says of these states. */
+function held(states: UserState[]): number | null {
+  const table = new StateTable(resolvePolicy());
+  for (const s of states) table.set(s.userId, s);
+  return table.heldUntilAll();
+}
+
 describe('nextPollAt', () => {
   test.each<[string, UserState[], number]>([
     ['nobody tracked: the usual interval', [], 1],
@@ -27,11 +34,11 @@ describe('nextPollAt', () => {
     ['a reading that holds for less than the usual interval: the usual interval', [user('a', 0.5)], 1],
     ['a reading already past: the usual interval', [user('a', -5)], 1],
   ])('%s', (_, states, minute) => {
-    expect(nextPollAt(states, T0, pace)).toBe(min(minute));
+    expect(nextPollAt(held(states), T0, pace)).toBe(min(minute));
   });
 
   test('a maximum below pollInterval never makes polls more frequent than pollInterval', () => {
-    expect(nextPollAt([user('a', 40)], T0, { pollInterval: 5 * 60_000, maxPollInterval: 60_000 })).toBe(
+    expect(nextPollAt(held([user('a', 40)]), T0, { pollInterval: 5 * 60_000, maxPollInterval: 60_000 })).toBe(
       min(5),
     );
   });

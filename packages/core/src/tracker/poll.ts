@@ -55,7 +55,7 @@ async function pollOnce(rt: Runtime): Promise<PollResult> {
 }
 
 function done(rt: Runtime, outcome: Omit<PollResult, 'nextPollAt'>): PollResult {
-  const next = nextPollAt(rt.states.values(), outcome.at.getTime(), rt.pace);
+  const next = nextPollAt(rt.states.heldUntilAll(), outcome.at.getTime(), rt.pace);
   const result = { ...outcome, nextPollAt: new Date(next) };
   rt.counters.poll(result, rt.clock.now().getTime() - outcome.at.getTime());
   rt.emit('poll', result);

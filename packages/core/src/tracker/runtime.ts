@@ -1,15 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { type Clock, systemClock } from '../clock.ts';
+import { ProviderError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
-import {
-  type Effect,
-  type MachineEvent,
-  type Policy,
-  resolvePolicy,
-  transition,
-  type UserState,
-} from '../machine/index.ts';
-import type { PresenceSample, Run, Status, User } from '../model.ts';
+import { type Effect, type Policy, resolvePolicy, StateTable, type TableEvent } from '../machine/index.ts';
+import { isStatus, type PresenceSample, type Run, STATUSES, type Status, type User } from '../model.ts';
 import { Dispatcher } from '../notifier/dispatcher.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
@@ -48,8 +42,8 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   readonly counters = new PollCounters();
   /** With coordination, the shards held; without it, every user is this tracker's. */
   readonly leases: Leases;
-  /** The machine's state of each user this tracker polls. */
-  readonly states = new Map<string, UserState>();
+  /** The machine's state of each user this tracker polls, in columns, changed in place. */
+  readonly states: StateTable;
   /** Each user's last status, for `status` events. */
   readonly lastStatus = new Map<string, Status>();
   tracked: User[] = [];
@@ -83,6 +77,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
         : Math.max(this.pollInterval, options.maxPollInterval ?? DEFAULT_MAX_POLL_INTERVAL),
     };
     this.policy = resolvePolicy({ staleAfter: 3 * this.pollInterval, ...options.policy });
+    this.states = new StateTable(this.policy);
     this.schedule = options.schedule ? compileSchedule(options.schedule) : null;
     this.leases = new Leases(options.coordination);
     this.failures = new Failures({
@@ -136,28 +131,39 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     for (const id of [...this.states.keys()]) if (which(id)) this.states.delete(id);
   }
 
-  applySamples(samples: readonly PresenceSample[], effects: Effect[]): PresenceSample[] {
-    const applied: PresenceSample[] = [];
-    const ordered = [...samples].sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
-    for (const sample of ordered) {
-      const state = this.states.get(sample.userId);
-      if (!state) continue;
-      const result = transition(state, { type: 'sample', sample }, this.policy);
-      this.states.set(sample.userId, result.state);
-      for (const e of result.effects) effects.push(e);
-      applied.push(sample);
+  /**
+   * Applies samples in time order to the users tracked, appending the effects; returns the samples
+   * applied (those of tracked users with a known status). A sample whose status is not one of the
+   * statuses is left out and reported as the provider's failure.
+   */
+  applySamples(samples: readonly PresenceSample[], effects: Effect[]): readonly PresenceSample[] {
+    const ordered = inTimeOrder(samples);
+    let applied: PresenceSample[] | null = null;
+    let refused: PresenceSample | null = null;
+    for (let n = 0; n < ordered.length; n++) {
+      const sample = ordered[n]!;
+      const known = isStatus(sample.status);
+      if (!known) refused = sample;
+      if (known && this.states.applySample(sample, effects)) {
+        applied?.push(sample);
+      } else if (applied === null) applied = ordered.slice(0, n);
     }
-    return applied;
+    if (refused) {
+      const { name } = this.options.provider;
+      this.fail(
+        new ProviderError(
+          name,
+          `provider ${name} returned a sample whose status is not one of ${STATUSES.join(', ')}: ${String(refused.status)} (user ${refused.userId}); such samples are left out`,
+        ),
+        'provider samples',
+      );
+    } else this.succeeded('provider samples');
+    return applied ?? ordered;
   }
 
   /** Applies `event` to everyone, appending the effects to `effects` (never spread: there may be millions). */
-  applyAll(event: MachineEvent, effects: Effect[] = []): Effect[] {
-    for (const [userId, state] of this.states) {
-      const result = transition(state, event, this.policy);
-      if (result.state !== state) this.states.set(userId, result.state);
-      for (const e of result.effects) effects.push(e);
-    }
-    return effects;
+  applyAll(event: TableEvent, effects: Effect[] = []): Effect[] {
+    return this.states.applyAll(event, effects);
   }
 
   /** Everything open ends when the window it was seen in closed, however late the next poll comes. */
@@ -174,7 +180,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
    * spooled) and written first next time, so nothing the machine decided is lost while the store is
    * away; its events follow when it lands.
    */
-  async commit(at: Date, samples: PresenceSample[], effects: Effect[]): Promise<void> {
+  async commit(at: Date, samples: readonly PresenceSample[], effects: Effect[]): Promise<void> {
     const events = toEvents(effects, at, this.byId);
     const fence = this.leases.fence();
     const write: PollWrite = {
@@ -211,4 +217,14 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     if (outbox.length > 0) await this.options.store.outboxEnqueue(outbox);
     this.dispatcher.dispatch(events);
   }
+}
+
+/** The samples sorted by when they were observed; the same array when they already are. */
+function inTimeOrder(samples: readonly PresenceSample[]): readonly PresenceSample[] {
+  for (let n = 1; n < samples.length; n++) {
+    if (samples[n]!.observedAt.getTime() < samples[n - 1]!.observedAt.getTime()) {
+      return [...samples].sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
+    }
+  }
+  return samples;
 }

@@ -191,6 +191,30 @@ describe('failures', () => {
     expect(session!.lastSeenAt.getTime()).toBe(MONDAY + 8 * 60 * MIN + 2 * MIN);
   });
 
+  test('a sample whose status is not one of the statuses is left out and named; the others are kept', async () => {
+    const provider = scriptedProvider(['ada', 'ben']);
+    const { t, clock, store } = tracker({ provider });
+    const errors: Error[] = [];
+    t.on('error', (e) => errors.push(e));
+    provider.answer([
+      { userId: 'id-ada', status: 'lunch' as 'away', observedAt: clock.now() },
+      { userId: 'id-ben', status: 'busy', observedAt: clock.now() },
+    ]);
+    expect((await t.runOnce()).samples).toBe(1);
+    expect(errors.map((e) => e.message)).toEqual([
+      'provider scripted returned a sample whose status is not one of available, busy, dnd, away, offline, unknown: lunch (user id-ada); such samples are left out',
+    ]);
+    clock.advance(MIN);
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    await t.stop();
+    const intervals = await store.intervals(all);
+    expect(intervals.map((i) => [i.userId, i.status, i.startedAt.getTime() - MONDAY])).toEqual([
+      ['id-ben', 'busy', 8 * 60 * MIN],
+      ['id-ada', 'available', 8 * 60 * MIN + MIN],
+    ]);
+  });
+
   test('a provider failing longer than staleAfter leaves the user unobserved from the last sighting', async () => {
     const provider = scriptedProvider(['ada']);
     const { t, clock, store } = tracker({ provider, users: ['ada'], policy: { staleAfter: 3 * MIN } });
