@@ -61,3 +61,74 @@ test("follows the people's local time zone", async () => {
 test('refuses a nonsensical number of people', () => {
   expect(() => simulatedProvider({ users: -1 })).toThrow(/users/);
 });
+
+/** The day as it used to be made: painted minute by minute onto an array, kept for comparison. */
+function paintedDay(seed: number, person: number, day: number, weekday: number): Uint8Array {
+  const hash = (...parts: number[]) => {
+    let h = 0x811c9dc5;
+    for (const part of parts) {
+      h = Math.imul(h ^ (part & 0xffff), 0x01000193);
+      h = Math.imul(h ^ (part >>> 16), 0x01000193);
+    }
+    return h >>> 0;
+  };
+  let a = hash(seed, person, day);
+  const random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const CODE = { offline: 0, available: 1, busy: 2, dnd: 3, away: 4, unknown: 5 } as const;
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const minutes = new Uint8Array(1440);
+  const paint = (from: number, length: number, status: keyof typeof CODE) =>
+    minutes.fill(CODE[status], Math.max(0, from), Math.min(1440, from + length));
+  if (weekday === 0 || weekday === 6) {
+    if (random() < 0.1) paint(between(9 * 60, 16 * 60), between(10, 60), 'available');
+  } else if (random() >= 0.04) {
+    const arrive = between(7 * 60 + 30, 9 * 60 + 30);
+    const leave = between(16 * 60, 18 * 60 + 30);
+    paint(arrive, leave - arrive, 'available');
+    for (let m = between(0, 4); m > 0; m--)
+      paint(between(arrive, leave - 60), random() < 0.5 ? 30 : 60, 'busy');
+    if (random() < 0.3) paint(between(arrive, leave - 90), between(60, 90), 'dnd');
+    paint(between(11 * 60 + 45, 13 * 60), between(30, 60), 'away');
+    for (let b = between(0, 3); b > 0; b--) paint(between(arrive, leave - 15), between(5, 15), 'away');
+    if (random() < 0.2) paint(between(arrive, leave - 5), between(2, 4), 'offline');
+    if (random() < 0.02) paint(between(arrive, leave - 5), between(1, 3), 'unknown');
+  }
+  return minutes;
+}
+
+test('each minute has the status of the day painted block by block, as before people were kept out of memory', async () => {
+  const provider = simulatedProvider({ users: 40, seed: 7 });
+  const users = await provider.discoverUsers!();
+  const names = ['offline', 'available', 'busy', 'dnd', 'away', 'unknown'];
+  let changes = 0;
+  for (let d = 0; d < 8; d++) {
+    const midnight = Date.UTC(2026, 2, 2 + d);
+    const day = midnight / 86_400_000;
+    for (const [person, u] of users.entries()) {
+      const painted = paintedDay(7, person, day, new Date(midnight).getUTCDay());
+      for (let minute = 0; minute < 1440; minute++) {
+        if (minute > 0 && painted[minute] !== painted[minute - 1]) changes++;
+        // Every minute where the painted day changes, and every 15th minute.
+        if (minute % 15 !== 0 && painted[minute] === painted[minute - 1]) continue;
+        expect(provider.statusAt(u.id, new Date(midnight + minute * 60_000))).toBe(names[painted[minute]!]);
+      }
+    }
+  }
+  expect(changes).toBeGreaterThan(40 * 6 * 5);
+});
+
+test('a million people cost nothing until they are asked for, and ids are found without a list', async () => {
+  const provider = simulatedProvider({ users: 1_000_000, seed: 7 });
+  const [sample] = await provider.getPresence(['sim-0654321']);
+  expect(sample?.userId).toBe('sim-0654321');
+  expect(await provider.getPresence(['sim-1000001', 'sim-0000000', 'sim-654321', 'sim-06543x1'])).toEqual([]);
+  const { resolved } = await provider.resolveUsers(['SIM-0000002']);
+  expect(resolved).toEqual([
+    { key: 'SIM-0000002', id: 'sim-0000002', displayName: 'Ben Okafor', email: 'ben.okafor@example.com' },
+  ]);
+});

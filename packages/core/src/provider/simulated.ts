@@ -42,21 +42,15 @@ const LAST = [
   'Weber',
   'Yilmaz',
 ];
-const CODES: readonly Status[] = ['offline', 'available', 'busy', 'dnd', 'away', 'unknown'];
-const CODE: Record<Status, number> = { offline: 0, available: 1, busy: 2, dnd: 3, away: 4, unknown: 5 };
 const DAY_MINUTES = 24 * 60;
-
-/** A day of one person: the minute each status starts, in order, starting at minute 0. */
-interface DayPlan {
-  starts: Uint16Array;
-  codes: Uint8Array;
-}
 
 /**
  * Deterministic, seeded presence for any number of people, shaped like working days: arrivals and
  * departures, meetings, focus time, lunch, short breaks and the odd network drop; weekends mostly
  * offline. The status at an instant depends only on the seed, the person and the instant, so polls
- * at any times replay the same day.
+ * at any times replay the same day. It keeps nothing per person: people are made when asked for, and
+ * a person's status is found by drawing their day again, so a million simulated people cost the
+ * process nothing until a tracker holds them.
  */
 export function simulatedProvider(options: SimulatedProviderOptions = {}): PresenceProvider & {
   /** The status this provider reports for `userId` at `at`. */
@@ -65,35 +59,25 @@ export function simulatedProvider(options: SimulatedProviderOptions = {}): Prese
   const seed = options.seed ?? 1;
   const clock = options.clock ?? { now: () => new Date() };
   const timeZone = options.timeZone ?? 'UTC';
-  const people = makePeople(options.users ?? 10);
-  const byId = new Map(people.map((p, index) => [p.id, index]));
-  const byKey = new Map<string, number>();
-  people.forEach((p, index) => {
-    for (const k of [p.key, p.id, p.email]) if (k) byKey.set(k.toLowerCase(), index);
-  });
-  const plans = new Map<number, { day: number; plan: DayPlan }>();
+  const people = peopleOf(options.users ?? 10);
+  let byKey: Map<string, number> | null = null;
+  const indexOfKey = (key: string) => {
+    const byId = people.indexOfId(key.toLowerCase());
+    if (byId !== undefined) return byId;
+    if (byKey === null) {
+      byKey = new Map();
+      for (let index = 0; index < people.count; index++) {
+        const p = people.at(index);
+        for (const k of [p.key, p.id, p.email]) if (k) byKey.set(k.toLowerCase(), index);
+      }
+    }
+    return byKey.get(key.toLowerCase());
+  };
 
   const localMinute = (at: Date) => {
     const local = new TZDate(at.getTime(), timeZone);
     const day = Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()) / 86_400_000;
     return { day, minute: local.getHours() * 60 + local.getMinutes(), weekday: local.getDay() };
-  };
-
-  const statusOf = (index: number, day: number, minute: number, weekday: number): Status => {
-    let cached = plans.get(index);
-    if (!cached || cached.day !== day) {
-      cached = { day, plan: planDay(seed, index, day, weekday) };
-      plans.set(index, cached);
-    }
-    const { starts, codes } = cached.plan;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= minute) lo = mid;
-      else hi = mid - 1;
-    }
-    return CODES[codes[lo]!]!;
   };
 
   return {
@@ -103,15 +87,15 @@ export function simulatedProvider(options: SimulatedProviderOptions = {}): Prese
       const resolved: ResolvedUser[] = [];
       const unresolved: { key: string; reason: string }[] = [];
       for (const key of keys) {
-        const index = byKey.get(key.toLowerCase());
+        const index = indexOfKey(key);
         if (index === undefined) unresolved.push({ key, reason: 'no simulated person has this key' });
-        else resolved.push({ ...people[index]!, key });
+        else resolved.push({ ...people.at(index), key });
       }
       return { resolved, unresolved };
     },
 
     async discoverUsers() {
-      return people.map((p) => ({ ...p }));
+      return Array.from({ length: people.count }, (_, index) => people.at(index));
     },
 
     async getPresence(userIds) {
@@ -119,24 +103,25 @@ export function simulatedProvider(options: SimulatedProviderOptions = {}): Prese
       const { day, minute, weekday } = localMinute(observedAt);
       const samples: PresenceSample[] = [];
       for (const userId of userIds) {
-        const index = byId.get(userId);
+        const index = people.indexOfId(userId);
         if (index === undefined) continue;
-        const status = statusOf(index, day, minute, weekday);
+        const status = statusOf(seed, index, day, weekday, minute);
         samples.push({ userId, status, observedAt, raw: { simulated: status }, source: 'poll' });
       }
       return samples;
     },
 
     statusAt(userId, at) {
-      const index = byId.get(userId);
+      const index = people.indexOfId(userId);
       if (index === undefined) throw new ConfigError(`no simulated person has the id ${userId}`);
       const { day, minute, weekday } = localMinute(at);
-      return statusOf(index, day, minute, weekday);
+      return statusOf(seed, index, day, weekday, minute);
     },
   };
 }
 
-function makePeople(users: number | readonly string[]): (ResolvedUser & { email: string })[] {
+/** The simulated people, each made when asked for from their place in the list. */
+function peopleOf(users: number | readonly string[]) {
   const count = typeof users === 'number' ? users : users.length;
   if (!Number.isInteger(count) || count < 0) {
     throw new ConfigError('simulatedProvider: invalid options', [
@@ -144,26 +129,42 @@ function makePeople(users: number | readonly string[]): (ResolvedUser & { email:
     ]);
   }
   const width = Math.max(4, String(count).length);
-  return Array.from({ length: count }, (_, i) => {
-    const first = FIRST[i % FIRST.length]!;
-    // The lists' lengths are coprime, so names repeat only after every pairing was used.
-    const last = LAST[i % LAST.length]!;
-    const n = Math.floor(i / (FIRST.length * LAST.length));
-    const name = n === 0 ? `${first} ${last}` : `${first} ${last} ${n + 1}`;
-    const generated = `${name.toLowerCase().replaceAll(' ', '.')}@example.com`;
-    const key = typeof users === 'number' ? generated : users[i]!;
-    const email = key.includes('@') ? key : generated;
-    return { key, id: `sim-${String(i + 1).padStart(width, '0')}`, displayName: name, email };
-  });
+  const idOf = (i: number) => `sim-${String(i + 1).padStart(width, '0')}`;
+  return {
+    count,
+    at(i: number): ResolvedUser & { email: string } {
+      const first = FIRST[i % FIRST.length]!;
+      // The lists' lengths are coprime, so names repeat only after every pairing was used.
+      const last = LAST[i % LAST.length]!;
+      const n = Math.floor(i / (FIRST.length * LAST.length));
+      const name = n === 0 ? `${first} ${last}` : `${first} ${last} ${n + 1}`;
+      const generated = `${name.toLowerCase().replaceAll(' ', '.')}@example.com`;
+      const key = typeof users === 'number' ? generated : users[i]!;
+      const email = key.includes('@') ? key : generated;
+      return { key, id: idOf(i), displayName: name, email };
+    },
+    indexOfId(id: string): number | undefined {
+      if (id.length !== 4 + width || !id.startsWith('sim-')) return undefined;
+      const i = Number(id.slice(4)) - 1;
+      return Number.isInteger(i) && i >= 0 && i < count && idOf(i) === id ? i : undefined;
+    },
+  };
 }
 
-/** One person's day, painted block by block onto the minutes, then run-length encoded. */
-function planDay(seed: number, person: number, day: number, weekday: number): DayPlan {
+const OFFLINE: Status = 'offline';
+
+/**
+ * One person's status at a minute of a day: the day is drawn block by block (later blocks painted
+ * over earlier ones), and the last block that covers the minute wins; before, after and between
+ * blocks the person is offline.
+ */
+function statusOf(seed: number, person: number, day: number, weekday: number, minute: number): Status {
   const random = mulberry32(hash(seed, person, day));
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  const minutes = new Uint8Array(DAY_MINUTES);
-  const paint = (from: number, length: number, status: Status) =>
-    minutes.fill(CODE[status], Math.max(0, from), Math.min(DAY_MINUTES, from + length));
+  let status = OFFLINE;
+  const paint = (from: number, length: number, block: Status) => {
+    if (minute >= Math.max(0, from) && minute < Math.min(DAY_MINUTES, from + length)) status = block;
+  };
 
   const weekend = weekday === 0 || weekday === 6;
   if (weekend) {
@@ -180,16 +181,7 @@ function planDay(seed: number, person: number, day: number, weekday: number): Da
     if (random() < 0.2) paint(between(arrive, leave - 5), between(2, 4), 'offline');
     if (random() < 0.02) paint(between(arrive, leave - 5), between(1, 3), 'unknown');
   }
-
-  const starts: number[] = [0];
-  const codes: number[] = [minutes[0]!];
-  for (let m = 1; m < DAY_MINUTES; m++) {
-    if (minutes[m] !== minutes[m - 1]) {
-      starts.push(m);
-      codes.push(minutes[m]!);
-    }
-  }
-  return { starts: Uint16Array.from(starts), codes: Uint8Array.from(codes) };
+  return status;
 }
 
 function hash(...parts: number[]): number {
