@@ -197,6 +197,19 @@ create index sessions_period on ${s}.sessions using gist (period);
     name: "counters: a run's named counts (polls, samples, errors, durations), only ever added to",
     sql: countersMigration,
   },
+  {
+    version: 6,
+    name: 'the GiST indexes of period hold closed records only',
+    // An open record's period reaches to infinity, and range queries find open records through the
+    // unique index on them, so the GiST entry every opening made served nothing but cost a GiST
+    // insertion per new record (pnpm bench postgres). A record now enters the index once, as it closes.
+    sql: (s) => `
+drop index ${s}.intervals_period;
+create index intervals_period on ${s}.intervals using gist (period) where ended_at is not null;
+drop index ${s}.sessions_period;
+create index sessions_period on ${s}.sessions using gist (period) where ended_at is not null;
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -699,14 +699,17 @@ function iso(date: Date | null): string | null {
 
 /**
  * The SQL filter for a range query, or `null` when it can hold nothing. Overlapping `[from, to)`
- * means, as in the reference store, starting before `to` and ending after `from` (or not yet):
- * the GiST index answers it through `period`, except for rows of no length, whose empty range
- * overlaps nothing, so they are matched on their own (by a small partial index).
+ * means, as in the reference store, starting before `to` and ending after `from` (or not yet).
+ * Three arms, each answered by its own partial index: closed rows by the GiST index of `period`;
+ * open rows (whose period reaches to infinity) by the unique index on them; rows of no length,
+ * whose empty range overlaps nothing, by the small index of them.
  */
 function rangeQuery(q: RangeQuery): { where: string; params: unknown[] } | null {
   const where =
     q.from.getTime() < q.to.getTime()
-      ? `(x.period && tstzrange($1, $2, '[)') or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
+      ? `((x.ended_at is not null and x.period && tstzrange($1, $2, '[)'))
+          or (x.ended_at is null and x.started_at < $2)
+          or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
       : 'x.started_at < $2 and (x.ended_at is null or x.ended_at > $1)';
   if (q.userIds === undefined) return { where, params: [q.from, q.to] };
   if (q.userIds.length === 0) return null;
