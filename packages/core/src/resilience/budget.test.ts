@@ -43,6 +43,45 @@ describe('RequestBudget', () => {
     expect(at()).toBe(1600);
   });
 
+  it('take counts a slot from its release, and as taken until then', async () => {
+    const { budget, clock, at } = setup(2, 1000);
+    const first = await budget.take();
+    await budget.take();
+    // Both slots are out: the third waits for a release, then for that release's window to pass.
+    let third = false;
+    const waiting = budget.take().then(() => {
+      third = true;
+    });
+    clock.advance(300);
+    await Promise.resolve();
+    expect(third).toBe(false);
+    first();
+    first();
+    await waiting;
+    expect(at()).toBe(1300);
+  });
+
+  it('take and acquire share one window', async () => {
+    const { budget, at } = setup(2, 1000);
+    await budget.acquire();
+    const release = await budget.take();
+    release();
+    await budget.acquire();
+    // The acquire at 0 left the window at 1000; the released take holds its slot until then too.
+    expect(at()).toBe(1000);
+  });
+
+  it('a take waiting for a release lets go when its signal aborts', async () => {
+    const { budget } = setup(1, 1000);
+    const release = await budget.take();
+    const controller = new AbortController();
+    const waiting = budget.take(controller.signal);
+    controller.abort(new Error('closed'));
+    await expect(waiting).rejects.toThrow('closed');
+    release();
+    await budget.take();
+  });
+
   it('holds every request while the server asked to wait, keeping the longer hold', async () => {
     const { budget, at } = setup(100, 1000);
     budget.hold(5000);
