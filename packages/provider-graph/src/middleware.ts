@@ -94,9 +94,15 @@ export class RetryMiddleware implements Middleware {
       },
     });
     await policy.execute(async () => {
-      if (budgeted) await budget.acquire();
+      // A presence request counts in the budget's window from when its answer came: Graph counts it
+      // when it arrives, somewhere between, so trackers splitting the limit exactly never tip it.
+      const release = budgeted ? await budget.take() : undefined;
       context.options = { ...context.options, signal: AbortSignal.timeout(timeout) };
-      await this.#next!.execute(context);
+      try {
+        await this.#next!.execute(context);
+      } finally {
+        release?.();
+      }
       return context.response!;
     });
   }

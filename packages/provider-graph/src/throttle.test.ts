@@ -67,6 +67,22 @@ describe('the request budget against the limit', () => {
     expect(graph.counts).toMatchObject({ presence: 9, throttled: 0 });
   });
 
+  test('providers splitting the limit exactly never meet a 429, the turns of the window included', async () => {
+    graph = await startFakeGraph({
+      users: makeUsers(NINE_REQUESTS),
+      throttle: { requests: 6, perMs: 1_000 },
+    });
+    const ids = [...graph.users.keys()];
+    // Each budget counts a request from its answer, after Graph counted it: however the requests of
+    // one provider and the other are delayed on their way, the fake never has more than 6 in its window.
+    const providers = [0, 1].map(() =>
+      graphProvider({ credential, baseUrl: graph!.url, budget: { requests: 3, perMs: 1_000 } }),
+    );
+    const read = await Promise.all(providers.map((p) => p.getPresence(ids)));
+    expect(read.map((samples) => samples.length)).toEqual([NINE_REQUESTS, NINE_REQUESTS]);
+    expect(graph.counts).toMatchObject({ presence: 18, throttled: 0 });
+  });
+
   test('over the limit, every request waits out Retry-After and everyone is read, without a storm of 429s', async () => {
     graph = await startFakeGraph({
       users: makeUsers(NINE_REQUESTS),
