@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { dropSchemas, freshSchema, startTestServer } from '../packages/store-postgres/src/testing/server.ts';
+import { APP, forkGraph } from './fleet-graph-process.ts';
+import { measureLimit } from './fleet-limit.ts';
 import type { BenchRow } from './lib.ts';
 
 /** Graph's limit: 1,500 presence requests per 30 s per app and tenant, 650 ids each. */
@@ -15,17 +16,12 @@ const env = process.env;
 /** Enough people that polling each every `POLL_MS` asks for the whole ceiling. */
 const POLL_MS = Number(env.FLEET_POLL_MS ?? 1_000);
 const PEOPLE = Number(env.FLEET_PEOPLE ?? (CEILING * POLL_MS) / 1_000);
-const FLEETS = (env.FLEET_TRACKERS ?? '1,2,4').split(',').map(Number);
+const FLEETS = (env.FLEET_TRACKERS ?? '1,2,4').split(',').filter(Boolean).map(Number);
 const MEASURE_MS = Number(env.FLEET_SECONDS ?? 30) * 1_000;
 /** One reading in a hundred finds a new status. */
 const CHANGES_PER_SECOND = CEILING / 100;
 const SHARDS = 64;
 const LEASE_TTL = 120_000;
-const APP = {
-  FLEET_CLIENT_ID: '5b0c9e0e-7d5f-4c1e-9f3a-2a1b0c9d8e7f',
-  FLEET_CLIENT_SECRET: 'fleet-bench-secret',
-  FLEET_TENANT: 'fleet-tenant',
-};
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Poll {
@@ -37,12 +33,6 @@ interface Poll {
   skipped: string | null;
   shards: number;
   requests: { count: number; ms: number; throttled: number; waitedMs: number; lastAnswerAt: number };
-}
-
-interface Counts {
-  presence: number;
-  throttled: number;
-  bytes: number;
 }
 
 /**
@@ -58,7 +48,7 @@ export default async function fleet(): Promise<BenchRow[]> {
   const server = await startTestServer({ fast: false });
   const schemas: string[] = [];
   try {
-    const rows: BenchRow[] = [];
+    const rows: BenchRow[] = [await measureLimit(LIMIT, LATENCY_MS)];
     for (const n of FLEETS) {
       const schema = freshSchema('fleet');
       schemas.push(schema);
@@ -79,22 +69,13 @@ async function measureFleet(
 ): Promise<BenchRow[]> {
   const children: ChildProcess[] = [];
   try {
-    const graph = fork(
-      join(import.meta.dirname, 'fleet-graph.ts'),
-      [String(PEOPLE), String(LATENCY_MS), String(CHANGES_PER_SECOND)],
-      { env: { ...env, ...APP } },
-    );
+    const {
+      child: graph,
+      graph: graphUrl,
+      identity,
+      counts,
+    } = await forkGraph(PEOPLE, LATENCY_MS, CHANGES_PER_SECOND);
     children.push(graph);
-    const [{ graph: graphUrl, identity }] = (await once(graph, 'message')) as [
-      { graph: string; identity: string },
-    ];
-    const counts = async (): Promise<Counts> => {
-      graph.send('counts');
-      for (;;) {
-        const [m] = (await once(graph, 'message')) as [{ counts?: Counts }];
-        if (m.counts) return m.counts;
-      }
-    };
 
     const polls: Poll[][] = [];
     const errors: string[] = [];
