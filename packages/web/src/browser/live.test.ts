@@ -2,6 +2,7 @@ import { buildReport } from '@presence-tracker/core';
 import { localDayStart } from '@presence-tracker/core/report';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../server/serve.ts';
 import { type TrackerInAnotherProcess, trackerInAnotherProcess } from './__fixtures__/another-process.ts';
 import { type DashboardUnderTest, dashboardUnderTest } from './__fixtures__/dashboard.ts';
 import { firstChange } from './__fixtures__/tracked-days.ts';
@@ -15,6 +16,8 @@ let under: DashboardUnderTest;
 let tracker: TrackerInAnotherProcess | undefined;
 /** The server's clock, moved on with the other process's polls, so its report counts up to them. */
 let serverNow: Date;
+/** Where the other process's last poll stands. */
+let polledUpTo: Date | undefined;
 
 beforeAll(async () => {
   under = await dashboardUnderTest({ now: () => serverNow });
@@ -102,6 +105,7 @@ describe('every page follows the tracker', { timeout: 180_000 }, () => {
       await tracker.poll(new Date(at));
     }
     serverNow = change.at;
+    polledUpTo = change.at;
 
     // Timeline: the new run's periods and the change are bars of their own in the person's row, as in
     // the store (the new run ended the one left open at the data's end, and began its own).
@@ -157,5 +161,57 @@ describe('every page follows the tracker', { timeout: 180_000 }, () => {
       expect(page.problems).toEqual([]);
     }
     await context.close();
+  });
+
+  it('reads everything again when the stream comes back after the server was away, though nobody told it what was written meanwhile', async () => {
+    const { data } = under;
+    if (!tracker || !polledUpTo) throw new Error('the tracker in another process did not run');
+    const from = polledUpTo;
+    const change = firstChange(data, await under.store.users(), from);
+    const day = {
+      from: localDayStart(data.day, data.timeZone),
+      to: localDayStart(data.day, data.timeZone, 1),
+    };
+    const browserNow = new Date(change.at.getTime() + MINUTE);
+    // A dashboard of its own over the same file, to stop and start again on the same port.
+    const options = { store: under.store, uiDir: under.uiDir, timeZone: data.timeZone, now: () => serverNow };
+    let dashboard = await serve({ ...options, port: 0 });
+    const port = Number(new URL(dashboard.url).port);
+    const context = await under.browser.newContext({ baseURL: dashboard.url, timezoneId: data.timeZone });
+    try {
+      const { page, problems } = await watchedPage(context);
+      await page.clock.setFixedTime(browserNow);
+      await page.goto(`/#/timeline?day=${data.day}`);
+      const row = page.locator(`[data-row="${change.userId}"]`);
+      await row.locator('.bar').first().waitFor();
+      await page.getByText('Live', { exact: true }).waitFor();
+      const before = await row.locator('.bar').count();
+
+      await dashboard.close();
+      await page.getByText('Reconnecting…', { exact: true }).waitFor();
+      for (let at = from.getTime() + MINUTE; at <= change.at.getTime(); at += MINUTE) {
+        serverNow = new Date(at);
+        await tracker.poll(new Date(at));
+      }
+      polledUpTo = change.at;
+      dashboard = await serve({ ...options, port });
+
+      await page.getByText('Live', { exact: true }).waitFor({ timeout: 30_000 });
+      const intervals = await under.store.intervals({ ...day, userIds: [change.userId] });
+      const bars = barsExpected(intervals, day.from, day.to, browserNow);
+      expect(bars).toBeGreaterThan(before);
+      await expect.poll(() => row.locator('.bar').count(), { timeout: 10_000 }).toBe(bars);
+      expect(await row.locator('.bar').last().getAttribute('data-status')).toBe(change.status);
+      // The browser says the stream was cut and then refused while the server was away; nothing else
+      // went wrong.
+      expect(
+        problems.filter(
+          (p) => !/api\/v1\/events|ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(p),
+        ),
+      ).toEqual([]);
+    } finally {
+      await context.close();
+      await dashboard.close();
+    }
   });
 });

@@ -18,17 +18,25 @@ interface LiveState {
 }
 
 /**
+ * A change, or `null` after a dropped connection came back: what was written meanwhile may not be told
+ * (no Last-Event-ID when nothing had come yet, or a server started again), so pages read everything.
+ */
+type ChangeListener = (change: Change | null) => void;
+
+/**
  * The one connection to `/api/v1/events` that every page shares: opened when the first listener
- * comes, closed when the last leaves. The browser's EventSource reconnects by itself (with
- * Last-Event-ID, so nothing written meanwhile is missed).
+ * comes, closed when the last leaves. The browser's EventSource reconnects by itself, with
+ * Last-Event-ID, and the server then tells what was missed since; since that cannot cover every
+ * outage, listeners are told to read again once the stream is back.
  */
 class LiveStream {
   private source: EventSource | undefined;
-  private readonly changeListeners = new Set<(change: Change) => void>();
+  private dropped = false;
+  private readonly changeListeners = new Set<ChangeListener>();
   private readonly stateListeners = new Set<(state: LiveState) => void>();
   state: LiveState = { connection: 'connecting', problem: undefined };
 
-  onChange(listener: (change: Change) => void): () => void {
+  onChange(listener: ChangeListener): () => void {
     return this.listen(this.changeListeners, listener);
   }
 
@@ -52,11 +60,21 @@ class LiveStream {
     this.source = source;
     const live = () => this.set({ connection: 'live' });
     source.addEventListener('open', live);
-    source.addEventListener('ready', live);
+    source.addEventListener('ready', () => {
+      live();
+      // Back after a drop: whatever the server could replay came before `ready`; read everything.
+      if (this.dropped) {
+        this.dropped = false;
+        for (const listener of this.changeListeners) listener(null);
+      }
+    });
     // The stream's own `error` events carry data; the browser's (a dropped connection) do not.
     source.addEventListener('error', (event) => {
       if (event instanceof MessageEvent) this.set({ problem: messageOf(event.data) });
-      else this.set({ connection: 'reconnecting' });
+      else {
+        this.dropped = true;
+        this.set({ connection: 'reconnecting' });
+      }
     });
     for (const type of CHANGES) {
       source.addEventListener(type, (event) => {
@@ -72,6 +90,7 @@ class LiveStream {
     if (this.changeListeners.size > 0 || this.stateListeners.size > 0) return;
     this.source?.close();
     this.source = undefined;
+    this.dropped = false;
     this.state = { connection: 'connecting', problem: undefined };
   }
 
@@ -94,9 +113,10 @@ export function useConnection(): LiveState {
 const BURST_MS = 200;
 
 /**
- * A number that moves on once after each burst of changes for which `touches` is true: pass it to
- * `useJson` as its version, and the page reads again what it shows when (and only when) the tracker
- * wrote something it shows. `touches` may change at every render; the latest one is asked.
+ * A number that moves on once after each burst of changes for which `touches` is true, and when the
+ * stream is back after a drop: pass it to `useJson` as its version, and the page reads again what it
+ * shows when the tracker wrote something it shows. `touches` may change at every render; the latest
+ * one is asked.
  */
 export function useChanges(touches: (change: Change) => boolean): number {
   const [version, setVersion] = useState(0);
@@ -105,7 +125,7 @@ export function useChanges(touches: (change: Change) => boolean): number {
   useEffect(() => {
     let pending: ReturnType<typeof setTimeout> | undefined;
     const stop = stream.onChange((change) => {
-      if (!latest.current(change)) return;
+      if (change !== null && !latest.current(change)) return;
       pending ??= setTimeout(() => {
         pending = undefined;
         setVersion((n) => n + 1);
