@@ -8,6 +8,7 @@ import {
   intervalClose,
   intervalOpen,
   minutesOf,
+  sessionOpen,
   storeConformance,
   testSample,
 } from '@presence-tracker/core/testing';
@@ -140,6 +141,52 @@ describe('writes', () => {
     });
     const { intervals } = await store.openState();
     expect(intervals.map((i) => [i.status, i.lastSeenAt.getTime()])).toEqual([['busy', at(2).getTime()]]);
+    await store.close();
+  });
+
+  test('a person seen several times in one write ends at the latest sighting, and at the latest present one', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    const run = await store.startRun(at(0));
+    const seen = (userId: string, minute: number, present: boolean): Effect => ({
+      type: 'seen',
+      userId,
+      at: at(minute),
+      present,
+    });
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: ['u1', 'u2', 'u3'].flatMap((u) => [open(u, 'available', 0), sessionOpen(u, 0)]),
+    });
+    // Each person's sightings fall in groups of other people seen at the same instant, in any order.
+    await store.writePoll({
+      runId: run.id,
+      at: at(4),
+      samples: [],
+      effects: [
+        seen('u1', 3, true),
+        seen('u2', 3, false),
+        seen('u3', 2, true),
+        seen('u1', 4, false),
+        seen('u2', 4, true),
+        seen('u3', 3, true),
+      ],
+    });
+    await store.writePoll({ runId: run.id, at: at(5), samples: [], effects: [seen('u3', 5, false)] });
+    const state = await store.openState();
+    const last = (list: { userId: string; lastSeenAt: Date }[]) =>
+      list.map((r) => [r.userId, minutesOf(r.lastSeenAt)]);
+    expect(last(state.intervals)).toEqual([
+      ['u1', 4],
+      ['u2', 4],
+      ['u3', 5],
+    ]);
+    expect(last(state.sessions)).toEqual([
+      ['u1', 3],
+      ['u2', 4],
+      ['u3', 3],
+    ]);
     await store.close();
   });
 

@@ -17,7 +17,6 @@ import {
   type RollupRead,
   type Run,
   type Session,
-  type Sighting,
   type Status,
   type StoreChanges,
   StoreError,
@@ -30,6 +29,7 @@ import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
 import { intervalOf, sessionOf } from './rows.ts';
+import { prepareSightings, splitSightings } from './sightings.ts';
 import { WriterLock } from './writer-lock.ts';
 
 const NAME = 'sqlite';
@@ -106,6 +106,7 @@ class Connection {
   /** A fresh taker of the write's change number, for each write that may open or close records. */
   private readonly change: ReturnType<typeof changeNumber>;
   private readonly runCounters: ReturnType<typeof prepareCounters>;
+  private readonly markSeen: ReturnType<typeof prepareSightings>;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
   private wal = false;
@@ -144,6 +145,7 @@ class Connection {
       this.readChanges = prepareChanges(db);
       this.change = changeNumber(db);
       this.runCounters = prepareCounters(db);
+      this.markSeen = prepareSightings(db);
     } catch (error) {
       db.close();
       throw error;
@@ -292,8 +294,9 @@ class Connection {
    * read as that start.
    */
   private applyEffects(write: PollWrite) {
-    const implied = impliedOpen(write.effects);
-    const plan = planWrite(write.effects, implied.intervals, implied.sessions, NAME);
+    const { planned, groups } = splitSightings(write.effects);
+    const implied = impliedOpen(planned);
+    const plan = planWrite(planned, implied.intervals, implied.sessions, NAME);
     const unsure = opensClosed(plan, implied);
     if (unsure.intervals.length > 0 || unsure.sessions.length > 0) {
       const ids = JSON.stringify([...unsure.intervals, ...unsure.sessions]);
@@ -342,7 +345,7 @@ class Connection {
         rollups.session(x.userId, start, end);
       }
     }
-    for (const group of sightingGroups(plan.sightings)) this.s.markSeen.run(group);
+    this.markSeen(groups);
     appendRollups(this.r, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
@@ -539,12 +542,6 @@ function prepare(db: Database) {
       `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ?, changed = ? WHERE user_id = ? AND ended_at IS NULL
        RETURNING started_at`,
     ),
-    markSeen: db.prepare(
-      `INSERT INTO last_seen (user_id, interval_at, session_at)
-       SELECT value, @at, @presentAt FROM json_each(@ids) WHERE true
-       ON CONFLICT (user_id) DO UPDATE SET interval_at = excluded.interval_at,
-         session_at = coalesce(excluded.session_at, last_seen.session_at)`,
-    ),
     widenSpan: db.prepare('UPDATE spans SET longest = max(longest, ?) WHERE name = ?'),
     span: rows('SELECT longest FROM spans WHERE name = ?'),
 
@@ -629,28 +626,6 @@ function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
     const timestamp = m.event.timestamp.getTime();
     return [m.notifier, m.event.id, m.event.type, timestamp, JSON.stringify(m.event.data ?? {}), timestamp];
   });
-}
-
-/**
- * A poll's sightings grouped by instant (nearly every user of a poll is seen at the same one), each
- * group a plain JSON array of ids: SQLite reads that far faster than an array of tuples.
- */
-function sightingGroups(
-  sightings: readonly Sighting[],
-): { at: number; presentAt: number | null; ids: string }[] {
-  const groups = new Map<string, { at: number; presentAt: number | null; ids: string[] }>();
-  for (const x of sightings) {
-    const at = x.at.getTime();
-    const presentAt = x.presentAt === null ? null : x.presentAt.getTime();
-    const key = `${at} ${presentAt}`;
-    let group = groups.get(key);
-    if (!group) {
-      group = { at, presentAt, ids: [] };
-      groups.set(key, group);
-    }
-    group.ids.push(x.userId);
-  }
-  return [...groups.values()].map((g) => ({ at: g.at, presentAt: g.presentAt, ids: JSON.stringify(g.ids) }));
 }
 
 /** Inserts an open record, reading the unique index on open records as a write that does not fit. */
