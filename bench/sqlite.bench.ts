@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Effect,
@@ -8,6 +8,7 @@ import {
   manualClock,
   type PollWrite,
   type PresenceStore,
+  RollupBatch,
   resolvePolicy,
   type Status,
   simulatedProvider,
@@ -94,80 +95,158 @@ async function simulatePolls(): Promise<{
   return { writes, samples, transitions };
 }
 
-type IntervalRow = [userId: string, status: string, startedAt: number, endedAt: number | null, raw: string];
+type IntervalRow = [
+  userId: string,
+  status: string,
+  startedAt: number,
+  endedAt: number | null,
+  raw: string | null,
+];
+type SessionRow = [
+  userId: string,
+  startedAt: number,
+  lastSeenAt: number,
+  endedAt: number | null,
+  reason: string | null,
+];
 
-/** Every interval the writes open, as its finished row: ended where the writes close it. */
-function intervalRows(writes: Omit<PollWrite, 'runId'>[]): IntervalRow[] {
-  const rows: IntervalRow[] = [];
-  const open = new Map<string, IntervalRow>();
+/**
+ * Every interval and session the writes open, each once as its finished row (ended where the writes
+ * close it, a session's last sighting as of its close or the last poll): the records the store ends
+ * up holding.
+ */
+function finishedRows(writes: Omit<PollWrite, 'runId'>[]): {
+  intervals: IntervalRow[];
+  sessions: SessionRow[];
+} {
+  const intervals: IntervalRow[] = [];
+  const sessions: SessionRow[] = [];
+  const openIntervals = new Map<string, IntervalRow>();
+  const openSessions = new Map<string, SessionRow>();
   for (const w of writes) {
     for (const e of w.effects) {
       if (e.type === 'interval.open') {
         const row: IntervalRow = [e.userId, e.status, e.startedAt.getTime(), null, JSON.stringify(e.raw)];
-        rows.push(row);
-        open.set(e.userId, row);
+        intervals.push(row);
+        openIntervals.set(e.userId, row);
       } else if (e.type === 'interval.close') {
-        open.get(e.userId)![3] = e.endedAt.getTime();
+        openIntervals.get(e.userId)![3] = e.endedAt.getTime();
+      } else if (e.type === 'session.open') {
+        const at = e.startedAt.getTime();
+        const row: SessionRow = [e.userId, at, at, null, null];
+        sessions.push(row);
+        openSessions.set(e.userId, row);
+      } else if (e.type === 'session.close') {
+        const row = openSessions.get(e.userId)!;
+        row[2] = e.lastSeenAt.getTime();
+        row[3] = e.endedAt.getTime();
+        row[4] = e.reason;
+      } else if (e.type === 'seen' && e.present) {
+        const row = openSessions.get(e.userId);
+        if (row && row[3] === null) row[2] = e.at.getTime();
       }
     }
   }
-  return rows;
+  return { intervals, sessions };
 }
 
+/** How the baseline keeps the readings: a row per poll (the store's format) or a row per reading. */
+type SampleLayout = 'poll' | 'reading';
+
 /**
- * The baseline: the same samples and interval rows, inserted by plain prepared statements in one
- * transaction, into bare tables (a row per sample) or into the store's own tables and indexes (a row
- * per poll's samples, as the store keeps them). Returns the ms taken.
+ * The baseline: plain better-sqlite3 writing the same readings and the finished interval and session
+ * rows, with prepared statements in one transaction (WAL, `synchronous = NORMAL`, as the store), into
+ * bare tables, or into the store's own tables and indexes. Its readings are the store's own: a JSON
+ * array per poll, or a row per reading. Returns the wall and CPU ms taken, the JSON included.
  */
 function plainInsert(
   path: string,
   writes: Omit<PollWrite, 'runId'>[],
-  intervals: IntervalRow[],
+  rows: ReturnType<typeof finishedRows>,
+  layout: SampleLayout,
   ownSchema: boolean,
-): number {
+): Timing {
   const db = new Sqlite(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(
     ownSchema
       ? MIGRATIONS.map((m) => m.up).join('\n')
-      : `CREATE TABLE samples (user_id TEXT, observed_at INTEGER, status TEXT, source TEXT, raw TEXT);
-         CREATE TABLE intervals (user_id TEXT, status TEXT, started_at INTEGER, ended_at INTEGER, raw TEXT);`,
+      : `CREATE TABLE samples (id INTEGER PRIMARY KEY, first_at INTEGER, last_at INTEGER, readings TEXT);
+         CREATE TABLE readings (user_id TEXT, observed_at INTEGER, status TEXT, source TEXT, raw TEXT);
+         CREATE TABLE intervals (id INTEGER PRIMARY KEY, user_id TEXT, status TEXT, started_at INTEGER, ended_at INTEGER, raw TEXT);
+         CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id TEXT, started_at INTEGER, last_seen_at INTEGER, ended_at INTEGER, end_reason TEXT);`,
   );
-  const sample = ownSchema
-    ? null
-    : db.prepare('INSERT INTO samples (user_id, observed_at, status, source, raw) VALUES (?, ?, ?, ?, ?)');
-  // The store's own format: one row per poll holding its readings.
-  const poll = ownSchema
-    ? db.prepare('INSERT INTO samples (first_at, last_at, readings) VALUES (?, ?, ?)')
-    : null;
+  const poll = db.prepare('INSERT INTO samples (first_at, last_at, readings) VALUES (?, ?, ?)');
+  const reading =
+    layout === 'reading'
+      ? db.prepare('INSERT INTO readings (user_id, observed_at, status, source, raw) VALUES (?, ?, ?, ?, ?)')
+      : null;
   const interval = db.prepare(
     'INSERT INTO intervals (user_id, status, started_at, ended_at, raw) VALUES (?, ?, ?, ?, ?)',
   );
-  const t = performance.now();
+  const session = db.prepare(
+    'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?)',
+  );
+  const timing = startTiming();
   db.transaction(() => {
     for (const w of writes) {
-      if (poll) {
-        const readings = w.samples.map((s) => [
-          s.userId,
-          s.observedAt.getTime(),
-          s.status,
-          s.source ?? null,
-          s.raw ?? null,
-        ]);
-        poll.run(w.at.getTime(), w.at.getTime(), JSON.stringify(readings));
+      if (reading) {
+        for (const s of w.samples) {
+          const raw = s.raw === undefined ? null : JSON.stringify(s.raw);
+          reading.run(s.userId, s.observedAt.getTime(), s.status, s.source ?? null, raw);
+        }
         continue;
       }
-      for (const s of w.samples) {
-        sample!.run(s.userId, s.observedAt.getTime(), s.status, s.source ?? null, JSON.stringify(s.raw));
-      }
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
+      const readings = w.samples.map((s) => {
+        const t = s.observedAt.getTime();
+        if (t < first) first = t;
+        if (t > last) last = t;
+        return [s.userId, t, s.status, s.source ?? null, s.raw ?? null];
+      });
+      poll.run(first, last, JSON.stringify(readings));
     }
-    for (const row of intervals) interval.run(...row);
+    for (const row of rows.intervals) interval.run(...row);
+    for (const row of rows.sessions) session.run(...row);
   })();
-  const ms = performance.now() - t;
+  const taken = timing();
   db.close();
-  return ms;
+  return taken;
 }
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Wall time and this process's CPU time (user and system) from now to the call of the answer. */
+function startTiming(): () => Timing {
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+  };
+}
+
+/** What the store keeps beside the records; each is dropped in turn to price it. */
+const DROPS: { name: string; sql: string }[] = [
+  {
+    name: 'the indexes by person (intervals_by_user, sessions_by_user)',
+    sql: 'DROP INDEX intervals_by_user; DROP INDEX sessions_by_user;',
+  },
+  {
+    name: 'the indexes by start (intervals_by_start, sessions_by_start)',
+    sql: 'DROP INDEX intervals_by_start; DROP INDEX sessions_by_start;',
+  },
+  {
+    name: 'the indexes of change numbers (intervals_by_change, sessions_by_change)',
+    sql: 'DROP INDEX intervals_by_change; DROP INDEX sessions_by_change;',
+  },
+  { name: 'the rollups index by day (rollups_by_day)', sql: 'DROP INDEX rollups_by_day;' },
+];
 
 function effectTime(e: Effect): number {
   switch (e.type) {
@@ -187,56 +266,120 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** The median of each field over runs. */
+function medianTiming(runs: Timing[]): Timing {
+  return { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)) };
+}
+
 async function ingest(dir: string): Promise<BenchRow[]> {
   const { writes, samples, transitions } = await simulatePolls();
-  const intervals = intervalRows(writes);
+  const rows = finishedRows(writes);
   let n = 0;
 
-  const storeMs: number[] = [];
-  const plainMs: number[] = [];
-  const schemaMs: number[] = [];
+  const storeRun = async (drop?: string, keepRollups = true): Promise<Timing> => {
+    const path = join(dir, `store-${++n}.db`);
+    const store = sqliteStore({ path });
+    await store.init();
+    if (drop) {
+      const db = new Sqlite(path);
+      db.exec(drop);
+      db.close();
+    }
+    const proto = RollupBatch.prototype as unknown as Record<'interval' | 'session', unknown>;
+    const kept = { interval: proto.interval, session: proto.session };
+    if (!keepRollups) Object.assign(proto, { interval() {}, session() {} });
+    try {
+      const run = await store.startRun(new Date(T0));
+      const timing = startTiming();
+      for (const w of writes) await store.writePoll({ ...w, runId: run.id });
+      return timing();
+    } finally {
+      Object.assign(proto, kept);
+      await store.close();
+    }
+  };
+
+  const store: Timing[] = [];
+  const byPoll: Timing[] = [];
+  const byReading: Timing[] = [];
+  const ownSchema: Timing[] = [];
+  const dropped = DROPS.map(() => [] as Timing[]);
+  const noRollups: Timing[] = [];
   // Alternate them so that all see the same machine load.
   for (let r = 0; r < RUNS; r++) {
-    const store = sqliteStore({ path: join(dir, `store-${++n}.db`) });
-    const run = await store.startRun(new Date(T0));
-    const t = performance.now();
-    for (const w of writes) await store.writePoll({ ...w, runId: run.id });
-    storeMs.push(performance.now() - t);
-    await store.close();
-
-    plainMs.push(plainInsert(join(dir, `plain-${++n}.db`), writes, intervals, false));
-    schemaMs.push(plainInsert(join(dir, `schema-${++n}.db`), writes, intervals, true));
+    store.push(await storeRun());
+    byPoll.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'poll', false));
+    byReading.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'reading', false));
+    ownSchema.push(plainInsert(join(dir, `schema-${++n}.db`), writes, rows, 'poll', true));
+    for (const [k, d] of DROPS.entries()) dropped[k]!.push(await storeRun(d.sql));
+    noRollups.push(await storeRun(undefined, false));
   }
-  const store = median(storeMs);
-  const plain = median(plainMs);
-  const schema = median(schemaMs);
+  const s = medianTiming(store);
+  const poll = medianTiming(byPoll);
+  const reading = medianTiming(byReading);
+  const schema = medianTiming(ownSchema);
+  // The baseline is the faster of the two plain writes.
+  const plain = poll.ms <= reading.ms ? poll : reading;
+  const plainName = `plain better-sqlite3, the same readings (${
+    plain === poll ? 'a JSON row per poll' : 'a row per reading'
+  }) and finished interval and session rows, bare tables, one transaction`;
   const perSecond = (count: number, ms: number) => (count / ms) * 1000;
   const label = `${USERS.toLocaleString('en-US')} users x ${POLLS} polls`;
-  const baseline = 'plain better-sqlite3, samples + interval rows, unindexed, one transaction';
+  const times = (t: Timing) => `${t.ms.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)} ms)`;
+  const ratio = (x: Timing, y: Timing) =>
+    `${(x.ms / y.ms).toFixed(2)}x the time, ${(x.cpuMs / y.cpuMs).toFixed(2)}x the CPU`;
   return [
     {
       name: `sqlite store ingest, samples, ${label}`,
-      value: perSecond(samples, store),
+      value: perSecond(samples, s.ms),
       unit: 'samples/s',
-      baseline: { name: baseline, value: perSecond(samples, plain) },
-      note: `store ${store.toFixed(0)} ms, plain ${plain.toFixed(0)} ms, median of ${RUNS}; one writePoll per poll`,
+      baseline: { name: plainName, value: perSecond(samples, plain.ms) },
+      note: `store ${times(s)}, baseline ${times(plain)}: ${ratio(s, plain)}; median of ${RUNS}; one writePoll per poll; load ${loadavg()[0]!.toFixed(1)}`,
     },
     {
       name: `sqlite store ingest, transitions, ${label}`,
-      value: perSecond(transitions, store),
+      value: perSecond(transitions, s.ms),
       unit: 'transitions/s',
-      baseline: { name: baseline, value: perSecond(transitions, plain) },
+      baseline: { name: plainName, value: perSecond(transitions, plain.ms) },
       note: `${transitions.toLocaleString('en-US')} interval and session opens and closes`,
     },
     {
-      name: `sqlite store ingest against the same rows in its own indexed schema, ${label}`,
-      value: perSecond(samples, store),
-      unit: 'samples/s',
-      baseline: {
-        name: "plain better-sqlite3, the same rows in the store's tables and format, one transaction",
-        value: perSecond(samples, schema),
-      },
-      note: `schema ${schema.toFixed(0)} ms; the rest of the gap is closing records and last-seen times`,
+      name: `sqlite store ingest, CPU time, ${label}`,
+      value: s.cpuMs,
+      unit: 'ms',
+      baseline: { name: 'the same baseline, CPU time', value: plain.cpuMs },
+      note: 'CPU time of this process (user and system), less sensitive than wall time to other work on the machine',
+    },
+    {
+      name: `plain better-sqlite3, the readings a row each instead of a JSON row per poll, ${label}`,
+      value: reading.ms,
+      unit: 'ms',
+      baseline: { name: 'a JSON row per poll', value: poll.ms },
+      note: times(reading),
+    },
+    {
+      name: `plain better-sqlite3, the same rows into the store's own tables and indexes, ${label}`,
+      value: schema.ms,
+      unit: 'ms',
+      baseline: { name: plainName, value: plain.ms },
+      note: `${times(schema)}; what the indexes cost rows written once`,
+    },
+    ...DROPS.map((d, k) => {
+      const t = medianTiming(dropped[k]!);
+      return {
+        name: `sqlite store ingest with ${d.name} dropped, ${label}`,
+        value: t.ms,
+        unit: 'ms',
+        baseline: { name: 'the store with everything', value: s.ms },
+        note: times(t),
+      };
+    }),
+    {
+      name: `sqlite store ingest without rollups, ${label}`,
+      value: medianTiming(noRollups).ms,
+      unit: 'ms',
+      baseline: { name: 'the store with everything', value: s.ms },
+      note: times(medianTiming(noRollups)),
     },
   ];
 }
