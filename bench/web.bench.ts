@@ -96,6 +96,8 @@ export default async function bench(): Promise<BenchRow[]> {
       0,
       3,
     );
+    // What the route reads: buildReport reads the store's rollups (the digests and the open records).
+    const rollupsReadMs = await measure(() => Promise.all([store.rollups!(range), store.users()]), 0, 3);
     const peopleMs = await measure(() => ok('/api/v1/people'), 1000, 10);
     const peopleReadMs = await measure(() => Promise.all([store.users(), store.openState()]), 1000, 10);
     const body = JSON.parse(await ok('/api/v1/people')) as { people: { status: string | null }[] };
@@ -110,6 +112,12 @@ export default async function bench(): Promise<BenchRow[]> {
           name: "reading the report's intervals, sessions and people from the store",
           value: reportReadMs,
         },
+      },
+      {
+        name: `GET /api/v1/report, ${USERS.toLocaleString('en-US')} people x ${DAYS} days, beside the rows it reads`,
+        value: reportMs,
+        unit: 'ms',
+        baseline: { name: "reading the range's rollups and the people from the store", value: rollupsReadMs },
       },
       {
         name: `GET /api/v1/people, ${USERS.toLocaleString('en-US')} people (${observed} observed now)`,

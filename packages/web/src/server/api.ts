@@ -1,9 +1,12 @@
 import { buildReport, type PresenceStore, type Status, toCsv } from '@presence-tracker/core';
 import { renderTimeline } from '@presence-tracker/core/timeline';
 import { Hono } from 'hono';
+import { jsonText } from './json.ts';
 import { openApiDocument } from './openapi.ts';
 import { readPeople } from './people.ts';
 import { peopleQuery, type QueryDefaults, rangeQuery, reportQuery, timelineQuery } from './query.ts';
+
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** The JSON API under `/api/v1`: each route one or two reads of the store. */
 export function apiRoutes(
@@ -44,7 +47,8 @@ export function apiRoutes(
 
   api.get('/report', reportQuery(defaults), async (c) => {
     const { from, to, timeZone, groupBy } = c.req.valid('query');
-    return c.json(await buildReport({ store, from, to, timeZone, groupBy, now: now() }));
+    const report = await buildReport({ store, from, to, timeZone, groupBy, now: now() });
+    return c.body(jsonText(report), 200, JSON_TYPE);
   });
 
   // The command's CSV: the same report (`buildReport` at the same instant) through the same `toCsv`.

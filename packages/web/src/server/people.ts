@@ -1,4 +1,5 @@
 import type { PresenceStore, Status } from '@presence-tracker/core';
+import { isoFormatter } from './json.ts';
 
 export interface Person {
   id: string;
@@ -14,7 +15,8 @@ export interface Person {
 
 /**
  * Everyone the store knows, with the status of their open interval: two reads whatever the number
- * of people (the users, and what is open now).
+ * of people (the users, and what is open now), then one pass over them. The instants of the open
+ * intervals repeat (everyone a poll saw shares its instant), so each is formatted once.
  */
 export async function readPeople(
   store: PresenceStore,
@@ -26,20 +28,22 @@ export async function readPeople(
   ]);
   const current = new Map(open.intervals.map((i) => [i.userId, i]));
   const wanted = options.userIds && new Set(options.userIds);
-  return users
-    .filter((u) => !wanted || wanted.has(u.id))
-    .map((u) => {
-      const now = current.get(u.id);
-      return {
-        id: u.id,
-        key: u.key,
-        ...(u.displayName && { displayName: u.displayName }),
-        ...(u.email && { email: u.email }),
-        groups: u.groups ?? [],
-        status: now?.status ?? null,
-        since: now ? now.startedAt.toISOString() : null,
-        lastSeenAt: now ? now.lastSeenAt.toISOString() : null,
-        reachable: now !== undefined && options.availableStatuses.includes(now.status),
-      };
-    });
+  const available = new Set(options.availableStatuses);
+  const iso = isoFormatter();
+  const people: Person[] = [];
+  for (const u of users) {
+    if (wanted && !wanted.has(u.id)) continue;
+    const now = current.get(u.id);
+    // Built in the order the API has always written its fields.
+    const person = { id: u.id, key: u.key } as Person;
+    if (u.displayName) person.displayName = u.displayName;
+    if (u.email) person.email = u.email;
+    person.groups = u.groups ?? [];
+    person.status = now ? now.status : null;
+    person.since = now ? iso(now.startedAt) : null;
+    person.lastSeenAt = now ? iso(now.lastSeenAt) : null;
+    person.reachable = now !== undefined && available.has(now.status);
+    people.push(person);
+  }
+  return people;
 }
