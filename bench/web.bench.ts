@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Effect, PresenceStore, Status } from '@presence-tracker/core';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { createDashboard } from '@presence-tracker/web';
-import { type BenchRow, measure } from './lib.ts';
+import type { BenchRow } from './lib.ts';
 
 const USERS = 1_000;
 const DAYS = 30;
@@ -66,6 +66,22 @@ async function fill(store: PresenceStore): Promise<void> {
   }
 }
 
+/** Runs each of `tasks` once per turn, `turns` times, and returns each one's median duration in ms. */
+async function inTurns<T extends (() => Promise<unknown>)[]>(
+  turns: number,
+  tasks: [...T],
+): Promise<{ [K in keyof T]: number }> {
+  const times = tasks.map((): number[] => []);
+  for (let turn = 0; turn < turns; turn++) {
+    for (const [i, task] of tasks.entries()) {
+      const start = performance.now();
+      await task();
+      times[i]!.push(performance.now() - start);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!) as { [K in keyof T]: number };
+}
+
 /**
  * `pnpm bench web`: the API's report over 1,000 people and 30 days, and the Now page's data
  * (`/api/v1/people`) for 1,000 people, each beside reading the same rows straight from the store in
@@ -90,16 +106,18 @@ export default async function bench(): Promise<BenchRow[]> {
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
       return res.text();
     };
-    const reportMs = await measure(() => ok(`/api/v1/report?${query}`), 0, 3);
-    const reportReadMs = await measure(
+    // Each figure and its baselines are measured in turns, so a machine whose load drifts during the
+    // run weighs on them alike.
+    const [reportMs, reportReadMs, rollupsReadMs] = await inTurns(5, [
+      () => ok(`/api/v1/report?${query}`),
       () => Promise.all([store.intervals(range), store.sessions(range), store.users()]),
-      0,
-      3,
-    );
-    // What the route reads: buildReport reads the store's rollups (the digests and the open records).
-    const rollupsReadMs = await measure(() => Promise.all([store.rollups!(range), store.users()]), 0, 3);
-    const peopleMs = await measure(() => ok('/api/v1/people'), 1000, 10);
-    const peopleReadMs = await measure(() => Promise.all([store.users(), store.openState()]), 1000, 10);
+      // What the route reads: buildReport reads the store's rollups (the digests and the open records).
+      () => Promise.all([store.rollups!(range), store.users()]),
+    ]);
+    const [peopleMs, peopleReadMs] = await inTurns(40, [
+      () => ok('/api/v1/people'),
+      () => Promise.all([store.users(), store.openState()]),
+    ]);
     const body = JSON.parse(await ok('/api/v1/people')) as { people: { status: string | null }[] };
     const observed = body.people.filter((p) => p.status !== null).length;
     await store.close();
