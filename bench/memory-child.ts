@@ -5,6 +5,7 @@
  * line on stdin, so the parent reads the process's RSS while it stands still.
  */
 import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 import { createTracker, manualClock, simulatedProvider } from '@presence-tracker/core';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 
@@ -18,7 +19,11 @@ async function checkpoint(poll: number, ms: number): Promise<void> {
   gc!();
   const m = process.memoryUsage();
   const line = { poll, ms, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
-  process.stdout.write(`${JSON.stringify({ ...line, arrayBuffers: m.arrayBuffers })}\n`);
+  // The young generation (new space) is committed whole, used or not; old space holds what lives.
+  const spaces = Object.fromEntries(
+    v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]),
+  );
+  process.stdout.write(`${JSON.stringify({ ...line, arrayBuffers: m.arrayBuffers, spaces })}\n`);
   await lines.next();
 }
 

@@ -17,18 +17,42 @@ interface Checkpoint {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  spaces: Record<string, { size: number; used: number }>;
   /** Read from /proc by this process, not by the child. */
   rss: number;
   rssAnon: number;
   rssFile: number;
+  /** The highest RSS so far (`VmHWM`), including the moments inside a poll. */
+  peak: number;
+  /** Resident anonymous memory in V8's 256 KB heap pages, whether in use or kept free for reuse. */
+  v8Pages: number;
 }
 
-/** `VmRSS`, `RssAnon` and `RssFile` of a process, in bytes, as the kernel counts them. */
-function rssOf(pid: number): { rss: number; rssAnon: number; rssFile: number } {
+/** `VmRSS`, `RssAnon`, `RssFile` and `VmHWM` of a process, in bytes, as the kernel counts them. */
+function rssOf(pid: number): { rss: number; rssAnon: number; rssFile: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
+  return { rss: kb('VmRSS'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), peak: kb('VmHWM') };
+}
+
+/**
+ * Resident anonymous memory in mappings of exactly 256 KB, from /proc/<pid>/smaps: V8 maps its heap
+ * pages one by one at that size, so this is the JavaScript heap as the kernel sees it, including the
+ * pages V8 freed but keeps for reuse, which `heapTotal` no longer counts.
+ */
+function v8PagesOf(pid: number): number {
+  let total = 0;
+  let page = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      page =
+        mapping[3] === '' &&
+        Number.parseInt(mapping[2]!, 16) - Number.parseInt(mapping[1]!, 16) === 256 * 1024;
+    } else if (page && line.startsWith('Anonymous:')) total += Number(line.split(/\s+/)[1]) * 1024;
+  }
+  return total;
 }
 
 /** Runs a tracker of `users` people in a child process for an hour of polls and reads its memory from outside. */
@@ -49,8 +73,8 @@ async function follow(users: number, dir: string): Promise<Checkpoint[]> {
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const points: Checkpoint[] = [];
   for await (const line of createInterface({ input: child.stdout! })) {
-    const own = JSON.parse(line) as Omit<Checkpoint, 'rss' | 'rssAnon' | 'rssFile'>;
-    points.push({ ...own, ...rssOf(child.pid!) });
+    const own = JSON.parse(line) as Omit<Checkpoint, 'rss' | 'rssAnon' | 'rssFile' | 'peak' | 'v8Pages'>;
+    points.push({ ...own, ...rssOf(child.pid!), v8Pages: v8PagesOf(child.pid!) });
     child.stdin!.write('\n');
   }
   const code = await exited;
@@ -77,14 +101,37 @@ export default async function memory(): Promise<BenchRow[]> {
       const points = runs.get(users)!;
       const last = points.at(-1)!;
       const first = points[1] ?? last;
-      const peak = Math.max(...points.map((p) => p.rss));
+      const highest = Math.max(...points.map((p) => p.rss));
       const pollMs = points.slice(1).map((p) => p.ms);
-      rows.push({
-        name: `tracker on SQLite, ${users.toLocaleString('en-US')} people, RSS after an hour of polls every ${INTERVAL} min`,
-        value: last.rss / 2 ** 20,
-        unit: 'MB',
-        note: `after the first poll ${mb(first.rss)}, highest after a poll ${mb(peak)}; heap used ${mb(last.heapUsed)} of ${mb(last.heapTotal)}, external ${mb(last.external)} (array buffers ${mb(last.arrayBuffers)}), anonymous ${mb(last.rssAnon)}, file-backed ${mb(last.rssFile)}; polls took ${Math.min(...pollMs).toFixed(0)} to ${Math.max(...pollMs).toFixed(0)} ms`,
-      });
+      const space = (name: string) => last.spaces[name] ?? { size: 0, used: 0 };
+      const young = space('new_space').size + space('new_large_object_space').size;
+      const old = space('old_space');
+      const large = space('large_object_space');
+      // V8's pages beyond what it counts as its heap: freed at the last collections and kept for reuse.
+      const kept = Math.max(0, last.v8Pages - last.heapTotal);
+      // Anonymous memory outside V8's pages: external buffers (the state table's typed arrays among
+      // them), SQLite's page cache and statements, Node's and V8's own allocations.
+      const native = last.rssAnon - Math.max(last.v8Pages, last.heapTotal);
+      rows.push(
+        {
+          name: `tracker on SQLite, ${users.toLocaleString('en-US')} people, RSS after an hour of polls every ${INTERVAL} min`,
+          value: last.rss / 2 ** 20,
+          unit: 'MB',
+          note: `after the first poll ${mb(first.rss)}, highest after a poll ${mb(highest)}; polls took ${Math.min(...pollMs).toFixed(0)} to ${Math.max(...pollMs).toFixed(0)} ms`,
+        },
+        {
+          name: `tracker on SQLite, ${users.toLocaleString('en-US')} people, highest RSS at any moment (VmHWM)`,
+          value: last.peak / 2 ** 20,
+          unit: 'MB',
+          note: "inside polls too, where a poll's samples, effects and the write are alive at once",
+        },
+        {
+          name: `tracker on SQLite, ${users.toLocaleString('en-US')} people, what the RSS is`,
+          value: last.rss / 2 ** 20,
+          unit: 'MB',
+          note: `file-backed ${mb(last.rssFile)} (the node binary and libraries); anonymous ${mb(last.rssAnon)}: V8's heap pages ${mb(last.v8Pages)}, of which the heap as V8 counts it ${mb(last.heapTotal)} (young generation ${mb(young)}, committed whole; old space ${mb(old.size)} with ${mb(old.used)} live; large objects ${mb(large.size)}; live in all ${mb(last.heapUsed)}) and ${mb(kept)} of pages freed and kept for reuse; outside V8's pages ${mb(native)}: external ${mb(last.external)} (array buffers ${mb(last.arrayBuffers)}), SQLite's page cache (at most 32 MB by its cache_size) and statements, Node's and V8's own`,
+        },
+      );
       if (users === SIZES[0]) continue;
       const added = users - SIZES[0]!;
       rows.push(
