@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import type { Clock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
-import type { PresenceSample, ResolvedUser, Status } from '../model.ts';
+import { type PresenceSample, type ResolvedUser, STATUSES, type Status } from '../model.ts';
 import type { PresenceProvider } from './provider.ts';
 
 export interface SimulatedProviderOptions {
@@ -43,6 +43,11 @@ const LAST = [
   'Yilmaz',
 ];
 const DAY_MINUTES = 24 * 60;
+/** The raw words of each status, one frozen object each, shared by every sample. */
+const RAW = Object.fromEntries(STATUSES.map((s) => [s, Object.freeze({ simulated: s })])) as Record<
+  Status,
+  Readonly<{ simulated: Status }>
+>;
 
 /**
  * Deterministic, seeded presence for any number of people, shaped like working days: arrivals and
@@ -106,7 +111,7 @@ export function simulatedProvider(options: SimulatedProviderOptions = {}): Prese
         const index = people.indexOfId(userId);
         if (index === undefined) continue;
         const status = statusOf(seed, index, day, weekday, minute);
-        samples.push({ userId, status, observedAt, raw: { simulated: status }, source: 'poll' });
+        samples.push({ userId, status, observedAt, raw: RAW[status], source: 'poll' });
       }
       return samples;
     },
