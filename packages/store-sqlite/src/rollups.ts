@@ -39,6 +39,9 @@ export interface RollupStatements {
 export function prepareRollups(db: Database): RollupStatements {
   const rows = (sql: string) => db.prepare(sql).raw(true);
   const forUsers = 'user_id IN (SELECT value FROM json_each(@ids))';
+  // In the nested loop's order, which is day order; the report sorts what is not.
+  const concatenated = `group_concat('@' || r.day || ',' || r.intervals, '') AS intervals,
+    group_concat(r.sessions, '') AS sessions`;
   return {
     // One statement a write: the digests only grow, by appending text.
     append: db.prepare(
@@ -47,19 +50,23 @@ export function prepareRollups(db: Database): RollupStatements {
        ON CONFLICT (user_id, day) DO UPDATE SET intervals = rollups.intervals || excluded.intervals,
          sessions = rollups.sessions || excluded.sessions`,
     ),
-    // Person by person through the primary key, the people found in the day index: reading every
-    // row through the day index costs a primary-key search per row, three to five times as much
-    // for a long range, and the planner picks it whenever the file has no statistics yet.
+    // One row per person, their days concatenated (each after its `@day,`, as core's RollupEntry
+    // allows), read person by person through the primary key, the people found in the day index:
+    // reading every row through the day index costs a primary-key search per row, three to five times
+    // as much for a long range, and the planner picks it whenever the file has no statistics yet; and
+    // a row per person-day costs a report four strings and an object each.
     days: db.prepare(
-      `SELECT r.user_id AS userId, r.day, r.intervals, r.sessions
+      `SELECT u.user_id AS userId, 0 AS day, ${concatenated}
        FROM (SELECT DISTINCT user_id FROM rollups INDEXED BY rollups_by_day WHERE day >= @from AND day < @to
              ORDER BY user_id) u
-       CROSS JOIN rollups r ON r.user_id = u.user_id AND r.day >= @from AND r.day < @to`,
+       CROSS JOIN rollups r ON r.user_id = u.user_id AND r.day >= @from AND r.day < @to
+       GROUP BY u.user_id`,
     ),
     daysFor: db.prepare(
-      `SELECT r.user_id AS userId, r.day, r.intervals, r.sessions
+      `SELECT u.user_id AS userId, 0 AS day, ${concatenated}
        FROM (SELECT DISTINCT value AS user_id FROM json_each(@ids) ORDER BY value) u
-       CROSS JOIN rollups r ON r.user_id = u.user_id AND r.day >= @from AND r.day < @to`,
+       CROSS JOIN rollups r ON r.user_id = u.user_id AND r.day >= @from AND r.day < @to
+       GROUP BY u.user_id`,
     ),
     openIntervals: rows(
       `SELECT user_id, status, started_at FROM intervals WHERE ended_at IS NULL AND started_at < @to

@@ -397,7 +397,10 @@ function countUser(
   s.reset();
   const totalSlot = p.buckets.length;
   const iv = records.intervals;
+  const segments = p.segments;
   let observedUntil = p.from;
+  // Records come in start order, so the first segment to look at only moves forward.
+  const first = new SegmentCursor(segments);
   for (let i = 0; i < iv.length; i += 3) {
     const start = iv[i]!;
     const end = iv[i + 1]!;
@@ -408,8 +411,8 @@ function countUser(
     if (a >= b) continue;
     observedUntil = b;
     const unavailable = !p.available[status];
-    for (let k = firstSegmentEndingAfter(p.segments, a); k < p.segments.length; k++) {
-      const seg = p.segments[k]!;
+    for (let k = first.endingAfter(a); k < segments.length; k++) {
+      const seg = segments[k]!;
       if (seg.start >= b) break;
       const x = Math.max(a, seg.start);
       const y = Math.min(b, seg.end);
@@ -420,14 +423,15 @@ function countUser(
   }
 
   const sv = records.sessions;
+  const firstForSession = new SegmentCursor(segments);
   for (let i = 0; i < sv.length; i += 2) {
     const a = sv[i]!;
     const end = sv[i + 1]!;
     const b = Math.max(a, Number.isNaN(end) ? p.horizon : end);
     let seen = -1;
     let any = false;
-    for (let k = firstSegmentEndingAfter(p.segments, a - 1); k < p.segments.length; k++) {
-      const seg = p.segments[k]!;
+    for (let k = firstForSession.endingAfter(a - 1); k < segments.length; k++) {
+      const seg = segments[k]!;
       if (seg.start > b || (seg.start === b && a < b)) break;
       const overlaps =
         a === b ? seg.start <= a && a < seg.end : Math.max(a, seg.start) < Math.min(b, seg.end);
@@ -520,6 +524,24 @@ function makeRow(
     end: new Date(end),
     countedMs,
   };
+}
+
+/** The first segment ending after an instant, for instants that mostly come in order. */
+class SegmentCursor {
+  private readonly list: readonly Segment[];
+  private k = 0;
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(list: readonly Segment[]) {
+    this.list = list;
+  }
+
+  endingAfter(at: number): number {
+    if (at < this.last) this.k = firstSegmentEndingAfter(this.list, at);
+    else while (this.k < this.list.length && this.list[this.k]!.end <= at) this.k++;
+    this.last = at;
+    return this.k;
+  }
 }
 
 function firstSegmentEndingAfter(list: readonly Segment[], at: number): number {

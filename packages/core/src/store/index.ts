@@ -21,6 +21,7 @@ export {
   type RollupRead,
   type RollupRecords,
   rollupDay,
+  rollupEntryDays,
   STATUS_INDEX,
   sortTriples,
 } from './rollup.ts';

@@ -224,6 +224,12 @@ function uniqueSessions(list: number[]): void {
   list.length = w;
 }
 
+/** The UTC days a read's entry holds: its `day`, or the days its text names after `@`. */
+export function rollupEntryDays(entry: RollupEntry): number[] {
+  if (!hasDays(entry.intervals)) return [entry.day];
+  return Array.from(entry.intervals.matchAll(/@(-?\d+),/g), (m) => Number(m[1]));
+}
+
 /** Whether interval text names its own days (`@day,` before each day's pieces). */
 function hasDays(text: string): boolean {
   return text.charCodeAt(0) === 64;
@@ -239,21 +245,23 @@ function parseNumbers(text: string, into: number[], day: number): void {
   let sign = 1;
   let k = 0;
   let marker = false;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 44) {
+    // Digits first: they are nearly every character.
+    if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+    else if (c === 44) {
       if (marker) {
         day = sign * n;
         marker = false;
       } else {
-        into.push(day !== 0 && k !== 2 ? day + sign * n : sign * n);
+        into.push(k !== 2 ? day + sign * n : sign * n);
         k = k === 2 ? 0 : k + 1;
       }
       n = 0;
       sign = 1;
     } else if (c === 64 && k === 0 && n === 0) marker = true;
     else if (c === 45) sign = -1;
-    else if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
     else throw new RangeError(`unexpected ${JSON.stringify(text[i])} in a rollup at ${i}`);
   }
 }
