@@ -125,6 +125,30 @@ describe('Postgres changes()', () => {
     expect(intervals(next)).toEqual([]);
   });
 
+  test('a cursor is never answered with a lower one, even while a write below it is open', async () => {
+    const held = holdingPool();
+    const writer = store({ pool: held.pool });
+    const reader = store({ schema: writer.schema, readOnly: true });
+    const run = await writer.startRun(at(0));
+    const hold = held.arm();
+    const open = writer.writePoll({ runId: run.id, at: at(1), samples: [], effects: [] });
+    await hold.waiting;
+    try {
+      // A later transaction ends, so the open write's id is below the snapshot's next one.
+      await store({ schema: writer.schema }).startRun(at(1));
+      const bound = (await reader.changes!({ after: null })).cursor;
+      // Above this read's bound, yet a cursor the server could have given: as one given just before a
+      // transaction that was no writer ended between a read's snapshot and its status check.
+      const above = String(BigInt(bound) + 1n);
+      const answer = await reader.changes!({ after: above });
+      expect(answer.cursor).toBe(above);
+      expect(intervals(answer)).toEqual([]);
+    } finally {
+      hold.release();
+      await open;
+    }
+  });
+
   test('a transaction open elsewhere on the server, even one that wrote, holds nothing back', async () => {
     const writer = store();
     const reader = store({ schema: writer.schema, readOnly: true });

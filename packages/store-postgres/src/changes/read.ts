@@ -31,8 +31,9 @@ type RunTuple = [string, number, number | null];
  *    rows are not in the snapshot). An id that is still running without the mark writes no record
  *    here: writers take the mark before they have an id, and keep it to their end.
  *
- * So nothing can later appear behind the cursor, and no transaction elsewhere on the server (another
- * schema, another database) holds it back; only this schema's own writes in flight do.
+ * The new cursor is never below `after`. So nothing can later appear behind the cursor, and no
+ * transaction elsewhere on the server (another schema, another database) holds it back; only this
+ * schema's own writes in flight do.
  */
 export async function readChanges(
   client: pg.ClientBase,
@@ -67,10 +68,11 @@ export async function readChanges(
     sessions: SessionTuple[] | null;
     runs: RunTuple[] | null;
   }>(
-    `with cursor as materialized (
+    `with bound as materialized (
        select least($2::xid8, (select min(x) from unnest($3::xid8[]) x),
-         (select min(x) from unnest($4::xid8[]) x where pg_xact_status(x) is distinct from 'in progress')) as upto)
-     select upto::text as upto, coalesce($1::xid8 > upto, false) as ahead,
+         (select min(x) from unnest($4::xid8[]) x where pg_xact_status(x) is distinct from 'in progress')) as lowest),
+     cursor as materialized (select greatest(lowest, $1::xid8) as upto from bound)
+     select upto::text as upto, coalesce($1::xid8 > $2::xid8, false) as ahead,
        (select json_agg(json_build_array(user_id, status, ${ms('started_at')}, ${ms('ended_at')}, raw) order by changed, id)
           from ${s}.intervals where ${between}) as intervals,
        (select json_agg(json_build_array(x.id::text, x.user_id, ${ms('x.started_at')}, ${ms('x.ended_at')},
@@ -82,6 +84,9 @@ export async function readChanges(
      from cursor`,
     [after, xmax, running, unmarked],
   );
+  // A cursor above the snapshot's next id was never given by this server. One below it is kept even
+  // when this read's bound is lower (a transaction that was no writer ended between the snapshot and
+  // its status check): it was safe when given, and stays so.
   const row = rows[0]!;
   if (row.ahead) invalid(after);
   return {
