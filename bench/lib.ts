@@ -33,6 +33,22 @@ export async function measure(
   return times[Math.floor(times.length / 2)]!;
 }
 
+/** Runs each of `tasks` once per turn, `turns` times, and returns each one's median duration in ms. */
+export async function inTurns<T extends (() => Promise<unknown>)[]>(
+  turns: number,
+  tasks: [...T],
+): Promise<{ [K in keyof T]: number }> {
+  const times = tasks.map((): number[] => []);
+  for (let turn = 0; turn < turns; turn++) {
+    for (const [i, task] of tasks.entries()) {
+      const start = performance.now();
+      await task();
+      times[i]!.push(performance.now() - start);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!) as { [K in keyof T]: number };
+}
+
 export function format(row: BenchRow): string {
   const v = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
   let line = `${row.name}: ${v(row.value)} ${row.unit}`;

@@ -8,7 +8,7 @@ import {
   transition,
   type UserState,
 } from '@presence-tracker/core';
-import { type BenchRow, measure } from './lib.ts';
+import { type BenchRow, inTurns } from './lib.ts';
 
 const USERS = 10_000;
 const POLLS = 20;
@@ -31,7 +31,7 @@ export default async function machine(): Promise<BenchRow[]> {
   );
   const total = USERS * POLLS;
 
-  const machineMs = await measure(() => {
+  const machine = () => {
     const states = new Map<string, UserState>();
     let effects = 0;
     for (const poll of polls) {
@@ -46,9 +46,9 @@ export default async function machine(): Promise<BenchRow[]> {
         states.set(id, transition(state, { type: 'tick', at: tick }, policy).state);
     }
     return effects;
-  });
+  };
 
-  const tableMs = await measure(() => {
+  const table = () => {
     const table = new StateTable(policy, USERS);
     for (let u = 0; u < USERS; u++) table.set(`u${u}`, initialState(`u${u}`));
     const effects: Effect[] = [];
@@ -60,10 +60,10 @@ export default async function machine(): Promise<BenchRow[]> {
       effects.length = 0;
     }
     return count;
-  });
+  };
 
   // Baseline: remember each user's latest status and count changes, nothing else.
-  const baselineMs = await measure(() => {
+  const baseline = () => {
     const last = new Map<string, Status>();
     let changes = 0;
     for (const poll of polls) {
@@ -73,7 +73,14 @@ export default async function machine(): Promise<BenchRow[]> {
       }
     }
     return changes;
-  });
+  };
+
+  // In turns, so a load that drifts during the run weighs on each alike.
+  const [tableMs, machineMs, baselineMs] = await inTurns(15, [
+    async () => table(),
+    async () => machine(),
+    async () => baseline(),
+  ]);
 
   const rate = (ms: number) => (total / ms) * 1000;
   return [

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Effect, PresenceStore, Status } from '@presence-tracker/core';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { createDashboard } from '@presence-tracker/web';
-import type { BenchRow } from './lib.ts';
+import { type BenchRow, inTurns } from './lib.ts';
 
 const USERS = 1_000;
 const DAYS = 30;
@@ -64,22 +64,6 @@ async function fill(store: PresenceStore): Promise<void> {
       effects,
     });
   }
-}
-
-/** Runs each of `tasks` once per turn, `turns` times, and returns each one's median duration in ms. */
-async function inTurns<T extends (() => Promise<unknown>)[]>(
-  turns: number,
-  tasks: [...T],
-): Promise<{ [K in keyof T]: number }> {
-  const times = tasks.map((): number[] => []);
-  for (let turn = 0; turn < turns; turn++) {
-    for (const [i, task] of tasks.entries()) {
-      const start = performance.now();
-      await task();
-      times[i]!.push(performance.now() - start);
-    }
-  }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!) as { [K in keyof T]: number };
 }
 
 /**
