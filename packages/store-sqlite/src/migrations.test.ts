@@ -177,30 +177,3 @@ test('a file numbered by the schema 3 triggers keeps its numbers and cursors, an
   expect(triggers).toEqual([]);
   expect(numbers).toEqual([4, 5, 5, 5]);
 });
-
-test('a new file gets 16 KB pages; a file that exists keeps its own', async () => {
-  const pageSize = (path: string) => {
-    const db = new Sqlite(path, { readonly: true });
-    try {
-      return db.pragma('page_size', { simple: true }) as number;
-    } finally {
-      db.close();
-    }
-  };
-  const fresh = file();
-  const store = sqliteStore({ path: fresh });
-  await store.startRun(at(0));
-  await store.close();
-  expect(pageSize(fresh)).toBe(16_384);
-
-  const old = file();
-  const db = new Sqlite(old);
-  migrate(db, MIGRATIONS.slice(0, 1));
-  db.close();
-  expect(pageSize(old)).toBe(4_096);
-  const again = sqliteStore({ path: old });
-  await again.startRun(at(0));
-  await again.close();
-  expect(pageSize(old)).toBe(4_096);
-  expect(version(old)).toBe(SCHEMA_VERSION);
-});

@@ -34,10 +34,6 @@ import { WriterLock } from './writer-lock.ts';
 
 const NAME = 'sqlite';
 const HOUR = 3_600_000;
-/** The page size of a file this store creates. */
-const PAGE_SIZE = 16_384;
-/** How much WAL a commit may leave before it checkpoints: SQLite's default 1,000 pages of 4 KB. */
-const CHECKPOINT_BYTES = 4_096_000;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so report processes read while one
@@ -139,18 +135,10 @@ class Connection {
         // commits. The cache holds the open-record and start indexes a poll touches.
         db.pragma('synchronous = NORMAL');
         db.pragma('cache_size = -32768');
-        // A new file gets 16 KB pages: a poll's readings and the index pages it touches go out in a
-        // quarter of the pages (a poll of 10,000 people: about 15% less CPU and wall time). A file
-        // that exists keeps the size it has.
-        if (version === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
         if (version < SCHEMA_VERSION) {
           useWal(db);
           migrate(db, undefined, file);
         }
-        // What a power loss may take back stays what SQLite's default allows with 4 KB pages: the
-        // commits since the last checkpoint, at most about 4 MB of them, whatever the page size.
-        const pageSize = db.pragma('page_size', { simple: true }) as number;
-        db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.round(CHECKPOINT_BYTES / pageSize))}`);
       }
       this.s = prepare(db);
       this.r = prepareRollups(db);
