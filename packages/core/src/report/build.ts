@@ -88,7 +88,8 @@ export interface ReportUser {
 
 /**
  * A report, to read and not to change: a total holds the same period objects as its rows wherever no
- * cut between rows runs through a period.
+ * cut between rows runs through a period, and the rows of one day (and the totals) share their
+ * `start` and `end`.
  */
 export interface Report {
   /** Per user per local day (or per the `groupBy` choice), ordered by user id then time. */
@@ -144,6 +145,11 @@ interface Plan {
   to: number;
   horizon: number;
   buckets: Bucket[];
+  /** Each bucket's start and end, and the range's, as the `Date`s every row shares. */
+  starts: Date[];
+  ends: Date[];
+  rangeStart: Date;
+  rangeEnd: Date;
   segments: Segment[];
   /** Counted time per bucket, and over the range. */
   counted: number[];
@@ -167,6 +173,10 @@ function plan(q: CheckedQuery): Plan {
     to,
     horizon: (q.now ?? new Date()).getTime(),
     buckets: list,
+    starts: list.map((b) => new Date(b.start)),
+    ends: list.map((b) => new Date(b.end)),
+    rangeStart: new Date(from),
+    rangeEnd: new Date(to),
     segments: cut,
     counted,
     countedTotal: counted.reduce((x, y) => x + y, 0),
@@ -468,9 +478,21 @@ function countUser(
         joined.push(x);
       }
     }
-    rows.push(makeRow(userId, b.day, b.start, b.end, p.counted[slot]!, slot, s, periods, p.available));
+    rows.push(
+      makeRow(userId, b.day, p.starts[slot]!, p.ends[slot]!, p.counted[slot]!, slot, s, periods, p.available),
+    );
   }
-  const total = makeRow(userId, null, p.from, p.to, p.countedTotal, totalSlot, s, joined, p.available);
+  const total = makeRow(
+    userId,
+    null,
+    p.rangeStart,
+    p.rangeEnd,
+    p.countedTotal,
+    totalSlot,
+    s,
+    joined,
+    p.available,
+  );
   return { rows, total };
 }
 
@@ -481,8 +503,8 @@ function period(a: number, b: number): UnavailablePeriod {
 function makeRow(
   userId: string,
   day: string | null,
-  start: number,
-  end: number,
+  start: Date,
+  end: Date,
   countedMs: number,
   slot: number,
   s: Scratch,
@@ -520,8 +542,8 @@ function makeRow(
     lastSeen: seen ? new Date(s.last[slot]!) : null,
     longestUnavailableMs,
     unavailablePeriods,
-    start: new Date(start),
-    end: new Date(end),
+    start,
+    end,
     countedMs,
   };
 }
@@ -628,7 +650,7 @@ function sumRows(key: string, group: Group, list: ReportRow[]): ReportRow {
 function emptyRow(userId: string, day: string | null, start: number, end: number): ReportRow {
   const s = new Scratch(0);
   s.reset();
-  return makeRow(userId, day, start, end, 0, 0, s, [], []);
+  return makeRow(userId, day, new Date(start), new Date(end), 0, 0, s, [], []);
 }
 
 function* chunks<T>(list: T[], size: number): Generator<T[]> {
