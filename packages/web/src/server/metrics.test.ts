@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { memoryStore, POLL_SECONDS_BUCKETS, type PresenceStore } from '@presence-tracker/core';
+import { postgresStore } from '@presence-tracker/store-postgres';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 import { describe, expect, it } from 'vitest';
+import { dropSchemas, freshSchema, startTestServer } from '../../../store-postgres/src/testing/server.ts';
 import { contract } from './__fixtures__/contract.ts';
 import { trackTeam } from './__fixtures__/simulated-team.ts';
 import { createDashboard } from './dashboard.ts';
@@ -30,12 +32,20 @@ interface Seen {
   seconds: number[];
 }
 
-/** Runs a tracker in another process on the file, for `polls` polls from `from`; what it saw. */
-async function trackElsewhere(path: string, from: string, polls: number): Promise<Seen> {
+/**
+ * Runs a tracker in another process on the store (a SQLite file, or `postgres:SCHEMA` on the server
+ * `postgresUrl` names), for `polls` polls from `from`; what it saw.
+ */
+async function trackElsewhere(
+  target: string,
+  from: string,
+  polls: number,
+  postgresUrl?: string,
+): Promise<Seen> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=@presence-tracker/source', TRACKER, path, from, String(polls)],
-    { timeout: SLOW },
+    ['--conditions=@presence-tracker/source', TRACKER, target, from, String(polls)],
+    { timeout: SLOW, env: { ...process.env, ...(postgresUrl && { TRACKER_POSTGRES_URL: postgresUrl }) } },
   );
   return JSON.parse(stdout) as Seen;
 }
@@ -173,6 +183,42 @@ describe('/metrics', () => {
         await store.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    2 * SLOW,
+  );
+
+  it(
+    'shows what a tracker in another process writing the same Postgres schema did, across its restarts',
+    async () => {
+      const server = await startTestServer();
+      const schema = freshSchema('metrics');
+      try {
+        const first = await trackElsewhere(
+          `postgres:${schema}`,
+          '2026-03-02T09:00:00Z',
+          6,
+          server.connectionString,
+        );
+        const store = postgresStore({ connectionString: server.connectionString, schema, readOnly: true });
+        const { app } = createDashboard({ store, now: () => new Date('2026-03-02T12:00:00Z') });
+        try {
+          expect(first.providerErrors).toBe(1);
+          expect(pollFigures(await (await app.request('/metrics')).text())).toEqual(expected(first));
+          const second = await trackElsewhere(
+            `postgres:${schema}`,
+            '2026-03-02T10:00:00Z',
+            4,
+            server.connectionString,
+          );
+          expect(pollFigures(await (await app.request('/metrics')).text())).toEqual(
+            expected(plus(first, second)),
+          );
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await dropSchemas(server.connectionString, [schema]).catch(() => {});
       }
     },
     2 * SLOW,

@@ -1,7 +1,8 @@
-// A tracker in another process than the dashboard, writing the SQLite file it reads: a simulated
+// A tracker in another process than the dashboard, writing the store it reads: a simulated
 // team polled once a minute on a manual clock, each poll taking a scripted time, one poll in four
 // failing at the provider. Prints what the tracker itself saw, as JSON, for the test to compare.
-// Usage: node --conditions=@presence-tracker/source track-polls.ts FILE ISO-INSTANT POLLS
+// Usage: node --conditions=@presence-tracker/source track-polls.ts STORE ISO-INSTANT POLLS, where STORE
+// is a SQLite file, or postgres:SCHEMA on the server TRACKER_POSTGRES_URL names.
 import {
   createTracker,
   manualClock,
@@ -9,9 +10,10 @@ import {
   ProviderError,
   simulatedProvider,
 } from '@presence-tracker/core';
+import { postgresStore } from '@presence-tracker/store-postgres';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
 
-const [path, instant, count] = process.argv.slice(2);
+const [target, instant, count] = process.argv.slice(2);
 const clock = manualClock(instant!);
 const team = simulatedProvider({ users: 5, seed: 3, clock });
 let call = 0;
@@ -25,7 +27,12 @@ const provider: PresenceProvider = {
     return team.getPresence(ids);
   },
 };
-const store = sqliteStore({ path: path! });
+const store = target!.startsWith('postgres:')
+  ? postgresStore({
+      connectionString: process.env.TRACKER_POSTGRES_URL!,
+      schema: target!.slice('postgres:'.length),
+    })
+  : sqliteStore({ path: target! });
 const tracker = createTracker({ provider, store, users: 'discover', clock, pollInterval: 60_000 });
 const seen = {
   polls: {} as Record<string, number>,
