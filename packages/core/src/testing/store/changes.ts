@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { StoreError } from '../../errors.ts';
-import type { PresenceStore, StoreChanges } from '../../store/index.ts';
+import type { StoreChanges } from '../../store/index.ts';
 import { at, intervalClose, intervalOpen, seen, sessionClose, sessionOpen, testUser } from './fixtures.ts';
 import {
-  groupOf,
+  capabilityGroupOf,
   type MakeStore,
   type StoreConformanceOptions,
   startRunAt,
@@ -40,13 +40,7 @@ export function storeChangesTests(
   makeStore: MakeStore,
   options: StoreConformanceOptions = {},
 ): void {
-  const group = groupOf(test, makeStore, options, 'changes');
-  const when = (title: string, body: (store: PresenceStore) => Promise<PresenceStore | undefined>) =>
-    group(title, async (store) => {
-      if (!store.capabilities.changes) return undefined;
-      assert.equal(typeof store.changes, 'function', 'a store with capabilities.changes has changes()');
-      return body(store);
-    });
+  const when = capabilityGroupOf(test, makeStore, options, 'changes', 'changes', ['changes']);
 
   when('answers only a cursor for null, and then what each write opened and closed', async (store) => {
     await store.upsertUsers([testUser('u1'), testUser('u2')]);

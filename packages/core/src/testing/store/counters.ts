@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { StoreError } from '../../errors.ts';
-import type { PresenceStore } from '../../store/index.ts';
 import { testUser } from './fixtures.ts';
 import {
-  groupOf,
+  capabilityGroupOf,
   type MakeStore,
   type StoreConformanceOptions,
   startRunAt,
@@ -23,18 +22,10 @@ export function storeCountersTests(
   makeStore: MakeStore,
   options: StoreConformanceOptions = {},
 ): void {
-  const group = groupOf(test, makeStore, options, 'counters');
-  const when = (title: string, body: (store: PresenceStore) => Promise<PresenceStore | undefined>) =>
-    group(title, async (store) => {
-      if (!store.capabilities.counters) return undefined;
-      assert.equal(
-        typeof store.addCounters,
-        'function',
-        'a store with capabilities.counters has addCounters()',
-      );
-      assert.equal(typeof store.counters, 'function', 'a store with capabilities.counters has counters()');
-      return body(store);
-    });
+  const when = capabilityGroupOf(test, makeStore, options, 'counters', 'counters', [
+    'addCounters',
+    'counters',
+  ]);
 
   when('adds amounts to named counters and sums them over every run', async (store) => {
     assert.deepEqual(await store.counters!(), {});

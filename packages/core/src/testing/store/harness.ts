@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { Coordination } from '../../coordination/index.ts';
 import type { Effect } from '../../machine/index.ts';
 import type { PresenceSample } from '../../model.ts';
@@ -65,6 +66,33 @@ export function groupOf(
       }
     });
   };
+}
+
+/**
+ * Like `groupOf`, for an optional capability: each test passes at once on a store without
+ * `capabilities[capability]`, and on one with it first checks that it has each of `methods`.
+ */
+export function capabilityGroupOf(
+  test: TestFunction,
+  makeStore: MakeStore,
+  options: StoreConformanceOptions,
+  name: StoreGroup,
+  capability: 'rollups' | 'changes' | 'counters',
+  methods: readonly (keyof PresenceStore)[],
+): (title: string, body: (store: PresenceStore) => Promise<PresenceStore | undefined>) => void {
+  const group = groupOf(test, makeStore, options, name);
+  return (title, body) =>
+    group(title, async (store) => {
+      if (!store.capabilities[capability]) return undefined;
+      for (const method of methods) {
+        assert.equal(
+          typeof store[method],
+          'function',
+          `a store with capabilities.${capability} has ${String(method)}()`,
+        );
+      }
+      return body(store);
+    });
 }
 
 /** Starts a run at `minute` and returns its id. */

@@ -11,7 +11,7 @@ import {
 import { checkRollupAgreement, ROLLUP_ZONES } from './agreement.ts';
 import { at, intervalClose, intervalOpen, sessionClose, sessionOpen, T0, testUser } from './fixtures.ts';
 import {
-  groupOf,
+  capabilityGroupOf,
   type MakeStore,
   type StoreConformanceOptions,
   startRunAt,
@@ -41,13 +41,7 @@ export function storeRollupsTests(
   makeStore: MakeStore,
   options: StoreConformanceOptions = {},
 ): void {
-  const group = groupOf(test, makeStore, options, 'rollups');
-  const when = (title: string, body: (store: PresenceStore) => Promise<PresenceStore | undefined>) =>
-    group(title, async (store) => {
-      if (!store.capabilities.rollups) return undefined;
-      assert.equal(typeof store.rollups, 'function', 'a store with capabilities.rollups has rollups()');
-      return body(store);
-    });
+  const when = capabilityGroupOf(test, makeStore, options, 'rollups', 'rollups', ['rollups']);
 
   when('cuts an interval at each UTC midnight and keeps a session on every day it touches', async (store) => {
     const runId = await startRunAt(store);
