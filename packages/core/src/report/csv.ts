@@ -2,7 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import { TZDate } from '@date-fns/tz';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { ConfigError } from '../errors.ts';
 import { STATUSES } from '../model.ts';
 import { isTimeZone } from '../schedule/index.ts';

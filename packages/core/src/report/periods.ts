@@ -1,5 +1,8 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, addWeeks, startOfDay, startOfISOWeek } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addWeeks } from 'date-fns/addWeeks';
+import { startOfDay } from 'date-fns/startOfDay';
+import { startOfISOWeek } from 'date-fns/startOfISOWeek';
 import { compileSchedule, type ScheduleWindow } from '../schedule/index.ts';
 
 /** A local calendar day, `YYYY-MM-DD`, of an instant in a time zone. */

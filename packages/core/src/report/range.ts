@@ -1,5 +1,6 @@
 import { tz } from '@date-fns/tz';
-import { isValid, parse } from 'date-fns';
+import { isValid } from 'date-fns/isValid';
+import { parse } from 'date-fns/parse';
 import { ConfigError } from '../errors.ts';
 import { localDay, localDayStart } from './periods.ts';
 

@@ -1,6 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { scaleUtc } from 'd3-scale';
-import { addDays, startOfDay } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { startOfDay } from 'date-fns/startOfDay';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { type Interval, STATUSES, type Status } from '../model.ts';
