@@ -243,17 +243,31 @@ export class StateTable {
   /** Applies a tick, a window's close or a stop to every user, as `transition` does, appending the effects. */
   applyAll(event: TableEvent, effects: Effect[]): Effect[] {
     const at = event.at.getTime();
-    const ids = this.ids;
-    const flags = this.flags;
-    for (let i = 0; i < this.used; i++) {
-      // Deleted (both cleared), or neither observed nor in a session: time alone changes nothing.
-      if (flags[i * FLAGS + STATUS] === NONE && flags[i * FLAGS + SESSION_OPEN] === 0) continue;
-      const userId = ids[i]!;
-      this.settle(i, userId, at, effects);
-      if (event.type === 'tick') this.checkUnavailable(i, userId, at, event.at, effects);
-      else this.closeAll(i, userId, event.at, event.type === 'stop' ? 'stopped' : 'window', effects);
+    for (let i = 0; i < this.used; i++) this.applyAt(i, event, at, effects);
+    return effects;
+  }
+
+  /**
+   * Applies a tick, a window's close or a stop to these users only (those in the table), as `applyAll`
+   * does to everyone, appending the effects: a poll read in batches ticks each batch's people.
+   */
+  applyTo(userIds: readonly string[], event: TableEvent, effects: Effect[]): Effect[] {
+    const at = event.at.getTime();
+    for (const userId of userIds) {
+      const i = this.slots.get(userId);
+      if (i !== undefined) this.applyAt(i, event, at, effects);
     }
     return effects;
+  }
+
+  private applyAt(i: number, event: TableEvent, at: number, effects: Effect[]): void {
+    const flags = this.flags;
+    // Deleted (both cleared), or neither observed nor in a session: time alone changes nothing.
+    if (flags[i * FLAGS + STATUS] === NONE && flags[i * FLAGS + SESSION_OPEN] === 0) return;
+    const userId = this.ids[i]!;
+    this.settle(i, userId, at, effects);
+    if (event.type === 'tick') this.checkUnavailable(i, userId, at, event.at, effects);
+    else this.closeAll(i, userId, event.at, event.type === 'stop' ? 'stopped' : 'window', effects);
   }
 
   /**

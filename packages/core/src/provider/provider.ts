@@ -40,6 +40,15 @@ export interface PresenceProvider {
   /** Releases connections. */
   close?(): Promise<void>;
   /**
+   * How many people one `getPresence` call should be asked about: a poll reads its people in batches
+   * of this many, writing each batch while it reads the next, so a poll's memory is a batch's and the
+   * platform is read while the store writes. What the platform reads at full speed at once (ids a
+   * request times requests in flight) is a good size. `Infinity` when the provider must be asked about
+   * everyone at once, as one that chooses whom to read within a rate budget must. The tracker's
+   * `pollBatchSize` overrides it (but not `Infinity`); absent, the tracker's default (10,000).
+   */
+  readonly pollBatchSize?: number;
+  /**
    * Where the platform's rate limits let a poll read only some of the people: the longest time
    * between two readings of one person when `people` are polled every `pollInterval` ms. `doctor`
    * warns when it exceeds `staleAfter`, since people would then go stale between readings.

@@ -34,6 +34,14 @@ export interface TrackerOptions {
    * `coordination`. Default: 900,000 (15 minutes).
    */
   maxPollInterval?: number;
+  /**
+   * How many people a poll asks the provider about at once: it reads them in batches of this many,
+   * applies and writes each batch (its own write) while it reads the next, so a poll's memory is a
+   * batch's and the provider is read while the store writes. The poll stays one poll: one `poll` event,
+   * one result. `Infinity` asks about everyone at once. Default: the provider's `pollBatchSize`, else
+   * 10,000. A provider that must be asked about everyone at once (`pollBatchSize: Infinity`) always is.
+   */
+  pollBatchSize?: number;
   /** When to track; always when absent. */
   schedule?: Schedule;
   policy?: PolicyOptions;
@@ -108,6 +116,11 @@ const optionsSchema = z
       }),
     pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
     maxPollInterval: z.number().int().positive('expected maxPollInterval > 0 milliseconds').optional(),
+    pollBatchSize: z
+      .custom<number>((v) => v === Number.POSITIVE_INFINITY || (Number.isInteger(v) && (v as number) > 0), {
+        message: 'expected a whole number of people > 0, or Infinity for everyone at once',
+      })
+      .optional(),
     schedule: scheduleSchema.optional(),
     policy: z
       .object({

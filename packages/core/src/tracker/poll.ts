@@ -1,4 +1,6 @@
+import type { Effect } from '../machine/index.ts';
 import type { PresenceSample } from '../model.ts';
+import { inBatches } from './batches.ts';
 import { rebalance } from './leases.ts';
 import { nextPollAt } from './next-poll.ts';
 import { resync } from './recovery.ts';
@@ -9,7 +11,7 @@ import { ensureUsers } from './users.ts';
 /**
  * One poll: renews the leases, resolves the users if not yet done, reads presence inside the
  * schedule's windows, applies it to each user's machine and writes the outcome; then adds it to the
- * run's counters in the store (after the write, whose time the poll's duration includes).
+ * run's counters in the store (after the writes, whose time the poll's duration includes).
  */
 export async function poll(rt: Runtime): Promise<PollResult> {
   const result = await pollOnce(rt);
@@ -33,25 +35,97 @@ async function pollOnce(rt: Runtime): Promise<PollResult> {
     await rt.commit(at, [], effects);
     return done(rt, { at, skipped: 'outside-window', samples: 0, effects: effects.length });
   }
+  return done(rt, { at, ...(await readInBatches(rt, at, effects)) });
+}
 
-  let samples: PresenceSample[] = [];
-  let skipped: PollResult['skipped'];
-  try {
-    samples = await rt.options.provider.getPresence([...rt.states.keys()]);
-    rt.succeeded('provider');
-  } catch (error) {
-    skipped = 'provider-error';
-    rt.fail(error, 'provider');
+type Read = { samples: PresenceSample[]; error?: undefined } | { samples?: undefined; error: unknown };
+
+/**
+ * Reads the people in batches of `pollBatchSize`: each batch's samples, then the tick, are applied to
+ * that batch's people and written as a write of its own, while the next batch is read. At most one
+ * read and one write are on their way at a time, so a poll holds about two batches, and the provider
+ * is read while the store writes. `closed` (what a window's end closed) goes with the first write.
+ *
+ * A batch the provider fails to read is a failed poll for its people alone: they get the tick without
+ * samples, as everyone did when a whole poll failed. Once the store fails, the batches after it are
+ * only queued (and spooled), to be written first at the next poll. A tracker that begins to stop
+ * reads no further batch.
+ */
+async function readInBatches(
+  rt: Runtime,
+  at: Date,
+  closed: Effect[],
+): Promise<Pick<PollResult, 'skipped' | 'samples' | 'effects' | 'unread'>> {
+  const people = [...rt.states.keys()];
+  // Nobody to read is still a poll that asks: a provider may keep up its subscriptions at polls.
+  const batches = people.length > 0 ? inBatches(people, rt.pollBatchSize) : [[]];
+  const tick = { type: 'tick', at } as const;
+  let samples = 0;
+  const closedCount = closed.length;
+  let effects = closedCount;
+  let read = 0;
+  let unread = 0;
+  let failures = 0;
+  let storeAway = false;
+
+  const readBatch = (ids: string[]): Promise<Read> =>
+    rt.options.provider.getPresence(ids).then(
+      (samples) => ({ samples }),
+      (error: unknown) => ({ error }),
+    );
+  // Settled into a value at once, so a write that throws (while stopping) is never an unhandled rejection.
+  const writeBatch = (applied: readonly PresenceSample[], decided: Effect[]): Promise<{ error?: unknown }> =>
+    (async () => {
+      await rt.queue(at, applied, decided);
+      if (!storeAway) storeAway = !(await rt.flushWrites());
+    })().then(
+      () => ({}),
+      (error: unknown) => ({ error }),
+    );
+  // Users dropped meanwhile (leases lost at a refused write) are neither read nor ticked.
+  const tracked = (ids: string[]) => ids.filter((id) => rt.states.has(id));
+
+  let batch = tracked(batches[0]!);
+  let reading = readBatch(batch);
+  let writing: Promise<{ error?: unknown }> = Promise.resolve({});
+  for (let n = 0; ; n++) {
+    const outcome = await reading;
+    const written = await writing;
+    if (written.error !== undefined) throw written.error;
+    const decided = n === 0 ? closed : [];
+    if (outcome.error === undefined) read++;
+    else {
+      failures++;
+      if (failures === 1) rt.fail(outcome.error, 'provider');
+      unread += batch.length;
+    }
+    const applied = rt.applySamples(outcome.samples ?? [], decided);
+    rt.states.applyTo(batch, tick, decided);
+    samples += applied.length;
+    effects += decided.length - (n === 0 ? closedCount : 0);
+    writing = writeBatch(applied, decided);
+    if (n + 1 === batches.length) break;
+    if (rt.lifecycle === 'stopping') {
+      // The stop closes everyone at once; the people not read yet are left to it.
+      for (const rest of batches.slice(n + 1)) unread += tracked(rest).length;
+      break;
+    }
+    batch = tracked(batches[n + 1]!);
+    reading = readBatch(batch);
   }
-  const applied = rt.applySamples(samples, effects);
-  rt.applyAll({ type: 'tick', at }, effects);
-  await rt.commit(at, applied, effects);
-  return done(rt, {
-    at,
-    ...(skipped ? { skipped } : {}),
-    samples: applied.length,
-    effects: effects.length,
-  });
+  const written = await writing;
+  if (written.error !== undefined) throw written.error;
+
+  if (failures === 0) rt.succeeded('provider');
+  else if (batches.length > 1) {
+    rt.logger.warn({ failed: failures, batches: batches.length, unread }, 'some batches of the poll unread');
+  }
+  return {
+    ...(read === 0 && failures > 0 ? { skipped: 'provider-error' as const } : {}),
+    samples,
+    effects,
+    ...(unread > 0 && read > 0 ? { unread } : {}),
+  };
 }
 
 function done(rt: Runtime, outcome: Omit<PollResult, 'nextPollAt'>): PollResult {

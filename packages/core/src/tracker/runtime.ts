@@ -8,6 +8,7 @@ import { Dispatcher } from '../notifier/dispatcher.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
 import type { OpenState, PollWrite } from '../store/index.ts';
+import { pollBatchSize } from './batches.ts';
 import { emitEffects, toEvents } from './events.ts';
 import { Failures } from './failures.ts';
 import { Leases } from './leases.ts';
@@ -35,6 +36,8 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   /** How far apart polls are: `pollInterval`, stretched up to `maxPollInterval` by readings that hold. */
   readonly pace: PollPace;
   readonly schedule: CompiledSchedule | null;
+  /** How many people a poll asks the provider about at once. */
+  readonly pollBatchSize: number;
   readonly dispatcher: Dispatcher;
   readonly writes: WriteQueue;
   readonly failures: Failures;
@@ -79,6 +82,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     this.policy = resolvePolicy({ staleAfter: 3 * this.pollInterval, ...options.policy });
     this.states = new StateTable(this.policy);
     this.schedule = options.schedule ? compileSchedule(options.schedule) : null;
+    this.pollBatchSize = pollBatchSize(options);
     this.leases = new Leases(options.coordination);
     this.failures = new Failures({
       emitter: this,
@@ -181,6 +185,16 @@ export class Runtime extends EventEmitter<TrackerEvents> {
    * away; its events follow when it lands.
    */
   async commit(at: Date, samples: readonly PresenceSample[], effects: Effect[]): Promise<void> {
+    await this.queue(at, samples, effects);
+    await this.flushWrites();
+  }
+
+  /**
+   * Queues a write of these samples and effects (spooled before anything else is tried), to go after
+   * every earlier one; its events follow when it lands. Nothing is queued when there is nothing to write.
+   */
+  async queue(at: Date, samples: readonly PresenceSample[], effects: Effect[]): Promise<void> {
+    if (samples.length === 0 && effects.length === 0) return;
     const events = toEvents(effects, at, this.byId);
     const fence = this.leases.fence();
     const write: PollWrite = {
@@ -191,19 +205,27 @@ export class Runtime extends EventEmitter<TrackerEvents> {
       outbox: this.dispatcher.outboxFor(events),
       ...(fence ? { fence } : {}),
     };
-    if (samples.length > 0 || effects.length > 0) {
-      await this.writes.add(write, () => {
-        for (const s of samples) this.emit('sample', s);
-        emitEffects(this, effects, this.lastStatus);
-        this.dispatcher.dispatch(events);
-      });
-    }
-    if (this.writes.size === 0) return;
+    await this.writes.add(write, () => {
+      for (const s of samples) this.emit('sample', s);
+      emitEffects(this, effects, this.lastStatus);
+      this.dispatcher.dispatch(events);
+    });
+  }
+
+  /**
+   * Writes what is queued, oldest first; `false` when the store failed (reported here, and thrown
+   * while the tracker stops), the rest staying queued.
+   */
+  async flushWrites(): Promise<boolean> {
+    if (this.writes.size === 0) return true;
     const failure = await this.writes.flush();
     if (failure) {
       this.fail(failure, 'store');
       if (this.lifecycle === 'stopping') throw failure;
-    } else this.succeeded('store');
+      return false;
+    }
+    this.succeeded('store');
+    return true;
   }
 
   /** Adds the counts gathered since the last time to the run's counters in the store. */

@@ -49,6 +49,12 @@ export interface PollResult {
   samples: number;
   effects: number;
   /**
+   * People this poll did not read although others were read (the poll reads in batches of
+   * `pollBatchSize`): their batch's read failed, or the tracker began to stop before reaching them.
+   * Absent when everyone was read; when nobody was, `skipped` says why.
+   */
+  unread?: number;
+  /**
    * When the next poll is due: `pollInterval` after this one, or later, up to `maxPollInterval`, when
    * every tracked person's reading says it holds longer (`validUntil`). `start()` polls then.
    */
