@@ -57,6 +57,11 @@ describe('presence', () => {
     expect(samples.every((s) => s.source === 'poll' && s.status === 'available')).toBe(true);
   });
 
+  test('asks a tracker for as many people at once as its requests in flight read', () => {
+    expect(provider().pollBatchSize).toBe(650 * 16);
+    expect(provider({ concurrency: 4 }).pollBatchSize).toBe(650 * 4);
+  });
+
   test('the fake refuses more than 650 ids, as Graph does', async () => {
     const ids = [...graph.users.keys()].slice(0, MAX_IDS + 1);
     const response = await fetch(`${graph.url}/v1.0/communications/getPresencesByUserId`, {

@@ -71,6 +71,9 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
 
   return {
     name: PROVIDER,
+    // A tracker asks for as many people at once as the requests in flight read; with push, everyone,
+    // since a reconcile poll must read all of them and confirmations cover the rest.
+    pollBatchSize: push ? Number.POSITIVE_INFINITY : IDS_PER_REQUEST * resolved.concurrency,
     ...(push && {
       push: push.endpoint,
       subscribe: (userIds: string[], onSamples: (samples: PresenceSample[]) => void) =>

@@ -183,6 +183,8 @@ describe('getPresence within the budget', () => {
   it('says how long a full sweep takes', async () => {
     const { provider } = await replay(1, {}, { rateLimits: { 'users.getPresence': 50 } });
     expect(provider.sweepDuration(2000)).toBe(40 * 60_000);
+    // Choosing whom to read within the budget, it is asked about everyone at once.
+    expect(provider.pollBatchSize).toBe(Number.POSITIVE_INFINITY);
     expect(provider.sweepDuration(50)).toBe(60_000);
     expect(provider.sweepDuration(51)).toBe(120_000);
     expect(sweepDuration(20, 30_000, 50)).toBe(30_000);

@@ -338,6 +338,9 @@ export function slackProvider(options: SlackProviderOptions): SlackProvider {
       return samples;
     },
 
+    // Each poll reads the oldest readings first within the budget, so it must see everyone.
+    pollBatchSize: Number.POSITIVE_INFINITY,
+
     sweepDuration(people: number, pollInterval = 60_000): number {
       return sweepDuration(people, pollInterval, budgets.limit('users.getPresence'));
     },

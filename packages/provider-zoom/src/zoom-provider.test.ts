@@ -256,6 +256,8 @@ describe('rate limits', () => {
   test('sweepDuration: the per-second limit, the daily cap, and the polls', async () => {
     const { provider } = await setup();
     expect(provider.sweepDuration(0)).toBe(0);
+    // Choosing whom to read within the budget, it is asked about everyone at once.
+    expect(provider.pollBatchSize).toBe(Number.POSITIVE_INFINITY);
     expect(provider.sweepDuration(2000)).toBe(100_000); // 20 a second
     expect(provider.pollCapacity).toBe(200); // 10 s of budget a poll
     expect(provider.sweepDuration(2000, 60_000)).toBe(600_000); // 10 polls, a minute apart

@@ -176,6 +176,9 @@ export function zoomProvider(options: ZoomProviderOptions): ZoomProvider {
       return samples;
     },
 
+    // Each poll reads the least recently read people the budget allows, so it must see everyone.
+    pollBatchSize: Number.POSITIVE_INFINITY,
+
     sweepDuration(people: number, pollInterval?: number): number {
       if (!(people > 0)) return 0;
       let ms = Math.ceil(people / presence.perSecond) * 1000;

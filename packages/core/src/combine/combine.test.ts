@@ -137,6 +137,22 @@ describe('combineProviders', () => {
     return { clock, teams, chat, combined };
   }
 
+  it("asks for the smallest of its platforms' batches, everyone at once if one must see everyone", () => {
+    const clock = manualClock(T0);
+    const sized = (name: string, pollBatchSize?: number) => ({
+      ...platform(name, {}, clock).provider,
+      ...(pollBatchSize !== undefined && { pollBatchSize }),
+    });
+    const combined = (...providers: PresenceProvider[]) =>
+      combineProviders({ providers: Object.fromEntries(providers.map((p) => [p.name, p])), clock });
+    expect(combined(sized('a'), sized('b')).pollBatchSize).toBeUndefined();
+    expect(combined(sized('a', 650), sized('b')).pollBatchSize).toBe(650);
+    expect(combined(sized('a', 650), sized('b', 200)).pollBatchSize).toBe(200);
+    expect(combined(sized('a', 650), sized('b', Number.POSITIVE_INFINITY)).pollBatchSize).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+  });
+
   it('knows a person by one key and says per platform which keys it could not resolve', async () => {
     const { combined } = setup();
     const result = await combined.resolveUsers(['ada@x.org', 'BEN@x.org', 'cy@x.org', 'dee@x.org']);

@@ -379,6 +379,14 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
   }
   const push = combinedPush(platforms);
   if (push) Object.assign(provider, { push });
+  const sizes = platforms.flatMap(([, p]) => (p.pollBatchSize === undefined ? [] : [p.pollBatchSize]));
+  if (sizes.length > 0) {
+    // Every platform is asked about the same people: the smallest batch suits all, and a platform
+    // that must see everyone at once (Infinity) makes the whole provider so.
+    Object.assign(provider, {
+      pollBatchSize: sizes.includes(Number.POSITIVE_INFINITY) ? Number.POSITIVE_INFINITY : Math.min(...sizes),
+    });
+  }
   if (platforms.some(([, p]) => p.sweepDuration)) {
     // People are swept on every platform at once; the slowest sweep says how old a reading may get.
     provider.sweepDuration = (count, pollInterval) =>

@@ -96,6 +96,8 @@ describe('subscriptions', () => {
       expect(Date.parse(s.expirationDateTime)).toBe(START + 59 * MINUTE);
     }
     expect(p.push!.urls).toEqual([url]);
+    // A reconcile poll reads everyone: a tracker asks about all its people at once.
+    expect(p.pollBatchSize).toBe(Number.POSITIVE_INFINITY);
     expect(await p.push!.handshake(url)).toEqual({
       ok: true,
       detail: `${url} echoes Graph's validation token`,
