@@ -65,6 +65,8 @@ const tracker = createTracker({
   users: 'discover',
   pollInterval: pollInterval!,
   coordination,
+  // FLEET_BATCH: how many people a poll asks Graph about at once; the provider's own size when unset.
+  ...(process.env.FLEET_BATCH ? { pollBatchSize: Number(process.env.FLEET_BATCH) } : {}),
   // A poll of many people may take longer than the usual interval; nobody goes stale for that.
   policy: { staleAfter: 10 * 60_000 },
 });
