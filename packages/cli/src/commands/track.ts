@@ -166,6 +166,7 @@ export async function configuredTracker(
     notifiers: await makeNotifiers(config.plugins, parts.context),
     pollInterval: config.pollInterval,
     ...(config.maxPollInterval !== undefined && { maxPollInterval: config.maxPollInterval }),
+    ...(config.pollBatchSize !== undefined && { pollBatchSize: config.pollBatchSize }),
     ...(config.schedule && { schedule: config.schedule }),
     ...(config.policy && { policy: config.policy }),
     ...(coordination && { coordination }),

@@ -98,6 +98,23 @@ describe('loadConfig: maxPollInterval', () => {
   });
 });
 
+describe('loadConfig: pollBatchSize', () => {
+  it('passes pollBatchSize to the tracker when given, and refuses one that is not a number of people', async () => {
+    const base = { provider: { type: 'simulated', users: 1 }, users: 'discover' };
+    expect((await loadConfig(base)).pollBatchSize).toBeUndefined();
+    expect((await loadConfig({ ...base, pollBatchSize: 5000 })).pollBatchSize).toBe(5000);
+    expect(byPath(await refused(loadConfig({ ...base, pollBatchSize: 0 }))).pollBatchSize).toMatch(
+      /expected pollBatchSize > 0 people/,
+    );
+    expect(byPath(await refused(loadConfig({ ...base, pollBatchSize: 2.5 }))).pollBatchSize).toMatch(
+      /expected pollBatchSize, a whole number of people/,
+    );
+    expect(byPath(await refused(loadConfig({ ...base, pollBatchSize: 'all' }))).pollBatchSize).toMatch(
+      /expected pollBatchSize, a number of people/,
+    );
+  });
+});
+
 describe('loadConfig: push', () => {
   it('hosts the push endpoint on loopback under /push unless told otherwise, a trailing slash dropped', async () => {
     const config = await loadConfig({

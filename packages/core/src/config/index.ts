@@ -53,6 +53,8 @@ export interface PresenceTrackerConfig {
   pollInterval: number;
   /** The longest time between polls while every reading holds (`validUntil`); the tracker's default when absent. */
   maxPollInterval?: number;
+  /** How many people a poll asks the provider about at once; the provider's, or the tracker's default, when absent. */
+  pollBatchSize?: number;
   /** Each with a unique `name`. */
   notifiers: (PluginBlock & { name: string })[];
   /** Defaults for reports and timelines. */
@@ -220,6 +222,7 @@ async function checkConfig(
       },
       pollInterval: data.pollInterval ?? DEFAULT_POLL_INTERVAL,
       ...(data.maxPollInterval !== undefined && { maxPollInterval: data.maxPollInterval }),
+      ...(data.pollBatchSize !== undefined && { pollBatchSize: data.pollBatchSize }),
       notifiers: (data.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? notifierName(n.type, i) })),
       report: {
         days: data.report?.days ?? DEFAULT_REPORT_DAYS,

@@ -136,6 +136,11 @@ export const nativeConfigSchema = z.strictObject({
   policy: policySchema.optional(),
   pollInterval: z.number().int().positive('expected pollInterval > 0 milliseconds').optional(),
   maxPollInterval: z.number().int().positive('expected maxPollInterval > 0 milliseconds').optional(),
+  pollBatchSize: z
+    .number({ error: 'expected pollBatchSize, a number of people' })
+    .int('expected pollBatchSize, a whole number of people')
+    .positive('expected pollBatchSize > 0 people')
+    .optional(),
   notifiers: z.array(notifierBlockSchema).optional(),
   report: reportSchema.optional(),
   coordination: coordinationSchema.optional(),
