@@ -44,7 +44,8 @@ interface Poll {
  * allows; the notes say where the CPU went (each process's utime + stime from /proc, Postgres's
  * backends included), what the Graph client saw, and what the rest of the machine was doing.
  * First, whether budgets that split the limit exactly spend it without a 429 (`fleet-limit.ts`).
- * `FLEET_TRACKERS`, `FLEET_PEOPLE`, `FLEET_POLL_MS` and `FLEET_SECONDS` change the sizes.
+ * `FLEET_TRACKERS`, `FLEET_PEOPLE`, `FLEET_POLL_MS` and `FLEET_SECONDS` change the sizes;
+ * `FLEET_BATCH` the trackers' `pollBatchSize` (the Graph provider's own when unset).
  */
 export default async function fleet(): Promise<BenchRow[]> {
   const server = await startTestServer({ fast: false });
