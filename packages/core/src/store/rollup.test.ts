@@ -2,9 +2,35 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRollupAgreement, ROLLUP_ZONES } from '../testing/index.ts';
 import { memoryStore } from './memory.ts';
-import { type RollupEntry, RollupIndex, type RollupRecords } from './rollup.ts';
+import { RollupBatch, type RollupEntry, RollupIndex, type RollupRecords } from './rollup.ts';
 
 const DAY = 86_400_000;
+
+describe('RollupBatch', () => {
+  it('gives each person-day one entry, its pieces in the order they were added, however people and days interleave', () => {
+    const batch = new RollupBatch();
+    batch.interval('a', 'available', DAY + 1000, DAY + 2000);
+    batch.interval('a', 'busy', DAY + 2000, DAY + 3000);
+    batch.interval('b', 'away', DAY + 1000, 2 * DAY + 500);
+    batch.session('a', DAY + 1000, DAY + 3000);
+    batch.interval('a', 'dnd', DAY + 3000, DAY + 4000);
+    batch.interval('b', 'offline', 2 * DAY + 500, 2 * DAY + 600);
+    batch.interval('a', 'available', 2 * DAY, 2 * DAY + 10);
+    batch.interval('a', 'busy', DAY + 4000, DAY + 5000);
+    expect(batch.size).toBe(4);
+    expect(batch.entries()).toEqual([
+      {
+        userId: 'a',
+        day: DAY,
+        intervals: '1000,2000,0,2000,3000,1,3000,4000,2,4000,5000,1,',
+        sessions: `${DAY + 1000},${DAY + 3000},`,
+      },
+      { userId: 'b', day: DAY, intervals: `1000,${DAY},3,`, sessions: '' },
+      { userId: 'b', day: 2 * DAY, intervals: '0,500,3,500,600,4,', sessions: '' },
+      { userId: 'a', day: 2 * DAY, intervals: '0,10,0,', sessions: '' },
+    ]);
+  });
+});
 
 describe('RollupIndex', () => {
   const decode = (days: RollupEntry[], userId = 'u1'): RollupRecords =>

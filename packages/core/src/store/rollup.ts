@@ -59,6 +59,8 @@ export const STATUS_INDEX: ReadonlyMap<Status, number> = new Map(STATUSES.map((s
  */
 export class RollupBatch {
   private readonly byKey = new Map<string, RollupEntry>();
+  /** The entry last written to: a person's records usually come together. */
+  private last: RollupEntry | null = null;
 
   get size(): number {
     return this.byKey.size;
@@ -92,12 +94,15 @@ export class RollupBatch {
   }
 
   private entry(userId: string, day: number): RollupEntry {
+    const last = this.last;
+    if (last !== null && last.day === day && last.userId === userId) return last;
     const key = `${day}\u0000${userId}`;
     let e = this.byKey.get(key);
     if (!e) {
       e = { userId, day, intervals: '', sessions: '' };
       this.byKey.set(key, e);
     }
+    this.last = e;
     return e;
   }
 }
