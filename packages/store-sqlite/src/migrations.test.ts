@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreError } from '@presence-tracker/core';
+import { buildReport, STATUSES, StoreError } from '@presence-tracker/core';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION, sqliteStore } from './index.ts';
 import { migrate } from './migrations.ts';
+import { ROLLUPS_BY_DAY } from './rollups.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-migrations-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,4 +177,89 @@ test('a file numbered by the schema 3 triggers keeps its numbers and cursors, an
   db.close();
   expect(triggers).toEqual([]);
   expect(numbers).toEqual([4, 5, 5, 5]);
+});
+
+test('rollups keyed by person are keyed by day, every digest kept, and writes append to them after', async () => {
+  const path = file();
+  const byDay = MIGRATIONS.findIndex((m) => m.up === ROLLUPS_BY_DAY);
+  const store = sqliteStore({ path });
+  const run = await store.startRun(at(0));
+  const poll = (minute: number, effects: Parameters<typeof store.writePoll>[0]['effects']) =>
+    store.writePoll({ runId: run.id, at: at(minute), samples: [], effects });
+  await poll(0, [
+    { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
+    { type: 'interval.open', userId: 'u2', status: 'busy', startedAt: at(0) },
+  ]);
+  await poll(10, [
+    { type: 'interval.close', userId: 'u1', endedAt: at(10) },
+    { type: 'interval.open', userId: 'u1', status: 'away', startedAt: at(10) },
+  ]);
+  // Across midnight: a piece on each day.
+  await poll(24 * 60, [
+    { type: 'interval.close', userId: 'u2', endedAt: at(24 * 60) },
+    { type: 'interval.open', userId: 'u2', status: 'dnd', startedAt: at(24 * 60) },
+  ]);
+  await store.close();
+
+  // The file as versions 2 to 5 had it: the rollups built, keyed by person, with their day index.
+  const old = new Sqlite(path);
+  old.exec('DROP TABLE rollups');
+  const built = MIGRATIONS.find((m) => m.version === 2)!;
+  old.exec(built.up);
+  built.build!(old);
+  old.pragma(`user_version = ${byDay}`);
+  const digests = (db: Sqlite.Database) =>
+    db.prepare('SELECT user_id, day, intervals, sessions FROM rollups ORDER BY user_id, day').all();
+  const kept = digests(old);
+  const [available, busy, dnd] = (['available', 'busy', 'dnd'] as const).map((s) => STATUSES.indexOf(s));
+  const eight = 8 * 3_600_000;
+  expect(kept).toEqual([
+    {
+      user_id: 'u1',
+      day: Date.UTC(2026, 2, 2),
+      intervals: `${eight},${eight + 600_000},${available},`,
+      sessions: '',
+    },
+    { user_id: 'u2', day: Date.UTC(2026, 2, 2), intervals: `${eight},86400000,${busy},`, sessions: '' },
+    { user_id: 'u2', day: Date.UTC(2026, 2, 3), intervals: `0,${eight},${busy},`, sessions: '' },
+  ]);
+  old.close();
+
+  const migrated = sqliteStore({ path });
+  await migrated.init();
+  await migrated.writePoll({
+    runId: run.id,
+    at: at(24 * 60 + 5),
+    samples: [],
+    effects: [{ type: 'interval.close', userId: 'u2', endedAt: at(24 * 60 + 5) }],
+  });
+  const query = {
+    store: migrated,
+    from: at(-60),
+    to: at(48 * 60),
+    timeZone: 'Asia/Kolkata',
+    now: at(24 * 60 + 5),
+  };
+  expect(await buildReport(query)).toEqual(await buildReport({ ...query, rollups: false }));
+  await migrated.close();
+
+  const db = new Sqlite(path, { readonly: true });
+  // The same digests, the last one appended to by the write after the migration.
+  const last = kept[2] as { intervals: string };
+  expect(digests(db)).toEqual([
+    kept[0],
+    kept[1],
+    { ...last, intervals: `${last.intervals}${eight},${eight + 300_000},${dnd},` },
+  ]);
+  expect(db.prepare("SELECT name FROM pragma_index_list('rollups')").pluck().all()).toEqual([
+    'sqlite_autoindex_rollups_1',
+  ]);
+  expect(
+    db.prepare("SELECT name FROM pragma_index_info('sqlite_autoindex_rollups_1')").pluck().all(),
+  ).toEqual(['day', 'user_id']);
+  expect(db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'rollups%'").pluck().all()).toEqual([
+    'rollups',
+  ]);
+  db.close();
+  expect(version(path)).toBe(SCHEMA_VERSION);
 });

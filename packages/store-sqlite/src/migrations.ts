@@ -2,7 +2,7 @@ import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
 import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
 import { COUNTERS_TABLE } from './counters.ts';
-import { buildRollups, ROLLUPS_TABLE } from './rollups.ts';
+import { buildRollups, ROLLUPS_BY_DAY, ROLLUPS_TABLE } from './rollups.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
 export interface Migration {
@@ -149,6 +149,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     description: "counters: a run's named counts (polls, samples, errors, durations), only ever added to",
     up: COUNTERS_TABLE,
+  },
+  {
+    version: 6,
+    description:
+      'rollups: keyed by day, then person, so a write appends its new days at the end of the table',
+    up: ROLLUPS_BY_DAY,
   },
 ];
 

@@ -1,5 +1,6 @@
 import {
   type RangeQuery,
+  ROLLUP_DAY_MS,
   RollupBatch,
   type RollupEntry,
   type RollupRead,
@@ -9,9 +10,14 @@ import {
 import type { Database, Statement } from 'better-sqlite3';
 
 /**
- * The file's rollups: one row per person per UTC day in `rollups`, appended to by the same
+ * The file's rollups: one row per UTC day per person in `rollups`, appended to by the same
  * transaction that closes the records (core's `RollupBatch` makes the text), so a crash, a refused
  * write or a rollback leaves them exactly as the records.
+ */
+
+/**
+ * Schema version 2's table, keyed by person first. Kept as it was released: a file at version 2 to 5
+ * has it, and version 6 (`ROLLUPS_BY_DAY`) keys it by day first.
  */
 export const ROLLUPS_TABLE = `
   -- A digest per person per UTC day (day: its midnight, epoch ms), appended to as records close:
@@ -26,46 +32,88 @@ export const ROLLUPS_TABLE = `
   CREATE INDEX rollups_by_day ON rollups (day);
 `;
 
+/**
+ * Schema version 6: the rollups keyed by day first, so the digests a write starts go together at the
+ * end of the table instead of one into each person's pages, and no second index is kept. Keyed by
+ * person, a write that closed a day for 1,000 people dirtied nearly every page of the table and of
+ * the day index, and each commit wrote them all to the WAL again.
+ */
+export const ROLLUPS_BY_DAY = `
+  ALTER TABLE rollups RENAME TO rollups_by_person;
+  -- A digest per UTC day (day: its midnight, epoch ms) per person, appended to as records close:
+  -- intervals as "start,end,status," pieces from the midnight, sessions as "start,end," instants.
+  CREATE TABLE rollups (
+    day INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    intervals TEXT NOT NULL,
+    sessions TEXT NOT NULL,
+    PRIMARY KEY (day, user_id)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO rollups (day, user_id, intervals, sessions)
+    SELECT day, user_id, intervals, sessions FROM rollups_by_person ORDER BY day, user_id;
+  DROP TABLE rollups_by_person;
+`;
+
 type Row = unknown[];
 
+/** A write's append: statements for 64, 8 and 1 digests, so any number goes in a few statements. */
+export type RollupAppend = readonly { rows: number; statement: Statement }[];
+
 export interface RollupStatements {
-  append: Statement;
+  append: RollupAppend;
   days: Statement;
   daysFor: Statement;
   openIntervals: Statement;
   openSessions: Statement;
 }
 
+/**
+ * The digests only grow, by appending text. A multi-row VALUES statement takes them as they are:
+ * one JSON parameter cost every write a `JSON.stringify` and SQLite a `json_each` over it, about
+ * twice the statement's own work.
+ */
+export function prepareAppend(db: Database): RollupAppend {
+  return [64, 8, 1].map((rows) => ({
+    rows,
+    statement: db.prepare(
+      `INSERT INTO rollups (day, user_id, intervals, sessions)
+       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (day, user_id) DO UPDATE SET intervals = rollups.intervals || excluded.intervals,
+         sessions = rollups.sessions || excluded.sessions`,
+    ),
+  }));
+}
+
 export function prepareRollups(db: Database): RollupStatements {
   const rows = (sql: string) => db.prepare(sql).raw(true);
   const forUsers = 'user_id IN (SELECT value FROM json_each(@ids))';
-  // In the nested loop's order, which is day order; the report sorts what is not.
+  // In day order within each person, as the rows come; the report sorts what is not.
   const concatenated = `group_concat('@' || r.day || ',' || r.intervals, '') AS intervals,
     group_concat(r.sessions, '') AS sessions`;
   return {
-    // One statement a write: the digests only grow, by appending text.
-    append: db.prepare(
-      `INSERT INTO rollups (user_id, day, intervals, sessions)
-       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
-       ON CONFLICT (user_id, day) DO UPDATE SET intervals = rollups.intervals || excluded.intervals,
-         sessions = rollups.sessions || excluded.sessions`,
-    ),
+    append: prepareAppend(db),
     // One row per person, their days concatenated (each after its `@day,`, as core's RollupEntry
-    // allows), read person by person through the primary key, the people found in the day index:
-    // reading every row through the day index costs a primary-key search per row, three to five times
-    // as much for a long range, and the planner picks it whenever the file has no statistics yet; and
-    // a row per person-day costs a report four strings and an object each.
+    // allows): a row per person-day costs a report four strings and an object each. The range is
+    // one stretch of the primary key, sorted by person and day once and joined in that order.
     days: db.prepare(
-      `SELECT u.user_id AS userId, 0 AS day, ${concatenated}
-       FROM (SELECT DISTINCT user_id FROM rollups INDEXED BY rollups_by_day WHERE day >= @from AND day < @to
-             ORDER BY user_id) u
-       CROSS JOIN rollups r ON r.user_id = u.user_id AND r.day >= @from AND r.day < @to
-       GROUP BY u.user_id`,
+      `SELECT r.user_id AS userId, 0 AS day, ${concatenated}
+       FROM (SELECT day, user_id, intervals, sessions FROM rollups WHERE day >= @from AND day < @to
+             ORDER BY user_id, day) r
+       GROUP BY r.user_id`,
     ),
+    // For the people named, a primary-key search per person per day, the days bounded by those the
+    // table holds: what it costs follows what is read, not the range's stretch of the table.
     daysFor: db.prepare(
-      `SELECT u.user_id AS userId, 0 AS day, ${concatenated}
+      `WITH RECURSIVE
+         bounds (first, last) AS (
+           SELECT max(@from, (SELECT min(day) FROM rollups)), min(@to, (SELECT max(day) FROM rollups) + 1)),
+         d (day) AS (
+           SELECT first FROM bounds WHERE first < last
+           UNION ALL SELECT d.day + ${ROLLUP_DAY_MS} FROM d, bounds WHERE d.day + ${ROLLUP_DAY_MS} < bounds.last)
+       SELECT u.user_id AS userId, 0 AS day, ${concatenated}
        FROM (SELECT DISTINCT value AS user_id FROM json_each(@ids) ORDER BY value) u
-       CROSS JOIN rollups r ON r.user_id = u.user_id AND r.day >= @from AND r.day < @to
+       CROSS JOIN d
+       CROSS JOIN rollups r ON r.day = d.day AND r.user_id = u.user_id
        GROUP BY u.user_id`,
     ),
     openIntervals: rows(
@@ -80,9 +128,24 @@ export function prepareRollups(db: Database): RollupStatements {
 }
 
 /** Appends a write's digests; call inside the write's transaction. */
-export function appendRollups(s: RollupStatements, batch: RollupBatch): void {
+export function appendRollups(append: RollupAppend, batch: RollupBatch): void {
   if (batch.size === 0) return;
-  s.append.run(JSON.stringify(batch.entries().map((e) => [e.userId, e.day, e.intervals, e.sessions])));
+  const entries = batch.entries();
+  let i = 0;
+  for (const { rows, statement } of append) {
+    if (entries.length - i < rows) continue;
+    const params: unknown[] = new Array(rows * 4);
+    for (; i + rows <= entries.length; i += rows) {
+      for (let j = 0; j < rows; j++) {
+        const e = entries[i + j]!;
+        params[j * 4] = e.day;
+        params[j * 4 + 1] = e.userId;
+        params[j * 4 + 2] = e.intervals;
+        params[j * 4 + 3] = e.sessions;
+      }
+      statement.run(params);
+    }
+  }
 }
 
 /** The digests of the days touching the range and the open records; call inside one read transaction. */
@@ -110,7 +173,7 @@ export function readRollups(s: RollupStatements, q: RangeQuery): RollupRead {
  * each person's time order.
  */
 export function buildRollups(db: Database): void {
-  const s = prepareRollups(db);
+  const append = prepareAppend(db);
   const pages = [
     db.prepare(
       'SELECT id, user_id, status, started_at, ended_at FROM intervals WHERE id > ? AND ended_at IS NOT NULL ORDER BY id LIMIT 5000',
@@ -131,7 +194,7 @@ export function buildRollups(db: Database): void {
         else batch.session(userId as string, startedAt as number, endedAt as number);
         after = id as number;
       }
-      appendRollups(s, batch);
+      appendRollups(append, batch);
     }
   });
 }

@@ -346,7 +346,7 @@ class Connection {
       }
     }
     this.markSeen(groups);
-    appendRollups(this.r, rollups);
+    appendRollups(this.r.append, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
   }
