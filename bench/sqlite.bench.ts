@@ -249,7 +249,6 @@ const DROPS: { name: string; sql: string }[] = [
     name: 'the indexes of change numbers (intervals_by_change, sessions_by_change)',
     sql: 'DROP INDEX intervals_by_change; DROP INDEX sessions_by_change;',
   },
-  { name: 'the rollups index by day (rollups_by_day)', sql: 'DROP INDEX rollups_by_day;' },
 ];
 
 function effectTime(e: Effect): number {
