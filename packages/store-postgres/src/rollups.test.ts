@@ -1,4 +1,4 @@
-import { buildReport } from '@presence-tracker/core';
+import { buildReport, type Effect, RollupBatch, type Status } from '@presence-tracker/core';
 import { checkRollupAgreement, ROLLUP_ZONES } from '@presence-tracker/core/testing';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -94,5 +94,55 @@ describe('Postgres rollups', () => {
     expect(fromRollups).toEqual(await buildReport({ ...query, rollups: false }));
     await migrated.close();
     expect(await digests()).toEqual(kept);
+  });
+
+  it("a close digests what it closes in SQL exactly as core's RollupBatch would: across midnights, at midnight, of no length, before 1970", async () => {
+    const store = open();
+    await store.init();
+    const DAY = 86_400_000;
+    const midnight = Date.UTC(2026, 2, 7);
+    // [person, status, start, end]: each opened by one write and closed by a later one.
+    const records: [string, Status, number, number][] = [
+      ['a', 'busy', midnight - 3_600_000, midnight + 2 * DAY + 1],
+      ['b', 'available', midnight, midnight + DAY],
+      ['c', 'away', midnight + 5_000, midnight + 5_000],
+      ['d', 'dnd', midnight - 1, midnight],
+      ['e', 'offline', Date.UTC(1969, 11, 31, 23, 59, 59, 999), Date.UTC(1970, 0, 1, 0, 0, 0, 1)],
+      ['f', 'unknown', Date.UTC(1969, 5, 1, 12), Date.UTC(1969, 5, 3, 7, 30)],
+    ];
+    const run = await store.startRun(new Date(Date.UTC(1969, 0, 1)));
+    const opens: Effect[] = records.flatMap(([userId, status, start]) => [
+      { type: 'interval.open', userId, status, startedAt: new Date(start) },
+      { type: 'session.open', userId, startedAt: new Date(start) },
+    ]);
+    await store.writePoll({ runId: run.id, at: new Date(midnight - 3_600_000), samples: [], effects: opens });
+    const closes: Effect[] = records.flatMap(([userId, , start, end]) => [
+      { type: 'interval.close', userId, endedAt: new Date(end) },
+      {
+        type: 'session.close',
+        userId,
+        startedAt: new Date(start),
+        endedAt: new Date(end),
+        lastSeenAt: new Date(end),
+        reason: 'stopped',
+      },
+    ]);
+    await store.writePoll({ runId: run.id, at: new Date(midnight + 3 * DAY), samples: [], effects: closes });
+
+    const batch = new RollupBatch();
+    for (const [userId, status, start, end] of records) {
+      batch.interval(userId, status, start, end);
+      batch.session(userId, start, end);
+    }
+    const expected = batch
+      .entries()
+      .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
+      .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day));
+    const stored = await sql(
+      `select user_id, r.day::text as day, intervals, sessions from "${store.schema}".rollups r order by user_id, r.day`,
+    );
+    expect(stored).toEqual(expected);
+    expect(stored.length).toBeGreaterThan(records.length);
+    await store.close();
   });
 });

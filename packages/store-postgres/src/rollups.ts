@@ -7,11 +7,10 @@ import {
   STATUSES,
   type Status,
 } from '@presence-tracker/core';
-import type pg from 'pg';
 import { int8Array, textArray } from './binary-arrays.ts';
 
 /** Epoch milliseconds of a `timestamptz`, exactly, as a bigint. */
-const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint`;
+export const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint`;
 const STATUS_ARRAY = `array[${STATUSES.map((s) => `'${s}'`).join(', ')}]::text[]`;
 
 /**
@@ -58,12 +57,55 @@ group by user_id, day
 on conflict (user_id, day) do update set sessions = excluded.sessions;
 `;
 
-/** Appends a write's digests in one statement; call inside the write's transaction. */
-export async function appendRollups(c: pg.ClientBase, schema: string, batch: RollupBatch): Promise<void> {
+/** The UTC midnights (epoch ms) a closed record `[a, b)` touches, one of no length on its instant's day. */
+const daysTouched = (a: string, b: string) =>
+  `generate_series(${a} - (((${a} % ${ROLLUP_DAY_MS}) + ${ROLLUP_DAY_MS}) % ${ROLLUP_DAY_MS}), greatest(${a}, ${b} - 1), ${ROLLUP_DAY_MS}::bigint)`;
+
+/**
+ * An INSERT that appends to the digests the intervals of `source` (a query or CTE name with
+ * `user_id`, `status`, and `a`, `b` as epoch milliseconds): the same text core's `RollupBatch`
+ * makes, built by the server inside the statement that closes them, so the closed rows never travel
+ * to the client and back. For a data-modifying CTE of the closing UPDATE.
+ */
+export function appendClosedIntervalsSql(schema: string, source: string): string {
+  const table = `"${schema}".rollups`;
+  return `insert into ${table} (user_id, day, intervals, sessions)
+    select user_id, day, string_agg(piece, '' order by a), ''
+    from (
+      select c.user_id, c.a, d.day,
+        (greatest(c.a, d.day) - d.day)::text || ',' || (least(c.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
+          || (array_position(${STATUS_ARRAY}, c.status) - 1)::text || ',' as piece
+      from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)
+    ) pieces
+    group by user_id, day
+    on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals`;
+}
+
+/** The same for sessions (`user_id`, `a`, `b`): each whole on every day it touches. */
+export function appendClosedSessionsSql(schema: string, source: string): string {
+  const table = `"${schema}".rollups`;
+  return `insert into ${table} (user_id, day, intervals, sessions)
+    select user_id, day, '', string_agg(a::text || ',' || b::text || ',', '' order by a)
+    from (
+      select c.user_id, c.a, c.b, d.day from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)
+    ) touched
+    group by user_id, day
+    on conflict (user_id, day) do update set sessions = ${table}.sessions || excluded.sessions`;
+}
+
+/**
+ * Appends a batch of digests in one statement, sent by `send` (inside the write's transaction); for
+ * records a write both opens and closes, which never pass through a closing UPDATE.
+ */
+export function appendRollups(
+  send: (sql: string, params: unknown[]) => Promise<unknown>,
+  schema: string,
+  batch: RollupBatch,
+): void {
   if (batch.size === 0) return;
   const entries = batch.entries();
   const table = `"${schema}".rollups`;
-  await c.query(
+  void send(
     `insert into ${table} (user_id, day, intervals, sessions)
      select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
      on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,

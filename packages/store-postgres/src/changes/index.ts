@@ -1,3 +1,3 @@
 export { readChanges } from './read.ts';
 export { changesMigration } from './schema.ts';
-export { markWriter } from './writer.ts';
+export { markWriter, writerMark } from './writer.ts';
