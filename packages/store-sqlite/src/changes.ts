@@ -1,6 +1,7 @@
 import { type Run, type StoreChanges, StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
-import { intervalOf, sessionOf } from './rows.ts';
+import { intervalOf, sessionsOf } from './rows.ts';
+import type { SightingOverlay } from './sightings.ts';
 
 /** Opening and closing a record: the writes a reader following the file needs to hear of. */
 const numbered = (table: string) => `
@@ -62,7 +63,10 @@ export function changeNumber(db: Database): () => () => number {
 
 type Row = unknown[];
 
-export function prepareChanges(db: Database): (after: string | null) => StoreChanges {
+export function prepareChanges(
+  db: Database,
+  overlay: () => SightingOverlay,
+): (after: string | null) => StoreChanges {
   const rows = (sql: string) => db.prepare(sql).raw(true);
   // Records one write changed share its number; among them, the order they were first written in.
   const between = 'changed > @after AND changed <= @upTo ORDER BY changed, id';
@@ -95,7 +99,7 @@ export function prepareChanges(db: Database): (after: string | null) => StoreCha
     }
     const q = { after: from, upTo };
     answer.intervals = (s.intervals.all(q) as Row[]).map(intervalOf);
-    answer.sessions = (s.sessions.all(q) as Row[]).map(sessionOf);
+    answer.sessions = sessionsOf(s.sessions.all(q) as Row[], overlay());
     answer.runs = (s.runs.all(q) as Row[]).map(
       ([id, startedAt, endedAt]): Run => ({
         id: String(id),

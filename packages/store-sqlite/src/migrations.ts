@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
 import { COUNTERS_TABLE } from './counters.ts';
 import { buildRollups, ROLLUPS_BY_DAY, ROLLUPS_TABLE } from './rollups.ts';
+import { SIGHTINGS_LOG } from './sightings.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
 export interface Migration {
@@ -155,6 +156,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'rollups: keyed by day, then person, so a write appends its new days at the end of the table',
     up: ROLLUPS_BY_DAY,
+  },
+  {
+    version: 7,
+    description:
+      "sightings: a log of a poll's sightings, a row per instant and presence, folded into last_seen now and then",
+    up: SIGHTINGS_LOG,
   },
 ];
 

@@ -1,4 +1,5 @@
 import type { Interval, Session, SessionEndReason, Status } from '@presence-tracker/core';
+import type { SightingOverlay } from './sightings.ts';
 
 type Row = unknown[];
 
@@ -14,14 +15,21 @@ export function intervalOf([userId, status, startedAt, endedAt, raw]: Row): Inte
   return interval;
 }
 
-/** A session from its columns `user_id, started_at, ended_at, id, last seen, end_reason`. */
-export function sessionOf([userId, startedAt, endedAt, id, lastSeenAt, endReason]: Row): Session {
-  return {
+/**
+ * Sessions from their columns `user_id, started_at, ended_at, id, last seen, end_reason`, where an
+ * open session's last seen is as of `last_seen`, and the sightings still in the log may be later.
+ */
+export function sessionsOf(rows: readonly Row[], overlay: SightingOverlay): Session[] {
+  return rows.map(([userId, startedAt, endedAt, id, lastSeenAt, endReason]) => ({
     id: String(id),
     userId: userId as string,
     startedAt: new Date(startedAt as number),
     endedAt: endedAt === null ? null : new Date(endedAt as number),
-    lastSeenAt: new Date(lastSeenAt as number),
+    lastSeenAt: new Date(
+      endedAt === null
+        ? Math.max(lastSeenAt as number, overlay.presentAt(userId as string))
+        : (lastSeenAt as number),
+    ),
     endReason: endReason as SessionEndReason | null,
-  };
+  }));
 }

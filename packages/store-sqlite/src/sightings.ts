@@ -10,11 +10,38 @@ export interface SightingGroup {
 }
 
 /**
+ * Schema version 7: sightings are kept as a log of groups, one row per instant and presence with
+ * the people's ids as one JSON array, instead of rewriting every person's `last_seen` row on every
+ * poll. Every poll sees nearly everyone, and rewriting 10,000 rows dirtied every page of `last_seen`
+ * each time, much of what a poll's commit wrote. The log is folded into `last_seen` once it holds
+ * `FOLD_AFTER` groups, when a person is purged, and when the writer closes the file; readers
+ * (`SightingOverlay`) read both. Times only grow: a person's last sighting is the latest of their
+ * `last_seen` row and every group naming them.
+ */
+export const SIGHTINGS_LOG = `
+  CREATE TABLE sightings (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    -- at, when the group's people were seen present; NULL when not
+    present_at INTEGER,
+    -- a JSON array of user ids
+    ids TEXT NOT NULL
+  ) STRICT;
+`;
+
+/**
+ * How many groups the log holds before a write folds it into `last_seen`: a tracker's poll writes
+ * one or two (present and not), so about every eight polls. Folding costs about one rewrite of
+ * `last_seen`; reading an open record's last sighting costs parsing the groups, so the log is kept
+ * short.
+ */
+export const FOLD_AFTER = 16;
+
+/**
  * A write's effects apart from its sightings. Nearly every effect of a poll is a `seen` (one per
- * person), and only those of people whose records the write opens or closes date anything but
- * `last_seen`, so only they go to core's planning; the rest become a few groups, one per instant,
- * each written to `last_seen` by one statement, in the order of their instants (so a person seen
- * twice in one write ends at the later sighting, as the planning would have it).
+ * person), and only those of people whose records the write opens or closes date anything but the
+ * sightings, so only they go to core's planning; the rest become a few groups, one per instant and
+ * presence.
  */
 export function splitSightings(effects: readonly Effect[]): {
   planned: readonly Effect[];
@@ -47,29 +74,100 @@ export function splitSightings(effects: readonly Effect[]): {
     }
     group.ids.push(e.userId);
   }
-  groups.sort((x, y) => x.at - y.at);
   return { planned, groups: groups.map((g) => ({ ...g, ids: JSON.stringify(g.ids) })) };
 }
 
-/**
- * Writes the groups to `last_seen`. A present sighting replaces the person's row outright, the
- * cheapest write SQLite has (about two thirds of an upsert's cost); one that is not present keeps
- * the row's session time. Call inside the write's transaction.
- */
-export function prepareSightings(db: Database): (groups: readonly SightingGroup[]) => void {
-  const present = db.prepare(
-    `INSERT OR REPLACE INTO last_seen (user_id, interval_at, session_at)
-     SELECT value, @at, @presentAt FROM json_each(@ids)`,
-  );
-  const absent = db.prepare(
+/** The writer's side of the log; call each inside the write's transaction. */
+export interface SightingWriter {
+  /** Appends a write's groups, and folds the log when it has grown to `FOLD_AFTER` groups. */
+  append(groups: readonly SightingGroup[]): void;
+  /** Folds every group into `last_seen` and empties the log. */
+  fold(): void;
+}
+
+export function prepareSightings(db: Database, foldAfter = FOLD_AFTER): SightingWriter {
+  const insert = db.prepare('INSERT INTO sightings (at, present_at, ids) VALUES (@at, @presentAt, @ids)');
+  const count = db.prepare('SELECT count(*) FROM sightings').pluck();
+  const groups = db.prepare('SELECT at, present_at, ids FROM sightings ORDER BY at DESC, id DESC').raw(true);
+  // A row's times never move back: a last_seen row may be newer than the log (a file written
+  // before the log, or sightings out of order).
+  const merge = db.prepare(
     `INSERT INTO last_seen (user_id, interval_at, session_at)
-     SELECT value, @at, NULL FROM json_each(@ids) WHERE true
-     ON CONFLICT (user_id) DO UPDATE SET interval_at = excluded.interval_at`,
+     SELECT value, @at, @presentAt FROM json_each(@ids) WHERE true
+     ON CONFLICT (user_id) DO UPDATE SET
+       interval_at = max(coalesce(last_seen.interval_at, excluded.interval_at), excluded.interval_at),
+       session_at = CASE WHEN excluded.session_at IS NULL THEN last_seen.session_at
+         ELSE max(coalesce(last_seen.session_at, excluded.session_at), excluded.session_at) END`,
   );
-  return (groups) => {
-    for (const g of groups) {
-      if (g.presentAt === null) absent.run({ at: g.at, ids: g.ids });
-      else present.run(g);
+  const empty = db.prepare('DELETE FROM sightings');
+  const fold = () => {
+    const rows = groups.all() as GroupRow[];
+    if (rows.length === 0) return;
+    // Everyone's latest pair, grouped again by pair: SQLite reads a plain array of ids far faster
+    // than an array of tuples, and most people share the newest pair.
+    const byPair = new Map<string, { at: number; presentAt: number | null; ids: string[] }>();
+    for (const [userId, [at, presentAt]] of latestSightings(rows)) {
+      const key = `${at},${presentAt}`;
+      let group = byPair.get(key);
+      if (!group) {
+        group = { at, presentAt, ids: [] };
+        byPair.set(key, group);
+      }
+      group.ids.push(userId);
     }
+    for (const g of byPair.values())
+      merge.run({ at: g.at, presentAt: g.presentAt, ids: JSON.stringify(g.ids) });
+    empty.run();
+  };
+  return {
+    append(list) {
+      if (list.length === 0) return;
+      for (const g of list) insert.run(g);
+      if ((count.get() as number) >= foldAfter) fold();
+    },
+    fold,
+  };
+}
+
+type GroupRow = [at: number, presentAt: number | null, ids: string];
+
+/**
+ * Each person's latest sighting and latest present sighting among `rows`, which come newest first:
+ * a person's first group is their latest sighting, their first present group their latest present
+ * one.
+ */
+function latestSightings(rows: readonly GroupRow[]): Map<string, [at: number, presentAt: number | null]> {
+  const latest = new Map<string, [number, number | null]>();
+  for (const [at, presentAt, ids] of rows) {
+    for (const id of JSON.parse(ids) as string[]) {
+      const seen = latest.get(id);
+      if (seen === undefined) latest.set(id, [at, presentAt]);
+      else if (seen[1] === null && presentAt !== null) seen[1] = presentAt;
+    }
+  }
+  return latest;
+}
+
+/**
+ * What readers add to `last_seen`: the latest sightings still in the log. The log is read at the
+ * first question, which must come inside the same read transaction as the records it completes;
+ * a read that meets no open record never reads it.
+ */
+export interface SightingOverlay {
+  /** The latest sighting of `userId` in the log, or 0. */
+  at(userId: string): number;
+  /** The latest present sighting of `userId` in the log, or 0. */
+  presentAt(userId: string): number;
+}
+
+export function prepareOverlay(db: Database): () => SightingOverlay {
+  const groups = db.prepare('SELECT at, present_at, ids FROM sightings ORDER BY at DESC, id DESC').raw(true);
+  return () => {
+    let latest: Map<string, [number, number | null]> | null = null;
+    const of = (userId: string) => {
+      latest ??= latestSightings(groups.all() as GroupRow[]);
+      return latest.get(userId);
+    };
+    return { at: (userId) => of(userId)?.[0] ?? 0, presentAt: (userId) => of(userId)?.[1] ?? 0 };
   };
 }

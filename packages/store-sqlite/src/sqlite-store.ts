@@ -28,8 +28,14 @@ import { prepareCounters } from './counters.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
-import { intervalOf, sessionOf } from './rows.ts';
-import { prepareSightings, splitSightings } from './sightings.ts';
+import { intervalOf, sessionsOf } from './rows.ts';
+import {
+  prepareOverlay,
+  prepareSightings,
+  type SightingOverlay,
+  type SightingWriter,
+  splitSightings,
+} from './sightings.ts';
 import { WriterLock } from './writer-lock.ts';
 
 const NAME = 'sqlite';
@@ -106,7 +112,8 @@ class Connection {
   /** A fresh taker of the write's change number, for each write that may open or close records. */
   private readonly change: ReturnType<typeof changeNumber>;
   private readonly runCounters: ReturnType<typeof prepareCounters>;
-  private readonly markSeen: ReturnType<typeof prepareSightings>;
+  private readonly sightings: SightingWriter;
+  private readonly overlay: () => SightingOverlay;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
   private wal = false;
@@ -142,10 +149,11 @@ class Connection {
       }
       this.s = prepare(db);
       this.r = prepareRollups(db);
-      this.readChanges = prepareChanges(db);
+      this.overlay = prepareOverlay(db);
+      this.readChanges = prepareChanges(db, this.overlay);
       this.change = changeNumber(db);
       this.runCounters = prepareCounters(db);
-      this.markSeen = prepareSightings(db);
+      this.sightings = prepareSightings(db);
     } catch (error) {
       db.close();
       throw error;
@@ -156,6 +164,8 @@ class Connection {
 
   close() {
     if (this.lock) {
+      // A file at rest keeps its sightings in last_seen only, so readers of it have no log to read.
+      if (this.lock.holding) ignoreBusy(() => this.write(() => this.sightings.fold()));
       // Planner statistics are the writer's to refresh: a reader closing must not wait for the writer.
       if (this.lock.holding) ignoreBusy(() => this.db.pragma('optimize'));
       this.lock.release();
@@ -345,34 +355,38 @@ class Connection {
         rollups.session(x.userId, start, end);
       }
     }
-    this.markSeen(groups);
+    this.sightings.append(groups);
     appendRollups(this.r.append, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
   }
 
+  /** In one read transaction, so the log of sightings read is the one the records were written with. */
   openState(userIds?: readonly string[]): OpenState {
     const ids = userIds === undefined ? null : JSON.stringify(userIds);
-    return {
-      runs: (this.s.openRuns.all() as Row[]).map(([id, startedAt, lastPollAt]) => ({
-        id: String(id),
-        startedAt: new Date(startedAt as number),
-        lastPollAt: lastPollAt === null ? null : new Date(lastPollAt as number),
-      })),
-      intervals: (this.s.openIntervals.all({ ids }) as Row[]).map(
-        ([userId, status, startedAt, lastSeenAt]) => ({
-          userId: userId as string,
-          status: status as Status,
+    return this.db.transaction((): OpenState => {
+      const seen = this.overlay();
+      return {
+        runs: (this.s.openRuns.all() as Row[]).map(([id, startedAt, lastPollAt]) => ({
+          id: String(id),
           startedAt: new Date(startedAt as number),
-          lastSeenAt: new Date(lastSeenAt as number),
-        }),
-      ),
-      sessions: (this.s.openSessions.all({ ids }) as Row[]).map(([userId, startedAt, lastSeenAt]) => ({
-        userId: userId as string,
-        startedAt: new Date(startedAt as number),
-        lastSeenAt: new Date(lastSeenAt as number),
-      })),
-    };
+          lastPollAt: lastPollAt === null ? null : new Date(lastPollAt as number),
+        })),
+        intervals: (this.s.openIntervals.all({ ids }) as Row[]).map(
+          ([userId, status, startedAt, lastSeenAt]) => ({
+            userId: userId as string,
+            status: status as Status,
+            startedAt: new Date(startedAt as number),
+            lastSeenAt: new Date(Math.max(lastSeenAt as number, seen.at(userId as string))),
+          }),
+        ),
+        sessions: (this.s.openSessions.all({ ids }) as Row[]).map(([userId, startedAt, lastSeenAt]) => ({
+          userId: userId as string,
+          startedAt: new Date(startedAt as number),
+          lastSeenAt: new Date(Math.max(lastSeenAt as number, seen.presentAt(userId as string))),
+        })),
+      };
+    })();
   }
 
   intervals(q: RangeQuery): Interval[] {
@@ -380,7 +394,7 @@ class Connection {
   }
 
   sessions(q: RangeQuery): Session[] {
-    return this.overlapping('sessions', q).map(sessionOf);
+    return this.db.transaction(() => sessionsOf(this.overlapping('sessions', q), this.overlay()))();
   }
 
   /**
@@ -474,6 +488,8 @@ class Connection {
 
   purgeUser(userId: string) {
     this.write(() => {
+      // The person's sightings in the log go into their last_seen row, which goes below.
+      this.sightings.fold();
       for (const statement of this.s.purge) statement.run({ user: userId });
       this.s.dropEmptySamples.run();
     });

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Effect,
+  initialState,
+  memoryStore,
+  type PresenceStore,
+  resolvePolicy,
+  STATUSES,
+  type Status,
+  transition,
+  type UserState,
+} from '@presence-tracker/core';
+import { seededRandom } from '@presence-tracker/core/testing';
+import Sqlite from 'better-sqlite3';
+import { afterAll, describe, expect, test } from 'vitest';
+import { sqliteStore } from './index.ts';
+import { FOLD_AFTER } from './sightings.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-sightings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = Date.UTC(2026, 2, 2, 8);
+const MINUTE = 60_000;
+const USERS = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+
+const logSize = (path: string) => {
+  const db = new Sqlite(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM sightings').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+/** What a reader sees of everyone's last sightings: open records, sessions over the day, changes. */
+async function lastSightings(store: PresenceStore, cursor: string | null) {
+  const day = { from: new Date(T0 - MINUTE), to: new Date(T0 + 24 * 60 * MINUTE) };
+  const { intervals, sessions } = await store.openState();
+  const changed = await store.changes!({ after: cursor });
+  return {
+    intervals: intervals
+      .map((i) => [i.userId, i.status, i.startedAt.getTime(), i.lastSeenAt.getTime()])
+      .sort(),
+    sessions: sessions.map((s) => [s.userId, s.startedAt.getTime(), s.lastSeenAt.getTime()]).sort(),
+    ranged: (await store.sessions(day)).map((s) => [s.userId, s.startedAt.getTime(), s.lastSeenAt.getTime()]),
+    changedSessions: changed.sessions.map((s) => [s.userId, s.startedAt.getTime(), s.lastSeenAt.getTime()]),
+  };
+}
+
+describe('the log of sightings', () => {
+  test('reads the same last sightings as the memory store, poll after poll, across folds, a purge and a reopen', async () => {
+    const path = join(dir, 'agree.db');
+    const policy = resolvePolicy({ staleAfter: 3 * MINUTE, mergeGap: 2 * MINUTE });
+    const random = seededRandom(18);
+    let sqlite = sqliteStore({ path });
+    const memory = memoryStore();
+    const sqliteRun = await sqlite.startRun(new Date(T0));
+    const memoryRun = await memory.startRun(new Date(T0));
+    const states = new Map<string, UserState>(USERS.map((u) => [u, initialState(u)]));
+    let sqliteCursor = (await sqlite.changes!({ after: null })).cursor;
+    let memoryCursor = (await memory.changes!({ after: null })).cursor;
+    let folds = 0;
+    let previousLog = 0;
+    for (let poll = 1; poll <= 4 * FOLD_AFTER; poll++) {
+      const at = new Date(T0 + poll * MINUTE);
+      const effects: Effect[] = [];
+      for (const userId of [...states.keys()]) {
+        // Some people are not read at every poll, so they go stale and their sightings drift apart.
+        if (random() < 0.15) continue;
+        const status: Status =
+          random() < 0.7 ? 'available' : STATUSES[Math.floor(random() * STATUSES.length)]!;
+        // Readings at different instants within the poll make groups of their own.
+        const observedAt = new Date(at.getTime() - Math.floor(random() * 3) * 1000);
+        const r = transition(
+          states.get(userId)!,
+          { type: 'sample', sample: { userId, status, observedAt } },
+          policy,
+        );
+        states.set(userId, r.state);
+        effects.push(...r.effects);
+      }
+      for (const [userId, state] of states) {
+        const r = transition(state, { type: 'tick', at }, policy);
+        states.set(userId, r.state);
+        effects.push(...r.effects);
+      }
+      await sqlite.writePoll({ runId: sqliteRun.id, at, samples: [], effects });
+      await memory.writePoll({ runId: memoryRun.id, at, samples: [], effects });
+
+      if (poll === 2 * FOLD_AFTER) {
+        await sqlite.purgeUser('u2');
+        await memory.purgeUser('u2');
+        states.delete('u2');
+        expect(logSize(path)).toBe(0);
+      }
+      if (poll === 3 * FOLD_AFTER) {
+        // A writer closing folds the log, and the next one reads the same from last_seen alone.
+        await sqlite.close();
+        expect(logSize(path)).toBe(0);
+        sqlite = sqliteStore({ path });
+      }
+      const log = logSize(path);
+      if (log < previousLog) folds++;
+      previousLog = log;
+
+      const fromSqlite = await lastSightings(sqlite, sqliteCursor);
+      const fromMemory = await lastSightings(memory, memoryCursor);
+      expect(fromSqlite, `after poll ${poll}`).toEqual(fromMemory);
+      sqliteCursor = (await sqlite.changes!({ after: null })).cursor;
+      memoryCursor = (await memory.changes!({ after: null })).cursor;
+    }
+    expect(folds).toBeGreaterThanOrEqual(3);
+    await sqlite.close();
+  });
+
+  test('a last_seen row newer than the log is not moved back by a fold', async () => {
+    const path = join(dir, 'newer-row.db');
+    const store = sqliteStore({ path });
+    const run = await store.startRun(new Date(T0));
+    const at = (minute: number) => new Date(T0 + minute * MINUTE);
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: [
+        { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
+        { type: 'session.open', userId: 'u1', startedAt: at(0) },
+      ],
+    });
+    await store.writePoll({
+      runId: run.id,
+      at: at(9),
+      samples: [],
+      effects: [{ type: 'seen', userId: 'u1', at: at(9), present: true }],
+    });
+    await store.purgeUser('nobody');
+    // Out of order: an older sighting after a newer one has been folded.
+    await store.writePoll({
+      runId: run.id,
+      at: at(10),
+      samples: [],
+      effects: [{ type: 'seen', userId: 'u1', at: at(5), present: true }],
+    });
+    const before = await store.openState();
+    await store.purgeUser('nobody');
+    const after = await store.openState();
+    for (const state of [before, after]) {
+      expect(state.intervals.map((i) => i.lastSeenAt.getTime())).toEqual([at(9).getTime()]);
+      expect(state.sessions.map((s) => s.lastSeenAt.getTime())).toEqual([at(9).getTime()]);
+    }
+    await store.close();
+  });
+});
