@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 /**
  * A benchmark is a file in this folder whose default export returns rows. Speed is reported as a
  * ratio against a baseline measured in the same run, on the same machine, never as an absolute
@@ -33,14 +36,20 @@ export async function measure(
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** Runs each of `tasks` once per turn, `turns` times, and returns each one's median duration in ms. */
+/**
+ * Runs each of `tasks` once per turn, `turns` times, and returns each one's median duration in ms.
+ * `before`, if given, runs untimed before each task (e.g. a full collection, so that no task pays for
+ * collecting what the one before it left).
+ */
 export async function inTurns<T extends (() => Promise<unknown>)[]>(
   turns: number,
   tasks: [...T],
+  before?: () => void,
 ): Promise<{ [K in keyof T]: number }> {
   const times = tasks.map((): number[] => []);
   for (let turn = 0; turn < turns; turn++) {
     for (const [i, task] of tasks.entries()) {
+      before?.();
       const start = performance.now();
       await task();
       times[i]!.push(performance.now() - start);
@@ -58,4 +67,13 @@ export function format(row: BenchRow): string {
   }
   if (row.note) line += `  [${row.note}]`;
   return line;
+}
+
+/**
+ * V8's full collection, without starting node with `--expose-gc`: the flag set at run time, the
+ * function taken from a new context, where V8 installs it.
+ */
+export function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }
