@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, type Effect, type PresenceStore, StoreError } from '@presence-tracker/core';
@@ -76,6 +85,34 @@ describe('options', () => {
     const db = new Sqlite(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+    await store.close();
+  });
+
+  test('the WAL is copied into the file once it holds 16 MB, not at SQLite’s 4 MB', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const store = sqliteStore({ path });
+    const run = await store.startRun(at(0));
+    // A poll of about 1 MB of readings.
+    const words = { note: 'x'.repeat(100_000) };
+    const poll = (minute: number) =>
+      store.writePoll({
+        runId: run.id,
+        at: at(minute),
+        samples: Array.from({ length: 10 }, (_, k) => ({
+          userId: `u${k}`,
+          status: 'available' as const,
+          observedAt: at(minute),
+          raw: words,
+        })),
+        effects: [],
+      });
+    const walBytes = () => statSync(`${path}-wal`).size;
+    for (let minute = 1; minute <= 10; minute++) await poll(minute);
+    // With SQLite's default the WAL would have started over at 4 MB and stayed near that size.
+    expect(walBytes()).toBeGreaterThan(9_000_000);
+    for (let minute = 11; minute <= 24; minute++) await poll(minute);
+    // Copied at 16 MB, then written from its start again: it never grows past 16 MB and a poll.
+    expect(walBytes()).toBeLessThan(16 * 1024 * 1024 + 2_000_000);
     await store.close();
   });
 });
