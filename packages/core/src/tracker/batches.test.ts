@@ -259,6 +259,42 @@ describe('a poll in batches', () => {
     ]);
   });
 
+  test("a window's end and a stop close everyone a batch at a time, each batch its own write", async () => {
+    const clock = manualClock(T0);
+    const provider = recordingProvider(clock);
+    const store = recordingStore();
+    const schedule = { timeZone: 'UTC', windows: [{ days: [1], start: '09:00', end: '09:30' }] };
+    const tracker = createTracker({
+      ...{ provider, store, users: USERS, clock, pollBatchSize: 4, schedule },
+      pollInterval: 30 * MIN,
+    });
+    await tracker.runOnce();
+    store.writes.length = 0;
+    clock.advance(45 * MIN);
+    const closed = await tracker.runOnce();
+    const closing = (w: PollWrite) => [...new Set(w.effects.map((e) => e.userId))];
+    // Six people in batches of three: an interval and a session closed for each, at the window's end.
+    expect(store.writes.map(closing)).toEqual([
+      ['id-a', 'id-b', 'id-c'],
+      ['id-d', 'id-e', 'id-f'],
+    ]);
+    const ends = store.writes.flatMap((w) => w.effects).filter((e) => e.type === 'session.close');
+    expect(ends.map((e) => [e.reason, e.endedAt.getTime()])).toEqual(
+      Array(6).fill(['window', T0 + 30 * MIN]),
+    );
+    expect(closed).toMatchObject({ skipped: 'outside-window', samples: 0, effects: 12 });
+
+    clock.set(new Date(T0 + 7 * 24 * 60 * MIN)); // the next Monday's window
+    await tracker.runOnce();
+    store.writes.length = 0;
+    await tracker.stop();
+    expect(store.writes.map(closing)).toEqual([
+      ['id-a', 'id-b', 'id-c'],
+      ['id-d', 'id-e', 'id-f'],
+    ]);
+    expect(await store.openState()).toEqual({ runs: [], intervals: [], sessions: [] });
+  });
+
   test('while the store is away the batches are spooled, the store tried once a poll, and they land in order', async () => {
     const clock = manualClock(T0);
     const spool = join(dir, 'away.jsonl');

@@ -65,17 +65,15 @@ class PresenceTracker extends Runtime implements Tracker {
     try {
       await this.exclusive(async () => {
         const at = this.clock.now();
-        const effects = this.closeFinishedWindow(at);
+        // The next start continues this run, or, if it comes later than staleAfter, recovers it and
+        // ends it at its last poll: either way nothing but a finished window is closed at this stop.
+        const { failure } = await this.closeInBatches(at, !this.options.continueRun);
+        if (failure !== null) throw failure;
         if (this.options.continueRun) {
-          // The next start continues this run, or, if it comes later than staleAfter, recovers it and
-          // ends it at its last poll: either way nothing is closed at this stop.
-          await this.commit(at, [], effects);
           await this.flushCounters();
           this.logger.info({ runId: this.currentRun!.id }, 'run left open for the next start');
           return;
         }
-        this.applyAll({ type: 'stop', at }, effects);
-        await this.commit(at, [], effects);
         await this.flushCounters();
         const run = this.currentRun!;
         await this.options.store.endRun(run.id, at);

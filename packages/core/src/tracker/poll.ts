@@ -29,13 +29,12 @@ async function pollOnce(rt: Runtime): Promise<PollResult> {
     rt.conflicted.clear();
     await resync(rt, at, users);
   }
-  const effects = rt.closeFinishedWindow(at);
+  const closed = await rt.closeInBatches(at, false);
   rt.lastPollAt = at;
   if (rt.schedule && rt.schedule.windowAt(at) === null) {
-    await rt.commit(at, [], effects);
-    return done(rt, { at, skipped: 'outside-window', samples: 0, effects: effects.length });
+    return done(rt, { at, skipped: 'outside-window', samples: 0, effects: closed.effects });
   }
-  return done(rt, { at, ...(await readInBatches(rt, at, effects)) });
+  return done(rt, { at, ...(await readInBatches(rt, at, closed)) });
 }
 
 type Read = { samples: PresenceSample[]; error?: undefined } | { samples?: undefined; error: unknown };
@@ -44,7 +43,8 @@ type Read = { samples: PresenceSample[]; error?: undefined } | { samples?: undef
  * Reads the people in batches of `pollBatchSize`: each batch's samples, then the tick, are applied to
  * that batch's people and written as a write of its own, while the next batch is read. At most one
  * read and one write are on their way at a time, so a poll holds about two batches, and the provider
- * is read while the store writes. `closed` (what a window's end closed) goes with the first write.
+ * is read while the store writes. `closed` says what a window's end closed before, and whether the
+ * store failed then.
  *
  * A batch the provider fails to read is a failed poll for its people alone: they get the tick without
  * samples, as everyone did when a whole poll failed. Once the store fails, the batches after it are
@@ -54,30 +54,30 @@ type Read = { samples: PresenceSample[]; error?: undefined } | { samples?: undef
 async function readInBatches(
   rt: Runtime,
   at: Date,
-  closed: Effect[],
+  closed: { effects: number; failure: unknown },
 ): Promise<Pick<PollResult, 'skipped' | 'samples' | 'effects' | 'unread'>> {
   const people = [...rt.states.keys()];
   // Nobody to read is still a poll that asks: a provider may keep up its subscriptions at polls.
   const batches = people.length > 0 ? inBatches(people, rt.pollBatchSize) : [[]];
   const tick = { type: 'tick', at } as const;
   let samples = 0;
-  const closedCount = closed.length;
-  let effects = closedCount;
+  let effects = closed.effects;
   let read = 0;
   let unread = 0;
   let failures = 0;
-  let storeAway = false;
+  let storeAway = closed.failure !== null;
 
   const readBatch = (ids: string[]): Promise<Read> =>
     rt.options.provider.getPresence(ids).then(
       (samples) => ({ samples }),
       (error: unknown) => ({ error }),
     );
-  // Settled into a value at once, so a write that throws (while stopping) is never an unhandled rejection.
+  // Settled into a value at once, so a write that throws (a spool that cannot be written) is never an
+  // unhandled rejection.
   const writeBatch = (applied: readonly PresenceSample[], decided: Effect[]): Promise<{ error?: unknown }> =>
     (async () => {
       await rt.queue(at, applied, decided);
-      if (!storeAway) storeAway = !(await rt.flushWrites());
+      if (!storeAway) storeAway = (await rt.flushWrites()) !== null;
     })().then(
       () => ({}),
       (error: unknown) => ({ error }),
@@ -92,7 +92,7 @@ async function readInBatches(
     const outcome = await reading;
     const written = await writing;
     if (written.error !== undefined) throw written.error;
-    const decided = n === 0 ? closed : [];
+    const decided: Effect[] = [];
     if (outcome.error === undefined) read++;
     else {
       failures++;
@@ -102,7 +102,7 @@ async function readInBatches(
     const applied = rt.applySamples(outcome.samples ?? [], decided);
     rt.states.applyTo(batch, tick, decided);
     samples += applied.length;
-    effects += decided.length - (n === 0 ? closedCount : 0);
+    effects += decided.length;
     writing = writeBatch(applied, decided);
     if (n + 1 === batches.length) break;
     if (rt.lifecycle === 'stopping') {

@@ -2,13 +2,13 @@ import { EventEmitter } from 'eventemitter3';
 import { type Clock, systemClock } from '../clock.ts';
 import { ProviderError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
-import { type Effect, type Policy, resolvePolicy, StateTable, type TableEvent } from '../machine/index.ts';
+import { type Effect, type Policy, resolvePolicy, StateTable } from '../machine/index.ts';
 import { isStatus, type PresenceSample, type Run, STATUSES, type Status, type User } from '../model.ts';
 import { Dispatcher } from '../notifier/dispatcher.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
 import type { OpenState, PollWrite } from '../store/index.ts';
-import { pollBatchSize } from './batches.ts';
+import { inBatches, pollBatchSize } from './batches.ts';
 import { emitEffects, toEvents } from './events.ts';
 import { Failures } from './failures.ts';
 import { Leases } from './leases.ts';
@@ -165,17 +165,39 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     return applied ?? ordered;
   }
 
-  /** Applies `event` to everyone, appending the effects to `effects` (never spread: there may be millions). */
-  applyAll(event: TableEvent, effects: Effect[] = []): Effect[] {
-    return this.states.applyAll(event, effects);
+  /**
+   * Ends what is open: when the window the last poll was in has closed by `at` (however late this
+   * comes), at the window's end; with `stop`, everything else at `at`. A batch of people at a time
+   * (`pollBatchSize`), each batch a write of its own written before the next is decided, so a stop or
+   * a window's end for a million people holds a batch's effects, not everyone's. Once the store fails,
+   * the rest are only queued (and spooled). Returns how many effects were decided, and the store's
+   * failure if it failed.
+   */
+  async closeInBatches(at: Date, stop: boolean): Promise<{ effects: number; failure: unknown }> {
+    const window = this.finishedWindowEnd(at);
+    let effects = 0;
+    let failure: unknown = null;
+    if (window !== null || stop) {
+      const windowClose = window && ({ type: 'windowClose', at: window } as const);
+      for (const batch of inBatches([...this.states.keys()], this.pollBatchSize)) {
+        const decided: Effect[] = [];
+        if (windowClose) this.states.applyTo(batch, windowClose, decided);
+        if (stop) this.states.applyTo(batch, { type: 'stop', at }, decided);
+        effects += decided.length;
+        await this.queue(at, [], decided);
+        if (failure === null) failure = await this.flushWrites();
+      }
+    }
+    // Writes still waiting from earlier polls are tried even when nothing closes.
+    if (failure === null) failure = await this.flushWrites();
+    return { effects, failure };
   }
 
-  /** Everything open ends when the window it was seen in closed, however late the next poll comes. */
-  closeFinishedWindow(at: Date): Effect[] {
-    if (!this.schedule || !this.lastPollAt) return [];
+  /** When the window the last poll was in ended, if it has by `at`. */
+  private finishedWindowEnd(at: Date): Date | null {
+    if (!this.schedule || !this.lastPollAt) return null;
     const before = this.schedule.windowAt(this.lastPollAt);
-    if (!before || before.end > at) return [];
-    return this.applyAll({ type: 'windowClose', at: before.end });
+    return before && before.end <= at ? before.end : null;
   }
 
   /**
@@ -186,7 +208,8 @@ export class Runtime extends EventEmitter<TrackerEvents> {
    */
   async commit(at: Date, samples: readonly PresenceSample[], effects: Effect[]): Promise<void> {
     await this.queue(at, samples, effects);
-    await this.flushWrites();
+    const failure = await this.flushWrites();
+    if (failure !== null && this.lifecycle === 'stopping') throw failure;
   }
 
   /**
@@ -213,19 +236,18 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   }
 
   /**
-   * Writes what is queued, oldest first; `false` when the store failed (reported here, and thrown
-   * while the tracker stops), the rest staying queued.
+   * Writes what is queued, oldest first; returns the store's failure (reported here), the rest staying
+   * queued, or `null` once everything is written.
    */
-  async flushWrites(): Promise<boolean> {
-    if (this.writes.size === 0) return true;
+  async flushWrites(): Promise<unknown> {
+    if (this.writes.size === 0) return null;
     const failure = await this.writes.flush();
-    if (failure) {
-      this.fail(failure, 'store');
-      if (this.lifecycle === 'stopping') throw failure;
-      return false;
+    if (failure === null) {
+      this.succeeded('store');
+      return null;
     }
-    this.succeeded('store');
-    return true;
+    this.fail(failure, 'store');
+    return failure;
   }
 
   /** Adds the counts gathered since the last time to the run's counters in the store. */
