@@ -2,7 +2,6 @@ import { pipeline, Readable } from 'node:stream';
 import { TZDate } from '@date-fns/tz';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
-import { format } from 'date-fns/format';
 import { ConfigError } from '../errors.ts';
 import { STATUSES } from '../model.ts';
 import { isTimeZone } from '../schedule/index.ts';
@@ -143,11 +142,9 @@ function record(r: ReportRow, timeZone: string, names: Map<string, string>): Rec
 
 /** ISO 8601 with the zone's offset at that instant; milliseconds only when there are some. */
 export function isoInZone(at: Date, timeZone: string): string {
-  const local = new TZDate(at.getTime(), timeZone);
-  return format(
-    local,
-    at.getTime() % 1000 === 0 ? "yyyy-MM-dd'T'HH:mm:ssxxx" : "yyyy-MM-dd'T'HH:mm:ss.SSSxxx",
-  );
+  // `2026-03-02T09:00:00.000+01:00`: the zone's wall time and offset at that instant.
+  const iso = new TZDate(at.getTime(), timeZone).toISOString();
+  return at.getTime() % 1000 === 0 ? `${iso.slice(0, 19)}${iso.slice(23)}` : iso;
 }
 
 /** Seconds, with the milliseconds as decimals when there are some. */

@@ -1,6 +1,6 @@
 import { tz } from '@date-fns/tz';
 import { isValid } from 'date-fns/isValid';
-import { parse } from 'date-fns/parse';
+import { parseISO } from 'date-fns/parseISO';
 import { ConfigError } from '../errors.ts';
 import { localDay, localDayStart } from './periods.ts';
 
@@ -22,10 +22,12 @@ const DEFAULT_NAMES: RangeNames = { from: 'from', to: 'to', days: 'days' };
 
 /**
  * The shapes taken: a date, or a date and time with an optional offset (ISO 8601's extended format,
- * as `date -Iseconds` prints). Anything else ("Nov 30 2026", "2026-3-2") is refused rather than
- * guessed at; date-fns then checks the calendar, so 2026-02-30 is refused too.
+ * as `date -Iseconds` prints): hours 00 to 23, a fraction only after the seconds, an offset's minutes
+ * under 60. Anything else ("Nov 30 2026", "2026-3-2", "T24:00") is refused rather than guessed at;
+ * date-fns then checks the calendar, so 2026-02-30 is refused too.
  */
-const ISO = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(:\d{2})?(\.\d{1,3})?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO =
+  /^\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}(?::?[0-5]\d)?)?)?$/;
 
 const EXPECTED =
   'expected a date YYYY-MM-DD or an ISO 8601 date and time such as 2026-03-02T09:00 or 2026-03-02T09:00:00Z';
@@ -35,29 +37,13 @@ const EXPECTED =
  * and time without an offset is read in `timeZone`, the report's zone, not this machine's.
  */
 export function parseInstant(value: string, name: string, timeZone: string): { at: Date; dateOnly: boolean } {
-  const m = ISO.exec(value);
-  const bad = () =>
-    new ConfigError('invalid options:', [
+  const at = ISO.test(value) ? parseISO(value, { in: tz(timeZone) }) : undefined;
+  if (!at || !isValid(at)) {
+    throw new ConfigError('invalid options:', [
       { path: name, message: `${EXPECTED}, received ${JSON.stringify(value)}` },
     ]);
-  if (!m) throw bad();
-  const [, , time, seconds, fraction, offset] = m;
-  const format = [
-    'yyyy-MM-dd',
-    time ? "'T'HH:mm" : '',
-    seconds ? ':ss' : '',
-    fraction ? `.${'S'.repeat(fraction.length - 1)}` : '',
-    offset ? offsetToken(offset) : '',
-  ].join('');
-  const at = parse(value, format, new Date(0), { in: tz(timeZone) });
-  if (!isValid(at)) throw bad();
-  return { at: new Date(at.getTime()), dateOnly: time === undefined };
-}
-
-/** date-fns's token for each way of writing an offset: `Z` or `+01`, `+0100`, `+01:00`. */
-function offsetToken(offset: string): string {
-  if (offset === 'Z' || offset.length === 3) return 'X';
-  return offset.includes(':') ? 'XXX' : 'XX';
+  }
+  return { at: new Date(at.getTime()), dateOnly: !value.includes('T') };
 }
 
 /**
