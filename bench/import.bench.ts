@@ -7,6 +7,8 @@ import type { BenchRow } from './lib.ts';
 
 const run = promisify(execFile);
 const TURNS = Number(process.env.IMPORT_BENCH_TURNS ?? 5);
+/** Folder names under packages/, comma-separated; every package by default. */
+const ONLY = process.env.IMPORT_BENCH_PACKAGES?.split(',');
 const packagesDir = join(import.meta.dirname, '..', 'packages');
 const child = join(import.meta.dirname, 'import-child.mjs');
 
@@ -30,7 +32,7 @@ function targets(): { targets: Target[]; unbuilt: string[] } {
   const unbuilt: string[] = [];
   for (const dir of readdirSync(packagesDir).sort()) {
     const manifest = join(packagesDir, dir, 'package.json');
-    if (!existsSync(manifest)) continue;
+    if (!existsSync(manifest) || (ONLY && !ONLY.includes(dir))) continue;
     const { name, exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
       name: string;
       exports: { '.': { '@presence-tracker/source': string; import: { default: string } } };
