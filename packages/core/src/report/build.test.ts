@@ -410,6 +410,18 @@ describe('buildReport', () => {
     // A period no cut runs through is the row's own object; a joined one is new, the rows' untouched.
     expect(report.totals[0]!.unavailablePeriods[1]).toBe(tuesday!.unavailablePeriods[1]);
     expect(report.totals[0]!.unavailablePeriods[0]).not.toBe(tuesday!.unavailablePeriods[0]);
+    // Instants the rows already hold are not made again: the joined period starts on Monday's piece's
+    // Date and ends on Tuesday's; a period cut at midnight ends on the row's own end; a row's last
+    // instant is its last period's end, and the total's first and last are its rows'.
+    const joined = report.totals[0]!.unavailablePeriods[0]!;
+    expect(joined.start).toBe(monday!.unavailablePeriods[0]!.start);
+    expect(joined.end).toBe(tuesday!.unavailablePeriods[0]!.end);
+    expect(monday!.unavailablePeriods[0]!.end).toBe(monday!.end);
+    expect(tuesday!.unavailablePeriods[0]!.start).toBe(tuesday!.start);
+    expect(tuesday!.lastSeen).toBe(tuesday!.unavailablePeriods[1]!.end);
+    expect(report.totals[0]!.firstSeen).toBe(monday!.firstSeen);
+    expect(report.totals[0]!.lastSeen).toBe(tuesday!.lastSeen);
+    expect(monday!.lastSeen).toBe(monday!.end);
     expect(monday!.unavailablePeriods.map((p) => p.ms)).toEqual([60 * MIN]);
     expect(report.totals[0]!.statusMs).toEqual({
       available: 60 * MIN,

@@ -88,8 +88,9 @@ export interface ReportUser {
 
 /**
  * A report, to read and not to change: a total holds the same period objects as its rows wherever no
- * cut between rows runs through a period, and the rows of one day (and the totals) share their
- * `start` and `end`.
+ * cut between rows runs through a period, the rows of one day (and the totals) share their `start`
+ * and `end`, and an instant a row holds twice (a period's end and `lastSeen`, a period cut at
+ * midnight and the row's `end`, a total's `firstSeen` and its first row's) is one `Date`.
  */
 export interface Report {
   /** Per user per local day (or per the `groupBy` choice), ordered by user id then time. */
@@ -198,11 +199,8 @@ export async function buildReport(query: ReportQuery): Promise<Report> {
   // Without a batch size, the records read to find the users are the ones counted.
   const prefetched = size >= users.length ? records : undefined;
   for (const batch of chunks(users, size)) {
-    const counted = await countBatch(q, p, batch, prefetched);
-    for (const c of counted) {
-      rows.push(...c.rows);
-      totals.push(c.total);
-    }
+    const counter = await countBatch(q, p, batch, prefetched);
+    for (const u of batch) totals.push(counter.count(u.id, rows));
   }
   const report: Report = {
     rows,
@@ -230,10 +228,14 @@ export async function* reportRows(query: ReportQuery): AsyncGenerator<ReportRow>
   }
   const p = plan(q);
   const { users } = await reportUsers(q);
+  const rows: ReportRow[] = [];
   for (const batch of chunks(users, q.batchSize ?? 200)) {
-    for (const c of await countBatch(q, p, batch)) {
-      yield* c.rows;
-      yield c.total;
+    const counter = await countBatch(q, p, batch);
+    for (const u of batch) {
+      rows.length = 0;
+      const total = counter.count(u.id, rows);
+      yield* rows;
+      yield total;
     }
   }
 }
@@ -341,17 +343,18 @@ async function readRecords(q: CheckedQuery, userIds?: readonly string[]): Promis
   return found;
 }
 
+/** A batch's records read, ready to count its users one at a time. */
 async function countBatch(
   q: CheckedQuery,
   p: Plan,
   batch: ReportUser[],
   prefetched?: RecordsOf,
-): Promise<{ rows: ReportRow[]; total: ReportRow }[]> {
+): Promise<{ count(userId: string, rows: ReportRow[]): ReportRow }> {
   const userIds = batch.map((u) => u.id);
   const records = prefetched ?? (await readRecords(q, userIds));
-  const scratch = new Scratch(p.buckets.length);
+  const scratch = new Scratch(p);
   const into: RollupRecords = { intervals: [], sessions: [] };
-  return userIds.map((id) => countUser(id, records.records(id, into), p, scratch));
+  return { count: (userId, rows) => countUser(userId, records.records(userId, into), p, scratch, rows) };
 }
 
 const NONE: RollupRecords = { intervals: [], sessions: [] };
@@ -368,8 +371,14 @@ class Scratch {
   readonly sessions: Int32Array;
   /** Unavailability periods as `[slot, start, end]` triples, in time order. */
   periods: number[] = [];
+  /** One row's periods while they are made. */
+  readonly pieces: UnavailablePeriod[] = [];
+  /** By status index: whether it counts as available. */
+  readonly available: readonly boolean[];
 
-  constructor(buckets: number) {
+  constructor(p: Plan) {
+    this.available = p.available;
+    const buckets = p.buckets.length;
     this.ms = new Float64Array((buckets + 1) * S);
     this.first = new Float64Array(buckets + 1);
     this.last = new Float64Array(buckets + 1);
@@ -403,7 +412,8 @@ function countUser(
   records: RollupRecords,
   p: Plan,
   s: Scratch,
-): { rows: ReportRow[]; total: ReportRow } {
+  rows: ReportRow[],
+): ReportRow {
   s.reset();
   const totalSlot = p.buckets.length;
   const iv = records.intervals;
@@ -455,34 +465,71 @@ function countUser(
     if (any) s.sessions[totalSlot]!++;
   }
 
-  // Row periods are in bucket order; the total's are the same pieces with the cuts between buckets
-  // joined, so a period no cut runs through is the row's own object, shared, not a copy.
-  const rows: ReportRow[] = [];
+  return makeRows(userId, p, s, rows);
+}
+
+/**
+ * The counted user's rows, pushed to `rows`, and their total. Row periods are in bucket order; the
+ * total's are the same pieces with the cuts between buckets joined, so a period no cut runs through is
+ * the row's own object, shared, not a copy, and a joined one starts and ends on its pieces' `Date`s.
+ * The total's first and last instants are its rows'.
+ */
+function makeRows(userId: string, p: Plan, s: Scratch, rows: ReportRow[]): ReportRow {
   const list = s.periods;
+  const pieces = s.pieces;
   const joined: UnavailablePeriod[] = [];
   let k = 0;
   let run: UnavailablePeriod | null = null;
-  let runStart = 0;
+  let firstSeen: Date | null = null;
+  let lastSeen: Date | null = null;
   for (let slot = 0; slot < p.buckets.length; slot++) {
-    const b = p.buckets[slot]!;
-    const periods: UnavailablePeriod[] = [];
+    const start = p.starts[slot]!;
+    const end = p.ends[slot]!;
+    pieces.length = 0;
     for (; k < list.length && list[k] === slot; k += 3) {
-      const x = period(list[k + 1]!, list[k + 2]!);
-      periods.push(x);
-      if (run !== null && run.end.getTime() === list[k + 1]) {
-        run = period(runStart, list[k + 2]!);
+      const x = list[k + 1]!;
+      const y = list[k + 2]!;
+      const piece: UnavailablePeriod = { start: dateOf(x, start), end: dateOf(y, end), ms: y - x };
+      pieces.push(piece);
+      if (run !== null && run.end.getTime() === x) {
+        run = { start: run.start, end: piece.end, ms: run.ms + piece.ms };
         joined[joined.length - 1] = run;
       } else {
-        run = x;
-        runStart = list[k + 1]!;
-        joined.push(x);
+        run = piece;
+        joined.push(piece);
       }
     }
+    // A row's first and last instants are its periods' ends or its own wherever they fall on them.
+    let rowFirst: Date | null = null;
+    let rowLast: Date | null = null;
+    if (s.first[slot] !== Number.POSITIVE_INFINITY) {
+      const first = s.first[slot]!;
+      const last = s.last[slot]!;
+      const n = pieces.length;
+      rowFirst = n > 0 && pieces[0]!.start.getTime() === first ? pieces[0]!.start : dateOf(first, start);
+      rowLast = n > 0 && pieces[n - 1]!.end.getTime() === last ? pieces[n - 1]!.end : dateOf(last, end);
+      firstSeen ??= rowFirst;
+      lastSeen = rowLast;
+    }
+    // A copy exactly as long as it needs to be: an array grown by push keeps room for 17.
+    const periods = pieces.slice();
     rows.push(
-      makeRow(userId, b.day, p.starts[slot]!, p.ends[slot]!, p.counted[slot]!, slot, s, periods, p.available),
+      makeRow(
+        userId,
+        p.buckets[slot]!.day,
+        start,
+        end,
+        p.counted[slot]!,
+        slot,
+        s,
+        periods,
+        rowFirst,
+        rowLast,
+      ),
     );
   }
-  const total = makeRow(
+  const totalSlot = p.buckets.length;
+  return makeRow(
     userId,
     null,
     p.rangeStart,
@@ -491,13 +538,14 @@ function countUser(
     totalSlot,
     s,
     joined,
-    p.available,
+    firstSeen,
+    lastSeen,
   );
-  return { rows, total };
 }
 
-function period(a: number, b: number): UnavailablePeriod {
-  return { start: new Date(a), end: new Date(b), ms: b - a };
+/** `edge` when `ms` is its instant, else a new `Date`. */
+function dateOf(ms: number, edge: Date): Date {
+  return edge.getTime() === ms ? edge : new Date(ms);
 }
 
 function makeRow(
@@ -509,10 +557,12 @@ function makeRow(
   slot: number,
   s: Scratch,
   unavailablePeriods: UnavailablePeriod[],
-  available: readonly boolean[],
+  firstSeen: Date | null,
+  lastSeen: Date | null,
 ): ReportRow {
   const ms = s.ms;
   const o = slot * S;
+  const available = s.available;
   let observedMs = 0;
   let availableMs = 0;
   for (let k = 0; k < S; k++) {
@@ -521,7 +571,6 @@ function makeRow(
   }
   let longestUnavailableMs = 0;
   for (const x of unavailablePeriods) if (x.ms > longestUnavailableMs) longestUnavailableMs = x.ms;
-  const seen = s.first[slot] !== Number.POSITIVE_INFINITY;
   return {
     userId,
     day,
@@ -538,8 +587,8 @@ function makeRow(
       unknown: ms[o + 5]!,
     },
     sessions: s.sessions[slot]!,
-    firstSeen: seen ? new Date(s.first[slot]!) : null,
-    lastSeen: seen ? new Date(s.last[slot]!) : null,
+    firstSeen,
+    lastSeen,
     longestUnavailableMs,
     unavailablePeriods,
     start,
@@ -648,9 +697,24 @@ function sumRows(key: string, group: Group, list: ReportRow[]): ReportRow {
 }
 
 function emptyRow(userId: string, day: string | null, start: number, end: number): ReportRow {
-  const s = new Scratch(0);
-  s.reset();
-  return makeRow(userId, day, new Date(start), new Date(end), 0, 0, s, [], []);
+  const statusMs = Object.fromEntries(STATUSES.map((x) => [x, 0])) as Record<Status, number>;
+  return {
+    userId,
+    day,
+    observedMs: 0,
+    availableMs: 0,
+    unavailableMs: 0,
+    unobservedMs: 0,
+    statusMs,
+    sessions: 0,
+    firstSeen: null,
+    lastSeen: null,
+    longestUnavailableMs: 0,
+    unavailablePeriods: [],
+    start: new Date(start),
+    end: new Date(end),
+    countedMs: 0,
+  };
 }
 
 function* chunks<T>(list: T[], size: number): Generator<T[]> {
