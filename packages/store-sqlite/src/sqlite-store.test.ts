@@ -136,6 +136,34 @@ test('a reader reads and closes while another connection is in the middle of a w
 });
 
 describe('writes', () => {
+  test('many records opened at once keep their order, and a second open record among them refuses the write whole', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    const run = await store.startRun(at(0));
+    // 64 + 8 + 1 + 1 rows: every statement size, in the order written.
+    const people = Array.from({ length: 74 }, (_, k) => `u${String(k).padStart(3, '0')}`).reverse();
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: people.flatMap((u) => [open(u, 'available', 0), sessionOpen(u, 0)]),
+    });
+    const { intervals, sessions } = await store.changes!({ after: '0' });
+    expect(intervals.map((i) => i.userId)).toEqual(people);
+    expect(sessions.map((s) => s.userId)).toEqual(people);
+
+    const newcomers = Array.from({ length: 70 }, (_, k) => `v${k}`);
+    const write = store.writePoll({
+      runId: run.id,
+      at: at(1),
+      samples: [],
+      // u010 already has an open interval, and the write does not close it: the 63rd row of the first 64.
+      effects: [...newcomers.slice(0, 62), 'u010', ...newcomers.slice(62)].map((u) => open(u, 'busy', 1)),
+    });
+    await expect(write).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
+    expect((await store.intervals({ from: at(0), to: at(2) })).length).toBe(74);
+    await store.close();
+  });
+
   test('input that is not what the contract says is refused, naming the field', async () => {
     const store = sqliteStore({ path: ':memory:' });
     const run = await store.startRun(at(0));

@@ -26,6 +26,7 @@ import Sqlite, { type Database } from 'better-sqlite3';
 import { changeNumber, prepareChanges } from './changes.ts';
 import { prepareCounters } from './counters.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
+import { multiRowInsert } from './multi-row.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
 import { intervalOf, sessionsOf } from './rows.ts';
@@ -147,6 +148,9 @@ class Connection {
         // cache holds the open-record and start indexes a poll touches.
         db.pragma('synchronous = FULL');
         db.pragma('cache_size = -32768');
+        // A statement that inserts many rows keeps what it would undo (its statement journal) in
+        // memory, not in a temporary file written at every poll.
+        db.pragma('temp_store = MEMORY');
         if (version < SCHEMA_VERSION) {
           useWal(db);
           migrate(db, undefined, file);
@@ -341,27 +345,29 @@ class Connection {
       longestSession = Math.max(longestSession, end - (row[0] as number));
       rollups.session(x.userId, row[0] as number, end);
     }
+    const intervals: unknown[] = [];
     for (const x of plan.newIntervals) {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
       const raw = x.raw === undefined ? null : JSON.stringify(x.raw);
-      refusingSecondOpen(() => this.s.openInterval.run(x.userId, x.status, start, end, raw, changed()));
+      intervals.push(x.userId, x.status, start, end, raw, changed());
       if (end !== null) {
         longestInterval = Math.max(longestInterval, end - start);
         rollups.interval(x.userId, x.status, start, end);
       }
     }
+    refusingSecondOpen(() => this.s.insertIntervals(intervals));
+    const sessions: unknown[] = [];
     for (const x of plan.newSessions) {
       const start = x.startedAt.getTime();
       const end = x.endedAt === null ? null : x.endedAt.getTime();
-      refusingSecondOpen(() =>
-        this.s.openSession.run(x.userId, start, x.lastSeenAt.getTime(), end, x.reason, changed()),
-      );
+      sessions.push(x.userId, start, x.lastSeenAt.getTime(), end, x.reason, changed());
       if (end !== null) {
         longestSession = Math.max(longestSession, end - start);
         rollups.session(x.userId, start, end);
       }
     }
+    refusingSecondOpen(() => this.s.insertSessions(sessions));
     this.sightings.append(groups);
     appendRollups(this.r.append, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
@@ -548,14 +554,18 @@ function prepare(db: Database) {
       'SELECT id, started_at, last_poll_at FROM runs WHERE ended_at IS NULL ORDER BY started_at, id',
     ),
 
-    openInterval: db.prepare(
-      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw, changed) VALUES (?, ?, ?, ?, ?, ?)',
+    insertIntervals: multiRowInsert(
+      db,
+      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw, changed)',
+      6,
     ),
     closeInterval: rows(
       'UPDATE intervals SET ended_at = ?, changed = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at, status',
     ),
-    openSession: db.prepare(
-      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason, changed) VALUES (?, ?, ?, ?, ?, ?)',
+    insertSessions: multiRowInsert(
+      db,
+      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason, changed)',
+      6,
     ),
     openFor: rows(
       `SELECT user_id, 'i' FROM intervals WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))
