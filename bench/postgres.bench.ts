@@ -248,6 +248,17 @@ const DROPS: { name: string; sql: (s: string) => string }[] = [
     sql: (s) => `alter table ${s}.samples drop constraint samples_status_check`,
   },
   {
+    name: 'the primary key of intervals (no reader looks an interval up by its id)',
+    sql: (s) => `alter table ${s}.intervals drop constraint intervals_pkey`,
+  },
+  {
+    name: 'the sightings (each user_seen row discarded by a trigger before it reaches the table)',
+    sql: (
+      s,
+    ) => `create function ${s}.discard_seen() returns trigger language plpgsql as $$ begin return null; end $$;
+      create trigger discard before insert on ${s}.user_seen for each row execute function ${s}.discard_seen()`,
+  },
+  {
     // Each close still builds its digest text in SQL; the rows go no further than the trigger.
     name: 'the rollups (each digest row discarded by a trigger before it reaches the table)',
     sql: (

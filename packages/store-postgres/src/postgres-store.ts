@@ -53,6 +53,8 @@ export interface PostgresStore extends PresenceStore {
 }
 
 const HOUR = 3_600_000;
+/** Thrown inside a write's transaction to roll it back when an earlier attempt of it committed. */
+const ALREADY_APPLIED = Symbol('already applied');
 /** How long a committed write's token is remembered, so a retry of it is recognised. */
 const TOKEN_DAYS = 7;
 
@@ -237,64 +239,87 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async writePoll(write: PollWrite) {
       const token = tokenFor(write);
       const housekeeping = lastHousekeeping === null || write.at.getTime() - lastHousekeeping >= HOUR;
-      await transaction('writePoll', async (c) => {
-        // Every statement goes out as soon as its parameters are built, and the next ones are built
-        // while the server runs it; only what decides whether to go on is waited for.
-        const q = new StatementQueue(c);
-        // First, before the transaction has an id, the writer's mark (changes() keeps its cursor below
-        // this write until it ends), in the statement that records the write's token.
-        const mark = writerMark(o.schema, 2);
-        const fresh = q.send(
-          `insert into ${t.applied} (token) select $1 from (select ${mark.sql}) as mark on conflict do nothing`,
-          [token, ...mark.params],
-        );
-        // Planned over what the effects say was open, so nothing is read first: a close that finds
-        // nothing open is counted below, a second open record is refused by the unique indexes on
-        // open records, and only users whose new records the write both opens and closes (which no
-        // such index sees) are looked up.
-        const implied = impliedOpen(write.effects);
-        const plan = planWrite(write.effects, implied.intervals, implied.sessions, STORE_NAME);
-        const unsure = opensClosed(plan, implied);
-        // An earlier attempt committed this write but its answer was lost with the connection.
-        if ((await fresh).rowCount === 0) return;
-        // With coordination: refused whole unless the writer still holds every lease it names.
-        await checkFence(c, o.schema, write);
-        const run = q.send(`update ${t.runs} set last_poll_at = greatest(last_poll_at, $2) where id = $1`, [
-          runKey(write.runId),
-          write.at,
-        ]);
-        if (unsure.intervals.length > 0 || unsure.sessions.length > 0) {
-          const open = await q.send(
-            `select 1 from ${t.intervals} where ended_at is null and user_id = any($1::text[])
+      await retrying('writePoll', () =>
+        inTransaction(pool, async (c) => {
+          // Every statement goes out as soon as its parameters are built, and the next ones are built
+          // while the server runs it; only what decides whether to go on is waited for.
+          const q = new StatementQueue(c);
+          // First, before the transaction has an id, the writer's mark (changes() keeps its cursor below
+          // this write until it ends), in the statement that records the write's token.
+          const mark = writerMark(o.schema, 2);
+          const fresh = q.send(
+            `insert into ${t.applied} (token) select $1 from (select ${mark.sql}) as mark on conflict do nothing`,
+            [token, ...mark.params],
+          );
+          // The samples need no planning, so the server writes them while the write is planned.
+          if (o.keepSamples && write.samples.length > 0) {
+            q.send(
+              `insert into ${t.samples} (user_id, observed_at, status, source, raw, run_id)
+             select u, ob, st, src, r::jsonb, $6 from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[]) as v(u, ob, st, src, r)`,
+              [
+                textArray(write.samples.map((x) => x.userId)),
+                timestampArray(write.samples.map((x) => x.observedAt)),
+                textArray(write.samples.map((x) => x.status)),
+                textArray(write.samples.map((x) => x.source)),
+                jsonTexts(write.samples.map((x) => x.raw)),
+                runKey(write.runId),
+              ],
+            );
+          }
+          // Planned over what the effects say was open, so nothing is read first: a close that finds
+          // nothing open is counted below, a second open record is refused by the unique indexes on
+          // open records, and only users whose new records the write both opens and closes (which no
+          // such index sees) are looked up.
+          const implied = impliedOpen(write.effects);
+          const plan = planWrite(write.effects, implied.intervals, implied.sessions, STORE_NAME);
+          const unsure = opensClosed(plan, implied);
+          // An earlier attempt committed this write but its answer was lost with the connection: the
+          // samples just sent are rolled back.
+          if ((await fresh).rowCount === 0) {
+            await q.settle();
+            throw ALREADY_APPLIED;
+          }
+          // With coordination: refused whole unless the writer still holds every lease it names.
+          if (write.fence !== undefined) {
+            await q.settle();
+            await checkFence(c, o.schema, write);
+          }
+          const run = q.send(`update ${t.runs} set last_poll_at = greatest(last_poll_at, $2) where id = $1`, [
+            runKey(write.runId),
+            write.at,
+          ]);
+          if (unsure.intervals.length > 0 || unsure.sessions.length > 0) {
+            const open = await q.send(
+              `select 1 from ${t.intervals} where ended_at is null and user_id = any($1::text[])
              union all
              select 1 from ${t.sessions} where ended_at is null and user_id = any($2::text[])`,
-            [unsure.intervals, unsure.sessions],
-          );
-          if ((open.rowCount ?? 0) > 0) raced();
-        }
+              [unsure.intervals, unsure.sessions],
+            );
+            if ((open.rowCount ?? 0) > 0) raced();
+          }
 
-        // Closing what was open comes first, so the unique indexes on open records see the new rows
-        // after it. Each close appends what it closed to the digests in the same statement.
-        const closedIntervals =
-          plan.intervalChanges.length > 0
-            ? q.send<{ n: number }>(
-                `with closed as (
+          // Closing what was open comes first, so the unique indexes on open records see the new rows
+          // after it. Each close appends what it closed to the digests in the same statement.
+          const closedIntervals =
+            plan.intervalChanges.length > 0
+              ? q.send<{ n: number }>(
+                  `with closed as (
                    update ${t.intervals} i set ended_at = v.ended_at, changed = pg_current_xact_id()
                    from unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
                    where i.user_id = v.user_id and i.ended_at is null
                    returning i.user_id, i.status, ${epochMs('i.started_at')} as a, ${epochMs('i.ended_at')} as b),
                  rolled as (${appendClosedIntervalsSql(o.schema, 'closed')})
                  select count(*)::int as n from closed`,
-                [
-                  textArray(plan.intervalChanges.map((x) => x.userId)),
-                  timestampArray(plan.intervalChanges.map((x) => x.endedAt)),
-                ],
-              )
-            : undefined;
-        const closedSessions =
-          plan.sessionChanges.length > 0
-            ? q.send<{ n: number }>(
-                `with closed as (
+                  [
+                    textArray(plan.intervalChanges.map((x) => x.userId)),
+                    timestampArray(plan.intervalChanges.map((x) => x.endedAt)),
+                  ],
+                )
+              : undefined;
+          const closedSessions =
+            plan.sessionChanges.length > 0
+              ? q.send<{ n: number }>(
+                  `with closed as (
                    update ${t.sessions} x
                    set ended_at = v.ended_at, last_seen_at = v.seen, end_reason = v.reason, changed = pg_current_xact_id()
                    from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
@@ -302,87 +327,76 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                    returning x.user_id, ${epochMs('x.started_at')} as a, ${epochMs('x.ended_at')} as b),
                  rolled as (${appendClosedSessionsSql(o.schema, 'closed')})
                  select count(*)::int as n from closed`,
-                [
-                  textArray(plan.sessionChanges.map((x) => x.userId)),
-                  timestampArray(plan.sessionChanges.map((x) => x.endedAt)),
-                  timestampArray(plan.sessionChanges.map((x) => x.lastSeenAt)),
-                  textArray(plan.sessionChanges.map((x) => x.reason)),
-                ],
-              )
-            : undefined;
-        if (plan.newIntervals.length > 0) {
-          q.send(
-            `insert into ${t.intervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
+                  [
+                    textArray(plan.sessionChanges.map((x) => x.userId)),
+                    timestampArray(plan.sessionChanges.map((x) => x.endedAt)),
+                    timestampArray(plan.sessionChanges.map((x) => x.lastSeenAt)),
+                    textArray(plan.sessionChanges.map((x) => x.reason)),
+                  ],
+                )
+              : undefined;
+          if (plan.newIntervals.length > 0) {
+            q.send(
+              `insert into ${t.intervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
              select u, st, sa, ea, ls, r::jsonb
              from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
-            [
-              textArray(plan.newIntervals.map((x) => x.userId)),
-              textArray(plan.newIntervals.map((x) => x.status)),
-              timestampArray(plan.newIntervals.map((x) => x.startedAt)),
-              timestampArray(plan.newIntervals.map((x) => x.endedAt)),
-              timestampArray(plan.newIntervals.map((x) => x.lastSeenAt)),
-              jsonTexts(plan.newIntervals.map((x) => x.raw)),
-            ],
-          );
-        }
-        if (plan.newSessions.length > 0) {
-          q.send(
-            `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
+              [
+                textArray(plan.newIntervals.map((x) => x.userId)),
+                textArray(plan.newIntervals.map((x) => x.status)),
+                timestampArray(plan.newIntervals.map((x) => x.startedAt)),
+                timestampArray(plan.newIntervals.map((x) => x.endedAt)),
+                timestampArray(plan.newIntervals.map((x) => x.lastSeenAt)),
+                jsonTexts(plan.newIntervals.map((x) => x.raw)),
+              ],
+            );
+          }
+          if (plan.newSessions.length > 0) {
+            q.send(
+              `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
              select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[])`,
-            [
-              textArray(plan.newSessions.map((x) => x.userId)),
-              timestampArray(plan.newSessions.map((x) => x.startedAt)),
-              timestampArray(plan.newSessions.map((x) => x.endedAt)),
-              timestampArray(plan.newSessions.map((x) => x.lastSeenAt)),
-              textArray(plan.newSessions.map((x) => x.reason)),
-            ],
-          );
-        }
-        // Records the write opens already closed (seen once, then gone) are digested here.
-        const rollups = new RollupBatch();
-        for (const x of plan.newIntervals) {
-          if (x.endedAt !== null)
-            rollups.interval(x.userId, x.status, x.startedAt.getTime(), x.endedAt.getTime());
-        }
-        for (const x of plan.newSessions) {
-          if (x.endedAt !== null) rollups.session(x.userId, x.startedAt.getTime(), x.endedAt.getTime());
-        }
-        appendRollups((sql, params) => q.send(sql, params), o.schema, rollups);
-        if (plan.sightings.length > 0) {
-          q.send(
-            `insert into ${t.seen} (user_id, seen_at, present_at)
+              [
+                textArray(plan.newSessions.map((x) => x.userId)),
+                timestampArray(plan.newSessions.map((x) => x.startedAt)),
+                timestampArray(plan.newSessions.map((x) => x.endedAt)),
+                timestampArray(plan.newSessions.map((x) => x.lastSeenAt)),
+                textArray(plan.newSessions.map((x) => x.reason)),
+              ],
+            );
+          }
+          // Records the write opens already closed (seen once, then gone) are digested here.
+          const rollups = new RollupBatch();
+          for (const x of plan.newIntervals) {
+            if (x.endedAt !== null)
+              rollups.interval(x.userId, x.status, x.startedAt.getTime(), x.endedAt.getTime());
+          }
+          for (const x of plan.newSessions) {
+            if (x.endedAt !== null) rollups.session(x.userId, x.startedAt.getTime(), x.endedAt.getTime());
+          }
+          appendRollups((sql, params) => q.send(sql, params), o.schema, rollups);
+          if (plan.sightings.length > 0) {
+            q.send(
+              `insert into ${t.seen} (user_id, seen_at, present_at)
              select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
              on conflict (user_id) do update set seen_at = greatest(${t.seen}.seen_at, excluded.seen_at),
                present_at = greatest(${t.seen}.present_at, excluded.present_at)`,
-            [
-              textArray(plan.sightings.map((x) => x.userId)),
-              timestampArray(plan.sightings.map((x) => x.at)),
-              timestampArray(plan.sightings.map((x) => x.presentAt)),
-            ],
-          );
-        }
-        if (o.keepSamples && write.samples.length > 0) {
-          q.send(
-            `insert into ${t.samples} (user_id, observed_at, status, source, raw, run_id)
-             select u, ob, st, src, r::jsonb, $6 from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[]) as v(u, ob, st, src, r)`,
-            [
-              textArray(write.samples.map((x) => x.userId)),
-              timestampArray(write.samples.map((x) => x.observedAt)),
-              textArray(write.samples.map((x) => x.status)),
-              textArray(write.samples.map((x) => x.source)),
-              jsonTexts(write.samples.map((x) => x.raw)),
-              runKey(write.runId),
-            ],
-          );
-        }
-        await q.settle();
-        if ((await run).rowCount === 0)
-          refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
-        if (closedIntervals && (await closedIntervals).rows[0]!.n !== plan.intervalChanges.length) raced();
-        if (closedSessions && (await closedSessions).rows[0]!.n !== plan.sessionChanges.length) raced();
-        if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
-        if (housekeeping) await houseKeep(c, write.at);
-      });
+              [
+                textArray(plan.sightings.map((x) => x.userId)),
+                timestampArray(plan.sightings.map((x) => x.at)),
+                timestampArray(plan.sightings.map((x) => x.presentAt)),
+              ],
+            );
+          }
+          await q.settle();
+          if ((await run).rowCount === 0)
+            refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
+          if (closedIntervals && (await closedIntervals).rows[0]!.n !== plan.intervalChanges.length) raced();
+          if (closedSessions && (await closedSessions).rows[0]!.n !== plan.sessionChanges.length) raced();
+          if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
+          if (housekeeping) await houseKeep(c, write.at);
+        }).catch((error: unknown) => {
+          if (error !== ALREADY_APPLIED) throw error;
+        }),
+      );
       if (housekeeping) lastHousekeeping = write.at.getTime();
     },
 
