@@ -14,7 +14,7 @@ export default packageBuild({
   external: ['@resvg/resvg-js'],
   // ESM only (cockatiel, p-queue, import-meta-resolve; d3-scale and the d3 modules it imports); bundled, so every CommonJS
   // entry loads on every Node that `engines` claims. date-fns is bundled for the time it takes to load: each of its
-  // few hundred files makes Node read its 199 KB package.json again, about 3 s of CPU for an import of core; bundled,
+  // few hundred files makes Node parse its 199 KB package.json again, about 3 s of CPU for an import of core; bundled,
   // only the dozen functions core calls are in `dist`, in files of core's own package.
   noExternal: ['cockatiel', 'p-queue', /^d3-/, 'internmap', 'import-meta-resolve', /^date-fns(\/|$)/],
 });
