@@ -137,7 +137,8 @@ async function measureFleet(
     let pollMs = 0;
     let pollCount = 0;
     const client = { count: 0, ms: 0, throttled: 0, waitedMs: 0 };
-    // Of each poll's time: from its start to Graph's last answer, then applying and writing.
+    // Of each poll's time: from its start to Graph's last answer (earlier batches written meanwhile),
+    // then applying and writing the last batch.
     const phases = { reading: 0, writing: 0 };
     for (const log of polls) {
       const inside = log.filter((p) => p.at > before.at && p.at <= after.at);
@@ -183,7 +184,7 @@ async function measureFleet(
           `${Math.round((requests / seconds) * 10) / 10} presence requests/s answered (limit ${LIMIT.requests / (LIMIT.perMs / 1_000)}), ` +
           `${throttled} refused with 429 at the fake, ${client.throttled} retries after 429 seen by the trackers (${Math.round(client.waitedMs)} ms waited); ` +
           `a poll every ${f(pollMs / pollCount / 1_000)} s a tracker (asked every ${POLL_MS / 1_000} s), ` +
-          `${f((100 * phases.reading) / (phases.reading + phases.writing), 0)}% of it reading Graph, the rest applying and writing; ` +
+          `${f((100 * phases.reading) / (phases.reading + phases.writing), 0)}% of it until Graph's last answer (earlier batches written meanwhile), the rest applying and writing the last batch; ` +
           `request latency seen by the Graph client ${f(client.ms / client.count, 0)} ms (the fake waits ${LATENCY_MS}); ` +
           `${f(bytes / seconds / 2 ** 20)} MB/s of JSON from the fake over TLS on loopback; ` +
           `measured over ${f(seconds, 0)} s`,

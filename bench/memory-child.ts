@@ -37,6 +37,8 @@ const tracker = createTracker({
   users: 'discover',
   clock,
   pollInterval: Number(interval) * MIN,
+  // MEMORY_BENCH_BATCH: how many people a poll reads and writes at once; the tracker's default when unset.
+  ...(process.env.MEMORY_BENCH_BATCH ? { pollBatchSize: Number(process.env.MEMORY_BENCH_BATCH) } : {}),
 });
 await checkpoint(-1, 0);
 for (let p = 0; p < Number(polls); p++) {

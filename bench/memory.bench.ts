@@ -93,7 +93,8 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
  * Memory per person: one tracker on SQLite following 1,000, 100,000 and 1,000,000 simulated people
  * for an hour of polls on a manual clock, in a child process with `--expose-gc`, its RSS read from
  * /proc after a collection at every poll. Per person is what a size adds over the 1,000-person
- * tracker, divided by the people it adds.
+ * tracker, divided by the people it adds. `MEMORY_BENCH_USERS` and `MEMORY_BENCH_INTERVAL` change the
+ * sizes and the minutes between polls, `MEMORY_BENCH_BATCH` the tracker's `pollBatchSize`.
  */
 export default async function memory(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
