@@ -370,7 +370,7 @@ class Scratch {
   readonly last: Float64Array;
   readonly sessions: Int32Array;
   /** Unavailability periods as `[slot, start, end]` triples, in time order. */
-  periods: number[] = [];
+  readonly periods: number[] = [];
   /** One row's periods while they are made. */
   readonly pieces: UnavailablePeriod[] = [];
   /** By status index: whether it counts as available. */
@@ -390,7 +390,7 @@ class Scratch {
     this.first.fill(Number.POSITIVE_INFINITY);
     this.last.fill(Number.NEGATIVE_INFINITY);
     this.sessions.fill(0);
-    this.periods = [];
+    this.periods.length = 0;
   }
 
   /** A piece of observed time; `period` is false for the total, whose periods are the rows' joined. */
