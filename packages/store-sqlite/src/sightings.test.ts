@@ -12,17 +12,24 @@ import {
   transition,
   type UserState,
 } from '@presence-tracker/core';
-import { seededRandom } from '@presence-tracker/core/testing';
+import {
+  at,
+  intervalOpen,
+  MINUTE,
+  seededRandom,
+  seen,
+  sessionOpen,
+  T0,
+} from '@presence-tracker/core/testing';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sqliteStore } from './index.ts';
-import { FOLD_AFTER } from './sightings.ts';
+import { migrate } from './migrations.ts';
+import { FOLD_AFTER, prepareSightings, splitSightings } from './sightings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-sightings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const T0 = Date.UTC(2026, 2, 2, 8);
-const MINUTE = 60_000;
 const USERS = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
 
 const logSize = (path: string) => {
@@ -116,33 +123,15 @@ describe('the log of sightings', () => {
   });
 
   test('a last_seen row newer than the log is not moved back by a fold', async () => {
-    const path = join(dir, 'newer-row.db');
-    const store = sqliteStore({ path });
-    const run = await store.startRun(new Date(T0));
-    const at = (minute: number) => new Date(T0 + minute * MINUTE);
-    await store.writePoll({
-      runId: run.id,
-      at: at(0),
-      samples: [],
-      effects: [
-        { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
-        { type: 'session.open', userId: 'u1', startedAt: at(0) },
-      ],
-    });
-    await store.writePoll({
-      runId: run.id,
-      at: at(9),
-      samples: [],
-      effects: [{ type: 'seen', userId: 'u1', at: at(9), present: true }],
-    });
+    const store = sqliteStore({ path: join(dir, 'newer-row.db') });
+    const run = await store.startRun(at(0));
+    const poll = (minute: number, effects: Effect[]) =>
+      store.writePoll({ runId: run.id, at: at(minute), samples: [], effects });
+    await poll(0, [intervalOpen('u1', 'available', 0), sessionOpen('u1', 0)]);
+    await poll(9, [seen('u1', 9)]);
     await store.purgeUser('nobody');
     // Out of order: an older sighting after a newer one has been folded.
-    await store.writePoll({
-      runId: run.id,
-      at: at(10),
-      samples: [],
-      effects: [{ type: 'seen', userId: 'u1', at: at(5), present: true }],
-    });
+    await poll(10, [seen('u1', 5)]);
     const before = await store.openState();
     await store.purgeUser('nobody');
     const after = await store.openState();
@@ -151,5 +140,25 @@ describe('the log of sightings', () => {
       expect(state.sessions.map((s) => s.lastSeenAt.getTime())).toEqual([at(9).getTime()]);
     }
     await store.close();
+  });
+
+  test('a log that holds more ids than its limit is folded at once, however few its groups', () => {
+    const db = new Sqlite(join(dir, 'many-ids.db'));
+    migrate(db);
+    const writer = prepareSightings(db, { groups: FOLD_AFTER, ids: 10 });
+    const rows = () => db.prepare('SELECT count(*) AS n FROM sightings').get() as { n: number };
+    const write = (minute: number, people: string[]) =>
+      db.transaction(() => writer.append(splitSightings(people.map((u) => seen(u, minute))).groups))();
+    write(1, ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']);
+    expect(rows()).toEqual({ n: 1 });
+    write(2, ['u1', 'u2', 'u3', 'u4', 'u5']);
+    expect(rows()).toEqual({ n: 0 });
+    expect(
+      db.prepare('SELECT user_id, interval_at, session_at FROM last_seen ORDER BY user_id').raw().all(),
+    ).toEqual([
+      ...['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => [u, at(2).getTime(), at(2).getTime()]),
+      ['u6', at(1).getTime(), at(1).getTime()],
+    ]);
+    db.close();
   });
 });

@@ -7,6 +7,8 @@ export interface SightingGroup {
   presentAt: number | null;
   /** A plain JSON array of ids: SQLite reads that far faster than an array of tuples. */
   ids: string;
+  /** How many ids. */
+  size: number;
 }
 
 /**
@@ -36,6 +38,13 @@ export const SIGHTINGS_LOG = `
  * short.
  */
 export const FOLD_AFTER = 16;
+
+/**
+ * How many ids the log holds before a write folds it, whatever the number of groups: what a fold or
+ * a reader parses, and the memory it takes, stays that of about ten polls of 10,000 people, however
+ * many people one write names (a write of 1,000,000 folds at once, as every write did before the log).
+ */
+export const FOLD_IDS = 100_000;
 
 /**
  * A write's effects apart from its sightings. Nearly every effect of a poll is a `seen` (one per
@@ -74,7 +83,15 @@ export function splitSightings(effects: readonly Effect[]): {
     }
     group.ids.push(e.userId);
   }
-  return { planned, groups: groups.map((g) => ({ ...g, ids: JSON.stringify(g.ids) })) };
+  return {
+    planned,
+    groups: groups.map((g) => ({
+      at: g.at,
+      presentAt: g.presentAt,
+      ids: JSON.stringify(g.ids),
+      size: g.ids.length,
+    })),
+  };
 }
 
 /** The writer's side of the log; call each inside the write's transaction. */
@@ -85,9 +102,16 @@ export interface SightingWriter {
   fold(): void;
 }
 
-export function prepareSightings(db: Database, foldAfter = FOLD_AFTER): SightingWriter {
+export function prepareSightings(
+  db: Database,
+  limits: { groups: number; ids: number } = { groups: FOLD_AFTER, ids: FOLD_IDS },
+): SightingWriter {
   const insert = db.prepare('INSERT INTO sightings (at, present_at, ids) VALUES (@at, @presentAt, @ids)');
   const count = db.prepare('SELECT count(*) FROM sightings').pluck();
+  const countIds = db.prepare('SELECT coalesce(sum(json_array_length(ids)), 0) FROM sightings').pluck();
+  // The ids in the log, counted from the file once and then as groups go in; a write rolled back
+  // leaves it too high, which only folds sooner.
+  let ids: number | null = null;
   const groups = db.prepare('SELECT at, present_at, ids FROM sightings ORDER BY at DESC, id DESC').raw(true);
   // A row's times never move back: a last_seen row may be newer than the log (a file written
   // before the log, or sightings out of order).
@@ -102,6 +126,7 @@ export function prepareSightings(db: Database, foldAfter = FOLD_AFTER): Sighting
   const empty = db.prepare('DELETE FROM sightings');
   const fold = () => {
     const rows = groups.all() as GroupRow[];
+    ids = 0;
     if (rows.length === 0) return;
     // Everyone's latest pair, grouped again by pair: SQLite reads a plain array of ids far faster
     // than an array of tuples, and most people share the newest pair.
@@ -122,8 +147,12 @@ export function prepareSightings(db: Database, foldAfter = FOLD_AFTER): Sighting
   return {
     append(list) {
       if (list.length === 0) return;
-      for (const g of list) insert.run(g);
-      if ((count.get() as number) >= foldAfter) fold();
+      ids ??= countIds.get() as number;
+      for (const g of list) {
+        insert.run({ at: g.at, presentAt: g.presentAt, ids: g.ids });
+        ids += g.size;
+      }
+      if (ids >= limits.ids || (count.get() as number) >= limits.groups) fold();
     },
     fold,
   };
