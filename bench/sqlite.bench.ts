@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,14 +152,16 @@ function finishedRows(writes: Omit<PollWrite, 'runId'>[]): {
 
 /**
  * How the baseline keeps the readings: a JSON row per poll (the store's format) in pages of SQLite's
- * default 4 KB or of 16 KB (fewer pages for the same rows), or a row per reading.
+ * default 4 KB or of 16 KB (fewer pages for the same rows), the same with the records in multi-row
+ * INSERTs of 64 rows, or a row per reading.
  */
-type SampleLayout = 'poll' | 'poll-16k' | 'reading';
+type SampleLayout = 'poll' | 'poll-16k' | 'poll-16k-multi' | 'reading';
 
 /**
  * The baseline: plain better-sqlite3 writing the same readings and the finished interval and session
- * rows, with prepared statements in one transaction (WAL, `synchronous = NORMAL`, as the store), into
- * bare tables, or into the store's own tables and indexes. Its readings are the store's own: a JSON
+ * rows, with prepared statements in one transaction (WAL, `synchronous = NORMAL`: the store syncs
+ * every commit, which for one commit would add one fsync), into bare tables, or into the store's own
+ * tables and indexes. Its readings are the store's own: a JSON
  * array per poll, or a row per reading. Returns the wall and CPU ms taken, the JSON included.
  */
 function plainInsert(
@@ -170,9 +172,11 @@ function plainInsert(
   ownSchema: boolean,
 ): Timing {
   const db = new Sqlite(path);
-  if (layout === 'poll-16k') db.pragma('page_size = 16384');
+  if (layout.startsWith('poll-16k')) db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
+  // NORMAL: the one commit is synced at its checkpoint; FULL would add one fsync.
   db.pragma('synchronous = NORMAL');
+  db.pragma('temp_store = MEMORY');
   db.exec(
     ownSchema
       ? MIGRATIONS.map((m) => m.up).join('\n')
@@ -192,6 +196,22 @@ function plainInsert(
   const session = db.prepare(
     'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?)',
   );
+  const many = (table: string, columns: string) =>
+    db.prepare(`INSERT INTO ${table} (${columns}) VALUES ${Array(64).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+  const intervals64 = many('intervals', 'user_id, status, started_at, ended_at, raw');
+  const sessions64 = many('sessions', 'user_id, started_at, last_seen_at, ended_at, end_reason');
+  /** The rows 64 to a statement, the rest one at a time. */
+  const insertAll = (
+    rowsOf: readonly unknown[][],
+    one: { run(...values: unknown[]): unknown },
+    sixtyFour: { run(...values: unknown[]): unknown },
+  ) => {
+    let k = 0;
+    if (layout === 'poll-16k-multi') {
+      for (; k + 64 <= rowsOf.length; k += 64) sixtyFour.run(rowsOf.slice(k, k + 64).flat());
+    }
+    for (; k < rowsOf.length; k++) one.run(...rowsOf[k]!);
+  };
   const timing = startTiming();
   db.transaction(() => {
     for (const w of writes) {
@@ -212,8 +232,8 @@ function plainInsert(
       });
       poll.run(first, last, JSON.stringify(readings));
     }
-    for (const row of rows.intervals) interval.run(...row);
-    for (const row of rows.sessions) session.run(...row);
+    insertAll(rows.intervals, interval, intervals64);
+    insertAll(rows.sessions, session, sessions64);
   })();
   const taken = timing();
   db.close();
@@ -223,15 +243,36 @@ function plainInsert(
 interface Timing {
   ms: number;
   cpuMs: number;
+  /** Bytes this process wrote and read through system calls (Linux's /proc/self/io), or NaN. */
+  written: number;
+  read: number;
 }
 
-/** Wall time and this process's CPU time (user and system) from now to the call of the answer. */
+/** This process's bytes written and read so far (`wchar`, `rchar`), NaN where /proc is missing. */
+function ioBytes(): { written: number; read: number } {
+  try {
+    const io = readFileSync('/proc/self/io', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? Number.NaN);
+    return { written: field('wchar'), read: field('rchar') };
+  } catch {
+    return { written: Number.NaN, read: Number.NaN };
+  }
+}
+
+/** Wall time, this process's CPU time (user and system) and bytes from now to the call of the answer. */
 function startTiming(): () => Timing {
   const t = performance.now();
   const cpu = process.cpuUsage();
+  const io = ioBytes();
   return () => {
     const used = process.cpuUsage(cpu);
-    return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+    const now = ioBytes();
+    return {
+      ms: performance.now() - t,
+      cpuMs: (used.user + used.system) / 1000,
+      written: now.written - io.written,
+      read: now.read - io.read,
+    };
   };
 }
 
@@ -271,7 +312,12 @@ function median(values: number[]): number {
 
 /** The median of each field over runs. */
 function medianTiming(runs: Timing[]): Timing {
-  return { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)) };
+  return {
+    ms: median(runs.map((r) => r.ms)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    written: median(runs.map((r) => r.written)),
+    read: median(runs.map((r) => r.read)),
+  };
 }
 
 async function ingest(dir: string): Promise<BenchRow[]> {
@@ -306,6 +352,7 @@ async function ingest(dir: string): Promise<BenchRow[]> {
   const byPoll: Timing[] = [];
   const byReading: Timing[] = [];
   const byPoll16k: Timing[] = [];
+  const byPoll16kMulti: Timing[] = [];
   const ownSchema: Timing[] = [];
   const dropped = DROPS.map(() => [] as Timing[]);
   const noRollups: Timing[] = [];
@@ -315,6 +362,7 @@ async function ingest(dir: string): Promise<BenchRow[]> {
     byPoll.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'poll', false));
     byReading.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'reading', false));
     byPoll16k.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'poll-16k', false));
+    byPoll16kMulti.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'poll-16k-multi', false));
     ownSchema.push(plainInsert(join(dir, `schema-${++n}.db`), writes, rows, 'poll', true));
     for (const [k, d] of DROPS.entries()) dropped[k]!.push(await storeRun(d.sql));
     noRollups.push(await storeRun(undefined, false));
@@ -324,17 +372,21 @@ async function ingest(dir: string): Promise<BenchRow[]> {
   const reading = medianTiming(byReading);
   const schema = medianTiming(ownSchema);
   const poll16k = medianTiming(byPoll16k);
+  const poll16kMulti = medianTiming(byPoll16kMulti);
   // The baseline is the fastest of the plain writes.
   const candidates = [
     { t: poll, how: 'a JSON row per poll' },
     { t: poll16k, how: 'a JSON row per poll, 16 KB pages' },
+    { t: poll16kMulti, how: 'a JSON row per poll, 16 KB pages, records 64 to an INSERT' },
     { t: reading, how: 'a row per reading' },
   ].sort((x, y) => x.t.ms - y.t.ms);
   const plain = candidates[0]!.t;
   const plainName = `plain better-sqlite3, the same readings (${candidates[0]!.how}) and finished interval and session rows, bare tables, one transaction`;
   const perSecond = (count: number, ms: number) => (count / ms) * 1000;
   const label = `${USERS.toLocaleString('en-US')} users x ${POLLS} polls`;
-  const times = (t: Timing) => `${t.ms.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)} ms)`;
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const times = (t: Timing) =>
+    `${t.ms.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)} ms; ${mb(t.written)} MB written, ${mb(t.read)} MB read)`;
   const ratio = (x: Timing, y: Timing) =>
     `${(x.ms / y.ms).toFixed(2)}x the time, ${(x.cpuMs / y.cpuMs).toFixed(2)}x the CPU`;
   return [
@@ -372,6 +424,13 @@ async function ingest(dir: string): Promise<BenchRow[]> {
       unit: 'ms',
       baseline: { name: 'a JSON row per poll, 4 KB pages', value: poll.ms },
       note: times(poll16k),
+    },
+    {
+      name: `plain better-sqlite3, 16 KB pages, the records 64 to an INSERT instead of one each, ${label}`,
+      value: poll16kMulti.ms,
+      unit: 'ms',
+      baseline: { name: 'a JSON row per poll, 16 KB pages', value: poll16k.ms },
+      note: times(poll16kMulti),
     },
     {
       name: `plain better-sqlite3, the same rows into the store's own tables and indexes, ${label}`,
