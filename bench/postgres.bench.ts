@@ -16,6 +16,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { textArray, timestampArray } from '../packages/store-postgres/src/binary-arrays.ts';
 import { freshSchema, startTestServer } from '../packages/store-postgres/src/testing/server.ts';
 import { type BenchRow, inTurns, measure } from './lib.ts';
+import { serverCpu } from './server-cpu.ts';
 
 const USERS = 10_000;
 const POLLS = 10;
@@ -275,45 +276,69 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
   const transitions = plain.reduce((n, p) => n + p.closes.length + p.opens.length, 0);
   // A store's pool, used only for plain SQL, so the bench needs no driver of its own.
   const admin = postgresStore({ connectionString, schema: freshSchema('admin'), maxConnections: 2 });
+  const server = await serverCpu(admin.pool);
+  /** Each variant's polls alone (no schema set up or dropped): wall time, the server's CPU, this process's CPU. */
+  const polls = new Map<string, { wall: number[]; server: number[]; client: number[] }>();
+  const timed = async (name: string, body: () => Promise<void>) => {
+    const server0 = server?.() ?? 0;
+    const client0 = process.cpuUsage();
+    const started = performance.now();
+    await body();
+    const wall = performance.now() - started;
+    const client = process.cpuUsage(client0);
+    const m = polls.get(name) ?? { wall: [], server: [], client: [] };
+    m.wall.push(wall);
+    m.server.push((server?.() ?? 0) - server0);
+    m.client.push((client.user + client.system) / 1000);
+    polls.set(name, m);
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const figure = (name: string) => {
+    const m = polls.get(name)!;
+    return { wall: median(m.wall), server: median(m.server), client: median(m.client) };
+  };
+  const cpuNote = (name: string) => {
+    const f = figure(name);
+    const serverPart = server ? `server CPU ${(f.server / POLLS).toFixed(0)} ms/poll, ` : '';
+    return `${serverPart}this process's CPU ${(f.client / POLLS).toFixed(0)} ms/poll`;
+  };
 
-  const storeRun = async (drop?: (schema: string) => string) => {
+  const storeRun = async (name: string, drop?: (schema: string) => string) => {
     const store = postgresStore({ connectionString, schema: freshSchema('bench') });
     await store.init();
     if (drop) await admin.pool.query(drop(`"${store.schema}"`));
     const run = await store.startRun(new Date(T0));
-    const started = performance.now();
-    for (const w of writes) await store.writePoll({ ...w, runId: run.id });
-    const ms = performance.now() - started;
+    await timed(name, async () => {
+      for (const w of writes) await store.writePoll({ ...w, runId: run.id });
+    });
     await admin.pool.query(`drop schema "${store.schema}" cascade`);
     await store.close();
-    return ms;
   };
   const plainRun = async (
+    name: string,
     poll: (c: pg.PoolClient, schema: string, p: PlainPoll) => Promise<void>,
     openIndex = true,
   ) => {
     const schema = freshSchema('plain');
     await plainTables(admin.pool, schema, openIndex);
-    const started = performance.now();
-    for (const p of plain) await inTransaction(admin.pool, (c) => poll(c, schema, p));
-    const ms = performance.now() - started;
+    await timed(name, async () => {
+      for (const p of plain) await inTransaction(admin.pool, (c) => poll(c, schema, p));
+    });
     await admin.pool.query(`drop schema "${schema}" cascade`);
-    return ms;
   };
 
   // In turns, so that a load that drifts during the run weighs on every variant alike.
-  const [storeMs, setBasedMs, multiRowMs, copyMs, ...droppedMs] = await inTurns(REPEATS, [
-    () => storeRun(),
-    () => plainRun(setBasedPoll),
-    () => plainRun(multiRowPoll),
-    () => plainRun(copyPoll, false),
-    ...DROPS.map((d) => () => storeRun(d.sql)),
+  await inTurns(REPEATS, [
+    () => storeRun('store'),
+    () => plainRun('set-based', setBasedPoll),
+    () => plainRun('multi-row', multiRowPoll),
+    () => plainRun('copy', copyPoll, false),
+    ...DROPS.map((d) => () => storeRun(d.name, d.sql)),
   ]);
   await admin.close();
-  const store = storeMs;
-  const setBased = setBasedMs;
+  const store = figure('store').wall;
+  const setBased = figure('set-based').wall;
   const label = `${USERS.toLocaleString('en-US')} users all changing status, x ${POLLS} polls`;
-  const perPoll = (ms: number) => `${(ms / POLLS).toFixed(0)} ms per poll`;
   const setName =
     'set-based write of each poll (UPDATE closing, INSERT ... SELECT FROM unnest), no exclusion constraints';
   return [
@@ -322,26 +347,28 @@ async function ingest(connectionString: string): Promise<BenchRow[]> {
       value: store / POLLS,
       unit: 'ms/poll',
       baseline: { name: setName, value: setBased / POLLS },
-      note: `${transitions.toLocaleString('en-US')} interval closes and opens, ${samples.toLocaleString('en-US')} samples; median of ${REPEATS}, measured in turns; ${Math.round((transitions / store) * 1000).toLocaleString('en-US')} transitions/s`,
+      note: `${transitions.toLocaleString('en-US')} interval closes and opens, ${samples.toLocaleString('en-US')} samples; median of ${REPEATS}, measured in turns; ${Math.round((transitions / store) * 1000).toLocaleString('en-US')} transitions/s; ${cpuNote('store')}; the set-based write's ${cpuNote('set-based')}`,
     },
     {
       name: `postgres ingest, ${label}: the same rows by one multi-row INSERT per table and poll`,
-      value: multiRowMs / POLLS,
+      value: figure('multi-row').wall / POLLS,
       unit: 'ms/poll',
       baseline: { name: 'the set-based write', value: setBased / POLLS },
+      note: cpuNote('multi-row'),
     },
     {
       name: `postgres ingest, ${label}: the new rows by COPY (pg-copy-streams), nothing closed`,
-      value: copyMs / POLLS,
+      value: figure('copy').wall / POLLS,
       unit: 'ms/poll',
       baseline: { name: 'the set-based write', value: setBased / POLLS },
+      note: cpuNote('copy'),
     },
-    ...DROPS.map((d, k) => ({
+    ...DROPS.map((d) => ({
       name: `postgres ingest, ${label}, with ${d.name} dropped`,
-      value: droppedMs[k]! / POLLS,
+      value: figure(d.name).wall / POLLS,
       unit: 'ms/poll',
       baseline: { name: 'the store with it', value: store / POLLS },
-      note: perPoll(droppedMs[k]!),
+      note: cpuNote(d.name),
     })),
   ];
 }
