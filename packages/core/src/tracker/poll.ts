@@ -106,12 +106,12 @@ async function readInBatches(
     writing = writeBatch(applied, decided);
     if (n + 1 === batches.length) break;
     if (rt.lifecycle === 'stopping') {
-      // The stop closes everyone at once; the people not read yet are left to it.
+      // The stop closes everyone; the people not read yet are left to it.
       for (const rest of batches.slice(n + 1)) unread += tracked(rest).length;
       break;
     }
     batch = tracked(batches[n + 1]!);
-    reading = readBatch(batch);
+    reading = batch.length > 0 ? readBatch(batch) : Promise.resolve({ samples: [] });
   }
   const written = await writing;
   if (written.error !== undefined) throw written.error;
