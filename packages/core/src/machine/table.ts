@@ -1,10 +1,16 @@
 /**
  * The machine's states of many users, kept in two typed arrays and changed in place: what a tracker
- * of a million people holds per person in 68 bytes, without an object or a `Date` per state. It
+ * of a million people holds per person in 69 bytes, without an object or a `Date` per state. It
  * applies exactly the rules of `transition` and produces the same effects; a property test holds the
  * two equal on random histories.
  */
-import { type PresenceSample, type SessionEndReason, type Severity, STATUSES } from '../model.ts';
+import {
+  type PresenceSample,
+  type SessionEndReason,
+  type Severity,
+  STATUSES,
+  type Status,
+} from '../model.ts';
 import type { Effect, MachineEvent, UserState } from './machine.ts';
 import type { Policy } from './policy.ts';
 
@@ -22,12 +28,14 @@ const SESSION_LAST_SEEN = 5;
 const SESSION_LEFT = 6;
 const UNAVAILABLE_SINCE = 7;
 // A user's small fields.
-const FLAGS = 4;
+const FLAGS = 5;
 /** The open interval's status, its index in `STATUSES`, or `NONE`. */
 const STATUS = 0;
 const SESSION_OPEN = 1;
 const NOTIFIED = 2;
 const SEVERITY = 3;
+/** The last status the table's owner recorded for the user (`recordStatus`), its code + 1, or 0. */
+const RECORDED = 4;
 const NONE = -1;
 
 /** A status's index in `STATUSES`, or `NONE`. */
@@ -169,8 +177,30 @@ export class StateTable {
     this.ids[i] = undefined;
     this.flags[i * FLAGS + STATUS] = NONE;
     this.flags[i * FLAGS + SESSION_OPEN] = 0;
+    this.flags[i * FLAGS + RECORDED] = 0;
     if (this.used >= 64 && this.slots.size * 2 < this.used) this.compact();
     return true;
+  }
+
+  /**
+   * The status last recorded for the user with `recordStatus`, or `null`: a tracker's `previous` in
+   * its `status` events, kept here rather than in a map of its own (a million entries cost a
+   * million-person tracker about 30 MB). It is not part of the machine's state, and `set` keeps it.
+   */
+  recordedStatus(userId: string): Status | null {
+    const i = this.slots.get(userId);
+    if (i === undefined) return null;
+    const code = this.flags[i * FLAGS + RECORDED]!;
+    return code === 0 ? null : STATUSES[code - 1]!;
+  }
+
+  /** Records a user's status for `recordedStatus`; nothing for a user not in the table. */
+  recordStatus(userId: string, status: Status): void {
+    const i = this.slots.get(userId);
+    if (i === undefined) return;
+    const code = codeOf(status);
+    if (code === NONE) throw statusError('status', status);
+    this.flags[i * FLAGS + RECORDED] = code + 1;
   }
 
   /**

@@ -52,20 +52,26 @@ export function toEvents(
   return events;
 }
 
+/** Where each user's last status is kept, for the `previous` of the next `status` event. */
+export interface StatusMemory {
+  recordedStatus(userId: string): Status | null;
+  recordStatus(userId: string, status: Status): void;
+}
+
 /**
- * Tells listeners what a poll's effects changed: statuses (`lastStatus` holds each user's last one),
+ * Tells listeners what a poll's effects changed: statuses (`statuses` holds each user's last one),
  * sessions and long unavailabilities.
  */
 export function emitEffects(
   emitter: EventEmitter<TrackerEvents>,
   effects: readonly Effect[],
-  lastStatus: Map<string, Status>,
+  statuses: StatusMemory,
 ): void {
   for (const e of effects) {
     switch (e.type) {
       case 'interval.open': {
-        const previous = lastStatus.get(e.userId) ?? null;
-        lastStatus.set(e.userId, e.status);
+        const previous = statuses.recordedStatus(e.userId);
+        statuses.recordStatus(e.userId, e.status);
         emitter.emit('status', { userId: e.userId, status: e.status, previous, at: e.startedAt });
         break;
       }

@@ -45,10 +45,11 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   readonly counters = new PollCounters();
   /** With coordination, the shards held; without it, every user is this tracker's. */
   readonly leases: Leases;
-  /** The machine's state of each user this tracker polls, in columns, changed in place. */
+  /**
+   * The machine's state of each user this tracker polls, in columns, changed in place; with each
+   * user's last status, for `status` events.
+   */
   readonly states: StateTable;
-  /** Each user's last status, for `status` events. */
-  readonly lastStatus = new Map<string, Status>();
   tracked: User[] = [];
   byId = new Map<string, User>();
   resolved = false;
@@ -230,7 +231,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     };
     await this.writes.add(write, () => {
       for (const s of samples) this.emit('sample', s);
-      emitEffects(this, effects, this.lastStatus);
+      emitEffects(this, effects, this.states);
       this.dispatcher.dispatch(events);
     });
   }

@@ -295,6 +295,53 @@ describe('failures', () => {
   });
 });
 
+describe('status events', () => {
+  test("each names the person's previous status, none for the first, and a continued run remembers it", async () => {
+    const provider = scriptedProvider(['ada', 'ben']);
+    const { t, clock, store } = tracker({ provider });
+    const seen: [string, string, string | null][] = [];
+    const listen = (x: typeof t) => x.on('status', (e) => seen.push([e.userId, e.status, e.previous]));
+    listen(t);
+    const answer = (ada: PresenceSample['status'], ben: PresenceSample['status']) =>
+      provider.answer([
+        { userId: 'id-ada', status: ada, observedAt: clock.now() },
+        { userId: 'id-ben', status: ben, observedAt: clock.now() },
+      ]);
+    answer('available', 'busy');
+    await t.runOnce();
+    clock.advance(MIN);
+    answer('busy', 'busy');
+    await t.runOnce();
+    clock.advance(MIN);
+    answer('away', 'available');
+    await t.runOnce();
+    expect(seen).toEqual([
+      ['id-ada', 'available', null],
+      ['id-ben', 'busy', null],
+      ['id-ada', 'busy', 'available'],
+      ['id-ada', 'away', 'busy'],
+      ['id-ben', 'available', 'busy'],
+    ]);
+
+    // A tracker that continues the run starts from what the store holds open.
+    seen.length = 0;
+    clock.advance(MIN);
+    const next = createTracker({
+      provider,
+      store,
+      users: ['ada', 'ben'],
+      clock,
+      pollInterval: MIN,
+      continueRun: true,
+    });
+    listen(next);
+    answer('dnd', 'available');
+    await next.runOnce();
+    await next.stop();
+    expect(seen).toEqual([['id-ada', 'dnd', 'away']]);
+  });
+});
+
 describe('schedule', () => {
   const schedule = {
     timeZone: 'Europe/Berlin',

@@ -72,7 +72,7 @@ async function resumeUsers(rt: Runtime, users: readonly User[]) {
   for (const u of users) {
     const was = open.get(u.id);
     rt.states.set(u.id, was ? resumedState(u, was, rt.policy) : initialState(u.id, u.severity));
-    if (was?.interval) rt.lastStatus.set(u.id, was.interval.status);
+    if (was?.interval) rt.states.recordStatus(u.id, was.interval.status);
   }
   if (!left) return;
   // People no longer configured: what they left open ends at their last sighting, as in a recovery.
