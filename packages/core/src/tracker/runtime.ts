@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { ProviderError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { type Effect, type Policy, resolvePolicy, StateTable } from '../machine/index.ts';
-import { isStatus, type PresenceSample, type Run, STATUSES, type Status, type User } from '../model.ts';
+import { isStatus, type PresenceSample, type Run, STATUSES, type User } from '../model.ts';
 import { Dispatcher } from '../notifier/dispatcher.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
