@@ -8,6 +8,7 @@ import {
   type Status,
 } from '@presence-tracker/core';
 import type { Database, Statement } from 'better-sqlite3';
+import { multiRowInsert } from './multi-row.ts';
 
 /**
  * The file's rollups: one row per UTC day per person in `rollups`, appended to by the same
@@ -56,8 +57,8 @@ export const ROLLUPS_BY_DAY = `
 
 type Row = unknown[];
 
-/** A write's append: statements for 64, 8 and 1 digests, so any number goes in a few statements. */
-export type RollupAppend = readonly { rows: number; statement: Statement }[];
+/** A write's append: any number of digests in a few statements (`multiRowInsert`). */
+export type RollupAppend = (values: readonly unknown[]) => void;
 
 export interface RollupStatements {
   append: RollupAppend;
@@ -73,15 +74,13 @@ export interface RollupStatements {
  * twice the statement's own work.
  */
 export function prepareAppend(db: Database): RollupAppend {
-  return [64, 8, 1].map((rows) => ({
-    rows,
-    statement: db.prepare(
-      `INSERT INTO rollups (day, user_id, intervals, sessions)
-       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (day, user_id) DO UPDATE SET intervals = rollups.intervals || excluded.intervals,
-         sessions = rollups.sessions || excluded.sessions`,
-    ),
-  }));
+  return multiRowInsert(
+    db,
+    'INSERT INTO rollups (day, user_id, intervals, sessions)',
+    4,
+    `ON CONFLICT (day, user_id) DO UPDATE SET intervals = rollups.intervals || excluded.intervals,
+       sessions = rollups.sessions || excluded.sessions`,
+  );
 }
 
 export function prepareRollups(db: Database): RollupStatements {
@@ -130,22 +129,9 @@ export function prepareRollups(db: Database): RollupStatements {
 /** Appends a write's digests; call inside the write's transaction. */
 export function appendRollups(append: RollupAppend, batch: RollupBatch): void {
   if (batch.size === 0) return;
-  const entries = batch.entries();
-  let i = 0;
-  for (const { rows, statement } of append) {
-    if (entries.length - i < rows) continue;
-    const params: unknown[] = new Array(rows * 4);
-    for (; i + rows <= entries.length; i += rows) {
-      for (let j = 0; j < rows; j++) {
-        const e = entries[i + j]!;
-        params[j * 4] = e.day;
-        params[j * 4 + 1] = e.userId;
-        params[j * 4 + 2] = e.intervals;
-        params[j * 4 + 3] = e.sessions;
-      }
-      statement.run(params);
-    }
-  }
+  const values: unknown[] = [];
+  for (const e of batch.entries()) values.push(e.day, e.userId, e.intervals, e.sessions);
+  append(values);
 }
 
 /** The digests of the days touching the range and the open records; call inside one read transaction. */
