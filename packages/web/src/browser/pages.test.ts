@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { buildReport } from '@presence-tracker/core';
+import { buildReport, toCsv } from '@presence-tracker/core';
 import { localDayStart } from '@presence-tracker/core/report';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,7 +240,7 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it("Report: the CSV download holds the command's CSV for the same days and zone", async () => {
+  it("Report: the CSV download holds the command's CSV for the same days and zone, cut as the page is", async () => {
     const { data } = under;
     const day = data.previousDay;
     const { page, problems } = await open(`/#/report?from=${day}&to=${day}`, 'table.report tbody tr');
@@ -267,6 +267,24 @@ describe('the pages show what the store holds', { timeout: 120_000 }, () => {
     );
     expect(downloaded).toBe(command);
     expect(downloaded.split('\n').length).toBeGreaterThan(data.users);
+
+    // A row per group on the page, a line per group (and day) in the CSV, as core's toCsv writes it.
+    await page.getByLabel('A row per').selectOption({ label: 'Group' });
+    await page.locator(`table.report tbody tr[data-user="${TEAMS[0]!.kind}:${TEAMS[0]!.id}"]`).waitFor();
+    const [grouped] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
+    const report = await buildReport({
+      store: under.store,
+      from: localDayStart(day, data.timeZone),
+      to: localDayStart(day, data.timeZone, 1),
+      timeZone: data.timeZone,
+      groupBy: 'group',
+      now: data.now,
+    });
+    expect(await readFile((await grouped.path())!, 'utf8')).toBe(toCsv(report));
+    expect(report.totals.map((row) => row.userId)).toContain(`${TEAMS[0]!.kind}:${TEAMS[0]!.id}`);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -161,6 +161,15 @@ describe.each(STORES)('the API over %s another connection writes', (_, openStore
     expect(await csv.text()).toBe(
       toCsv(await buildReport({ store: reader, from, to, timeZone: 'UTC', now })),
     );
+    // Cut as the JSON report is: a group's line is not a person's, a week's not a day's.
+    const byDay = await (await get(`/api/v1/report.csv?${q}&groupBy=day`)).text();
+    for (const groupBy of ['week', 'user', 'group'] as const) {
+      const grouped = await (await get(`/api/v1/report.csv?${q}&groupBy=${groupBy}`)).text();
+      expect(grouped, groupBy).toBe(
+        toCsv(await buildReport({ store: reader, from, to, timeZone: 'UTC', groupBy, now })),
+      );
+      if (groupBy === 'group') expect(grouped).not.toBe(byDay);
+    }
 
     const svg = await get(`/api/v1/timeline.svg?${q}&width=900`);
     const users = (await reader.users()).map((u) => ({
@@ -191,6 +200,7 @@ describe.each(STORES)('the API over %s another connection writes', (_, openStore
       ['/api/v1/timeline.svg?width=10', 'width'],
       ['/api/v1/timeline.svg?width=wide', 'width'],
       ['/api/v1/report.csv?from=2026-03-01&from=2026-03-02', 'from'],
+      ['/api/v1/report.csv?groupBy=person', 'groupBy'],
     ];
     for (const [url, name] of cases) {
       const res = await get(url);

@@ -51,10 +51,11 @@ export function apiRoutes(
     return c.body(jsonText(report), 200, JSON_TYPE);
   });
 
-  // The command's CSV: the same report (`buildReport` at the same instant) through the same `toCsv`.
-  api.get('/report.csv', rangeQuery(defaults), async (c) => {
-    const { from, to, timeZone } = c.req.valid('query');
-    const csv = toCsv(await buildReport({ store, from, to, timeZone, now: now() }));
+  // The command's CSV: the same report (`buildReport` at the same instant, cut by the same
+  // `groupBy` as the JSON report) through the same `toCsv`.
+  api.get('/report.csv', reportQuery(defaults), async (c) => {
+    const { from, to, timeZone, groupBy } = c.req.valid('query');
+    const csv = toCsv(await buildReport({ store, from, to, timeZone, groupBy, now: now() }));
     return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="report_${from.toISOString().slice(0, 10)}_${to.toISOString().slice(0, 10)}.csv"`,

@@ -38,6 +38,14 @@ const timeZoneParameter = {
   schema: { type: 'string' },
 } as const;
 
+const groupByParameter = {
+  name: 'groupBy',
+  in: 'query',
+  description:
+    'Rows per person per local day (default), per local ISO week, per person, or per group per day.',
+  schema: { type: 'string', enum: ['day', 'week', 'user', 'group'] },
+} as const;
+
 const userIdParameter = {
   name: 'userId',
   in: 'query',
@@ -220,17 +228,7 @@ export const openApiDocument = {
       get: {
         operationId: 'report',
         summary: 'The report over the range: the same figures as buildReport.',
-        parameters: [
-          ...rangeParameters,
-          timeZoneParameter,
-          {
-            name: 'groupBy',
-            in: 'query',
-            description:
-              'Rows per person per local day (default), per local ISO week, per person, or per group per day.',
-            schema: { type: 'string', enum: ['day', 'week', 'user', 'group'] },
-          },
-        ],
+        parameters: [...rangeParameters, timeZoneParameter, groupByParameter],
         responses: { '200': json(ref('Report'), 'The report.'), ...errors },
       },
     },
@@ -238,11 +236,12 @@ export const openApiDocument = {
       get: {
         operationId: 'reportCsv',
         summary:
-          'The report as CSV: the same bytes as `presence-tracker report --format csv` for the same range and zone.',
-        parameters: [...rangeParameters, timeZoneParameter],
+          'The report as CSV, cut as the JSON report is by `groupBy`: with the default, the same bytes as `presence-tracker report --format csv` for the same range and zone.',
+        parameters: [...rangeParameters, timeZoneParameter, groupByParameter],
         responses: {
           '200': {
-            description: 'CSV, one line per person per day, then the totals.',
+            description:
+              "CSV, one line per row of the report (per person per day by default; per group with groupBy=group, its `kind:id` in user_id and its name in display_name), then each one's total.",
             content: { 'text/csv': { schema: { type: 'string' } } },
           },
           ...errors,

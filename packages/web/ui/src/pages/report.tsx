@@ -137,7 +137,7 @@ export function ReportPage({ route, zone }: { route: Route; zone: string }) {
         {valid && (
           <a
             class="button"
-            href={apiUrl('/api/v1/report.csv', query)}
+            href={apiUrl('/api/v1/report.csv', { ...query, groupBy: grouping.groupBy })}
             download={`report-${fromDay}-${toDay}.csv`}
           >
             Download CSV
