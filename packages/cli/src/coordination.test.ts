@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { postgresStore } from '@presence-tracker/store-postgres';
+import { postgresCoordination, postgresStore } from '@presence-tracker/store-postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../store-postgres/src/testing/server.ts';
 import { type Io, run } from './index.ts';
@@ -20,7 +20,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function invoke(args: string[], env: Record<string, string> = {}) {
+async function invoke(args: string[], env: Record<string, string> = {}, now = () => new Date()) {
   let out = '';
   let err = '';
   const stdout = new PassThrough().on('data', (d: Buffer) => {
@@ -37,7 +37,7 @@ async function invoke(args: string[], env: Record<string, string> = {}) {
     stderr,
     env,
     cwd: dir,
-    now: () => new Date(),
+    now,
     signal: () => new Promise(() => {}),
   };
   const code = await run(args, io);
@@ -79,6 +79,34 @@ it('track holds every shard while alone, releases them when it stops, and doctor
   expect(checked.code).toBe(0);
   // The tracker released its leases when it stopped.
   expect(checked.stdout).toMatch(/trackers\s+no tracker holds a shard now/);
+});
+
+it("doctor counts no tracker on leases that ran out at the command's clock, as a tracker that died leaves them", async () => {
+  const schema = `cli_expired_${process.pid}`;
+  const config = await writeConfig('expired.json', {
+    provider: { type: 'simulated', users: 4, seed: 3 },
+    store: { type: 'postgres', connectionString: server.connectionString, schema },
+    users: 'discover',
+    coordination: { shards: 4, leaseTtl: 60_000 },
+  });
+  // A tracker that took every shard and was killed: its leases are never released, only run out.
+  const store = postgresStore({ connectionString: server.connectionString, schema });
+  const gone = postgresCoordination({ store, owner: 'gone', shards: 4, leaseTtl: 60_000 });
+  const heartbeat = new Date();
+  try {
+    await store.init();
+    expect(await gone.heartbeat(heartbeat)).toHaveLength(4);
+
+    const held = await invoke(['doctor', '--config', config], {}, () => new Date(heartbeat.getTime() + 1000));
+    expect(held.stdout).toMatch(/trackers\s+1 tracking, holding 4 of 4 shards: gone \(4\)/);
+    // Two lease lengths later, by the command's clock, nobody holds anything.
+    const later = () => new Date(heartbeat.getTime() + 120_000);
+    const expired = await invoke(['doctor', '--config', config], {}, later);
+    expect(expired.stdout).toMatch(/trackers\s+no tracker holds a shard now/);
+  } finally {
+    await gone.close();
+    await store.close();
+  }
 });
 
 it('coordination without a postgres store is refused as bad configuration', async () => {

@@ -86,8 +86,10 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     }
     if (config.coordination) {
       const leases = await makeCoordination(config, store, context);
+      // Who holds a shard at the command's clock, as for the runs above: a lease that ran out (a tracker
+      // that died without releasing it) is held by nobody.
       const holders = leases?.holders
-        ? await within(leases.holders(), timeout, 'the lease table did not answer')
+        ? await within(leases.holders(io.now()), timeout, 'the lease table did not answer')
         : [];
       const held = new Map<string, number>();
       for (const h of holders) if (h.owner !== null) held.set(h.owner, (held.get(h.owner) ?? 0) + 1);
