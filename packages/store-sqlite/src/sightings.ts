@@ -130,18 +130,22 @@ export function prepareSightings(
     if (rows.length === 0) return;
     // Everyone's latest pair, grouped again by pair: SQLite reads a plain array of ids far faster
     // than an array of tuples, and most people share the newest pair.
-    const byPair = new Map<string, { at: number; presentAt: number | null; ids: string[] }>();
-    for (const [userId, [at, presentAt]] of latestSightings(rows)) {
-      const key = `${at},${presentAt}`;
-      let group = byPair.get(key);
-      if (!group) {
-        group = { at, presentAt, ids: [] };
-        byPair.set(key, group);
-      }
-      group.ids.push(userId);
+    const latest = latestSightings(rows);
+    const byPair = new Map<number, string[]>();
+    for (const [userId, slot] of latest.slots) {
+      const key = latest.latest[slot]! * (rows.length + 1) + latest.present[slot]! + 1;
+      const group = byPair.get(key);
+      if (group) group.push(userId);
+      else byPair.set(key, [userId]);
     }
-    for (const g of byPair.values())
-      merge.run({ at: g.at, presentAt: g.presentAt, ids: JSON.stringify(g.ids) });
+    for (const [key, people] of byPair) {
+      const present = (key % (rows.length + 1)) - 1;
+      merge.run({
+        at: rows[Math.floor(key / (rows.length + 1))]![0],
+        presentAt: present === -1 ? null : rows[present]![1],
+        ids: JSON.stringify(people),
+      });
+    }
     empty.run();
   };
   return {
@@ -161,20 +165,35 @@ export function prepareSightings(
 type GroupRow = [at: number, presentAt: number | null, ids: string];
 
 /**
- * Each person's latest sighting and latest present sighting among `rows`, which come newest first:
- * a person's first group is their latest sighting, their first present group their latest present
- * one.
+ * Each person's latest sighting and latest present sighting among `rows`, as indexes into `rows`
+ * (`present` -1 where none), by the person's slot. The rows come newest first, so a person's first
+ * group is their latest sighting and their first present group their latest present one. Indexes in
+ * two arrays rather than a pair per person: a fold visits every id of the log, and most of them only
+ * to find the person already complete.
  */
-function latestSightings(rows: readonly GroupRow[]): Map<string, [at: number, presentAt: number | null]> {
-  const latest = new Map<string, [number, number | null]>();
-  for (const [at, presentAt, ids] of rows) {
+interface LatestSightings {
+  slots: Map<string, number>;
+  latest: number[];
+  present: number[];
+}
+
+function latestSightings(rows: readonly GroupRow[]): LatestSightings {
+  const slots = new Map<string, number>();
+  const latest: number[] = [];
+  const present: number[] = [];
+  for (let g = 0; g < rows.length; g++) {
+    const [, presentAt, ids] = rows[g]!;
+    const isPresent = presentAt !== null;
     for (const id of JSON.parse(ids) as string[]) {
-      const seen = latest.get(id);
-      if (seen === undefined) latest.set(id, [at, presentAt]);
-      else if (seen[1] === null && presentAt !== null) seen[1] = presentAt;
+      const slot = slots.get(id);
+      if (slot === undefined) {
+        slots.set(id, latest.length);
+        latest.push(g);
+        present.push(isPresent ? g : -1);
+      } else if (isPresent && present[slot] === -1) present[slot] = g;
     }
   }
-  return latest;
+  return { slots, latest, present };
 }
 
 /**
@@ -192,11 +211,25 @@ export interface SightingOverlay {
 export function prepareOverlay(db: Database): () => SightingOverlay {
   const groups = db.prepare('SELECT at, present_at, ids FROM sightings ORDER BY at DESC, id DESC').raw(true);
   return () => {
-    let latest: Map<string, [number, number | null]> | null = null;
-    const of = (userId: string) => {
-      latest ??= latestSightings(groups.all() as GroupRow[]);
-      return latest.get(userId);
+    let rows: GroupRow[] | null = null;
+    let latest: LatestSightings | null = null;
+    const read = () => {
+      rows ??= groups.all() as GroupRow[];
+      latest ??= latestSightings(rows);
+      return { rows, latest };
     };
-    return { at: (userId) => of(userId)?.[0] ?? 0, presentAt: (userId) => of(userId)?.[1] ?? 0 };
+    return {
+      at(userId) {
+        const { rows, latest } = read();
+        const slot = latest.slots.get(userId);
+        return slot === undefined ? 0 : rows[latest.latest[slot]!]![0];
+      },
+      presentAt(userId) {
+        const { rows, latest } = read();
+        const slot = latest.slots.get(userId);
+        const g = slot === undefined ? -1 : latest.present[slot]!;
+        return g === -1 ? 0 : rows[g]![1]!;
+      },
+    };
   };
 }
