@@ -85,6 +85,19 @@ describe('the dashboard in Chromium', { timeout: 120_000 }, () => {
     await phone.close();
   });
 
+  it('offers no sign-out where the server asks for no token', async () => {
+    const { page, problems } = await watchedPage(context);
+    await page.clock.setFixedTime(under.data.now);
+    const session = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/session');
+    await page.goto('/#/runs');
+    expect(await (await session).json()).toEqual({ token: false });
+    await page.locator('table.runs tbody tr').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    expect(await page.locator('form.sign-out').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('moves between pages with the keyboard alone', async () => {
     const { page, problems } = await open('/#/timeline', '.bar');
     await page.keyboard.press('Tab');

@@ -90,6 +90,46 @@ describe('a dashboard with a token', { timeout: 120_000 }, () => {
     await context.close();
   });
 
+  it('offers to sign out in the header once signed in; signing out clears the cookie and shows the form again', async () => {
+    const context = await under.browser.newContext({
+      baseURL: under.dashboard.url,
+      timezoneId: under.data.timeZone,
+      locale: 'en-GB',
+    });
+    const { page, problems } = await watchedPage(context);
+    await page.clock.setFixedTime(under.data.now);
+    await page.goto(`/login?next=${encodeURIComponent('/#/runs')}`);
+    await page.getByLabel(/token/i).fill(TOKEN);
+    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.locator('table.runs tbody tr').first().waitFor();
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    await signOut.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    // In the header, on a phone's width too, without anything to scroll sideways.
+    expect(await page.locator('header.top').getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(
+      await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+    ).toBeLessThanOrEqual(0);
+    const box = (await signOut.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    expect(await context.cookies()).toHaveLength(1);
+
+    await Promise.all([page.waitForURL(`${under.dashboard.url}/login`), signOut.click()]);
+    await page.getByLabel(/token/i).waitFor();
+    expect(await context.cookies()).toEqual([]);
+    // Signed out for good: a page asked for again gets the form, and the API refuses.
+    const again = await page.goto('/#/report');
+    expect(again?.status()).toBe(401);
+    await page.getByLabel(/token/i).waitFor();
+    expect(await page.locator('table').count()).toBe(0);
+    const api = await page.evaluate<number>("fetch('/api/v1/people').then((r) => r.status)");
+    expect(api).toBe(401);
+    expect(problems.filter((p) => !/\b401\b/.test(p))).toEqual([]);
+    await context.close();
+  });
+
   it('signs in from /login?next=PATH to that path, and refuses any other origin', async () => {
     const origin = new URL(under.dashboard.url).origin;
     const cases = [

@@ -137,6 +137,18 @@ describe('the token gate', () => {
     expect(safeNext('/#/report?from=2026-03-02&by=week')).toBe('/#/report?from=2026-03-02&by=week');
   });
 
+  it('says behind the gate that it asks for a token, and without one that it does not', async () => {
+    const refused = await app.request('/api/v1/session');
+    expect(refused.status).toBe(401);
+    expect(await api.check('GET', '/api/v1/session', refused)).toEqual([]);
+    const gated = await app.request('/api/v1/session', { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await api.check('GET', '/api/v1/session', gated)).toEqual([]);
+    expect(await gated.json()).toEqual({ token: true });
+    const open = await createDashboard({ store: memoryStore(), uiDir }).app.request('/api/v1/session');
+    expect(await api.check('GET', '/api/v1/session', open)).toEqual([]);
+    expect(await open.json()).toEqual({ token: false });
+  });
+
   it('signs out by clearing the cookie', async () => {
     const res = await app.request('/logout', { method: 'POST' });
     expect(res.status).toBe(303);

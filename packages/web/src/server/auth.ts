@@ -88,6 +88,16 @@ export function loginRoutes(token: string | undefined, uiDir: string) {
   return app;
 }
 
+/**
+ * `GET /api/v1/session`: whether this server asks for its token, so the pages offer to sign out only
+ * where there is something to sign out of. Behind the gate like the rest of the API.
+ */
+export function sessionRoute(token: string | undefined) {
+  const app = new Hono();
+  app.get('/api/v1/session', (c) => c.json({ token: token !== undefined }));
+  return app;
+}
+
 const HERE = new URL('http://this.invalid/');
 
 /**

@@ -3,7 +3,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { StoreError } from '@presence-tracker/core';
 import { Hono } from 'hono';
 import { apiRoutes } from './api.ts';
-import { loginRoutes, requireToken } from './auth.ts';
+import { loginRoutes, requireToken, sessionRoute } from './auth.ts';
 import { eventStream, LiveFeed } from './events.ts';
 import { health } from './health.ts';
 import { createMetrics } from './metrics.ts';
@@ -58,6 +58,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const feed = new LiveFeed(options.store, options.tracker, options.watchInterval ?? 1000, now);
   app.get('/api/v1/events', (c) => eventStream(c, feed));
+  app.route('/', sessionRoute(options.token));
   app.route('/api/v1', apiRoutes(options.store, defaults));
   app.all('/api/*', (c) =>
     problem(c, { title: 'Not found', status: 404, detail: `no API route ${c.req.path}` }),

@@ -144,6 +144,24 @@ export const openApiDocument = {
         responses: { '200': json({ type: 'object' }, 'The OpenAPI document.'), '401': errors['401'] },
       },
     },
+    '/api/v1/session': {
+      get: {
+        operationId: 'session',
+        summary: 'Whether this server asks for its token (the pages then offer to sign out at POST /logout).',
+        responses: {
+          '200': json(
+            {
+              type: 'object',
+              required: ['token'],
+              properties: { token: { type: 'boolean' } },
+              additionalProperties: false,
+            },
+            '`token`: true when the server was given a token, so every request but /healthz and the sign-in form needs it.',
+          ),
+          '401': errors['401'],
+        },
+      },
+    },
     '/api/v1/people': {
       get: {
         operationId: 'people',

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { useConnection } from './api/events.ts';
+import { SignOut } from './components/sign-out.tsx';
 import { NowPage } from './pages/now.tsx';
 import { PersonPage } from './pages/person.tsx';
 import { ReportPage } from './pages/report.tsx';
@@ -64,6 +65,7 @@ export function App() {
         <p class={`connection ${connection}`} role="status">
           {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
         </p>
+        <SignOut />
       </header>
       <main id="main" tabIndex={-1}>
         {problem && (
