@@ -390,3 +390,220 @@ describe('a tracker on combined providers', () => {
     ]);
   });
 });
+
+describe('combineProviders discovering people', () => {
+  /** A platform that lists its accounts: each entry's e-mail address (or none) and its own id. */
+  function listing(
+    name: string,
+    accounts: { email?: string; id: string; name?: string }[],
+    clock: { now(): Date },
+  ) {
+    const known = Object.fromEntries(
+      accounts.flatMap((a) => (a.email ? [[a.email.toLowerCase(), a.id]] : [])),
+    );
+    const p = platform(name, known, clock);
+    const failing = Object.assign(p.failing, { discover: false });
+    const discoverUsers = async () => {
+      if (failing.discover) throw new ProviderError(name, `${name} cannot list people`);
+      return accounts.map((a) => ({
+        key: a.email ?? a.id,
+        id: a.id,
+        displayName: a.name ?? `${a.id} on ${name}`,
+        ...(a.email && { email: a.email }),
+        groups: [{ kind: 'team', id: name }],
+      }));
+    };
+    return { ...p, failing, provider: { ...p.provider, discoverUsers } };
+  }
+
+  function logged() {
+    const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const at = (level: string) => (fields: Record<string, unknown> | string, msg?: string) => {
+      lines.push(
+        typeof fields === 'string' ? { level, msg: fields, fields: {} } : { level, msg: msg ?? '', fields },
+      );
+    };
+    const logger = {
+      trace: at('trace'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      fatal: at('fatal'),
+      child: () => logger,
+    };
+    return { lines, logger };
+  }
+
+  it('offers discovery only when a platform can discover', () => {
+    const clock = manualClock(T0);
+    const a = platform('a', {}, clock).provider;
+    const b = listing('b', [], clock).provider;
+    expect(combineProviders({ providers: { a }, clock }).discoverUsers).toBeUndefined();
+    expect(typeof combineProviders({ providers: { a, b }, clock }).discoverUsers).toBe('function');
+  });
+
+  it('makes one person of the accounts with the same e-mail address, found on platforms that cannot list too', async () => {
+    const clock = manualClock(T0);
+    const teams = listing(
+      'teams',
+      [
+        { email: 'Ada@X.org', id: 'T-ada', name: 'Ada Lovelace' },
+        { email: 'ben@x.org', id: 'T-ben' },
+      ],
+      clock,
+    );
+    const chat = listing(
+      'chat',
+      [
+        { email: 'ada@x.org', id: 'c-ada', name: 'ada (chat)' },
+        { email: 'cy@x.org', id: 'c-cy' },
+      ],
+      clock,
+    );
+    // A calendar cannot list people; it is asked for the addresses the others listed.
+    const calendar = platform('calendar', { 'ada@x.org': 'cal-ada', 'cy@x.org': 'cal-cy' }, clock);
+    const calendarAsked: string[][] = [];
+    const resolve = calendar.provider.resolveUsers;
+    calendar.provider.resolveUsers = async (keys) => {
+      calendarAsked.push(keys);
+      return resolve(keys);
+    };
+    const combined = combineProviders({
+      providers: { teams: teams.provider, chat: chat.provider, calendar: calendar.provider },
+      clock,
+    });
+
+    const people = await combined.discoverUsers!();
+    expect(people).toEqual([
+      {
+        key: 'ada@x.org',
+        id: 'ada@x.org',
+        displayName: 'Ada Lovelace',
+        email: 'Ada@X.org',
+        groups: [
+          { kind: 'team', id: 'teams' },
+          { kind: 'team', id: 'chat' },
+        ],
+      },
+      {
+        key: 'ben@x.org',
+        id: 'ben@x.org',
+        displayName: 'T-ben on teams',
+        email: 'ben@x.org',
+        groups: [{ kind: 'team', id: 'teams' }],
+      },
+      {
+        key: 'cy@x.org',
+        id: 'cy@x.org',
+        displayName: 'c-cy on chat',
+        email: 'cy@x.org',
+        groups: [{ kind: 'team', id: 'chat' }],
+      },
+    ]);
+    expect(calendarAsked.map((keys) => [...keys].sort())).toEqual([['ada@x.org', 'ben@x.org', 'cy@x.org']]);
+
+    // Each platform is read under its own ids, and the readings merge per person.
+    teams.status.set('T-ada', 'available');
+    chat.status.set('c-ada', 'away');
+    calendar.status.set('cal-ada', 'busy');
+    teams.status.set('T-ben', 'away');
+    chat.status.set('c-cy', 'dnd');
+    const samples = await combined.getPresence(people.map((p) => p.id));
+    expect(Object.fromEntries(samples.map((s) => [s.userId, s.status]))).toEqual({
+      'ada@x.org': 'busy',
+      'ben@x.org': 'away',
+      'cy@x.org': 'dnd',
+    });
+    expect(teams.reads.at(-1)!.sort()).toEqual(['T-ada', 'T-ben']);
+    expect(chat.reads.at(-1)!.sort()).toEqual(['c-ada', 'c-cy']);
+    expect(calendar.reads.at(-1)!.sort()).toEqual(['cal-ada', 'cal-cy']);
+  });
+
+  it('leaves out accounts without an e-mail address, and says so', async () => {
+    const clock = manualClock(T0);
+    const chat = listing(
+      'chat',
+      [{ email: 'ada@x.org', id: 'c-ada' }, { id: 'c-bot' }, { id: 'c-nobody', email: '  ' }],
+      clock,
+    );
+    const { lines, logger } = logged();
+    const combined = combineProviders({ providers: { chat: chat.provider }, clock, logger });
+    expect((await combined.discoverUsers!()).map((p) => p.id)).toEqual(['ada@x.org']);
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([
+      {
+        level: 'warn',
+        msg: 'accounts without an e-mail address left out: a combined person is matched by e-mail address',
+        fields: { platform: 'chat', accounts: 2 },
+      },
+    ]);
+  });
+
+  it("asks a platform whose listing failed for the others' people, and fails only when none could list", async () => {
+    const clock = manualClock(T0);
+    const teams = listing(
+      'teams',
+      [
+        { email: 'ada@x.org', id: 'T-ada' },
+        { email: 'ben@x.org', id: 'T-ben' },
+      ],
+      clock,
+    );
+    const chat = listing(
+      'chat',
+      [
+        { email: 'ada@x.org', id: 'c-ada' },
+        { email: 'cy@x.org', id: 'c-cy' },
+      ],
+      clock,
+    );
+    const combined = combineProviders({ providers: { teams: teams.provider, chat: chat.provider }, clock });
+    chat.failing.discover = true;
+    // cy is only on the platform that could not list: not discovered this time; ada is found there by address.
+    const people = await combined.discoverUsers!();
+    expect(people.map((p) => p.id)).toEqual(['ada@x.org', 'ben@x.org']);
+    chat.status.set('c-ada', 'dnd');
+    teams.status.set('T-ada', 'available');
+    expect((await combined.getPresence(['ada@x.org']))[0]!.status).toBe('dnd');
+
+    teams.failing.discover = true;
+    const refused = await combined.discoverUsers!().catch((error: unknown) => error);
+    expect(ProviderError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toBe(
+      'no platform could discover people: teams: teams cannot list people; chat: chat cannot list people',
+    );
+  });
+
+  it("tracks everyone discovered with users: 'discover', one person per address", async () => {
+    const clock = manualClock(T0);
+    const teams = listing('teams', [{ email: 'ada@x.org', id: 'T-ada', name: 'Ada' }], clock);
+    const chat = listing(
+      'chat',
+      [
+        { email: 'ADA@x.org', id: 'c-ada' },
+        { email: 'cy@x.org', id: 'c-cy', name: 'Cy' },
+      ],
+      clock,
+    );
+    teams.status.set('T-ada', 'available');
+    chat.status.set('c-cy', 'away');
+    const store = memoryStore();
+    const tracker = createTracker({
+      provider: combineProviders({ providers: { teams: teams.provider, chat: chat.provider }, clock }),
+      store,
+      users: 'discover',
+      clock,
+    });
+    await tracker.runOnce();
+    expect((await store.users()).map((u) => [u.id, u.displayName])).toEqual([
+      ['ada@x.org', 'Ada'],
+      ['cy@x.org', 'Cy'],
+    ]);
+    const open = await store.openState();
+    expect(open.intervals.map((i) => [i.userId, i.status]).sort()).toEqual([
+      ['ada@x.org', 'available'],
+      ['cy@x.org', 'away'],
+    ]);
+    await store.close();
+  });
+});

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from '../machine/policy.ts';
 import { isStatus, type PresenceSample, type ResolvedUser, STATUSES, type Status } from '../model.ts';
 import type { PresenceProvider, ResolveResult } from '../provider/index.ts';
 import { parseOptions } from '../validation.ts';
+import { discoverAcross, type FoundOn } from './discover.ts';
 import {
   completeOrder,
   DEFAULT_MERGE_ORDER,
@@ -127,7 +128,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
   const lower = (key: string) => key.toLowerCase();
 
   /** Resolves `keys` (person ids by lower-cased key) on one platform; throws when it cannot be reached. */
-  const resolveOn = async (provider: PresenceProvider, keys: Map<string, string>) => {
+  const resolveOn = async (provider: PresenceProvider, keys: Map<string, string>): Promise<FoundOn> => {
     const result = await provider.resolveUsers([...keys.values()]);
     const found = new Map<string, ResolvedUser>();
     for (const u of result.resolved) {
@@ -229,6 +230,73 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
     return touched;
   };
 
+  /**
+   * Each platform's answer for the people `asked` (person ids by lower-cased key) made into people: a
+   * person found on any platform is resolved, named by the first platform (in the order of
+   * `providers`) that gives a name; every platform that did not find someone says why in
+   * `unresolved`; a platform that could not be asked is asked again before each poll.
+   */
+  const settle = (
+    asked: ReadonlyMap<string, string>,
+    outcomes: PromiseSettledResult<FoundOn>[],
+  ): ResolveResult => {
+    const resolved = new Map<string, ResolvedUser>();
+    const unresolved: ResolveResult['unresolved'] = [];
+    const found = new Map<string, Set<string>>();
+    outcomes.forEach((outcome, i) => {
+      const [platform] = platforms[i]!;
+      if (outcome.status === 'rejected') {
+        pending.set(platform, new Map(asked));
+        noteFailure(platform, outcome.reason, 'resolving users');
+        return;
+      }
+      noteSuccess(platform);
+      for (const [personId, u] of outcome.value.found) {
+        if (!found.has(personId)) found.set(personId, new Set());
+        found.get(personId)!.add(platform);
+        const before = resolved.get(personId);
+        resolved.set(personId, {
+          key: personId,
+          id: personId,
+          ...((before?.displayName ?? u.displayName) !== undefined && {
+            displayName: before?.displayName ?? u.displayName,
+          }),
+          ...((before?.email ?? u.email) !== undefined && { email: before?.email ?? u.email }),
+          ...((before?.groups || u.groups) && { groups: [...(before?.groups ?? []), ...(u.groups ?? [])] }),
+        });
+      }
+    });
+    for (const personId of resolved.keys()) {
+      if (!people.has(personId)) people.set(personId, { id: personId, ids: new Map() });
+    }
+    outcomes.forEach((outcome, i) => {
+      const [platform] = platforms[i]!;
+      if (outcome.status === 'rejected') {
+        const reason = (outcome.reason as Error)?.message ?? String(outcome.reason);
+        for (const key of asked.values()) {
+          unresolved.push({
+            key,
+            reason: `${platform}: not reachable (${reason}); asked again at each poll`,
+          });
+        }
+        return;
+      }
+      for (const [personId, u] of outcome.value.found) remember(platform, u, personId);
+      const reasons = new Map(outcome.value.unresolved.map((u) => [lower(u.key), u.reason]));
+      for (const [k, key] of asked) {
+        if (outcome.value.found.has(key)) continue;
+        const elsewhere = [...(found.get(key) ?? [])];
+        unresolved.push({
+          key,
+          reason:
+            `${platform}: ${reasons.get(k) ?? 'not found'}` +
+            (elsewhere.length > 0 ? ` (tracked on ${elsewhere.join(', ')})` : ''),
+        });
+      }
+    });
+    return { resolved: [...resolved.values()], unresolved };
+  };
+
   const provider: PresenceProvider = {
     name,
 
@@ -245,61 +313,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
           { cause: (outcomes[0] as PromiseRejectedResult).reason },
         );
       }
-      const resolved = new Map<string, ResolvedUser>();
-      const unresolved: ResolveResult['unresolved'] = [];
-      const found = new Map<string, Set<string>>();
-      outcomes.forEach((outcome, i) => {
-        const [platform] = platforms[i]!;
-        if (outcome.status === 'rejected') {
-          pending.set(platform, new Map(asked));
-          noteFailure(platform, outcome.reason, 'resolving users');
-          return;
-        }
-        noteSuccess(platform);
-        for (const [personId, u] of outcome.value.found) {
-          if (!found.has(personId)) found.set(personId, new Set());
-          found.get(personId)!.add(platform);
-          const before = resolved.get(personId);
-          resolved.set(personId, {
-            key: personId,
-            id: personId,
-            ...((before?.displayName ?? u.displayName) !== undefined && {
-              displayName: before?.displayName ?? u.displayName,
-            }),
-            ...((before?.email ?? u.email) !== undefined && { email: before?.email ?? u.email }),
-            ...((before?.groups || u.groups) && { groups: [...(before?.groups ?? []), ...(u.groups ?? [])] }),
-          });
-        }
-      });
-      for (const personId of resolved.keys()) {
-        if (!people.has(personId)) people.set(personId, { id: personId, ids: new Map() });
-      }
-      outcomes.forEach((outcome, i) => {
-        const [platform] = platforms[i]!;
-        if (outcome.status === 'rejected') {
-          const reason = (outcome.reason as Error)?.message ?? String(outcome.reason);
-          for (const key of asked.values()) {
-            unresolved.push({
-              key,
-              reason: `${platform}: not reachable (${reason}); asked again at each poll`,
-            });
-          }
-          return;
-        }
-        for (const [personId, u] of outcome.value.found) remember(platform, u, personId);
-        const reasons = new Map(outcome.value.unresolved.map((u) => [lower(u.key), u.reason]));
-        for (const [k, key] of asked) {
-          if (outcome.value.found.has(key)) continue;
-          const elsewhere = [...(found.get(key) ?? [])];
-          unresolved.push({
-            key,
-            reason:
-              `${platform}: ${reasons.get(k) ?? 'not found'}` +
-              (elsewhere.length > 0 ? ` (tracked on ${elsewhere.join(', ')})` : ''),
-          });
-        }
-      });
-      return { resolved: [...resolved.values()], unresolved };
+      return settle(asked, outcomes);
     },
 
     async getPresence(userIds: string[]): Promise<PresenceSample[]> {
@@ -352,6 +366,20 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
     },
   };
 
+  if (platforms.some(([, p]) => p.discoverUsers)) {
+    // Everyone the platforms that can list people list, matched across platforms by e-mail address
+    // (discover.ts says why), and resolved on the others as configured keys are.
+    provider.discoverUsers = async () => {
+      const { asked, outcomes } = await discoverAcross({
+        name,
+        platforms,
+        resolveOn,
+        onFailure: (platform, error) => noteFailure(platform, error, 'discovering users'),
+        logger,
+      });
+      return settle(asked, outcomes).resolved.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    };
+  }
   if (platforms.some(([, p]) => p.subscribe)) {
     provider.subscribe = async (userIds, onSamples) => {
       const subscriptions = await Promise.all(
