@@ -1,6 +1,7 @@
 import type { LeaseRecord } from '../coordination/index.ts';
 import { StoreError } from '../errors.ts';
 import type { Interval, PresenceSample, Run, Session, User } from '../model.ts';
+import { ChangeLog } from './change-log.ts';
 import { defineStore } from './define.ts';
 import { checkFence } from './fence.ts';
 import { planWrite } from './plan.ts';
@@ -37,10 +38,7 @@ interface StoredRun extends Run {
   counters: Map<string, number>;
 }
 
-type Change =
-  | { kind: 'interval'; record: StoredInterval }
-  | { kind: 'session'; record: Session }
-  | { kind: 'run'; record: StoredRun };
+type Changed = StoredInterval | Session | StoredRun;
 
 /** Per-user history, kept in start order so range queries can binary-search. */
 interface UserHistory {
@@ -70,8 +68,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
   const outbox: OutboxEntry[] = [];
   let nextSession = 1;
   let nextSeq = 1;
-  /** Every opening and closing, in write order; a cursor is a position in it. Purged users' are cleared. */
-  const log: (Change | null)[] = [];
+  /** Each record's latest opening or closing, in write order; a cursor counts every change. */
+  const log = new ChangeLog<'interval' | 'session' | 'run', Changed>();
 
   const fail = (message: string): never => {
     throw new StoreError('memory', message);
@@ -121,13 +119,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       rollups.interval(c.userId, open.status, open.startedAt.getTime(), c.endedAt!.getTime());
       open.endedAt = c.endedAt;
       h.openInterval = null;
-      log.push({ kind: 'interval', record: open });
+      log.add('interval', open, true);
     }
     for (const c of plan.sessionChanges) {
       const h = history(c.userId);
       rollups.session(c.userId, h.openSession!.startedAt.getTime(), c.endedAt!.getTime());
-      log.push({ kind: 'session', record: h.openSession! });
       Object.assign(h.openSession!, { endedAt: c.endedAt, lastSeenAt: c.lastSeenAt, endReason: c.reason });
+      log.add('session', h.openSession!, true);
       h.openSession = null;
     }
     for (const row of plan.newIntervals) {
@@ -141,7 +139,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       };
       if (row.raw !== undefined) interval.raw = structuredClone(row.raw);
       h.intervals.push(interval);
-      log.push({ kind: 'interval', record: interval });
+      log.add('interval', interval, row.endedAt !== null);
       if (row.endedAt === null) h.openInterval = interval;
       else rollups.interval(row.userId, row.status, row.startedAt.getTime(), row.endedAt.getTime());
     }
@@ -156,7 +154,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         endReason: row.reason,
       };
       h.sessions.push(session);
-      log.push({ kind: 'session', record: session });
+      log.add('session', session, row.endedAt !== null);
       if (row.endedAt === null) h.openSession = session;
       else rollups.session(row.userId, row.startedAt.getTime(), row.endedAt.getTime());
     }
@@ -230,7 +228,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         // Asked for first, so a throwing callback leaves no run behind.
         const queued = messages(started);
         runs.push(run);
-        log.push({ kind: 'run', record: run });
+        log.add('run', run, false);
         enqueue(queued);
         return started;
       },
@@ -239,7 +237,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
         const run = runs.find((r) => r.id === runId) ?? fail(`no run ${runId}`);
         if (run.endedAt !== null) fail(`run ${runId} has already ended`);
         run.endedAt = endedAt;
-        log.push({ kind: 'run', record: run });
+        log.add('run', run, true);
       },
 
       runs({ from, to }) {
@@ -310,29 +308,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       },
 
       changes(after): StoreChanges {
-        const answer: StoreChanges = { cursor: String(log.length), intervals: [], sessions: [], runs: [] };
+        const answer: StoreChanges = { cursor: String(log.cursor), intervals: [], sessions: [], runs: [] };
         if (after === null) return answer;
         const from = Number(after);
-        if (!/^\d+$/.test(after) || from > log.length)
+        if (!/^\d+$/.test(after) || from > log.cursor)
           fail(`changes: after: expected a cursor of this store, got ${JSON.stringify(after)}`);
-        // Newest first, so each record is taken at its last change; then back into write order.
-        const seen = new Set<object>();
-        const picked: Change[] = [];
-        for (let i = log.length - 1; i >= from; i--) {
-          const c = log[i];
-          if (c && !seen.has(c.record)) {
-            seen.add(c.record);
-            picked.push(c);
-          }
-        }
-        for (const c of picked.reverse()) {
-          if (c.kind === 'interval') {
-            const { lastSeenAt: _, ...interval } = c.record;
+        // The log holds each record at its latest change only, in write order.
+        log.after(from, (kind, record) => {
+          if (kind === 'interval') {
+            const { lastSeenAt: _, ...interval } = record as StoredInterval;
             answer.intervals.push(structuredClone(interval));
-          } else if (c.kind === 'session') answer.sessions.push(sessionView(c.record));
-          else
-            answer.runs.push({ id: c.record.id, startedAt: c.record.startedAt, endedAt: c.record.endedAt });
-        }
+          } else if (kind === 'session') answer.sessions.push(sessionView(record as Session));
+          else {
+            const run = record as StoredRun;
+            answer.runs.push({ id: run.id, startedAt: run.startedAt, endedAt: run.endedAt });
+          }
+        });
         return answer;
       },
 
@@ -375,10 +366,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): PresenceStore {
       },
 
       purgeUser(userId) {
-        for (let i = 0; i < log.length; i++) {
-          const c = log[i];
-          if (c && c.kind !== 'run' && c.record.userId === userId) log[i] = null;
-        }
+        log.forget(
+          (kind, record) => kind !== 'run' && (record as StoredInterval | Session).userId === userId,
+        );
         users.delete(userId);
         histories.delete(userId);
       },
