@@ -6,8 +6,9 @@ import { type Interval, type Session, STATUSES, type Status } from '../model.ts'
 import type { ScheduleWindow } from '../schedule/index.ts';
 import type { PresenceStore } from '../store/index.ts';
 import { memoryStore } from '../store/index.ts';
-import { buildReport, type Report, type ReportRow, reportRows } from './build.ts';
+import { buildReport, type Report, reportRows } from './build.ts';
 import { localDay, localDayStart } from './periods.ts';
+import type { ReportRow } from './row.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -431,6 +432,54 @@ describe('buildReport', () => {
       offline: 60 * MIN,
       unknown: 0,
     });
+  });
+
+  it("shares one Date per instant among a day's rows, from user to user", async () => {
+    // Two users whose status changed at the same poll, and a third a minute later.
+    const store = memoryStore();
+    const run = await store.startRun(at(-60));
+    const effects: Effect[] = [];
+    for (const [userId, shift] of [
+      ['a', 0],
+      ['b', 0],
+      ['c', 1],
+    ] as const) {
+      effects.push({ type: 'interval.open', userId, status: 'busy', startedAt: at(9 * 60 + shift) });
+      effects.push({ type: 'interval.close', userId, endedAt: at(10 * 60) });
+      effects.push({ type: 'interval.open', userId, status: 'away', startedAt: at(DAY + 9 * 60) });
+      effects.push({ type: 'interval.close', userId, endedAt: at(DAY + 10 * 60) });
+    }
+    await store.writePoll({ runId: run.id, at: at(2 * DAY), samples: [], effects });
+    const report = await buildReport({
+      store,
+      from: at(0),
+      to: at(2 * DAY),
+      timeZone: 'Europe/Berlin',
+      now: at(2 * DAY),
+    });
+    const [a, aNext, b, , c] = report.rows;
+    const [pa, pb, pc] = [a, b, c].map((r) => r!.unavailablePeriods[0]!);
+    expect(pa!.start.getTime()).toBe(at(9 * 60).getTime());
+    expect(pb!.start).toBe(pa!.start);
+    expect(b!.firstSeen).toBe(a!.firstSeen);
+    expect(pc!.end).toBe(pa!.end);
+    expect(c!.lastSeen).toBe(a!.lastSeen);
+    expect(pc!.start).not.toBe(pa!.start);
+    expect(pc!.start.getTime()).toBe(at(9 * 60 + 1).getTime());
+    // Each day has its own: the next day's 09:00 is another instant, and so another Date.
+    expect(aNext!.unavailablePeriods[0]!.start.getTime()).toBe(at(DAY + 9 * 60).getTime());
+    expect(report.rows[3]!.unavailablePeriods[0]!.start).toBe(aNext!.unavailablePeriods[0]!.start);
+    // Sharing changes no figure: each row is the one a report of its user alone gives.
+    const alone = await buildReport({
+      store,
+      from: at(0),
+      to: at(2 * DAY),
+      timeZone: 'Europe/Berlin',
+      now: at(2 * DAY),
+      userIds: ['c'],
+    });
+    expect(alone.rows).toEqual(report.rows.slice(4));
+    expect(alone.totals).toEqual(report.totals.slice(2));
   });
 
   it('with windows, counts only the time inside them and splits periods at their edges', async () => {

@@ -5,7 +5,8 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
 import { ConfigError } from '../errors.ts';
 import { STATUSES } from '../model.ts';
 import { isTimeZone } from '../schedule/index.ts';
-import type { Report, ReportRow, ReportUser } from './build.ts';
+import type { Report, ReportUser } from './build.ts';
+import type { ReportRow } from './row.ts';
 
 export interface CsvOptions {
   /** Write the header line. Default: true. */

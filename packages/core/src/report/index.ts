@@ -3,10 +3,8 @@ export {
   type Report,
   type ReportGroupBy,
   type ReportQuery,
-  type ReportRow,
   type ReportUser,
   reportRows,
-  type UnavailablePeriod,
 } from './build.ts';
 export {
   CSV_COLUMNS,
@@ -19,3 +17,4 @@ export {
 } from './csv.ts';
 export { localDay, localDayStart } from './periods.ts';
 export { parseInstant, type RangeInput, type RangeNames, resolveRange } from './range.ts';
+export type { ReportRow, UnavailablePeriod } from './row.ts';

@@ -156,24 +156,33 @@ export class RollupIndex {
     for (const d of part.days) {
       if (d.intervals.length === 0) continue;
       if (!hasDays(d.intervals) && (d.day >= to || d.day + ROLLUP_DAY_MS < from)) continue;
-      pieces.length = 0;
-      parseNumbers(d.intervals, pieces, d.day);
+      pieces.length = parseNumbers(d.intervals, pieces, 0, d.day);
       for (let i = 0; i < pieces.length; i += 3) if (pieces[i]! < to && pieces[i + 1]! > from) return true;
     }
     return false;
   }
 
-  /** One person's records, written into `into` (emptied first). */
+  /**
+   * One person's records, written over what `into` held. Its arrays are overwritten and cut to
+   * length, not emptied first: emptying an array gives up its storage, and refilling it for every
+   * person would copy each array over and over as it grew back.
+   */
   records(userId: string, into: RollupRecords): RollupRecords {
-    into.intervals.length = 0;
-    into.sessions.length = 0;
     const part = this.byUser.get(userId);
-    if (!part) return into;
-    sortDays(part.days);
-    for (const d of part.days) {
-      if (d.intervals.length > 0) parseNumbers(d.intervals, into.intervals, d.day);
-      if (d.sessions.length > 0) parseNumbers(d.sessions, into.sessions, 0);
+    if (!part) {
+      into.intervals.length = 0;
+      into.sessions.length = 0;
+      return into;
     }
+    sortDays(part.days);
+    let intervals = 0;
+    let sessions = 0;
+    for (const d of part.days) {
+      if (d.intervals.length > 0) intervals = parseNumbers(d.intervals, into.intervals, intervals, d.day);
+      if (d.sessions.length > 0) sessions = parseNumbers(d.sessions, into.sessions, sessions, 0);
+    }
+    into.intervals.length = intervals;
+    into.sessions.length = sessions;
     sortTriples(into.intervals);
     if (part.open) into.intervals.push(part.open.startedAt, Number.NaN, part.open.status);
     if (part.openSession !== null) into.sessions.push(part.openSession, Number.NaN);
@@ -241,11 +250,11 @@ function hasDays(text: string): boolean {
 }
 
 /**
- * Appends the whole numbers of `1,-2,3,` text to `into`, without intermediate strings; `day` is
- * added to the first two of every three (interval pieces), or to none when it is 0. `@d,` makes `d`
- * the day from there on.
+ * Writes the whole numbers of `1,-2,3,` text into `into` from index `at`, without intermediate
+ * strings, and returns the index after the last; `day` is added to the first two of every three
+ * (interval pieces), or to none when it is 0. `@d,` makes `d` the day from there on.
  */
-function parseNumbers(text: string, into: number[], day: number): void {
+function parseNumbers(text: string, into: number[], at: number, day: number): number {
   let n = 0;
   let sign = 1;
   let k = 0;
@@ -260,7 +269,7 @@ function parseNumbers(text: string, into: number[], day: number): void {
         day = sign * n;
         marker = false;
       } else {
-        into.push(k !== 2 ? day + sign * n : sign * n);
+        into[at++] = k !== 2 ? day + sign * n : sign * n;
         k = k === 2 ? 0 : k + 1;
       }
       n = 0;
@@ -269,6 +278,7 @@ function parseNumbers(text: string, into: number[], day: number): void {
     else if (c === 45) sign = -1;
     else throw new RangeError(`unexpected ${JSON.stringify(text[i])} in a rollup at ${i}`);
   }
+  return at;
 }
 
 /** `[start, end, status]` triples in start order: sorts only when they are not (records are appended in time order). */
