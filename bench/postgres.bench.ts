@@ -230,18 +230,20 @@ const DROPS: { name: string; sql: (s: string) => string }[] = [
     sql: (s) => `drop index ${s}.intervals_period; drop index ${s}.sessions_period`,
   },
   {
-    name: 'the unique indexes on open records (closes find their rows by them)',
-    sql: (s) => `drop index ${s}.intervals_open; drop index ${s}.sessions_open`,
+    name: "the open tables' keys (one open record per person; closes find their rows by them)",
+    sql: (s) =>
+      `alter table ${s}.open_intervals drop constraint intervals_open; alter table ${s}.open_sessions drop constraint sessions_open`,
   },
   { name: 'the index of zero-length intervals', sql: (s) => `drop index ${s}.intervals_instant` },
   {
     name: 'the indexes of the change columns (changes() reads by them)',
     sql: (s) =>
-      `drop index ${s}.intervals_changed; drop index ${s}.sessions_changed; drop index ${s}.runs_changed`,
+      `drop index ${s}.intervals_changed; drop index ${s}.sessions_changed; drop index ${s}.runs_changed;
+       drop index ${s}.open_intervals_changed; drop index ${s}.open_sessions_changed`,
   },
   {
     name: 'the end-after-start check on intervals',
-    sql: (s) => `alter table ${s}.intervals drop constraint intervals_end_after_start`,
+    sql: (s) => `alter table ${s}.closed_intervals drop constraint intervals_end_after_start`,
   },
   { name: 'the samples BRIN index', sql: (s) => `drop index ${s}.samples_observed` },
   {
@@ -250,7 +252,7 @@ const DROPS: { name: string; sql: (s: string) => string }[] = [
   },
   {
     name: 'the primary key of intervals (no reader looks an interval up by its id)',
-    sql: (s) => `alter table ${s}.intervals drop constraint intervals_pkey`,
+    sql: (s) => `alter table ${s}.closed_intervals drop constraint intervals_pkey`,
   },
   {
     name: 'the sightings (each user_seen row discarded by a trigger before it reaches the table)',
@@ -393,7 +395,7 @@ async function changesRead(store: PostgresStore): Promise<BenchRow[]> {
   const noneBaseline = await measure(() => plain(cursor));
   // A poll's worth of closes, as a write marks them.
   await db.query(
-    `update ${s}.intervals set changed = pg_current_xact_id() where id in (select id from ${s}.intervals order by id limit 10000)`,
+    `update ${s}.closed_intervals set changed = pg_current_xact_id() where id in (select id from ${s}.closed_intervals order by id limit 10000)`,
   );
   let found = 0;
   const some = await measure(async () => {
@@ -433,19 +435,24 @@ async function rangeQuery(connectionString: string): Promise<BenchRow[]> {
   // Bulk load as a restore would: the GiST indexes are built once over the loaded rows rather than
   // grown row by row, then they serve the queries as in any store.
   for (const table of ['intervals', 'sessions']) await db.query(`drop index ${s}.${table}_period`);
+  // Each user's last interval is still open: a row of the open table, the others of the closed one.
   await db.query(
-    `insert into ${s}.intervals (user_id, status, started_at, ended_at, last_seen_at)
-     select 'user-' || u, st, sa, ea, coalesce(ea, sa)
+    `with slots as (
+     select 'user-' || u as user_id, st, sa, ea
      from generate_series(0, $2 - 1) u, generate_series(0, $3 - 1) d,
        lateral (select $1::timestamptz + make_interval(days => d, mins => m + (u % 30)) as sa,
                   case when i < 9 then $1::timestamptz + make_interval(days => d, mins => next_m + (u % 30))
                        when d < $3 - 1 then $1::timestamptz + make_interval(days => d + 1, mins => u % 30) end as ea,
                   (array['offline','available','busy','available','away','available','busy','available','offline'])[i] as st
-                from unnest($4::int[], array_append(($4::int[])[2:], 1440)) with ordinality as x(m, next_m, i)) slot`,
+                from unnest($4::int[], array_append(($4::int[])[2:], 1440)) with ordinality as x(m, next_m, i)) slot),
+     closed as (insert into ${s}.closed_intervals (user_id, status, started_at, ended_at, last_seen_at)
+       select user_id, st, sa, ea, ea from slots where ea is not null)
+     insert into ${s}.open_intervals (user_id, status, started_at, last_seen_at)
+     select user_id, st, sa, sa from slots where ea is null`,
     [start, REPORT_USERS, REPORT_DAYS, minutes],
   );
   await db.query(
-    `insert into ${s}.sessions (user_id, started_at, ended_at, last_seen_at, end_reason)
+    `insert into ${s}.closed_sessions (user_id, started_at, ended_at, last_seen_at, end_reason)
      select 'user-' || u, a, b, b, 'offline'
      from generate_series(0, $2 - 1) u, generate_series(0, $3 - 1) d,
        lateral (select $1::timestamptz + make_interval(days => d, mins => 480 + u % 30) as a,
@@ -454,10 +461,10 @@ async function rangeQuery(connectionString: string): Promise<BenchRow[]> {
   );
   for (const table of ['intervals', 'sessions']) {
     await db.query(
-      `create index ${table}_period on ${s}.${table} using gist (period) where ended_at is not null`,
+      `create index ${table}_period on ${s}.closed_${table} using gist (period) where ended_at is not null`,
     );
   }
-  await db.query(`analyze ${s}.intervals; analyze ${s}.sessions`);
+  await db.query(`analyze ${s}.closed_intervals; analyze ${s}.open_intervals; analyze ${s}.closed_sessions`);
   const loadMs = performance.now() - loaded;
   const counts = await db.query<{ i: string; s: string }>(
     `select (select count(*) from ${s}.intervals)::text as i, (select count(*) from ${s}.sessions)::text as s`,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { changesMigration } from './changes/schema.ts';
 import { STORE_NAME } from './connection.ts';
 import { countersMigration } from './counters.ts';
+import { openRecordsMigration } from './open-records.ts';
 import { rollupsMigration } from './rollups.ts';
 
 /** One step of the schema. `sql` gets the quoted schema name. Steps are never edited once released. */
@@ -209,6 +210,11 @@ create index intervals_period on ${s}.intervals using gist (period) where ended_
 drop index ${s}.sessions_period;
 create index sessions_period on ${s}.sessions using gist (period) where ended_at is not null;
 `,
+  },
+  {
+    version: 7,
+    name: 'open intervals and sessions in tables of their own; a record is written to intervals or sessions once, closed',
+    sql: openRecordsMigration,
   },
 ];
 

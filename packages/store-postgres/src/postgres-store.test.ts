@@ -110,7 +110,11 @@ describe('migrations', () => {
     expect(tables.map((r) => r.table_name)).toEqual([
       'applied_writes',
       'channel_user_status',
+      'closed_intervals',
+      'closed_sessions',
       'intervals',
+      'open_intervals',
+      'open_sessions',
       'outbox',
       'rollups',
       'run_counters',
@@ -126,7 +130,7 @@ describe('migrations', () => {
 });
 
 describe('constraints', () => {
-  test('a second open session inserted by SQL is refused by the unique index on open sessions', async () => {
+  test('a second open session inserted by SQL is refused by the key of open sessions', async () => {
     const store = open();
     const run = await store.startRun(at(0));
     await store.writePoll({
@@ -136,10 +140,15 @@ describe('constraints', () => {
       effects: [{ type: 'session.open', userId: 'u1', startedAt: at(0) }],
     });
     const insert = (userId: string, from: number, to: number | null) =>
-      sql(
-        `insert into "${store.schema}".sessions (user_id, started_at, ended_at, last_seen_at, end_reason) values ($1, $2, $3, $2, $4)`,
-        [userId, at(from), to === null ? null : at(to), to === null ? null : 'offline'],
-      );
+      to === null
+        ? sql(
+            `insert into "${store.schema}".open_sessions (user_id, started_at, last_seen_at) values ($1, $2, $2)`,
+            [userId, at(from)],
+          )
+        : sql(
+            `insert into "${store.schema}".closed_sessions (user_id, started_at, ended_at, last_seen_at, end_reason) values ($1, $2, $3, $2, 'offline')`,
+            [userId, at(from), at(to)],
+          );
     await expect(insert('u1', 30, null)).rejects.toMatchObject({
       code: '23505',
       constraint: 'sessions_open',

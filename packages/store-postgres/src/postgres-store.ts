@@ -96,8 +96,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     users: `${s}.users`,
     groups: `${s}.user_groups`,
     runs: `${s}.runs`,
-    intervals: `${s}.intervals`,
-    sessions: `${s}.sessions`,
+    intervals: `${s}.closed_intervals`,
+    sessions: `${s}.closed_sessions`,
+    openIntervals: `${s}.open_intervals`,
+    openSessions: `${s}.open_sessions`,
     samples: `${s}.samples`,
     outbox: `${s}.outbox`,
     applied: `${s}.applied_writes`,
@@ -267,8 +269,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             );
           }
           // Planned over what the effects say was open, so nothing is read first: a close that finds
-          // nothing open is counted below, a second open record is refused by the unique indexes on
-          // open records, and only users whose new records the write both opens and closes (which no
+          // nothing open is counted below, a second open record is refused by the open tables' keys
+          // (one row per person), and only users whose new records the write both opens and closes (which no
           // such index sees) are looked up.
           const implied = impliedOpen(write.effects);
           const plan = planWrite(write.effects, implied.intervals, implied.sessions, STORE_NAME);
@@ -290,24 +292,29 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           ]);
           if (unsure.intervals.length > 0 || unsure.sessions.length > 0) {
             const open = await q.send(
-              `select 1 from ${t.intervals} where ended_at is null and user_id = any($1::text[])
+              `select 1 from ${t.openIntervals} where user_id = any($1::text[])
              union all
-             select 1 from ${t.sessions} where ended_at is null and user_id = any($2::text[])`,
+             select 1 from ${t.openSessions} where user_id = any($2::text[])`,
               [unsure.intervals, unsure.sessions],
             );
             if ((open.rowCount ?? 0) > 0) raced();
           }
 
-          // Closing what was open comes first, so the unique indexes on open records see the new rows
-          // after it. Each close appends what it closed to the digests in the same statement.
+          // Closing what was open comes first, so the open tables' keys see the new open rows after it.
+          // Each close moves the person's open row into the closed table, written there once and whole,
+          // and appends what it closed to the digests, in one statement.
           const closedIntervals =
             plan.intervalChanges.length > 0
               ? q.send<{ n: number }>(
                   `with closed as (
-                   update ${t.intervals} i set ended_at = v.ended_at, changed = pg_current_xact_id()
-                   from unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
-                   where i.user_id = v.user_id and i.ended_at is null
-                   returning i.user_id, i.status, ${epochMs('i.started_at')} as a, ${epochMs('i.ended_at')} as b),
+                   delete from ${t.openIntervals} i using unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
+                   where i.user_id = v.user_id
+                   returning i.id, i.user_id, i.status, i.started_at, v.ended_at, i.last_seen_at, i.raw,
+                     ${epochMs('i.started_at')} as a, ${epochMs('v.ended_at')} as b),
+                 kept as (
+                   insert into ${t.intervals} (id, user_id, status, started_at, ended_at, last_seen_at, raw)
+                   overriding system value
+                   select id, user_id, status, started_at, ended_at, last_seen_at, raw from closed),
                  rolled as (${appendClosedIntervalsSql(o.schema, 'closed')})
                  select count(*)::int as n from closed`,
                   [
@@ -320,11 +327,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             plan.sessionChanges.length > 0
               ? q.send<{ n: number }>(
                   `with closed as (
-                   update ${t.sessions} x
-                   set ended_at = v.ended_at, last_seen_at = v.seen, end_reason = v.reason, changed = pg_current_xact_id()
-                   from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
-                   where x.user_id = v.user_id and x.ended_at is null
-                   returning x.user_id, ${epochMs('x.started_at')} as a, ${epochMs('x.ended_at')} as b),
+                   delete from ${t.openSessions} x
+                   using unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) as v(user_id, ended_at, seen, reason)
+                   where x.user_id = v.user_id
+                   returning x.id, x.user_id, x.started_at, v.ended_at, v.seen, v.reason,
+                     ${epochMs('x.started_at')} as a, ${epochMs('v.ended_at')} as b),
+                 kept as (
+                   insert into ${t.sessions} (id, user_id, started_at, ended_at, last_seen_at, end_reason)
+                   overriding system value
+                   select id, user_id, started_at, ended_at, seen, reason from closed),
                  rolled as (${appendClosedSessionsSql(o.schema, 'closed')})
                  select count(*)::int as n from closed`,
                   [
@@ -335,31 +346,60 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                   ],
                 )
               : undefined;
-          if (plan.newIntervals.length > 0) {
+          // Records the write opens and closes (seen once, then gone) go straight to the closed tables,
+          // before the records it leaves open, which draw their ids after them.
+          const [finishedIntervals, openedIntervals] = split(plan.newIntervals);
+          if (finishedIntervals.length > 0) {
             q.send(
               `insert into ${t.intervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
              select u, st, sa, ea, ls, r::jsonb
              from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
               [
-                textArray(plan.newIntervals.map((x) => x.userId)),
-                textArray(plan.newIntervals.map((x) => x.status)),
-                timestampArray(plan.newIntervals.map((x) => x.startedAt)),
-                timestampArray(plan.newIntervals.map((x) => x.endedAt)),
-                timestampArray(plan.newIntervals.map((x) => x.lastSeenAt)),
-                jsonTexts(plan.newIntervals.map((x) => x.raw)),
+                textArray(finishedIntervals.map((x) => x.userId)),
+                textArray(finishedIntervals.map((x) => x.status)),
+                timestampArray(finishedIntervals.map((x) => x.startedAt)),
+                timestampArray(finishedIntervals.map((x) => x.endedAt)),
+                timestampArray(finishedIntervals.map((x) => x.lastSeenAt)),
+                jsonTexts(finishedIntervals.map((x) => x.raw)),
               ],
             );
           }
-          if (plan.newSessions.length > 0) {
+          if (openedIntervals.length > 0) {
+            q.send(
+              `insert into ${t.openIntervals} (user_id, status, started_at, last_seen_at, raw)
+             select u, st, sa, ls, r::jsonb
+             from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) as v(u, st, sa, ls, r)`,
+              [
+                textArray(openedIntervals.map((x) => x.userId)),
+                textArray(openedIntervals.map((x) => x.status)),
+                timestampArray(openedIntervals.map((x) => x.startedAt)),
+                timestampArray(openedIntervals.map((x) => x.lastSeenAt)),
+                jsonTexts(openedIntervals.map((x) => x.raw)),
+              ],
+            );
+          }
+          const [finishedSessions, openedSessions] = split(plan.newSessions);
+          if (finishedSessions.length > 0) {
             q.send(
               `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
              select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[])`,
               [
-                textArray(plan.newSessions.map((x) => x.userId)),
-                timestampArray(plan.newSessions.map((x) => x.startedAt)),
-                timestampArray(plan.newSessions.map((x) => x.endedAt)),
-                timestampArray(plan.newSessions.map((x) => x.lastSeenAt)),
-                textArray(plan.newSessions.map((x) => x.reason)),
+                textArray(finishedSessions.map((x) => x.userId)),
+                timestampArray(finishedSessions.map((x) => x.startedAt)),
+                timestampArray(finishedSessions.map((x) => x.endedAt)),
+                timestampArray(finishedSessions.map((x) => x.lastSeenAt)),
+                textArray(finishedSessions.map((x) => x.reason)),
+              ],
+            );
+          }
+          if (openedSessions.length > 0) {
+            q.send(
+              `insert into ${t.openSessions} (user_id, started_at, last_seen_at)
+             select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[])`,
+              [
+                textArray(openedSessions.map((x) => x.userId)),
+                timestampArray(openedSessions.map((x) => x.startedAt)),
+                timestampArray(openedSessions.map((x) => x.lastSeenAt)),
               ],
             );
           }
@@ -420,8 +460,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           last_seen_at: Date;
         }>(
           `select x.user_id, x.status, x.started_at, greatest(x.last_seen_at, u.seen_at) as last_seen_at
-           from ${t.intervals} x left join ${t.seen} u on u.user_id = x.user_id
-           where x.ended_at is null ${only} order by x.user_id`,
+           from ${t.openIntervals} x left join ${t.seen} u on u.user_id = x.user_id
+           where true ${only} order by x.user_id`,
           params,
         );
         state.intervals = intervals.rows.map((r) => ({
@@ -432,8 +472,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         }));
         const sessions = await c.query<{ user_id: string; started_at: Date; last_seen_at: Date }>(
           `select x.user_id, x.started_at, greatest(x.last_seen_at, u.present_at) as last_seen_at
-           from ${t.sessions} x left join ${t.seen} u on u.user_id = x.user_id
-           where x.ended_at is null ${only} order by x.user_id`,
+           from ${t.openSessions} x left join ${t.seen} u on u.user_id = x.user_id
+           where true ${only} order by x.user_id`,
           params,
         );
         state.sessions = sessions.rows.map((r) => ({
@@ -450,10 +490,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       if (!range) return [];
       const { rows } = await query<SessionRow>(
         'sessions',
-        `select x.id::text, x.user_id, ${ms('x.started_at')} as started, ${ms('x.ended_at')} as ended,
-           ${ms('greatest(x.last_seen_at, u.present_at)')} as seen, x.end_reason
-         from ${t.sessions} x left join ${t.seen} u on x.ended_at is null and u.user_id = x.user_id
-         where ${range.where} order by x.started_at, x.user_id, x.id`,
+        `select id::text, user_id, ${ms('started_at')} as started, ${ms('ended_at')} as ended, ${ms('seen')} as seen,
+           end_reason
+         from (select x.id, x.user_id, x.started_at, x.ended_at, x.last_seen_at as seen, x.end_reason
+               from ${t.sessions} x where ${range.closed}
+               union all
+               select x.id, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at), null
+               from ${t.openSessions} x left join ${t.seen} u on u.user_id = x.user_id
+               where ${range.open}) x
+         order by started_at, user_id, id`,
         range.params,
       );
       return rows.map(
@@ -474,7 +519,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const { rows } = await query<IntervalRow>(
         'intervals',
         `select user_id, status, ${ms('started_at')} as started, ${ms('ended_at')} as ended, raw
-         from ${t.intervals} x where ${range.where} order by started_at, user_id, id`,
+         from (select x.id, x.user_id, x.status, x.started_at, x.ended_at, x.raw
+               from ${t.intervals} x where ${range.closed}
+               union all
+               select x.id, x.user_id, x.status, x.started_at, null, x.raw
+               from ${t.openIntervals} x where ${range.open}) x
+         order by started_at, user_id, id`,
         range.params,
       );
       return rows.map((r): Interval => {
@@ -574,7 +624,17 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     async purgeUser(userId) {
       await transaction('purgeUser', async (c) => {
-        for (const table of [t.users, t.intervals, t.sessions, t.samples, t.seen, t.rollups]) {
+        const tables = [
+          t.users,
+          t.intervals,
+          t.openIntervals,
+          t.sessions,
+          t.openSessions,
+          t.samples,
+          t.seen,
+          t.rollups,
+        ];
+        for (const table of tables) {
           await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
         }
       });
@@ -730,22 +790,31 @@ function iso(date: Date | null): string | null {
 }
 
 /**
- * The SQL filter for a range query, or `null` when it can hold nothing. Overlapping `[from, to)`
- * means, as in the reference store, starting before `to` and ending after `from` (or not yet).
- * Three arms, each answered by its own partial index: closed rows by the GiST index of `period`;
- * open rows (whose period reaches to infinity) by the unique index on them; rows of no length,
- * whose empty range overlaps nothing, by the small index of them.
+ * The SQL filters for a range query, one for the closed table and one for the open one, or `null`
+ * when it can hold nothing. Overlapping `[from, to)` means, as in the reference store, starting
+ * before `to` and ending after `from` (or not yet). Closed rows in two arms, each answered by its own
+ * partial index: by the GiST index of `period`, and rows of no length, whose empty range overlaps
+ * nothing, by the small index of them. Open rows (whose period reaches to infinity) by their start.
  */
-function rangeQuery(q: RangeQuery): { where: string; params: unknown[] } | null {
-  const where =
+function rangeQuery(q: RangeQuery): { closed: string; open: string; params: unknown[] } | null {
+  const closed =
     q.from.getTime() < q.to.getTime()
       ? `((x.ended_at is not null and x.period && tstzrange($1, $2, '[)'))
-          or (x.ended_at is null and x.started_at < $2)
           or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
-      : 'x.started_at < $2 and (x.ended_at is null or x.ended_at > $1)';
-  if (q.userIds === undefined) return { where, params: [q.from, q.to] };
+      : 'x.started_at < $2 and x.ended_at > $1';
+  const open = 'x.started_at < $2';
+  if (q.userIds === undefined) return { closed, open, params: [q.from, q.to] };
   if (q.userIds.length === 0) return null;
-  return { where: `${where} and x.user_id = any($3::text[])`, params: [q.from, q.to, q.userIds] };
+  const only = ' and x.user_id = any($3::text[])';
+  return { closed: closed + only, open: open + only, params: [q.from, q.to, q.userIds] };
+}
+
+/** A write's new records: those it also closes, and those it leaves open. */
+function split<R extends { endedAt: Date | null }>(records: readonly R[]): [R[], R[]] {
+  const finished: R[] = [];
+  const open: R[] = [];
+  for (const r of records) (r.endedAt === null ? open : finished).push(r);
+  return [finished, open];
 }
 
 /** The filter for instants in `[from, to)`, or `null` when the range holds none. */

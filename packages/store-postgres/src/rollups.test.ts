@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresStore, postgresStore } from './postgres-store.ts';
 import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import { backToVersion6 } from './testing/version-6.ts';
 
 let server: TestServer;
 const schemas: string[] = [];
@@ -73,7 +74,9 @@ describe('Postgres rollups', () => {
     const kept = await digests();
     expect(kept.length).toBeGreaterThan(3);
 
-    // The schema as version 2 left it: no rollups table, no change columns (version 4), no counters (5).
+    // The schema as version 2 left it: no rollups table, no change columns (version 4), no counters (5),
+    // open records among the closed ones (version 7).
+    await sql(backToVersion6(schema));
     await sql(
       `drop table "${schema}".rollups;
        drop table "${schema}".run_counters;

@@ -151,11 +151,11 @@ export async function readRollups(
         string_agg(sessions, '' order by day) as sessions
       from ${s}.rollups where day >= $1 and day < $2 ${only} group by user_id)
      union all
-     select 1, user_id, ${epochMs('started_at')}, status, null from ${s}.intervals
-       where ended_at is null and started_at < $3 ${only}
+     select 1, user_id, ${epochMs('started_at')}, status, null from ${s}.open_intervals
+       where started_at < $3 ${only}
      union all
-     select 2, user_id, ${epochMs('started_at')}, null, null from ${s}.sessions
-       where ended_at is null and started_at < $3 ${only}`,
+     select 2, user_id, ${epochMs('started_at')}, null, null from ${s}.open_sessions
+       where started_at < $3 ${only}`,
     params,
   );
   const read: RollupRead = { days: [], openIntervals: [], openSessions: [] };

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type PostgresStore, postgresStore } from '../postgres-store.ts';
 import { dropSchemas, freshSchema, startTestServer, type TestServer } from '../testing/server.ts';
+import { backToVersion6 } from '../testing/version-6.ts';
 
 let server: TestServer;
 const schemas: string[] = [];
@@ -107,7 +108,7 @@ describe('Postgres changes()', () => {
     await hold.waiting;
     await second.writePoll({ runId: runB.id, at: at(1), samples: [], effects: [open('b', 'away', 1)] });
     const ids = await (await client()).query<{ user_id: string; changed: string }>(
-      `select user_id, changed::text from "${first.schema}".intervals order by user_id`,
+      `select user_id, changed::text from "${first.schema}".open_intervals order by user_id`,
     );
     // Only b is visible yet; the open transaction's id is below b's.
     expect(ids.rows.map((r) => r.user_id)).toEqual(['b']);
@@ -219,8 +220,10 @@ describe('Postgres changes()', () => {
     const run = await old.startRun(at(0));
     await old.writePoll({ runId: run.id, at: at(1), samples: [], effects: [open('u1', 'available', 1)] });
     await old.close();
-    // The schema as version 3 left it: no change columns, no counters (version 5).
+    // The schema as version 3 left it: no change columns, no counters (version 5), open records among
+    // the closed ones (version 7).
     const admin = await client();
+    await admin.query(backToVersion6(old.schema));
     await admin.query(
       `drop table "${old.schema}".run_counters;
        alter table "${old.schema}".intervals drop column changed;
@@ -230,8 +233,9 @@ describe('Postgres changes()', () => {
     );
     const migrated = store({ schema: old.schema });
     await migrated.init();
+    // u1's interval is still open: since version 7, a row of the open table.
     const kept = await admin.query<{ changed: string }>(
-      `select changed::text from "${old.schema}".intervals`,
+      `select changed::text from "${old.schema}".open_intervals`,
     );
     expect(kept.rows).toEqual([{ changed: '0' }]);
     const start = await migrated.changes!({ after: null });

@@ -74,11 +74,19 @@ export async function readChanges(
      cursor as materialized (select greatest(lowest, $1::xid8) as upto from bound)
      select upto::text as upto, coalesce($1::xid8 > $2::xid8, false) as ahead,
        (select json_agg(json_build_array(user_id, status, ${ms('started_at')}, ${ms('ended_at')}, raw) order by changed, id)
-          from ${s}.intervals where ${between}) as intervals,
-       (select json_agg(json_build_array(x.id::text, x.user_id, ${ms('x.started_at')}, ${ms('x.ended_at')},
-            ${ms('greatest(x.last_seen_at, u.present_at)')}, x.end_reason) order by x.changed, x.id)
-          from ${s}.sessions x left join ${s}.user_seen u on x.ended_at is null and u.user_id = x.user_id
-          where x.${between}) as sessions,
+          from (select id, changed, user_id, status, started_at, ended_at, raw from ${s}.closed_intervals where ${between}
+                union all
+                select id, changed, user_id, status, started_at, null, raw from ${s}.open_intervals where ${between}) x
+       ) as intervals,
+       (select json_agg(json_build_array(id::text, user_id, ${ms('started_at')}, ${ms('ended_at')}, ${ms('seen')}, end_reason)
+            order by changed, id)
+          from (select id, changed, user_id, started_at, ended_at, last_seen_at as seen, end_reason
+                from ${s}.closed_sessions where ${between}
+                union all
+                select x.id, x.changed, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at), null
+                from ${s}.open_sessions x left join ${s}.user_seen u on u.user_id = x.user_id
+                where x.${between}) x
+       ) as sessions,
        (select json_agg(json_build_array(id::text, ${ms('started_at')}, ${ms('ended_at')}) order by changed, id)
           from ${s}.runs where ${between}) as runs
      from cursor`,
