@@ -68,17 +68,26 @@ export function prepareChanges(
   overlay: () => SightingOverlay,
 ): (after: string | null) => StoreChanges {
   const rows = (sql: string) => db.prepare(sql).raw(true);
-  // Records one write changed share its number; among them, the order they were first written in.
-  const between = 'changed > @after AND changed <= @upTo ORDER BY changed, id';
+  // Records one write changed share its number; among them, the order they were first written in
+  // (their ids, given as they open, kept in \`opened\` once closed). Closed records come from the record tables, open ones from
+  // their own (schema version 8).
+  const between = 'changed > @after AND changed <= @upTo';
   const s = {
     counter: rows('SELECT seq FROM change_counter WHERE id = 1'),
-    intervals: rows(`SELECT user_id, status, started_at, ended_at, raw FROM intervals WHERE ${between}`),
-    sessions: rows(
-      `SELECT user_id, started_at, ended_at, id, CASE WHEN ended_at IS NULL
-         THEN max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = sessions.user_id), 0))
-         ELSE last_seen_at END, end_reason FROM sessions WHERE ${between}`,
+    intervals: rows(
+      `SELECT user_id, status, started_at, ended_at, raw, changed, coalesce(opened, id) FROM intervals WHERE ${between}
+       UNION ALL SELECT user_id, status, started_at, NULL, raw, changed, id FROM open_intervals WHERE ${between}
+       ORDER BY 6, 7`,
     ),
-    runs: rows(`SELECT id, started_at, ended_at FROM runs WHERE ${between}`),
+    sessions: rows(
+      `SELECT user_id, started_at, ended_at, coalesce(opened, id), last_seen_at, end_reason, changed FROM sessions
+       WHERE ${between}
+       UNION ALL SELECT user_id, started_at, NULL, id,
+         max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = open_sessions.user_id), 0)),
+         NULL, changed FROM open_sessions WHERE ${between}
+       ORDER BY 7, 4`,
+    ),
+    runs: rows(`SELECT id, started_at, ended_at FROM runs WHERE ${between} ORDER BY changed, id`),
   };
 
   /** Everything numbered after `after` up to the counter, in one read transaction. */
@@ -97,6 +106,8 @@ export function prepareChanges(
         },
       );
     }
+    // Nothing was written since: one read of the counter.
+    if (from === upTo) return answer;
     const q = { after: from, upTo };
     answer.intervals = (s.intervals.all(q) as Row[]).map(intervalOf);
     answer.sessions = sessionsOf(s.sessions.all(q) as Row[], overlay());

@@ -16,6 +16,25 @@ const file = () => join(dir, `db-${++files}.db`);
 const T0 = Date.UTC(2026, 2, 2, 8);
 const at = (minute: number) => new Date(T0 + minute * 60_000);
 
+/** Undoes schema version 8 on a file this code wrote: open records back among the rest, as version 7 kept them. */
+function openRecordsBack(db: Sqlite.Database) {
+  db.exec(`
+    UPDATE intervals SET id = -coalesce(opened, id);
+    UPDATE intervals SET id = -id;
+    UPDATE sessions SET id = -coalesce(opened, id);
+    UPDATE sessions SET id = -id;
+    ALTER TABLE intervals DROP COLUMN opened;
+    ALTER TABLE sessions DROP COLUMN opened;
+    INSERT INTO intervals (id, user_id, status, started_at, ended_at, raw, changed)
+      SELECT id, user_id, status, started_at, NULL, raw, changed FROM open_intervals;
+    INSERT INTO sessions (id, user_id, started_at, last_seen_at, ended_at, end_reason, changed)
+      SELECT id, user_id, started_at, last_seen_at, NULL, NULL, changed FROM open_sessions;
+    DROP TABLE open_intervals; DROP TABLE open_sessions; DROP TABLE record_ids;
+    CREATE UNIQUE INDEX intervals_open ON intervals (user_id) WHERE ended_at IS NULL;
+    CREATE UNIQUE INDEX sessions_open ON sessions (user_id) WHERE ended_at IS NULL;
+  `);
+}
+
 const version = (path: string) => {
   const db = new Sqlite(path, { readonly: true });
   try {
@@ -173,7 +192,12 @@ test('a file numbered by the schema 3 triggers keeps its numbers and cursors, an
 
   const db = new Sqlite(path, { readonly: true });
   const triggers = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger'").pluck().all();
-  const numbers = db.prepare('SELECT changed FROM intervals ORDER BY id').pluck().all();
+  const numbers = db
+    .prepare(
+      'SELECT changed FROM (SELECT coalesce(opened, id) AS id, changed FROM intervals UNION ALL SELECT id, changed FROM open_intervals) ORDER BY id',
+    )
+    .pluck()
+    .all();
   db.close();
   expect(triggers).toEqual([]);
   expect(numbers).toEqual([4, 5, 5, 5]);
@@ -204,6 +228,7 @@ test('rollups keyed by person are keyed by day, every digest kept, and writes ap
   // The file as versions 2 to 5 had it: the rollups built, keyed by person, with their day index,
   // and none of the tables of later versions.
   const old = new Sqlite(path);
+  openRecordsBack(old);
   old.exec('DROP TABLE rollups; DROP TABLE sightings');
   const built = MIGRATIONS.find((m) => m.version === 2)!;
   old.exec(built.up);
@@ -263,4 +288,145 @@ test('rollups keyed by person are keyed by day, every digest kept, and writes ap
   ]);
   db.close();
   expect(version(path)).toBe(SCHEMA_VERSION);
+});
+
+test('open records move to their own tables, every record keeping its id, number and words, and every reader answering as before', async () => {
+  const path = file();
+  const v7 = new Sqlite(path);
+  migrate(v7, MIGRATIONS.slice(0, 7));
+  // What version 7 wrote: two people, a closed and an open interval each, a closed and an open
+  // session for u1, an open one for u2, sightings in last_seen and in the log.
+  v7.exec(`
+    INSERT INTO runs (id, started_at, changed) VALUES (1, ${at(0).getTime()}, 1);
+    INSERT INTO intervals (id, user_id, status, started_at, ended_at, raw, changed) VALUES
+      (1, 'u1', 'available', ${at(1).getTime()}, ${at(3).getTime()}, '{"availability":"Available"}', 3),
+      (2, 'u2', 'busy', ${at(1).getTime()}, NULL, '{"availability":"Busy"}', 2),
+      (3, 'u1', 'away', ${at(3).getTime()}, NULL, NULL, 3);
+    INSERT INTO sessions (id, user_id, started_at, last_seen_at, ended_at, end_reason, changed) VALUES
+      (1, 'u1', ${at(1).getTime()}, ${at(2).getTime()}, ${at(2).getTime()}, 'offline', 3),
+      (2, 'u2', ${at(1).getTime()}, ${at(1).getTime()}, NULL, NULL, 2),
+      (3, 'u1', ${at(3).getTime()}, ${at(3).getTime()}, NULL, NULL, 3);
+    UPDATE change_counter SET seq = 3;
+    UPDATE spans SET longest = ${2 * 60_000} WHERE name = 'intervals';
+    UPDATE spans SET longest = ${60_000} WHERE name = 'sessions';
+    INSERT INTO last_seen (user_id, interval_at, session_at) VALUES ('u1', ${at(4).getTime()}, ${at(4).getTime()});
+    INSERT INTO sightings (at, present_at, ids) VALUES (${at(5).getTime()}, ${at(5).getTime()}, '["u2"]');
+  `);
+  const rows = (db: Sqlite.Database, sql: string) => db.prepare(sql).raw(true).all();
+  const intervalRows = rows(
+    v7,
+    'SELECT id, user_id, status, started_at, ended_at, raw, changed FROM intervals ORDER BY id',
+  );
+  const sessionRows = rows(
+    v7,
+    'SELECT id, user_id, started_at, last_seen_at, ended_at, end_reason, changed FROM sessions ORDER BY id',
+  );
+  v7.close();
+
+  const store = sqliteStore({ path, readOnly: false });
+  const day = { from: at(0), to: at(60) };
+  const [open, intervals, sessions, changes, changesAfter2] = [
+    await store.openState(),
+    await store.intervals(day),
+    await store.sessions(day),
+    await store.changes!({ after: '0' }),
+    await store.changes!({ after: '2' }),
+  ];
+  expect(version(path)).toBe(8);
+  const db = new Sqlite(path, { readonly: true });
+  // The same rows, byte for byte, the open ones now in their own tables.
+  expect(
+    rows(
+      db,
+      `SELECT coalesce(opened, id), user_id, status, started_at, ended_at, raw, changed FROM intervals
+       UNION ALL SELECT id, user_id, status, started_at, NULL, raw, changed FROM open_intervals ORDER BY id`,
+    ),
+  ).toEqual(intervalRows);
+  expect(
+    rows(
+      db,
+      `SELECT coalesce(opened, id), user_id, started_at, last_seen_at, ended_at, end_reason, changed FROM sessions
+       UNION ALL SELECT id, user_id, started_at, last_seen_at, NULL, NULL, changed FROM open_sessions ORDER BY id`,
+    ),
+  ).toEqual(sessionRows);
+  expect(rows(db, 'SELECT count(*) FROM intervals WHERE ended_at IS NULL OR opened IS NOT NULL')).toEqual([
+    [0],
+  ]);
+  expect(rows(db, 'SELECT name, last FROM record_ids ORDER BY name')).toEqual([
+    ['intervals', 3],
+    ['sessions', 3],
+  ]);
+  expect(
+    rows(db, "SELECT name FROM sqlite_schema WHERE name IN ('intervals_open', 'sessions_open')"),
+  ).toEqual([]);
+  db.close();
+
+  // Every reader as version 7 answered it: open records last seen as of last_seen and the log.
+  const t = (d: Date | null) => d?.getTime() ?? null;
+  expect(open.intervals.map((i) => [i.userId, i.status, t(i.startedAt), t(i.lastSeenAt)])).toEqual([
+    ['u1', 'away', at(3).getTime(), at(4).getTime()],
+    ['u2', 'busy', at(1).getTime(), at(5).getTime()],
+  ]);
+  expect(open.sessions.map((s) => [s.userId, t(s.startedAt), t(s.lastSeenAt)])).toEqual([
+    ['u1', at(3).getTime(), at(4).getTime()],
+    ['u2', at(1).getTime(), at(5).getTime()],
+  ]);
+  expect(intervals.map((i) => [i.userId, i.status, t(i.startedAt), t(i.endedAt), i.raw ?? null])).toEqual([
+    ['u1', 'available', at(1).getTime(), at(3).getTime(), { availability: 'Available' }],
+    ['u2', 'busy', at(1).getTime(), null, { availability: 'Busy' }],
+    ['u1', 'away', at(3).getTime(), null, null],
+  ]);
+  expect(
+    sessions.map((s) => [s.id, s.userId, t(s.startedAt), t(s.lastSeenAt), t(s.endedAt), s.endReason]),
+  ).toEqual([
+    ['1', 'u1', at(1).getTime(), at(2).getTime(), at(2).getTime(), 'offline'],
+    ['2', 'u2', at(1).getTime(), at(5).getTime(), null, null],
+    ['3', 'u1', at(3).getTime(), at(4).getTime(), null, null],
+  ]);
+  // In the order of their last change, and among one write's records the order they were written in.
+  expect(changes.intervals.map((i) => [i.userId, i.status])).toEqual([
+    ['u2', 'busy'],
+    ['u1', 'available'],
+    ['u1', 'away'],
+  ]);
+  expect(changes.sessions.map((s) => s.id)).toEqual(['2', '1', '3']);
+  expect(changesAfter2.intervals.map((i) => i.status)).toEqual(['available', 'away']);
+  expect(changes.cursor).toBe('3');
+
+  // Writes go on from there: a migrated open session closes under its id, new records take new ids.
+  await store.writePoll({
+    runId: '1',
+    at: at(6),
+    samples: [],
+    effects: [
+      { type: 'interval.close', userId: 'u2', endedAt: at(6) },
+      {
+        type: 'session.close',
+        userId: 'u2',
+        startedAt: at(1),
+        endedAt: at(6),
+        lastSeenAt: at(5),
+        reason: 'offline',
+      },
+      { type: 'interval.open', userId: 'u2', status: 'offline', startedAt: at(6) },
+      { type: 'session.open', userId: 'u4', startedAt: at(6) },
+    ],
+  });
+  const after = await store.changes!({ after: changes.cursor });
+  expect(after.intervals.map((i) => [i.userId, i.status, t(i.endedAt)])).toEqual([
+    ['u2', 'busy', at(6).getTime()],
+    ['u2', 'offline', null],
+  ]);
+  expect(after.sessions.map((s) => [s.id, s.userId, t(s.endedAt)])).toEqual([
+    ['2', 'u2', at(6).getTime()],
+    ['4', 'u4', null],
+  ]);
+  await store.close();
+  // The closed interval went in at the end of the table, its opening's id beside it.
+  const end = new Sqlite(path, { readonly: true });
+  expect(rows(end, 'SELECT id, opened, status FROM intervals ORDER BY id')).toEqual([
+    [1, null, 'available'],
+    [2, 2, 'busy'],
+  ]);
+  end.close();
 });

@@ -2,6 +2,7 @@ import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
 import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
 import { COUNTERS_TABLE } from './counters.ts';
+import { OPEN_RECORDS } from './open-records.ts';
 import { buildRollups, ROLLUPS_BY_DAY, ROLLUPS_TABLE } from './rollups.ts';
 import { SIGHTINGS_LOG } from './sightings.ts';
 
@@ -17,7 +18,8 @@ export interface Migration {
 
 /**
  * Every schema version this code knows, oldest first. Instants are integer milliseconds since the
- * epoch; `ended_at IS NULL` marks what is still open.
+ * epoch; up to version 7 `ended_at IS NULL` marks what is still open, from version 8 open records
+ * are in `open_intervals` and `open_sessions`.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -162,6 +164,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       "sightings: a log of a poll's sightings, a row per instant and presence, folded into last_seen now and then",
     up: SIGHTINGS_LOG,
+  },
+  {
+    version: 8,
+    description:
+      'open records: a table of their own, one row per person; intervals and sessions hold each record once, as it closes',
+    up: OPEN_RECORDS,
   },
 ];
 

@@ -116,11 +116,11 @@ export function prepareRollups(db: Database): RollupStatements {
        GROUP BY u.user_id`,
     ),
     openIntervals: rows(
-      `SELECT user_id, status, started_at FROM intervals WHERE ended_at IS NULL AND started_at < @to
+      `SELECT user_id, status, started_at FROM open_intervals WHERE started_at < @to
        AND (@ids IS NULL OR ${forUsers}) ORDER BY user_id`,
     ),
     openSessions: rows(
-      `SELECT user_id, started_at FROM sessions WHERE ended_at IS NULL AND started_at < @to
+      `SELECT user_id, started_at FROM open_sessions WHERE started_at < @to
        AND (@ids IS NULL OR ${forUsers}) ORDER BY user_id`,
     ),
   };

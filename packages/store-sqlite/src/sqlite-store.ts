@@ -27,6 +27,7 @@ import { changeNumber, prepareChanges } from './changes.ts';
 import { prepareCounters } from './counters.ts';
 import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { multiRowInsert } from './multi-row.ts';
+import { byStart, recordIds } from './open-records.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
 import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
 import { intervalOf, sessionsOf } from './rows.ts';
@@ -116,6 +117,7 @@ class Connection {
   private readonly change: ReturnType<typeof changeNumber>;
   private readonly runCounters: ReturnType<typeof prepareCounters>;
   private readonly sightings: SightingWriter;
+  private readonly takeIds: ReturnType<typeof recordIds>;
   private readonly overlay: () => SightingOverlay;
   private lastPurgeAt: number | null = null;
   /** Set once this connection switched the file to WAL, before its first write. */
@@ -165,6 +167,7 @@ class Connection {
       this.change = changeNumber(db);
       this.runCounters = prepareCounters(db);
       this.sightings = prepareSightings(db);
+      this.takeIds = recordIds(db);
     } catch (error) {
       db.close();
       throw error;
@@ -329,45 +332,58 @@ class Connection {
     const rollups = new RollupBatch();
     let longestInterval = 0;
     let longestSession = 0;
+    // Finished rows, each once: what the write closes and what it opens and closes.
+    const intervals: unknown[] = [];
     for (const x of plan.intervalChanges) {
       const end = x.endedAt!.getTime();
-      const row = this.s.closeInterval.get(end, changed(), x.userId) as Row | undefined;
+      const row = this.s.closeInterval.get(x.userId) as Row | undefined;
       if (!row) raced();
-      longestInterval = Math.max(longestInterval, end - (row[0] as number));
-      rollups.interval(x.userId, row[1] as Status, row[0] as number, end);
+      const [id, status, start, raw] = row as [number, Status, number, string | null];
+      longestInterval = Math.max(longestInterval, end - start);
+      rollups.interval(x.userId, status, start, end);
+      intervals.push(x.userId, status, start, end, raw, changed(), id);
     }
+    const sessions: unknown[] = [];
     for (const x of plan.sessionChanges) {
       const end = x.endedAt!.getTime();
-      const row = this.s.closeSession.get(end, x.lastSeenAt!.getTime(), x.reason, changed(), x.userId) as
-        | Row
-        | undefined;
+      const row = this.s.closeSession.get(x.userId) as Row | undefined;
       if (!row) raced();
-      longestSession = Math.max(longestSession, end - (row[0] as number));
-      rollups.session(x.userId, row[0] as number, end);
+      const [id, start] = row as [number, number];
+      longestSession = Math.max(longestSession, end - start);
+      rollups.session(x.userId, start, end);
+      sessions.push(x.userId, start, x.lastSeenAt!.getTime(), end, x.reason, changed(), id);
     }
-    const intervals: unknown[] = [];
+    const openIntervals: unknown[] = [];
+    let id = plan.newIntervals.length === 0 ? 0 : this.takeIds('intervals', plan.newIntervals.length);
     for (const x of plan.newIntervals) {
       const start = x.startedAt.getTime();
-      const end = x.endedAt === null ? null : x.endedAt.getTime();
       const raw = x.raw === undefined ? null : JSON.stringify(x.raw);
-      intervals.push(x.userId, x.status, start, end, raw, changed());
-      if (end !== null) {
-        longestInterval = Math.max(longestInterval, end - start);
-        rollups.interval(x.userId, x.status, start, end);
+      if (x.endedAt === null) {
+        openIntervals.push(x.userId, id++, x.status, start, raw, changed());
+        continue;
       }
+      const end = x.endedAt.getTime();
+      longestInterval = Math.max(longestInterval, end - start);
+      rollups.interval(x.userId, x.status, start, end);
+      intervals.push(x.userId, x.status, start, end, raw, changed(), id++);
     }
-    refusingSecondOpen(() => this.s.insertIntervals(intervals));
-    const sessions: unknown[] = [];
+    const openSessions: unknown[] = [];
+    id = plan.newSessions.length === 0 ? 0 : this.takeIds('sessions', plan.newSessions.length);
     for (const x of plan.newSessions) {
       const start = x.startedAt.getTime();
-      const end = x.endedAt === null ? null : x.endedAt.getTime();
-      sessions.push(x.userId, start, x.lastSeenAt.getTime(), end, x.reason, changed());
-      if (end !== null) {
-        longestSession = Math.max(longestSession, end - start);
-        rollups.session(x.userId, start, end);
+      if (x.endedAt === null) {
+        openSessions.push(x.userId, id++, start, x.lastSeenAt.getTime(), changed());
+        continue;
       }
+      const end = x.endedAt.getTime();
+      longestSession = Math.max(longestSession, end - start);
+      rollups.session(x.userId, start, end);
+      sessions.push(x.userId, start, x.lastSeenAt.getTime(), end, x.reason, changed(), id++);
     }
-    refusingSecondOpen(() => this.s.insertSessions(sessions));
+    this.s.insertIntervals(intervals);
+    this.s.insertSessions(sessions);
+    refusingSecondOpen(() => this.s.openIntervals(openIntervals));
+    refusingSecondOpen(() => this.s.openSessions(openSessions));
     this.sightings.append(groups);
     appendRollups(this.r.append, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
@@ -385,7 +401,7 @@ class Connection {
           startedAt: new Date(startedAt as number),
           lastPollAt: lastPollAt === null ? null : new Date(lastPollAt as number),
         })),
-        intervals: (this.s.openIntervals.all({ ids }) as Row[]).map(
+        intervals: (this.s.openIntervalsNow.all({ ids }) as Row[]).map(
           ([userId, status, startedAt, lastSeenAt]) => ({
             userId: userId as string,
             status: status as Status,
@@ -393,7 +409,7 @@ class Connection {
             lastSeenAt: new Date(Math.max(lastSeenAt as number, seen.at(userId as string))),
           }),
         ),
-        sessions: (this.s.openSessions.all({ ids }) as Row[]).map(([userId, startedAt, lastSeenAt]) => ({
+        sessions: (this.s.openSessionsNow.all({ ids }) as Row[]).map(([userId, startedAt, lastSeenAt]) => ({
           userId: userId as string,
           startedAt: new Date(startedAt as number),
           lastSeenAt: new Date(Math.max(lastSeenAt as number, seen.presentAt(userId as string))),
@@ -413,8 +429,8 @@ class Connection {
   /**
    * Records overlapping `[from, to)`. A closed record that overlaps cannot start earlier than
    * `from` minus the longest closed record, so the start index is scanned from there; records still
-   * open may start anywhere before and come from the open-record index. Those all start before the
-   * rest, so the two parts concatenate in order.
+   * open may start anywhere before and come from their own table. Both come ordered by start and
+   * person, and are merged in that order.
    */
   private overlapping(table: 'intervals' | 'sessions', q: RangeQuery): Row[] {
     const from = q.from.getTime();
@@ -424,9 +440,10 @@ class Connection {
     const lowest = from - longest;
     const ids = q.userIds === undefined ? null : JSON.stringify(q.userIds);
     const t = this.s[table];
-    const early = ids === null ? t.openBefore.all(lowest) : t.openBeforeFor.all(lowest, ids);
-    const rest = ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
-    return early.length === 0 ? (rest as Row[]) : [...(early as Row[]), ...(rest as Row[])];
+    const open = ids === null ? t.open.all(to) : t.openFor.all(to, ids);
+    const closed =
+      ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
+    return byStart(open as Row[], closed as Row[], table === 'intervals' ? 2 : 1);
   }
 
   /** What was opened or closed after the cursor, in one read transaction. */
@@ -512,20 +529,21 @@ class Connection {
 function prepare(db: Database) {
   const rows = (sql: string) => db.prepare(sql).raw(true);
   const forUsers = 'user_id IN (SELECT value FROM json_each(?))';
-  const overlapping = (table: 'intervals' | 'sessions', columns: string) => ({
-    openBefore: rows(
-      `SELECT ${columns} FROM ${table} WHERE ended_at IS NULL AND started_at < ? ORDER BY started_at, user_id`,
+  /** The closed records of `table` and the open ones of its own table, as the same columns. */
+  const overlapping = (table: 'intervals' | 'sessions', columns: string, openColumns: string) => ({
+    open: rows(
+      `SELECT ${openColumns} FROM open_${table} o WHERE started_at < ? ORDER BY started_at, user_id`,
     ),
-    openBeforeFor: rows(
-      `SELECT ${columns} FROM ${table} WHERE ended_at IS NULL AND started_at < ? AND ${forUsers} ORDER BY started_at, user_id`,
+    openFor: rows(
+      `SELECT ${openColumns} FROM open_${table} o WHERE started_at < ? AND ${forUsers} ORDER BY started_at, user_id`,
     ),
     range: rows(
-      `SELECT ${columns} FROM ${table} WHERE started_at >= @lowest AND started_at < @to AND (ended_at IS NULL OR ended_at > @from)
+      `SELECT ${columns} FROM ${table} WHERE started_at >= @lowest AND started_at < @to AND ended_at > @from
        ORDER BY started_at, user_id`,
     ),
     rangeFor: rows(
       `SELECT ${columns} FROM ${table} WHERE user_id IN (SELECT value FROM json_each(@ids)) AND started_at >= @lowest
-       AND started_at < @to AND (ended_at IS NULL OR ended_at > @from) ORDER BY started_at, user_id`,
+       AND started_at < @to AND ended_at > @from ORDER BY started_at, user_id`,
     ),
   });
   return {
@@ -556,44 +574,53 @@ function prepare(db: Database) {
 
     insertIntervals: multiRowInsert(
       db,
-      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw, changed)',
+      'INSERT INTO intervals (user_id, status, started_at, ended_at, raw, changed, opened)',
+      7,
+    ),
+    openIntervals: multiRowInsert(
+      db,
+      'INSERT INTO open_intervals (user_id, id, status, started_at, raw, changed)',
       6,
     ),
-    closeInterval: rows(
-      'UPDATE intervals SET ended_at = ?, changed = ? WHERE user_id = ? AND ended_at IS NULL RETURNING started_at, status',
-    ),
+    closeInterval: rows('DELETE FROM open_intervals WHERE user_id = ? RETURNING id, status, started_at, raw'),
     insertSessions: multiRowInsert(
       db,
-      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason, changed)',
-      6,
+      'INSERT INTO sessions (user_id, started_at, last_seen_at, ended_at, end_reason, changed, opened)',
+      7,
+    ),
+    openSessions: multiRowInsert(
+      db,
+      'INSERT INTO open_sessions (user_id, id, started_at, last_seen_at, changed)',
+      5,
     ),
     openFor: rows(
-      `SELECT user_id, 'i' FROM intervals WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))
-       UNION ALL SELECT user_id, 's' FROM sessions WHERE ended_at IS NULL AND user_id IN (SELECT value FROM json_each(@ids))`,
+      `SELECT user_id, 'i' FROM open_intervals WHERE user_id IN (SELECT value FROM json_each(@ids))
+       UNION ALL SELECT user_id, 's' FROM open_sessions WHERE user_id IN (SELECT value FROM json_each(@ids))`,
     ),
-    closeSession: rows(
-      `UPDATE sessions SET ended_at = ?, last_seen_at = ?, end_reason = ?, changed = ? WHERE user_id = ? AND ended_at IS NULL
-       RETURNING started_at`,
-    ),
+    closeSession: rows('DELETE FROM open_sessions WHERE user_id = ? RETURNING id, started_at'),
     widenSpan: db.prepare('UPDATE spans SET longest = max(longest, ?) WHERE name = ?'),
     span: rows('SELECT longest FROM spans WHERE name = ?'),
 
-    openIntervals: rows(
+    openIntervalsNow: rows(
       `SELECT i.user_id, i.status, i.started_at, max(i.started_at, coalesce(l.interval_at, 0))
-       FROM intervals i LEFT JOIN last_seen l ON l.user_id = i.user_id
-       WHERE i.ended_at IS NULL AND (@ids IS NULL OR i.user_id IN (SELECT value FROM json_each(@ids))) ORDER BY i.user_id`,
+       FROM open_intervals i LEFT JOIN last_seen l ON l.user_id = i.user_id
+       WHERE @ids IS NULL OR i.user_id IN (SELECT value FROM json_each(@ids)) ORDER BY i.user_id`,
     ),
-    openSessions: rows(
+    openSessionsNow: rows(
       `SELECT s.user_id, s.started_at, max(s.last_seen_at, coalesce(l.session_at, 0))
-       FROM sessions s LEFT JOIN last_seen l ON l.user_id = s.user_id
-       WHERE s.ended_at IS NULL AND (@ids IS NULL OR s.user_id IN (SELECT value FROM json_each(@ids))) ORDER BY s.user_id`,
+       FROM open_sessions s LEFT JOIN last_seen l ON l.user_id = s.user_id
+       WHERE @ids IS NULL OR s.user_id IN (SELECT value FROM json_each(@ids)) ORDER BY s.user_id`,
     ),
-    intervals: overlapping('intervals', 'user_id, status, started_at, ended_at, raw'),
+    intervals: overlapping(
+      'intervals',
+      'user_id, status, started_at, ended_at, raw',
+      'user_id, status, started_at, NULL, raw',
+    ),
     sessions: overlapping(
       'sessions',
-      `user_id, started_at, ended_at, id, CASE WHEN ended_at IS NULL
-         THEN max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = sessions.user_id), 0))
-         ELSE last_seen_at END, end_reason`,
+      'user_id, started_at, ended_at, coalesce(opened, id), last_seen_at, end_reason',
+      `user_id, started_at, NULL, id,
+         max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = o.user_id), 0)), NULL`,
     ),
 
     insertSamples: db.prepare(
@@ -619,7 +646,9 @@ function prepare(db: Database) {
       'DELETE FROM users WHERE id = @user',
       'DELETE FROM user_groups WHERE user_id = @user',
       'DELETE FROM intervals WHERE user_id = @user',
+      'DELETE FROM open_intervals WHERE user_id = @user',
       'DELETE FROM sessions WHERE user_id = @user',
+      'DELETE FROM open_sessions WHERE user_id = @user',
       `UPDATE samples SET readings = (
          SELECT json_group_array(json(r.value)) FROM json_each(samples.readings) AS r WHERE r.value ->> 0 <> @user)
        WHERE EXISTS (SELECT 1 FROM json_each(samples.readings) AS r WHERE r.value ->> 0 = @user)`,
@@ -661,12 +690,12 @@ function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
   });
 }
 
-/** Inserts an open record, reading the unique index on open records as a write that does not fit. */
+/** Inserts open records, reading a person's second open record as a write that does not fit. */
 function refusingSecondOpen(insert: () => unknown): void {
   try {
     insert();
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') raced();
+    if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') raced();
     throw error;
   }
 }

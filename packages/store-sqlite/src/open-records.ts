@@ -1,0 +1,98 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema version 8: records still open live in tables of their own, one row per person, and a
+ * record is written to `intervals` or `sessions` once, as the finished row, when it closes. Before,
+ * a status change updated the closed row in place (a random page of the table, of the unique index
+ * on open records and of the change-number index) and inserted the new open row into the table and
+ * its four indexes; now it replaces one narrow row keyed by the person and appends the finished
+ * row at the end of the table. A person's one open record is the primary key, so a second one is
+ * refused by the file as the unique index refused it. A record keeps the id it was given at its
+ * opening (from `record_ids`, one counter per kind), in `opened` once it is closed: a session's id
+ * and the order of a write's records in `changes()` stay what they were, while the finished row
+ * takes the next row id, at the end. Rows closed before version 8 have no `opened`: their id is
+ * their row's. Readers take the open rows from here and the closed ones from the record tables.
+ */
+export const OPEN_RECORDS = `
+  CREATE TABLE open_intervals (
+    user_id TEXT PRIMARY KEY,
+    id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    raw TEXT,
+    changed INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX open_intervals_by_change ON open_intervals (changed);
+
+  CREATE TABLE open_sessions (
+    user_id TEXT PRIMARY KEY,
+    id INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    -- as of the opening; see last_seen and the sightings log
+    last_seen_at INTEGER NOT NULL,
+    changed INTEGER
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX open_sessions_by_change ON open_sessions (changed);
+
+  -- The last id given to an interval and to a session, open or closed.
+  CREATE TABLE record_ids (
+    name TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO record_ids (name, last) VALUES
+    ('intervals', (SELECT coalesce(max(id), 0) FROM intervals)),
+    ('sessions', (SELECT coalesce(max(id), 0) FROM sessions));
+
+  -- A record's id as given at its opening, for records closed from version 8 on; NULL: the row's id.
+  ALTER TABLE intervals ADD COLUMN opened INTEGER;
+  ALTER TABLE sessions ADD COLUMN opened INTEGER;
+
+  INSERT INTO open_intervals (user_id, id, status, started_at, raw, changed)
+    SELECT user_id, id, status, started_at, raw, changed FROM intervals WHERE ended_at IS NULL ORDER BY user_id;
+  INSERT INTO open_sessions (user_id, id, started_at, last_seen_at, changed)
+    SELECT user_id, id, started_at, last_seen_at, changed FROM sessions WHERE ended_at IS NULL ORDER BY user_id;
+  DELETE FROM intervals WHERE ended_at IS NULL;
+  DELETE FROM sessions WHERE ended_at IS NULL;
+  DROP INDEX intervals_open;
+  DROP INDEX sessions_open;
+`;
+
+/**
+ * Takes `count` ids of `kind` from `record_ids` and answers the first; call inside the write's
+ * transaction.
+ */
+export function recordIds(db: Database): (kind: 'intervals' | 'sessions', count: number) => number {
+  const take = db.prepare('UPDATE record_ids SET last = last + ? WHERE name = ? RETURNING last').pluck();
+  return (kind, count) => (take.get(count, kind) as number) - count + 1;
+}
+
+type Row = unknown[];
+
+/**
+ * Open rows and closed rows, each list ordered by start and person, as one list in that order: a
+ * range query reads them from their own tables. `start` is the start's column; on a tie the closed
+ * row comes first, as the older record (SQLite ordered such ties by id).
+ */
+export function byStart(open: readonly Row[], closed: readonly Row[], start: number): Row[] {
+  if (open.length === 0) return closed as Row[];
+  if (closed.length === 0) return open as Row[];
+  const merged: Row[] = [];
+  let o = 0;
+  let c = 0;
+  while (o < open.length && c < closed.length) {
+    const x = open[o]!;
+    const y = closed[c]!;
+    const dx = x[start] as number;
+    const dy = y[start] as number;
+    if (dx < dy || (dx === dy && (x[0] as string) < (y[0] as string))) {
+      merged.push(x);
+      o++;
+    } else {
+      merged.push(y);
+      c++;
+    }
+  }
+  while (o < open.length) merged.push(open[o++]!);
+  while (c < closed.length) merged.push(closed[c++]!);
+  return merged;
+}
