@@ -1,5 +1,6 @@
 import { type Run, type StoreChanges, StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
+import { byChange } from './open-records.ts';
 import { intervalOf, sessionsOf } from './rows.ts';
 import type { SightingOverlay } from './sightings.ts';
 
@@ -69,25 +70,28 @@ export function prepareChanges(
 ): (after: string | null) => StoreChanges {
   const rows = (sql: string) => db.prepare(sql).raw(true);
   // Records one write changed share its number; among them, the order they were first written in
-  // (their ids, given as they open, kept in \`opened\` once closed). Closed records come from the record tables, open ones from
-  // their own (schema version 8).
-  const between = 'changed > @after AND changed <= @upTo';
+  // (their ids, given as they open, kept in \`opened\` once closed). Closed records come from the
+  // record tables, in that order by their change-number index (a write appends its closed rows in the
+  // order of their opening), and open ones from their own tables (schema version 8); the two are merged.
+  const between = 'changed > @after AND changed <= @upTo ORDER BY changed, id';
   const s = {
     counter: rows('SELECT seq FROM change_counter WHERE id = 1'),
     intervals: rows(
-      `SELECT user_id, status, started_at, ended_at, raw, changed, coalesce(opened, id) FROM intervals WHERE ${between}
-       UNION ALL SELECT user_id, status, started_at, NULL, raw, changed, id FROM open_intervals WHERE ${between}
-       ORDER BY 6, 7`,
+      `SELECT user_id, status, started_at, ended_at, raw, changed, coalesce(opened, id) FROM intervals WHERE ${between}`,
+    ),
+    openIntervals: rows(
+      `SELECT user_id, status, started_at, NULL, raw, changed, id FROM open_intervals WHERE ${between}`,
     ),
     sessions: rows(
-      `SELECT user_id, started_at, ended_at, coalesce(opened, id), last_seen_at, end_reason, changed FROM sessions
-       WHERE ${between}
-       UNION ALL SELECT user_id, started_at, NULL, id,
-         max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = open_sessions.user_id), 0)),
-         NULL, changed FROM open_sessions WHERE ${between}
-       ORDER BY 7, 4`,
+      `SELECT user_id, started_at, ended_at, coalesce(opened, id), last_seen_at, end_reason, changed, coalesce(opened, id)
+       FROM sessions WHERE ${between}`,
     ),
-    runs: rows(`SELECT id, started_at, ended_at FROM runs WHERE ${between} ORDER BY changed, id`),
+    openSessions: rows(
+      `SELECT user_id, started_at, NULL, id,
+         max(last_seen_at, coalesce((SELECT session_at FROM last_seen l WHERE l.user_id = open_sessions.user_id), 0)),
+         NULL, changed, id FROM open_sessions WHERE ${between}`,
+    ),
+    runs: rows(`SELECT id, started_at, ended_at FROM runs WHERE ${between}`),
   };
 
   /** Everything numbered after `after` up to the counter, in one read transaction. */
@@ -109,8 +113,13 @@ export function prepareChanges(
     // Nothing was written since: one read of the counter.
     if (from === upTo) return answer;
     const q = { after: from, upTo };
-    answer.intervals = (s.intervals.all(q) as Row[]).map(intervalOf);
-    answer.sessions = sessionsOf(s.sessions.all(q) as Row[], overlay());
+    answer.intervals = byChange(s.intervals.all(q) as Row[], s.openIntervals.all(q) as Row[], 5).map(
+      intervalOf,
+    );
+    answer.sessions = sessionsOf(
+      byChange(s.sessions.all(q) as Row[], s.openSessions.all(q) as Row[], 6),
+      overlay(),
+    );
     answer.runs = (s.runs.all(q) as Row[]).map(
       ([id, startedAt, endedAt]): Run => ({
         id: String(id),

@@ -69,30 +69,49 @@ export function recordIds(db: Database): (kind: 'intervals' | 'sessions', count:
 type Row = unknown[];
 
 /**
- * Open rows and closed rows, each list ordered by start and person, as one list in that order: a
- * range query reads them from their own tables. `start` is the start's column; on a tie the closed
- * row comes first, as the older record (SQLite ordered such ties by id).
+ * Two lists of rows, each already in order, as one list in that order; on a tie the row of `first`
+ * comes first. Open and closed records are read from their own tables, each by its index.
  */
-export function byStart(open: readonly Row[], closed: readonly Row[], start: number): Row[] {
-  if (open.length === 0) return closed as Row[];
-  if (closed.length === 0) return open as Row[];
+export function mergeOrdered(
+  first: readonly Row[],
+  second: readonly Row[],
+  before: (x: Row, y: Row) => boolean,
+): Row[] {
+  if (first.length === 0) return second as Row[];
+  if (second.length === 0) return first as Row[];
   const merged: Row[] = [];
-  let o = 0;
-  let c = 0;
-  while (o < open.length && c < closed.length) {
-    const x = open[o]!;
-    const y = closed[c]!;
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < second.length) {
+    if (before(second[j]!, first[i]!)) merged.push(second[j++]!);
+    else merged.push(first[i++]!);
+  }
+  while (i < first.length) merged.push(first[i++]!);
+  while (j < second.length) merged.push(second[j++]!);
+  return merged;
+}
+
+/**
+ * Closed and open rows, each ordered by start and person, as one list in that order. `start` is the
+ * start's column, the person's the first; on a tie the closed row comes first, as the older record
+ * (SQLite ordered such ties by id).
+ */
+export function byStart(closed: readonly Row[], open: readonly Row[], start: number): Row[] {
+  return mergeOrdered(closed, open, (x, y) => {
     const dx = x[start] as number;
     const dy = y[start] as number;
-    if (dx < dy || (dx === dy && (x[0] as string) < (y[0] as string))) {
-      merged.push(x);
-      o++;
-    } else {
-      merged.push(y);
-      c++;
-    }
-  }
-  while (o < open.length) merged.push(open[o++]!);
-  while (c < closed.length) merged.push(closed[c++]!);
-  return merged;
+    return dx < dy || (dx === dy && (x[0] as string) < (y[0] as string));
+  });
+}
+
+/**
+ * Closed and open rows, each ordered by change number (column `changed`) and then by the id given at
+ * opening (column `changed + 1`), as one list in that order: `changes()`.
+ */
+export function byChange(closed: readonly Row[], open: readonly Row[], changed: number): Row[] {
+  return mergeOrdered(closed, open, (x, y) => {
+    const cx = x[changed] as number;
+    const cy = y[changed] as number;
+    return cx < cy || (cx === cy && (x[changed + 1] as number) < (y[changed + 1] as number));
+  });
 }

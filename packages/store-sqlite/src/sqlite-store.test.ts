@@ -11,7 +11,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, type Effect, type PresenceStore, StoreError } from '@presence-tracker/core';
+import {
+  ConfigError,
+  type Effect,
+  memoryStore,
+  type PresenceStore,
+  StoreError,
+} from '@presence-tracker/core';
 import {
   at,
   intervalClose,
@@ -161,6 +167,31 @@ describe('writes', () => {
     });
     await expect(write).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
     expect((await store.intervals({ from: at(0), to: at(2) })).length).toBe(74);
+    await store.close();
+  });
+
+  test('one write closing records in another order than they were opened lists them in changes() by opening, as before open records had their own tables', async () => {
+    const store = sqliteStore({ path: ':memory:' });
+    const run = await store.startRun(at(0));
+    const write = (minute: number, effects: Effect[]) =>
+      store.writePoll({ runId: run.id, at: at(minute), samples: [], effects });
+    await write(1, [open('u2', 'busy', 1), open('u1', 'available', 1), open('u3', 'away', 1)]);
+    const { cursor } = await store.changes!({ after: null });
+    await write(2, [
+      close('u1', 2),
+      open('u4', 'dnd', 2),
+      close('u3', 2),
+      open('u1', 'busy', 2),
+      close('u2', 2),
+    ]);
+    const { intervals } = await store.changes!({ after: cursor });
+    expect(intervals.map((i) => [i.userId, i.status, i.endedAt === null])).toEqual([
+      ['u2', 'busy', false],
+      ['u1', 'available', false],
+      ['u3', 'away', false],
+      ['u4', 'dnd', true],
+      ['u1', 'busy', true],
+    ]);
     await store.close();
   });
 

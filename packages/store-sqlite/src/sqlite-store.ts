@@ -332,8 +332,10 @@ class Connection {
     const rollups = new RollupBatch();
     let longestInterval = 0;
     let longestSession = 0;
-    // Finished rows, each once: what the write closes and what it opens and closes.
-    const intervals: unknown[] = [];
+    // Finished rows, each once: what the write closes, in the order the records were opened (so the
+    // rows of one change number are in that order by row id, as changes() reads them), and then what
+    // it opens and closes, whose ids are newer.
+    const closedIntervals: Row[] = [];
     for (const x of plan.intervalChanges) {
       const end = x.endedAt!.getTime();
       const row = this.s.closeInterval.get(x.userId) as Row | undefined;
@@ -341,9 +343,10 @@ class Connection {
       const [id, status, start, raw] = row as [number, Status, number, string | null];
       longestInterval = Math.max(longestInterval, end - start);
       rollups.interval(x.userId, status, start, end);
-      intervals.push(x.userId, status, start, end, raw, changed(), id);
+      closedIntervals.push([x.userId, status, start, end, raw, changed(), id]);
     }
-    const sessions: unknown[] = [];
+    const intervals = inOpeningOrder(closedIntervals);
+    const closedSessions: Row[] = [];
     for (const x of plan.sessionChanges) {
       const end = x.endedAt!.getTime();
       const row = this.s.closeSession.get(x.userId) as Row | undefined;
@@ -351,8 +354,9 @@ class Connection {
       const [id, start] = row as [number, number];
       longestSession = Math.max(longestSession, end - start);
       rollups.session(x.userId, start, end);
-      sessions.push(x.userId, start, x.lastSeenAt!.getTime(), end, x.reason, changed(), id);
+      closedSessions.push([x.userId, start, x.lastSeenAt!.getTime(), end, x.reason, changed(), id]);
     }
+    const sessions = inOpeningOrder(closedSessions);
     const openIntervals: unknown[] = [];
     let id = plan.newIntervals.length === 0 ? 0 : this.takeIds('intervals', plan.newIntervals.length);
     for (const x of plan.newIntervals) {
@@ -443,7 +447,7 @@ class Connection {
     const open = ids === null ? t.open.all(to) : t.openFor.all(to, ids);
     const closed =
       ids === null ? t.range.all({ lowest, to, from }) : t.rangeFor.all({ lowest, to, from, ids });
-    return byStart(open as Row[], closed as Row[], table === 'intervals' ? 2 : 1);
+    return byStart(closed as Row[], open as Row[], table === 'intervals' ? 2 : 1);
   }
 
   /** What was opened or closed after the cursor, in one read transaction. */
@@ -688,6 +692,12 @@ function outboxRows(messages: readonly OutboxMessage[]): unknown[][] {
     const timestamp = m.event.timestamp.getTime();
     return [m.notifier, m.event.id, m.event.type, timestamp, JSON.stringify(m.event.data ?? {}), timestamp];
   });
+}
+
+/** Rows whose last value is the id given at opening, sorted by it, as one list of values. */
+function inOpeningOrder(rows: Row[]): unknown[] {
+  if (rows.length > 1) rows.sort((x, y) => (x[6] as number) - (y[6] as number));
+  return rows.flat();
 }
 
 /** Inserts open records, reading a person's second open record as a write that does not fit. */
