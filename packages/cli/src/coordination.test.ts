@@ -50,14 +50,19 @@ async function writeConfig(name: string, config: unknown) {
   return path;
 }
 
-it('track holds every shard while alone, releases them when it stops, and doctor shows the holders', async () => {
-  const schema = `cli_leases_${process.pid}`;
-  const config = await writeConfig('shared.json', {
-    provider: { type: 'simulated', users: 20, seed: 3 },
+/** Simulated people tracked by trackers sharing them through leases in a Postgres schema. */
+function sharedConfig(name: string, schema: string, size: { users: number; shards: number }) {
+  return writeConfig(name, {
+    provider: { type: 'simulated', users: size.users, seed: 3 },
     store: { type: 'postgres', connectionString: server.connectionString, schema },
     users: 'discover',
-    coordination: { shards: 8, leaseTtl: 60_000 },
+    coordination: { shards: size.shards, leaseTtl: 60_000 },
   });
+}
+
+it('track holds every shard while alone, releases them when it stops, and doctor shows the holders', async () => {
+  const schema = `cli_leases_${process.pid}`;
+  const config = await sharedConfig('shared.json', schema, { users: 20, shards: 8 });
 
   const tracked = await invoke(['track', '--config', config, '--once', '--log-format', 'json']);
   expect(tracked.code, tracked.stderr).toBe(0);
@@ -83,12 +88,7 @@ it('track holds every shard while alone, releases them when it stops, and doctor
 
 it("doctor counts no tracker on leases that ran out at the command's clock, as a tracker that died leaves them", async () => {
   const schema = `cli_expired_${process.pid}`;
-  const config = await writeConfig('expired.json', {
-    provider: { type: 'simulated', users: 4, seed: 3 },
-    store: { type: 'postgres', connectionString: server.connectionString, schema },
-    users: 'discover',
-    coordination: { shards: 4, leaseTtl: 60_000 },
-  });
+  const config = await sharedConfig('expired.json', schema, { users: 4, shards: 4 });
   // A tracker that took every shard and was killed: its leases are never released, only run out.
   const store = postgresStore({ connectionString: server.connectionString, schema });
   const gone = postgresCoordination({ store, owner: 'gone', shards: 4, leaseTtl: 60_000 });

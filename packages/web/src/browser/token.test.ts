@@ -16,6 +16,18 @@ afterAll(async () => {
   await under?.close();
 });
 
+/** A browser with no cookie yet, in the data's zone, its clock where the data ends. */
+async function signedOutBrowser() {
+  const context = await under.browser.newContext({
+    baseURL: under.dashboard.url,
+    timezoneId: under.data.timeZone,
+    locale: 'en-GB',
+  });
+  const { page, problems } = await watchedPage(context);
+  await page.clock.setFixedTime(under.data.now);
+  return { context, page, problems };
+}
+
 describe('a dashboard with a token', { timeout: 120_000 }, () => {
   it('answers the API only to the right bearer token', async () => {
     const url = `${under.dashboard.url}/api/v1/people`;
@@ -31,13 +43,7 @@ describe('a dashboard with a token', { timeout: 120_000 }, () => {
   });
 
   it('shows the styled login form instead of a page; a wrong token is refused, the right one opens the page and view asked for', async () => {
-    const context = await under.browser.newContext({
-      baseURL: under.dashboard.url,
-      timezoneId: under.data.timeZone,
-      locale: 'en-GB',
-    });
-    const { page, problems } = await watchedPage(context);
-    await page.clock.setFixedTime(under.data.now);
+    const { context, page, problems } = await signedOutBrowser();
     const view = `/#/report?from=${under.data.previousDay}&to=${under.data.day}&by=day`;
 
     const first = await page.goto(view);
@@ -91,13 +97,7 @@ describe('a dashboard with a token', { timeout: 120_000 }, () => {
   });
 
   it('offers to sign out in the header once signed in; signing out clears the cookie and shows the form again', async () => {
-    const context = await under.browser.newContext({
-      baseURL: under.dashboard.url,
-      timezoneId: under.data.timeZone,
-      locale: 'en-GB',
-    });
-    const { page, problems } = await watchedPage(context);
-    await page.clock.setFixedTime(under.data.now);
+    const { context, page, problems } = await signedOutBrowser();
     await page.goto(`/login?next=${encodeURIComponent('/#/runs')}`);
     await page.getByLabel(/token/i).fill(TOKEN);
     await page.getByRole('button', { name: /sign in/i }).click();
