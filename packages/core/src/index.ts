@@ -167,6 +167,7 @@ export {
 export type { TimelinePart } from './timeline/render.ts';
 export {
   createTracker,
+  DEFAULT_MAX_POLL_INTERVAL,
   POLL_COUNTERS,
   POLL_SECONDS_BUCKETS,
   PollCounters,

@@ -57,6 +57,39 @@ describe('doctor', () => {
     expect(after.stdout).toMatch(/All good/);
   }, 60_000);
 
+  it('says a tracker may still be running while its open run is within the longest wait between polls', async () => {
+    const cwd = await configIn('waiting', {
+      provider: { type: 'simulated', users: 3, seed: 2 },
+      store: { type: 'sqlite', path: 'waiting.db' },
+      users: 'discover',
+      pollInterval: 60_000,
+      maxPollInterval: 600_000,
+    });
+    const store = sqliteStore({ path: join(cwd, 'waiting.db') });
+    const tracker = createTracker({
+      provider: simulatedProvider({ users: 3, seed: 2 }),
+      store,
+      users: 'discover',
+    });
+    try {
+      const polled = (await tracker.runOnce()).at.getTime();
+      // Five minutes on: past two poll intervals, within two of maxPollInterval.
+      const waiting = await invoke(['doctor'], cwd, {}, new Date(polled + 5 * 60_000));
+      expect(waiting.stdout).toMatch(
+        /! store +sqlite .*waiting\.db: reachable, schema up to date; a run on it is still open, its last poll 5 min ago: a tracker whose readings say they hold waits up to 10 min \(maxPollInterval\) between polls, so one may still be running/,
+      );
+      expect(waiting.stdout).toMatch(/hint: if no tracker is running, nothing is in the way/);
+      expect(waiting.stdout).not.toMatch(/All good/);
+      // Past two of maxPollInterval and the margin, an open run is one a crash left: nothing is in the way.
+      const gone = await invoke(['doctor'], cwd, {}, new Date(polled + 21 * 60_000));
+      expect(gone.stdout).toMatch(/✔ store +sqlite .*waiting\.db: reachable, schema up to date\n/);
+      expect(gone.stdout).toMatch(/All good/);
+    } finally {
+      await tracker.stop();
+      await store.close();
+    }
+  }, 60_000);
+
   it('does not say "All good" when some users were not found', async () => {
     const server = await startFakeServer(makeData({ users: 2, channels: 1, teams: 1 }));
     try {

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  DEFAULT_MAX_POLL_INTERVAL,
   type PluginConfig,
   type PresenceProvider,
   type PresenceStore,
@@ -63,15 +64,24 @@ export async function doctor(options: DoctorOptions, io: Io): Promise<number> {
     store = await configured.plugin.create({ ...(configured.options as object), ...quick } as never, context);
     await within(store.init(), timeout, `the store did not answer within ${timeout / 1000} s`);
     const ready = store;
+    const longest = Math.max(config.pollInterval, config.maxPollInterval ?? DEFAULT_MAX_POLL_INTERVAL);
     const running = config.coordination
       ? null
-      : await within(
-          runningNow(ready, io.now(), config.pollInterval),
-          timeout,
-          'the store did not list its runs',
-        );
+      : await within(runningNow(ready, io.now(), longest), timeout, 'the store did not list its runs');
     if (running === null) say('ok', 'store', `${storeName}: reachable, schema up to date`);
-    else {
+    else if (running > 2 * config.pollInterval + MARGIN) {
+      // Older than two polls, but a tracker whose readings hold (`validUntil`) may wait that long.
+      warned = true;
+      say(
+        'warn',
+        'store',
+        `${storeName}: reachable, schema up to date; a run on it is still open, its last poll ${duration(running)} ago: a tracker whose readings say they hold waits up to ${duration(longest)} (maxPollInterval) between polls, so one may still be running`,
+      );
+      writeLine(
+        io.stdout,
+        '  hint: if no tracker is running, nothing is in the way: `track` closes the run a crash left open',
+      );
+    } else {
       // Without coordination a second tracker on the same store is refused (or would interleave).
       warned = true;
       say(
@@ -260,14 +270,18 @@ function duration(ms: number): string {
   return `${(ms / 3600_000).toFixed(1)} h`;
 }
 
+/** Beyond two poll intervals, how late a running tracker's poll may still be. */
+const MARGIN = 30_000;
+
 /**
- * How long ago a tracker that is still running polled this store, or `null` when none is. A run left
- * open by a crash stops polling, so only a recent poll counts: within two poll intervals and a margin.
+ * How long ago a tracker that may still be running polled this store, or `null` when none may be. A
+ * run left open by a crash stops polling, so only a recent poll counts: within two of the longest gaps
+ * a tracker leaves between polls (`longest`) and a margin.
  */
-async function runningNow(store: PresenceStore, now: Date, pollInterval: number): Promise<number | null> {
+async function runningNow(store: PresenceStore, now: Date, longest: number): Promise<number | null> {
   const { runs } = await store.openState({ userIds: [] });
   const ages = runs.map((r) => now.getTime() - (r.lastPollAt ?? r.startedAt).getTime());
-  const recent = ages.filter((age) => age <= 2 * pollInterval + 30_000);
+  const recent = ages.filter((age) => age <= 2 * longest + MARGIN);
   return recent.length === 0 ? null : Math.max(0, Math.min(...recent));
 }
 

@@ -1,4 +1,5 @@
 export { createTracker } from './lifecycle.ts';
+export { DEFAULT_MAX_POLL_INTERVAL } from './next-poll.ts';
 export type { TrackerOptions, UserSpec } from './options.ts';
 export {
   POLL_COUNTERS,
