@@ -37,28 +37,34 @@ export function makeRows(
 
 /** One bucket's instants as `Date`s: its own start and end, and one for each other instant asked for. */
 class Instants {
-  /** By milliseconds from the bucket's start: a small integer for any bucket up to 24 days. */
+  /** By milliseconds from the bucket's start. */
   private readonly table = new Map<number, Date>();
-  private readonly start: number;
-  private readonly end: number;
+  readonly start: number;
+  private readonly length: number;
   private readonly startDate: Date;
   private readonly endDate: Date;
+  /** Whether every offset in the bucket is a 32-bit integer (a bucket of up to 24 days). */
+  readonly small: boolean;
 
   constructor(start: number, startDate: Date, end: number, endDate: Date) {
     this.start = start;
-    this.end = end;
+    this.length = end - start;
     this.startDate = startDate;
     this.endDate = endDate;
+    this.small = this.length <= SMALL_MS;
   }
 
-  of(ms: number): Date {
-    if (ms === this.start) return this.startDate;
-    if (ms === this.end) return this.endDate;
-    const key = ms - this.start;
-    let d = this.table.get(key);
+  /**
+   * The instant `offset` milliseconds after the bucket's start. In a small bucket, pass it as a
+   * 32-bit integer (`| 0`): V8 hands those over as they are, and allocates nothing to look them up.
+   */
+  after(offset: number): Date {
+    if (offset === 0) return this.startDate;
+    if (offset === this.length) return this.endDate;
+    let d = this.table.get(offset);
     if (d === undefined) {
-      d = new Date(ms);
-      this.table.set(key, d);
+      d = new Date(this.start + offset);
+      this.table.set(offset, d);
     }
     return d;
   }
@@ -69,21 +75,32 @@ function bucketRow(userId: string, p: Plan, t: Tally, b: number, at: Instants): 
   const first = t.cells[b]!;
   const n = (t.cells[b + 1]! - first) / 3;
   const periods = new Array<UnavailablePeriod>(n);
-  // Two loops, so that in the usual one each length is a 32-bit integer (see makeRow).
-  if (p.counted[b]! <= SMALL_MS) {
+  const seen = t.first[b]! !== Number.POSITIVE_INFINITY;
+  const s = at.start;
+  let firstSeen: Date | null = null;
+  let lastSeen: Date | null = null;
+  // Two ways, so that in the usual one every offset and length is a 32-bit integer (see makeRow).
+  if (at.small) {
     for (let i = 0, k = first; i < n; i++, k += 3) {
       const x = list[k + 1]!;
       const y = list[k + 2]!;
-      periods[i] = { start: at.of(x), end: at.of(y), ms: (y - x) | 0 };
+      periods[i] = { start: at.after((x - s) | 0), end: at.after((y - s) | 0), ms: (y - x) | 0 };
+    }
+    if (seen) {
+      firstSeen = at.after((t.first[b]! - s) | 0);
+      lastSeen = at.after((t.last[b]! - s) | 0);
     }
   } else {
     for (let i = 0, k = first; i < n; i++, k += 3) {
       const x = list[k + 1]!;
       const y = list[k + 2]!;
-      periods[i] = { start: at.of(x), end: at.of(y), ms: y - x };
+      periods[i] = { start: at.after(x - s), end: at.after(y - s), ms: y - x };
+    }
+    if (seen) {
+      firstSeen = at.after(t.first[b]! - s);
+      lastSeen = at.after(t.last[b]! - s);
     }
   }
-  const seen = t.first[b]! !== Number.POSITIVE_INFINITY;
   return makeRow(
     userId,
     p.buckets[b]!.day,
@@ -93,8 +110,8 @@ function bucketRow(userId: string, p: Plan, t: Tally, b: number, at: Instants): 
     t,
     b,
     periods,
-    seen ? at.of(t.first[b]!) : null,
-    seen ? at.of(t.last[b]!) : null,
+    firstSeen,
+    lastSeen,
   );
 }
 
