@@ -70,7 +70,9 @@ type Row = unknown[];
 
 /**
  * Two lists of rows, each already in order, as one list in that order; on a tie the row of `first`
- * comes first. Open and closed records are read from their own tables, each by its index.
+ * comes first. Open and closed records are read from their own tables, each by its index. The
+ * second list is the short one (open records, or the few a change read found): each of its rows is
+ * placed by a binary search in the first, and the runs of the first between them are copied whole.
  */
 export function mergeOrdered(
   first: readonly Row[],
@@ -80,14 +82,20 @@ export function mergeOrdered(
   if (first.length === 0) return second as Row[];
   if (second.length === 0) return first as Row[];
   const merged: Row[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < first.length && j < second.length) {
-    if (before(second[j]!, first[i]!)) merged.push(second[j++]!);
-    else merged.push(first[i++]!);
+  let from = 0;
+  for (const row of second) {
+    // The first row of `first`, from `from` on, that `row` goes before.
+    let low = from;
+    let high = first.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (before(row, first[mid]!)) high = mid;
+      else low = mid + 1;
+    }
+    for (; from < low; from++) merged.push(first[from]!);
+    merged.push(row);
   }
-  while (i < first.length) merged.push(first[i++]!);
-  while (j < second.length) merged.push(second[j++]!);
+  for (; from < first.length; from++) merged.push(first[from]!);
   return merged;
 }
 

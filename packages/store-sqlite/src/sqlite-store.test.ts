@@ -11,13 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  type Effect,
-  memoryStore,
-  type PresenceStore,
-  StoreError,
-} from '@presence-tracker/core';
+import { ConfigError, type Effect, type PresenceStore, StoreError } from '@presence-tracker/core';
 import {
   at,
   intervalClose,
