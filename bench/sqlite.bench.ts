@@ -290,10 +290,6 @@ const DROPS: { name: string; sql: string }[] = [
     name: 'the indexes of change numbers (intervals_by_change, sessions_by_change)',
     sql: 'DROP INDEX intervals_by_change; DROP INDEX sessions_by_change;',
   },
-  {
-    name: 'the indexes of open records by change number (open_intervals_by_change, open_sessions_by_change)',
-    sql: 'DROP INDEX open_intervals_by_change; DROP INDEX open_sessions_by_change;',
-  },
 ];
 
 function effectTime(e: Effect): number {

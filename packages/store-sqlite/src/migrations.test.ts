@@ -332,7 +332,7 @@ test('open records move to their own tables, every record keeping its id, number
     await store.changes!({ after: '0' }),
     await store.changes!({ after: '2' }),
   ];
-  expect(version(path)).toBe(8);
+  expect(version(path)).toBe(SCHEMA_VERSION);
   const db = new Sqlite(path, { readonly: true });
   // The same rows, byte for byte, the open ones now in their own tables.
   expect(
