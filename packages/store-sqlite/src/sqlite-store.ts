@@ -147,7 +147,7 @@ class Connection {
         // then how often the WAL is copied into the file no longer decides what a power loss may take,
         // and the copy waits for 16 MB of WAL: a poll rewrites the same index pages poll after poll,
         // and each checkpoint copies every page once, whatever the number of commits it holds. The
-        // cache holds the open-record and start indexes a poll touches.
+        // cache holds the open records and the start indexes a poll touches.
         db.pragma('synchronous = FULL');
         db.pragma('cache_size = -32768');
         // A statement that inserts many rows keeps what it would undo (its statement journal) in
@@ -312,7 +312,7 @@ class Connection {
   /**
    * Plans the effects over what they themselves say was open (core's `impliedOpen`), so nothing is
    * read first, and lets the file refuse what does not fit: a close that finds nothing open, and an
-   * insert beside an open record (the unique indexes on open records); only users whose new records
+   * insert beside an open record (the open tables are keyed by person); only users whose new records
    * the write both opens and closes are looked up. Sightings, one per user per poll, become one
    * statement per instant: last-seen times only grow, and one older than an open record's start is
    * read as that start.
