@@ -216,6 +216,20 @@ create index sessions_period on ${s}.sessions using gist (period) where ended_at
     name: 'open intervals and sessions in tables of their own; a record is written to intervals or sessions once, closed',
     sql: openRecordsMigration,
   },
+  {
+    version: 8,
+    name: 'the indexes of closed periods by SP-GiST instead of GiST',
+    // With closed records written once (version 7), the GiST index took about a quarter of a poll's
+    // server CPU (pnpm bench postgres); an SP-GiST index of the same ranges answers the same range
+    // queries and costs a poll about 0.8 of the server CPU of the GiST one. Every row of the closed
+    // tables is closed, so the index needs no predicate.
+    sql: (s) => `
+drop index ${s}.intervals_period;
+create index intervals_period on ${s}.closed_intervals using spgist (period);
+drop index ${s}.sessions_period;
+create index sessions_period on ${s}.closed_sessions using spgist (period);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -793,7 +793,7 @@ function iso(date: Date | null): string | null {
  * The SQL filters for a range query, one for the closed table and one for the open one, or `null`
  * when it can hold nothing. Overlapping `[from, to)` means, as in the reference store, starting
  * before `to` and ending after `from` (or not yet). Closed rows in two arms, each answered by its own
- * partial index: by the GiST index of `period`, and rows of no length, whose empty range overlaps
+ * index: by the SP-GiST index of `period`, and rows of no length, whose empty range overlaps
  * nothing, by the small index of them. Open rows (whose period reaches to infinity) by their start.
  */
 function rangeQuery(q: RangeQuery): { closed: string; open: string; params: unknown[] } | null {

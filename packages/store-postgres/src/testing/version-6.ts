@@ -21,6 +21,10 @@ insert into ${s}.sessions (id, user_id, started_at, last_seen_at, changed) overr
 select id, user_id, started_at, last_seen_at, changed from ${s}.open_sessions;
 drop table ${s}.open_sessions;
 create unique index sessions_open on ${s}.sessions (user_id) where ended_at is null;
+drop index ${s}.intervals_period;
+create index intervals_period on ${s}.intervals using gist (period) where ended_at is not null;
+drop index ${s}.sessions_period;
+create index sessions_period on ${s}.sessions using gist (period) where ended_at is not null;
 delete from ${s}.schema_migrations where version > 6;
 `;
 };
