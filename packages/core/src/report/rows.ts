@@ -137,7 +137,7 @@ function totalRow(userId: string, p: Plan, t: Tally, mine: readonly ReportRow[])
     for (let k = from; k < to; k += 3) {
       const piece = periods[(k - from) / 3]!;
       if (run !== null && runEnd === list[k + 1]) {
-        run = { start: run.start, end: piece.end, ms: run.ms + piece.ms };
+        run = joinedPeriod(run.start, piece.end, run.ms + piece.ms);
         joined[joined.length - 1] = run;
       } else {
         run = piece;
@@ -160,6 +160,18 @@ function totalRow(userId: string, p: Plan, t: Tally, mine: readonly ReportRow[])
     firstSeen,
     lastSeen,
   );
+}
+
+/**
+ * A period joined across a cut, made property by property (see makeRow): it may pass 2^31 ms, and a
+ * double stored into the rows' periods' hidden class would replace it under every period made before.
+ */
+function joinedPeriod(start: Date, end: Date, ms: number): UnavailablePeriod {
+  const period = {} as UnavailablePeriod;
+  period.start = start;
+  period.end = end;
+  period.ms = ms;
+  return period;
 }
 
 /** Every figure of a row is at most its counted time; up to this one, V8 keeps them inside the row. */
