@@ -96,8 +96,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     users: `${s}.users`,
     groups: `${s}.user_groups`,
     runs: `${s}.runs`,
-    intervals: `${s}.closed_intervals`,
-    sessions: `${s}.closed_sessions`,
+    closedIntervals: `${s}.closed_intervals`,
+    closedSessions: `${s}.closed_sessions`,
     openIntervals: `${s}.open_intervals`,
     openSessions: `${s}.open_sessions`,
     samples: `${s}.samples`,
@@ -312,7 +312,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                    returning i.id, i.user_id, i.status, i.started_at, v.ended_at, i.last_seen_at, i.raw,
                      ${epochMs('i.started_at')} as a, ${epochMs('v.ended_at')} as b),
                  kept as (
-                   insert into ${t.intervals} (id, user_id, status, started_at, ended_at, last_seen_at, raw)
+                   insert into ${t.closedIntervals} (id, user_id, status, started_at, ended_at, last_seen_at, raw)
                    overriding system value
                    select id, user_id, status, started_at, ended_at, last_seen_at, raw from closed),
                  rolled as (${appendClosedIntervalsSql(o.schema, 'closed')})
@@ -333,7 +333,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                    returning x.id, x.user_id, x.started_at, v.ended_at, v.seen, v.reason,
                      ${epochMs('x.started_at')} as a, ${epochMs('v.ended_at')} as b),
                  kept as (
-                   insert into ${t.sessions} (id, user_id, started_at, ended_at, last_seen_at, end_reason)
+                   insert into ${t.closedSessions} (id, user_id, started_at, ended_at, last_seen_at, end_reason)
                    overriding system value
                    select id, user_id, started_at, ended_at, seen, reason from closed),
                  rolled as (${appendClosedSessionsSql(o.schema, 'closed')})
@@ -351,7 +351,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           const [finishedIntervals, openedIntervals] = split(plan.newIntervals);
           if (finishedIntervals.length > 0) {
             q.send(
-              `insert into ${t.intervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
+              `insert into ${t.closedIntervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
              select u, st, sa, ea, ls, r::jsonb
              from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
               [
@@ -381,7 +381,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           const [finishedSessions, openedSessions] = split(plan.newSessions);
           if (finishedSessions.length > 0) {
             q.send(
-              `insert into ${t.sessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
+              `insert into ${t.closedSessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
              select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[])`,
               [
                 textArray(finishedSessions.map((x) => x.userId)),
@@ -405,13 +405,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           }
           // Records the write opens already closed (seen once, then gone) are digested here.
           const rollups = new RollupBatch();
-          for (const x of plan.newIntervals) {
-            if (x.endedAt !== null)
-              rollups.interval(x.userId, x.status, x.startedAt.getTime(), x.endedAt.getTime());
+          for (const x of finishedIntervals) {
+            rollups.interval(x.userId, x.status, x.startedAt.getTime(), x.endedAt!.getTime());
           }
-          for (const x of plan.newSessions) {
-            if (x.endedAt !== null) rollups.session(x.userId, x.startedAt.getTime(), x.endedAt.getTime());
-          }
+          for (const x of finishedSessions)
+            rollups.session(x.userId, x.startedAt.getTime(), x.endedAt!.getTime());
           appendRollups((sql, params) => q.send(sql, params), o.schema, rollups);
           if (plan.sightings.length > 0) {
             q.send(
@@ -441,7 +439,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async openState(userIds) {
-      const only = userIds === undefined ? '' : 'and x.user_id = any($1::text[])';
+      const only = userIds === undefined ? '' : 'where x.user_id = any($1::text[])';
       const params = userIds === undefined ? [] : [userIds];
       const state: OpenState = { runs: [], intervals: [], sessions: [] };
       await transaction('openState', async (c) => {
@@ -461,7 +459,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         }>(
           `select x.user_id, x.status, x.started_at, greatest(x.last_seen_at, u.seen_at) as last_seen_at
            from ${t.openIntervals} x left join ${t.seen} u on u.user_id = x.user_id
-           where true ${only} order by x.user_id`,
+           ${only} order by x.user_id`,
           params,
         );
         state.intervals = intervals.rows.map((r) => ({
@@ -473,7 +471,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         const sessions = await c.query<{ user_id: string; started_at: Date; last_seen_at: Date }>(
           `select x.user_id, x.started_at, greatest(x.last_seen_at, u.present_at) as last_seen_at
            from ${t.openSessions} x left join ${t.seen} u on u.user_id = x.user_id
-           where true ${only} order by x.user_id`,
+           ${only} order by x.user_id`,
           params,
         );
         state.sessions = sessions.rows.map((r) => ({
@@ -493,7 +491,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         `select id::text, user_id, ${ms('started_at')} as started, ${ms('ended_at')} as ended, ${ms('seen')} as seen,
            end_reason
          from (select x.id, x.user_id, x.started_at, x.ended_at, x.last_seen_at as seen, x.end_reason
-               from ${t.sessions} x where ${range.closed}
+               from ${t.closedSessions} x where ${range.closed}
                union all
                select x.id, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at), null
                from ${t.openSessions} x left join ${t.seen} u on u.user_id = x.user_id
@@ -520,7 +518,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         'intervals',
         `select user_id, status, ${ms('started_at')} as started, ${ms('ended_at')} as ended, raw
          from (select x.id, x.user_id, x.status, x.started_at, x.ended_at, x.raw
-               from ${t.intervals} x where ${range.closed}
+               from ${t.closedIntervals} x where ${range.closed}
                union all
                select x.id, x.user_id, x.status, x.started_at, null, x.raw
                from ${t.openIntervals} x where ${range.open}) x
@@ -626,9 +624,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await transaction('purgeUser', async (c) => {
         const tables = [
           t.users,
-          t.intervals,
+          t.closedIntervals,
           t.openIntervals,
-          t.sessions,
+          t.closedSessions,
           t.openSessions,
           t.samples,
           t.seen,
@@ -794,12 +792,13 @@ function iso(date: Date | null): string | null {
  * when it can hold nothing. Overlapping `[from, to)` means, as in the reference store, starting
  * before `to` and ending after `from` (or not yet). Closed rows in two arms, each answered by its own
  * index: by the SP-GiST index of `period`, and rows of no length, whose empty range overlaps
- * nothing, by the small index of them. Open rows (whose period reaches to infinity) by their start.
+ * nothing, by the small index of them. Open rows (whose period reaches to infinity) by their start,
+ * the open table read whole: one row per person.
  */
 function rangeQuery(q: RangeQuery): { closed: string; open: string; params: unknown[] } | null {
   const closed =
     q.from.getTime() < q.to.getTime()
-      ? `((x.ended_at is not null and x.period && tstzrange($1, $2, '[)'))
+      ? `(x.period && tstzrange($1, $2, '[)')
           or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
       : 'x.started_at < $2 and x.ended_at > $1';
   const open = 'x.started_at < $2';
