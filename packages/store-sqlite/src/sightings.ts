@@ -109,8 +109,9 @@ export function prepareSightings(
   const insert = db.prepare('INSERT INTO sightings (at, present_at, ids) VALUES (@at, @presentAt, @ids)');
   const count = db.prepare('SELECT count(*) FROM sightings').pluck();
   const countIds = db.prepare('SELECT coalesce(sum(json_array_length(ids)), 0) FROM sightings').pluck();
-  // The ids in the log, counted from the file once and then as groups go in; a write rolled back
-  // leaves it too high, which only folds sooner.
+  // The ids in the log, counted from the file at the first append and at the first after each fold
+  // (a log just emptied, so a cheap count), then as groups go in. A write rolled back leaves it too
+  // high, which only folds sooner; a fold rolled back leaves it to be counted again, never too low.
   let ids: number | null = null;
   const groups = db.prepare('SELECT at, present_at, ids FROM sightings ORDER BY at DESC, id DESC').raw(true);
   // A row's times never move back: a last_seen row may be newer than the log (a file written
@@ -126,7 +127,7 @@ export function prepareSightings(
   const empty = db.prepare('DELETE FROM sightings');
   const fold = () => {
     const rows = groups.all() as GroupRow[];
-    ids = 0;
+    ids = null;
     if (rows.length === 0) return;
     // Everyone's latest pair, grouped again by pair: SQLite reads a plain array of ids far faster
     // than an array of tuples, and most people share the newest pair.
