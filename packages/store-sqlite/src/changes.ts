@@ -73,8 +73,8 @@ export function prepareChanges(
   // (their ids, given as they open, kept in \`opened\` once closed). Closed records come from the
   // record tables, in that order by their change-number index (a write appends its closed rows in the
   // order of their opening), and open ones from their own tables (schema version 8), read whole
-  // (version 9 dropped their change-number index) but only when something was written since; the
-  // two are merged.
+  // (they have no change-number index) but only when something was written since; the two are
+  // merged.
   const between = 'changed > @after AND changed <= @upTo ORDER BY changed, id';
   const s = {
     counter: rows('SELECT seq FROM change_counter WHERE id = 1'),

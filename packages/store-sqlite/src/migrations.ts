@@ -2,7 +2,7 @@ import { StoreError } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
 import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
 import { COUNTERS_TABLE } from './counters.ts';
-import { OPEN_RECORDS, OPEN_RECORDS_UNNUMBERED } from './open-records.ts';
+import { OPEN_RECORDS } from './open-records.ts';
 import { buildRollups, ROLLUPS_BY_DAY, ROLLUPS_TABLE } from './rollups.ts';
 import { SIGHTINGS_LOG } from './sightings.ts';
 
@@ -170,12 +170,6 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'open records: a table of their own, one row per person; intervals and sessions hold each record once, as it closes',
     up: OPEN_RECORDS,
-  },
-  {
-    version: 9,
-    description:
-      'open records: no change-number index; changes() reads the open tables whole when something changed',
-    up: OPEN_RECORDS_UNNUMBERED,
   },
 ];
 

@@ -12,6 +12,13 @@ import type { Database } from 'better-sqlite3';
  * and the order of a write's records in `changes()` stay what they were, while the finished row
  * takes the next row id, at the end. Rows closed before version 8 have no `opened`: their id is
  * their row's. Readers take the open rows from here and the closed ones from the record tables.
+ *
+ * The open tables have no change-number index. An open row's number is that of the write that opened
+ * it and never changes while it is open, yet each status change would delete an entry at a random
+ * place in such an index: about a tenth of the pages a poll wrote, and with them one checkpoint in two
+ * of 20 polls of 10,000 people (55.2 MB written against 42.8). `changes()` reads the open tables
+ * whole when something was written since its cursor (a few milliseconds for 10,000 open records) and
+ * not at all when nothing was.
  */
 export const OPEN_RECORDS = `
   CREATE TABLE open_intervals (
@@ -22,7 +29,6 @@ export const OPEN_RECORDS = `
     raw TEXT,
     changed INTEGER
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX open_intervals_by_change ON open_intervals (changed);
 
   CREATE TABLE open_sessions (
     user_id TEXT PRIMARY KEY,
@@ -32,7 +38,6 @@ export const OPEN_RECORDS = `
     last_seen_at INTEGER NOT NULL,
     changed INTEGER
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX open_sessions_by_change ON open_sessions (changed);
 
   -- The last id given to an interval and to a session, open or closed.
   CREATE TABLE record_ids (
@@ -58,19 +63,6 @@ export const OPEN_RECORDS = `
 `;
 
 /**
- * Schema version 9: the open records' change-number indexes go. An open row's number is that of the
- * write that opened it and never changes while it is open, yet each status change deleted an entry at
- * a random place in them: about a tenth of the pages a poll wrote, and with them one checkpoint in two
- * of 20 polls of 10,000 people (55.2 MB written against 42.8). `changes()` reads the open tables
- * whole when something was written since its cursor (a few milliseconds for 10,000 open records) and
- * not at all when nothing was.
- */
-export const OPEN_RECORDS_UNNUMBERED = `
-  DROP INDEX open_intervals_by_change;
-  DROP INDEX open_sessions_by_change;
-`;
-
-/**
  * Takes `count` ids of `kind` from `record_ids` and answers the first; call inside the write's
  * transaction.
  */
@@ -87,7 +79,7 @@ type Row = unknown[];
  * second list is the short one (open records, or the few a change read found): each of its rows is
  * placed by a binary search in the first, and the runs of the first between them are copied whole.
  */
-export function mergeOrdered(
+function mergeOrdered(
   first: readonly Row[],
   second: readonly Row[],
   before: (x: Row, y: Row) => boolean,
