@@ -56,8 +56,8 @@ export interface ReportUser {
  * A report, to read and not to change: a total holds the same period objects as its rows wherever no
  * cut between rows runs through a period, the rows of one day (and the totals) share their `start`
  * and `end`, and an instant the rows of one day hold more than once (a period's end and `lastSeen`,
- * a period cut at midnight and the row's `end`, the same poll's instant in several people's rows)
- * is one `Date`, and so is a total's `firstSeen` and its first row's.
+ * a period cut at midnight and the row's `end`, the same poll's instant in several people's rows of
+ * one batch of `batchSize`) is one `Date`, and so is a total's `firstSeen` and its first row's.
  */
 export interface Report {
   /** Per user per local day (or per the `groupBy` choice), ordered by user id then time. */

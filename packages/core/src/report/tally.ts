@@ -52,7 +52,6 @@ export class Tally {
     let observedUntil = p.from;
     // Records come in start order, so the first segment to look at mostly only moves forward.
     let from = 0;
-    let fromAt = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < iv.length; i += 3) {
       const start = iv[i]!;
       const end = iv[i + 1]!;
@@ -63,9 +62,8 @@ export class Tally {
       if (a >= b) continue;
       observedUntil = b;
       const unavailable = !p.available[status];
-      if (a < fromAt) from = firstEndingAfter(segments, a);
-      else while (from < segments.length && segments[from]!.end <= a) from++;
-      fromAt = a;
+      // Counted pieces only move forward (each starts where the last ended, or later).
+      while (from < segments.length && segments[from]!.end <= a) from++;
       for (let k = from; k < segments.length; k++) {
         const seg = segments[k]!;
         if (seg.start >= b) break;
@@ -99,7 +97,7 @@ export class Tally {
     const sv = records.sessions;
     const sessions = this.sessions;
     from = 0;
-    fromAt = Number.NEGATIVE_INFINITY;
+    let fromAt = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < sv.length; i += 2) {
       const a = sv[i]!;
       const end = sv[i + 1]!;
