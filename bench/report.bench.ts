@@ -112,8 +112,11 @@ async function writeCost(name: string, make: () => Promise<PresenceStore>): Prom
     try {
       await fill(store, days);
     } finally {
-      await store.close();
-      Object.assign(proto, kept);
+      try {
+        await store.close();
+      } finally {
+        Object.assign(proto, kept);
+      }
     }
     const ms = performance.now() - t;
     const { user, system } = process.cpuUsage(cpu);
@@ -125,7 +128,7 @@ async function writeCost(name: string, make: () => Promise<PresenceStore>): Prom
     off.push(await once(false));
     on.push(await once(true));
   }
-  const median = (list: number[]) => list.sort((a, b) => a - b)[2]!;
+  const median = (list: number[]) => list.sort((a, b) => a - b)[list.length >> 1]!;
   const cpu = { on: median(on.map((r) => r.cpuMs)), off: median(off.map((r) => r.cpuMs)) };
   return {
     name: `writing ${USERS.toLocaleString('en-US')} users x ${days} days with rollups, ${name} store`,
