@@ -6,6 +6,7 @@ import { dropSchemas, freshSchema, startTestServer } from '../packages/store-pos
 import { APP, forkGraph } from './fleet-graph-process.ts';
 import { measureLimit } from './fleet-limit.ts';
 import type { BenchRow } from './lib.ts';
+import { readStat } from './server-cpu.ts';
 
 /** Graph's limit: 1,500 presence requests per 30 s per app and tenant, 650 ids each. */
 const LIMIT = { requests: 1_500, perMs: 30_000 };
@@ -225,16 +226,6 @@ function postgresPids(directory: string | undefined): number[] {
     if (stat && Number(stat[1]) === postmaster) pids.push(Number(entry));
   }
   return pids;
-}
-
-/** The fields of /proc/<pid>/stat after the command: state is [0], ppid [1], utime [11], stime [12]. */
-function readStat(pid: number): string[] | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
 }
 
 function cpuOf(pids: Record<'trackers' | 'graph' | 'postgres', number[]>) {
