@@ -624,6 +624,29 @@ describe('buildReport', () => {
     expect(groups.rows.filter((r) => r.userId === 'team:t1')).toHaveLength(days.rows.length / 3);
   });
 
+  it('gives a row over more than 2^31 ms (about 24.8 days) the same figures as the days it spans', async () => {
+    const { store } = await randomHistory(11, BERLIN_MIDNIGHT, 30 * DAY, ['a', 'b']);
+    const base = { store, from: at(300), to: at(30 * DAY), timeZone: 'Europe/Berlin', now: at(31 * DAY) };
+    expect(base.to.getTime() - base.from.getTime()).toBeGreaterThan(2 ** 31);
+    for (const rollups of [true, false]) {
+      const days = await buildReport({ ...base, rollups });
+      const users = await buildReport({ ...base, rollups, groupBy: 'user' });
+      const weeks = await buildReport({ ...base, rollups, groupBy: 'week' });
+      expect(users.rows).toEqual(days.totals);
+      expect(weeks.totals).toEqual(days.totals);
+      for (const u of ['a', 'b']) {
+        const total = days.totals.find((t) => t.userId === u)!;
+        const mine = days.rows.filter((r) => r.userId === u);
+        expect(total.observedMs).toBeGreaterThan(0);
+        expect(total.observedMs).toBe(mine.reduce((sum, r) => sum + r.observedMs, 0));
+        expect(total.availableMs).toBe(mine.reduce((sum, r) => sum + r.availableMs, 0));
+        expect(total.countedMs).toBe(mine.reduce((sum, r) => sum + r.countedMs, 0));
+        const sessions = await store.sessions({ from: base.from, to: base.to, userIds: [u] });
+        expect(total.sessions).toBe(sessions.length);
+      }
+    }
+  });
+
   it('streams the same rows, user by user, with each total after its days', async () => {
     const { store } = await randomHistory(3, BERLIN_MIDNIGHT, 3 * DAY, ['a', 'b', 'c']);
     const q = { store, from: at(0), to: at(3 * DAY), timeZone: 'Europe/Berlin', now: at(4 * DAY) };
