@@ -11,17 +11,32 @@ import type { CounterAdd, OutboxAttempt, OutboxMessage, PollWrite, RangeQuery } 
 export class InputCheck {
   readonly store: string;
   readonly operation: string;
+  /** The list and index that field names are relative to, set by `item`; `null`: none. */
+  private itemList: string | null = null;
+  private itemIndex = 0;
 
   constructor(store: string, operation: string) {
     this.store = store;
     this.operation = operation;
   }
 
+  /**
+   * Names the fields checked from now on relative to `list[index]` (`''` is the item itself,
+   * `'.userId'` its field), until `item(null)`. A write of 10,000 samples and effects checks every
+   * one, and a name is only needed for the field that fails: the list's name and the index are kept
+   * as they are, and joined with the field's only then.
+   */
+  item(list: string | null, index = 0): void {
+    this.itemList = list;
+    this.itemIndex = index;
+  }
+
   fail(field: string, expected: string, ...value: unknown[]): never {
+    const name = this.itemList === null ? field : `${this.itemList}[${this.itemIndex}]${field}`;
     const got = value.length > 0 ? `, got ${describe(value[0])}` : '';
-    throw new StoreError(this.store, `${this.operation}: ${field}: expected ${expected}${got}`, {
+    throw new StoreError(this.store, `${this.operation}: ${name}: expected ${expected}${got}`, {
       code: 'STORE_INVALID',
-      details: { operation: this.operation, field },
+      details: { operation: this.operation, field: name },
     });
   }
 
@@ -121,21 +136,26 @@ export function checkPollWrite(check: InputCheck, write: unknown): asserts write
   check.string(write.runId, 'runId', 'the id startRun returned');
   check.date(write.at, 'at');
   check.list(write.samples, 'samples', 'an array of samples');
-  write.samples.forEach((s, i) => {
-    const at = `samples[${i}]`;
-    check.object(s, at, 'a sample');
-    check.id(s.userId, `${at}.userId`);
-    if (!isStatus(s.status)) check.fail(`${at}.status`, 'a status', s.status);
-    check.date(s.observedAt, `${at}.observedAt`);
+  for (let i = 0; i < write.samples.length; i++) {
+    const s: unknown = write.samples[i];
+    check.item('samples', i);
+    check.object(s, '', 'a sample');
+    check.id(s.userId, '.userId');
+    if (!isStatus(s.status)) check.fail('.status', 'a status', s.status);
+    check.date(s.observedAt, '.observedAt');
     if (s.source !== undefined && s.source !== 'poll' && s.source !== 'push')
-      check.fail(`${at}.source`, '"poll" or "push"', s.source);
-    if (s.raw !== undefined) check.object(s.raw, `${at}.raw`, 'an object of the platform words');
-  });
+      check.fail('.source', '"poll" or "push"', s.source);
+    if (s.raw !== undefined) check.object(s.raw, '.raw', 'an object of the platform words');
+  }
+  check.item(null);
   check.list(write.effects, 'effects', 'an array of effects');
-  write.effects.forEach((e, i) => {
-    check.object(e, `effects[${i}]`, 'an effect');
-    checkEffect(check, e as unknown as Effect, `effects[${i}]`);
-  });
+  for (let i = 0; i < write.effects.length; i++) {
+    const e: unknown = write.effects[i];
+    check.item('effects', i);
+    check.object(e, '', 'an effect');
+    checkEffect(check, e as unknown as Effect);
+  }
+  check.item(null);
   if (write.outbox !== undefined) checkMessages(check, write.outbox);
   if (write.fence !== undefined) {
     check.object(write.fence, 'fence', '{ owner, leases }');
@@ -149,34 +169,35 @@ export function checkPollWrite(check: InputCheck, write: unknown): asserts write
   }
 }
 
-function checkEffect(check: InputCheck, e: Effect, at: string): void {
-  check.id(e.userId, `${at}.userId`);
+/** One effect, its fields named relative to the item `check` is at. */
+function checkEffect(check: InputCheck, e: Effect): void {
+  check.id(e.userId, '.userId');
   switch (e.type) {
     case 'interval.open':
-      if (!isStatus(e.status)) check.fail(`${at}.status`, 'a status', e.status);
-      check.date(e.startedAt, `${at}.startedAt`);
-      if (e.raw !== undefined) check.object(e.raw, `${at}.raw`, 'an object of the platform words');
+      if (!isStatus(e.status)) check.fail('.status', 'a status', e.status);
+      check.date(e.startedAt, '.startedAt');
+      if (e.raw !== undefined) check.object(e.raw, '.raw', 'an object of the platform words');
       return;
     case 'interval.close':
-      check.date(e.endedAt, `${at}.endedAt`);
+      check.date(e.endedAt, '.endedAt');
       return;
     case 'session.open':
-      check.date(e.startedAt, `${at}.startedAt`);
+      check.date(e.startedAt, '.startedAt');
       return;
     case 'session.close':
-      check.date(e.endedAt, `${at}.endedAt`);
-      check.date(e.lastSeenAt, `${at}.lastSeenAt`);
-      if (!END_REASONS.includes(e.reason)) check.fail(`${at}.reason`, END_REASONS.join(', '), e.reason);
+      check.date(e.endedAt, '.endedAt');
+      check.date(e.lastSeenAt, '.lastSeenAt');
+      if (!END_REASONS.includes(e.reason)) check.fail('.reason', END_REASONS.join(', '), e.reason);
       return;
     case 'seen':
-      check.date(e.at, `${at}.at`);
-      if (typeof e.present !== 'boolean') check.fail(`${at}.present`, 'true or false', e.present);
+      check.date(e.at, '.at');
+      if (typeof e.present !== 'boolean') check.fail('.present', 'true or false', e.present);
       return;
     case 'unavailable.long':
       return;
     default: {
       const unknown: never = e;
-      check.fail(`${at}.type`, 'a known effect type', (unknown as { type: unknown }).type);
+      check.fail('.type', 'a known effect type', (unknown as { type: unknown }).type);
     }
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { StoreError } from '../../errors.ts';
+import type { PresenceSample } from '../../model.ts';
 import type { PollWrite } from '../../store/index.ts';
 import { at, intervalOpen, testUser } from './fixtures.ts';
 import {
@@ -10,9 +11,12 @@ import {
   type TestFunction,
 } from './harness.ts';
 
-/** A refusal coded `STORE_INVALID` whose message names `field`. */
+/** A refusal coded `STORE_INVALID` whose message names `field`, and only it. */
 const invalid = (field: string) => (e: unknown) =>
-  StoreError.isInstance(e) && e.code === 'STORE_INVALID' && e.message.includes(`${field}: expected`);
+  StoreError.isInstance(e) &&
+  e.code === 'STORE_INVALID' &&
+  e.message.includes(`: ${field}: expected`) &&
+  e.details?.field === field;
 
 /** Calls that are not what the contract says are refused before anything is written, naming the field. */
 export function storeInputTests(
@@ -34,6 +38,13 @@ export function storeInputTests(
       [
         'samples[0].status',
         { ...base(runId), samples: [{ userId: 'u1', status: loose('here'), observedAt: at(1) }] },
+      ],
+      [
+        'samples[1]',
+        {
+          ...base(runId),
+          samples: [{ userId: 'u1', status: 'busy', observedAt: at(1) }, loose<PresenceSample>(null)],
+        },
       ],
       [
         'samples[0].observedAt',
