@@ -150,6 +150,7 @@ export {
   type RangeQuery,
   ROLLUP_DAY_MS,
   RollupBatch,
+  type RollupDayRow,
   type RollupEntry,
   type RollupRead,
   rollupDay,

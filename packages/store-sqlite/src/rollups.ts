@@ -62,7 +62,7 @@ export type RollupAppend = (values: readonly unknown[]) => void;
 
 export interface RollupStatements {
   append: RollupAppend;
-  days: Statement;
+  dayRows: Statement;
   daysFor: Statement;
   openIntervals: Statement;
   openSessions: Statement;
@@ -91,14 +91,13 @@ export function prepareRollups(db: Database): RollupStatements {
     group_concat(r.sessions, '') AS sessions`;
   return {
     append: prepareAppend(db),
-    // One row per person, their days concatenated (each after its `@day,`, as core's RollupEntry
-    // allows): a row per person-day costs a report four strings and an object each. The range is
-    // one stretch of the primary key, sorted by person and day once and joined in that order.
-    days: db.prepare(
-      `SELECT r.user_id AS userId, 0 AS day, ${concatenated}
-       FROM (SELECT day, user_id, intervals, sessions FROM rollups WHERE day >= @from AND day < @to
-             ORDER BY user_id, day) r
-       GROUP BY r.user_id`,
+    // One row per day, everyone's digests of it joined (core's RollupDayRow): the range is one
+    // stretch of the primary key, read in its order with nothing to sort. A row per person, their
+    // days joined, had SQLite sort 90,000 digests with their text by person, about two thirds of the
+    // statement's time; a row per person-day costs a report four strings and an array each.
+    dayRows: rows(
+      `SELECT day, json_group_array(user_id), group_concat(intervals, ';'), group_concat(sessions, ';')
+       FROM rollups WHERE day >= @from AND day < @to GROUP BY day`,
     ),
     // For the people named, a primary-key search per person per day, the days bounded by those the
     // table holds: what it costs follows what is read, not the range's stretch of the table.
@@ -139,8 +138,8 @@ export function readRollups(s: RollupStatements, q: RangeQuery): RollupRead {
   const from = rollupDay(q.from.getTime());
   const to = q.to.getTime();
   const ids = q.userIds === undefined ? null : JSON.stringify(q.userIds);
-  return {
-    days: (ids === null ? s.days.all({ from, to }) : s.daysFor.all({ from, to, ids })) as RollupEntry[],
+  const read: RollupRead = {
+    days: ids === null ? [] : (s.daysFor.all({ from, to, ids }) as RollupEntry[]),
     openIntervals: (s.openIntervals.all({ to, ids }) as Row[]).map(([userId, status, startedAt]) => ({
       userId: userId as string,
       status: status as Status,
@@ -151,6 +150,15 @@ export function readRollups(s: RollupStatements, q: RangeQuery): RollupRead {
       startedAt: new Date(startedAt as number),
     })),
   };
+  if (ids === null) {
+    read.dayRows = (s.dayRows.all({ from, to }) as Row[]).map(([day, userIds, intervals, sessions]) => ({
+      day: day as number,
+      userIds: JSON.parse(userIds as string) as string[],
+      intervals: intervals as string,
+      sessions: sessions as string,
+    }));
+  }
+  return read;
 }
 
 /**

@@ -16,15 +16,19 @@ export {
 export {
   ROLLUP_DAY_MS,
   RollupBatch,
+  type RollupDayRow,
   type RollupEntry,
-  RollupIndex,
   type RollupRead,
-  type RollupRecords,
   rollupDay,
-  rollupEntryDays,
   STATUS_INDEX,
-  sortTriples,
 } from './rollup.ts';
+export {
+  RollupIndex,
+  type RollupRecords,
+  rollupEntryDays,
+  rollupReadDays,
+  sortTriples,
+} from './rollup-read.ts';
 export type {
   CounterAdd,
   OpenState,

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRollupAgreement, ROLLUP_ZONES } from '../testing/index.ts';
 import { memoryStore } from './memory.ts';
-import { RollupBatch, type RollupEntry, RollupIndex, type RollupRecords } from './rollup.ts';
+import { RollupBatch, type RollupDayRow, type RollupEntry } from './rollup.ts';
+import { RollupIndex, type RollupRecords, rollupReadDays } from './rollup-read.ts';
 
 const DAY = 86_400_000;
 
@@ -74,6 +75,73 @@ describe('RollupIndex', () => {
     expect(index.hasIntervalIn('u1', 3 * DAY - 1, 3 * DAY + 1)).toBe(true);
     expect(index.hasIntervalIn('u1', 3 * DAY, 3 * DAY + 1)).toBe(false);
     expect(index.hasIntervalIn('nobody', 0, 4 * DAY)).toBe(false);
+  });
+
+  it('decodes day rows, in any order and beside entries, each person from their own text', () => {
+    const rows: RollupDayRow[] = [
+      {
+        day: 2 * DAY,
+        userIds: ['u2', 'u1', 'u;3'],
+        intervals: '0,5,4,;0,60000,1,;',
+        sessions: `;${DAY},${2 * DAY + 60000},;`,
+      },
+      { day: DAY, userIds: ['u1'], intervals: '3600000,86400000,0,', sessions: `${DAY},${2 * DAY + 60000},` },
+    ];
+    const read = { days: [], dayRows: rows, openIntervals: [], openSessions: [] };
+    const index = new RollupIndex(read);
+    const into = { intervals: [], sessions: [] };
+    expect(index.records('u1', into)).toEqual({
+      intervals: [DAY + 3_600_000, 2 * DAY, 0, 2 * DAY, 2 * DAY + 60_000, 1],
+      sessions: [DAY, 2 * DAY + 60_000],
+    });
+    expect(index.records('u2', into)).toEqual({ intervals: [2 * DAY, 2 * DAY + 5, 4], sessions: [] });
+    expect(index.records('u;3', into)).toEqual({ intervals: [], sessions: [] });
+    expect([...index.users()].sort()).toEqual(['u1', 'u2', 'u;3']);
+    expect(index.hasIntervalIn('u2', 2 * DAY + 4, 3 * DAY)).toBe(true);
+    expect(index.hasIntervalIn('u2', 2 * DAY + 5, 3 * DAY)).toBe(false);
+    expect(index.hasIntervalIn('u;3', 0, 3 * DAY)).toBe(false);
+    expect(rollupReadDays(read)).toEqual([
+      ['u2', 2 * DAY],
+      ['u1', 2 * DAY],
+      ['u;3', 2 * DAY],
+      ['u1', DAY],
+    ]);
+    // The same person-days, one as an entry and one in a row, decode alike.
+    const mixed = new RollupIndex({
+      days: [{ userId: 'u1', day: 2 * DAY, intervals: '0,60000,1,', sessions: `${DAY},${2 * DAY + 60000},` }],
+      dayRows: [rows[1]!],
+      openIntervals: [{ userId: 'u1', status: 'away', startedAt: new Date(2 * DAY + 60_000) }],
+      openSessions: [],
+    });
+    expect(mixed.records('u1', into).intervals).toEqual([
+      DAY + 3_600_000,
+      2 * DAY,
+      0,
+      2 * DAY,
+      2 * DAY + 60_000,
+      1,
+      2 * DAY + 60_000,
+      Number.NaN,
+      3,
+    ]);
+  });
+
+  it('refuses a day row whose texts are not one per person', () => {
+    const row =
+      (userIds: string[], intervals: string, sessions = ';'.repeat(Math.max(0, userIds.length - 1))) =>
+      () =>
+        new RollupIndex({
+          days: [],
+          dayRows: [{ day: DAY, userIds, intervals, sessions }],
+          openIntervals: [],
+          openSessions: [],
+        });
+    expect(row(['a', 'b'], '0,1,0,;0,1,0,')).not.toThrow();
+    expect(row([], '')).not.toThrow();
+    expect(row(['a', 'b', 'c'], '0,1,0,;0,1,0,')).toThrow(/one per person \(3\), joined by ';'/);
+    expect(row(['a'], '0,1,0,;0,1,0,')).toThrow(/one per person \(1\)/);
+    expect(row([], '0,1,0,')).toThrow(/one per person \(0\)/);
+    expect(row(['a', 'b'], '0,1,0,;0,1,0,', '')).toThrow(/one per person \(2\)/);
   });
 });
 

@@ -1,0 +1,270 @@
+import {
+  ROLLUP_DAY_MS,
+  type RollupDayRow,
+  type RollupEntry,
+  type RollupRead,
+  STATUS_INDEX,
+} from './rollup.ts';
+
+/** One person's records from rollups, as flat numbers: what a report counts. */
+export interface RollupRecords {
+  /** `[start, end, status index]` triples in start order, epoch milliseconds; `end` is `NaN` only for the open interval. */
+  intervals: number[];
+  /** `[start, end]` pairs, each session once; `end` is `NaN` for an open session. */
+  sessions: number[];
+}
+
+interface UserPart {
+  days: RollupEntry[];
+  /**
+   * The person's texts in the read's day rows, five numbers each: the row's index, then where the
+   * interval text starts and ends in it, then the session text's.
+   */
+  slices: number[];
+  open: { status: number; startedAt: number } | null;
+  openSession: number | null;
+}
+
+/**
+ * A rollup read, decoded one person at a time into numbers that are reused from person to person,
+ * so a report over many people holds only the stored text and its own rows. Sessions kept on several
+ * days are counted once (a person's sessions never share a start), and one read both open and closed
+ * is taken closed.
+ */
+export class RollupIndex {
+  private readonly byUser = new Map<string, UserPart>();
+  private readonly rows: readonly RollupDayRow[];
+  private readonly scratch: number[] = [];
+
+  constructor(read: RollupRead) {
+    for (const d of read.days) this.part(d.userId).days.push(d);
+    this.rows = read.dayRows ?? [];
+    for (let r = 0; r < this.rows.length; r++) this.split(this.rows[r]!, r);
+    for (const o of read.openIntervals) {
+      this.part(o.userId).open = { status: STATUS_INDEX.get(o.status)!, startedAt: o.startedAt.getTime() };
+    }
+    for (const o of read.openSessions) this.part(o.userId).openSession = o.startedAt.getTime();
+  }
+
+  /** The people the read names. */
+  users(): IterableIterator<string> {
+    return this.byUser.keys();
+  }
+
+  /**
+   * Whether the person has an interval overlapping `[from, to)` (one of no length inside it counts),
+   * decoding at most the days that hold one: usually the first.
+   */
+  hasIntervalIn(userId: string, from: number, to: number): boolean {
+    const part = this.byUser.get(userId);
+    if (!part) return false;
+    if (part.open && part.open.startedAt < to) return true;
+    const pieces = this.scratch;
+    const overlaps = (length: number) => {
+      for (let i = 0; i < length; i += 3) if (pieces[i]! < to && pieces[i + 1]! > from) return true;
+      return false;
+    };
+    for (const d of part.days) {
+      if (d.intervals.length === 0) continue;
+      if (!hasDays(d.intervals) && (d.day >= to || d.day + ROLLUP_DAY_MS < from)) continue;
+      if (overlaps(parseNumbers(d.intervals, 0, d.intervals.length, pieces, 0, d.day))) return true;
+    }
+    const slices = part.slices;
+    for (let k = 0; k < slices.length; k += 5) {
+      const row = this.rows[slices[k]!]!;
+      if (slices[k + 1] === slices[k + 2] || row.day >= to || row.day + ROLLUP_DAY_MS < from) continue;
+      if (overlaps(parseNumbers(row.intervals, slices[k + 1]!, slices[k + 2]!, pieces, 0, row.day)))
+        return true;
+    }
+    return false;
+  }
+
+  /**
+   * One person's records, written over what `into` held. Its arrays are overwritten and cut to
+   * length, not emptied first: emptying an array gives up its storage, and refilling it for every
+   * person would copy each array over and over as it grew back.
+   */
+  records(userId: string, into: RollupRecords): RollupRecords {
+    const part = this.byUser.get(userId);
+    if (!part) {
+      into.intervals.length = 0;
+      into.sessions.length = 0;
+      return into;
+    }
+    sortDays(part.days);
+    let intervals = 0;
+    let sessions = 0;
+    for (const d of part.days) {
+      const iv = d.intervals;
+      const sv = d.sessions;
+      if (iv.length > 0) intervals = parseNumbers(iv, 0, iv.length, into.intervals, intervals, d.day);
+      if (sv.length > 0) sessions = parseNumbers(sv, 0, sv.length, into.sessions, sessions, 0);
+    }
+    const slices = part.slices;
+    for (let k = 0; k < slices.length; k += 5) {
+      const row = this.rows[slices[k]!]!;
+      const a = slices[k + 1]!;
+      const b = slices[k + 2]!;
+      if (b > a) intervals = parseNumbers(row.intervals, a, b, into.intervals, intervals, row.day);
+      const c = slices[k + 3]!;
+      const d = slices[k + 4]!;
+      if (d > c) sessions = parseNumbers(row.sessions, c, d, into.sessions, sessions, 0);
+    }
+    into.intervals.length = intervals;
+    into.sessions.length = sessions;
+    sortTriples(into.intervals);
+    if (part.open) into.intervals.push(part.open.startedAt, Number.NaN, part.open.status);
+    if (part.openSession !== null) into.sessions.push(part.openSession, Number.NaN);
+    uniqueSessions(into.sessions);
+    return into;
+  }
+
+  /** Notes where each person's texts are in a day row, without copying them. */
+  private split(row: RollupDayRow, r: number): void {
+    const iv = row.intervals;
+    const sv = row.sessions;
+    const people = row.userIds.length;
+    // n people have n texts, so n - 1 separators; none has no text at all.
+    let fits = people === 0 ? iv.length === 0 && sv.length === 0 : true;
+    let i = 0;
+    let s = 0;
+    for (let p = 0; p < people && fits; p++) {
+      const ie = endOf(iv, i);
+      const se = endOf(sv, s);
+      fits = (ie < iv.length || se < sv.length) === p < people - 1 && ie < iv.length === se < sv.length;
+      this.part(row.userIds[p]!).slices.push(r, i, ie, s, se);
+      i = ie + 1;
+      s = se + 1;
+    }
+    if (!fits) {
+      throw new RangeError(
+        `expected a rollup day row's texts to be one per person (${people}), joined by ';'`,
+      );
+    }
+  }
+
+  private part(userId: string): UserPart {
+    let p = this.byUser.get(userId);
+    if (!p) {
+      p = { days: [], slices: [], open: null, openSession: null };
+      this.byUser.set(userId, p);
+    }
+    return p;
+  }
+}
+
+/** Where the text that starts at `from` ends: at the next `;`, or the end. */
+function endOf(text: string, from: number): number {
+  const at = text.indexOf(';', from);
+  return at < 0 ? text.length : at;
+}
+
+/** Each person-day a read holds, in either form, as `[userId, day]`. */
+export function rollupReadDays(read: RollupRead): [string, number][] {
+  const found: [string, number][] = read.days.flatMap((d) =>
+    rollupEntryDays(d).map((day): [string, number] => [d.userId, day]),
+  );
+  for (const row of read.dayRows ?? []) for (const userId of row.userIds) found.push([userId, row.day]);
+  return found;
+}
+
+/** A person's digests in day order: sorts only when they are not. */
+function sortDays(days: RollupEntry[]): void {
+  for (let i = 1; i < days.length; i++) {
+    if (days[i - 1]!.day > days[i]!.day) {
+      days.sort((x, y) => x.day - y.day);
+      return;
+    }
+  }
+}
+
+/**
+ * `[start, end]` pairs in start order, each start once (the closed one when a session was read both
+ * open and closed). Sessions come in order, a session on several days once a day, so usually this
+ * only drops neighbours.
+ */
+function uniqueSessions(list: number[]): void {
+  let sorted = true;
+  for (let i = 2; i < list.length && sorted; i += 2) if (list[i - 2]! > list[i]!) sorted = false;
+  if (!sorted) {
+    const pairs: number[][] = [];
+    for (let i = 0; i < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
+    pairs.sort((x, y) => x[0]! - y[0]!);
+    list.length = 0;
+    for (const p of pairs) list.push(p[0]!, p[1]!);
+  }
+  let w = 0;
+  for (let i = 0; i < list.length; i += 2) {
+    if (w > 0 && list[w - 2] === list[i]) {
+      // The same session twice: keep its end if either copy has one.
+      if (Number.isNaN(list[w - 1]!)) list[w - 1] = list[i + 1]!;
+      continue;
+    }
+    list[w++] = list[i]!;
+    list[w++] = list[i + 1]!;
+  }
+  list.length = w;
+}
+
+/** The UTC days a read's entry holds: its `day`, or the days its text names after `@`. */
+export function rollupEntryDays(entry: RollupEntry): number[] {
+  if (!hasDays(entry.intervals)) return [entry.day];
+  return Array.from(entry.intervals.matchAll(/@(-?\d+),/g), (m) => Number(m[1]));
+}
+
+/** Whether interval text names its own days (`@day,` before each day's pieces). */
+function hasDays(text: string): boolean {
+  return text.charCodeAt(0) === 64;
+}
+
+/**
+ * Writes the whole numbers of `1,-2,3,` text (from `start` to `end`) into `into` from index `at`,
+ * without intermediate strings, and returns the index after the last; `day` is added to the first two
+ * of every three (interval pieces), or to none when it is 0. `@d,` makes `d` the day from there on.
+ */
+function parseNumbers(
+  text: string,
+  start: number,
+  end: number,
+  into: number[],
+  at: number,
+  day: number,
+): number {
+  let n = 0;
+  let sign = 1;
+  let k = 0;
+  let marker = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // Digits first: they are nearly every character.
+    if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+    else if (c === 44) {
+      if (marker) {
+        day = sign * n;
+        marker = false;
+      } else {
+        into[at++] = k !== 2 ? day + sign * n : sign * n;
+        k = k === 2 ? 0 : k + 1;
+      }
+      n = 0;
+      sign = 1;
+    } else if (c === 64 && k === 0 && n === 0) marker = true;
+    else if (c === 45) sign = -1;
+    else throw new RangeError(`unexpected ${JSON.stringify(text[i])} in a rollup at ${i}`);
+  }
+  return at;
+}
+
+/** `[start, end, status]` triples in start order: sorts only when they are not (records are appended in time order). */
+export function sortTriples(list: number[]): void {
+  for (let i = 3; i < list.length; i += 3) {
+    if (list[i - 3]! > list[i]!) {
+      const triples: number[][] = [];
+      for (let j = 0; j < list.length; j += 3) triples.push(list.slice(j, j + 3));
+      triples.sort((x, y) => x[0]! - y[0]!);
+      list.length = 0;
+      for (const t of triples) list.push(...t);
+      return;
+    }
+  }
+}
