@@ -6,6 +6,7 @@ import { apiRoutes } from './api.ts';
 import { loginRoutes, requireToken, sessionRoute } from './auth.ts';
 import { eventStream, LiveFeed } from './events.ts';
 import { health } from './health.ts';
+import { loopbackHostsOnly } from './loopback-host.ts';
 import { createMetrics } from './metrics.ts';
 import type { DashboardOptions } from './options.ts';
 import { problem } from './problem.ts';
@@ -42,6 +43,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return problem(c, { title: 'Internal error', status: 500 });
   });
 
+  // Presence is personal: without a token, only this machine may ask, under its own name.
+  if (options.token === undefined) app.use(loopbackHostsOnly());
   const root = options.uiDir ?? defaultUiDir();
   app.route('/', loginRoutes(options.token, root));
   if (options.token !== undefined) app.use(requireToken(options.token));

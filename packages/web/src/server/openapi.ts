@@ -132,7 +132,7 @@ export const openApiDocument = {
     title: 'presence-tracker',
     version: '1',
     description:
-      "Presence read from the tracker's store: people, intervals, sessions, runs, reports, timelines and live events. With a token configured, every request needs it as `Authorization: Bearer TOKEN` or the cookie the login form sets.",
+      "Presence read from the tracker's store: people, intervals, sessions, runs, reports, timelines and live events. With a token configured, every request needs it as `Authorization: Bearer TOKEN` or the cookie the login form sets. Without one, every request whose Host is not a loopback name (localhost, 127.0.0.0/8, [::1]) gets 403.",
   },
   servers: [{ url: '/' }],
   security: [{ bearer: [] }, { cookie: [] }],

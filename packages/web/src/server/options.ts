@@ -7,7 +7,8 @@ export interface DashboardOptions {
   tracker?: Tracker;
   /**
    * When set, every page and API request needs it (`Authorization: Bearer`, or the cookie the login
-   * form sets), except `/healthz`. Without it, `serve` binds only to loopback.
+   * form sets), except `/healthz`. Without it, only requests addressed to a loopback name
+   * (`localhost`, 127.0.0.0/8, `[::1]`) are answered, the rest with 403.
    */
   token?: string;
   /** The zone in which days are read when a request names none. Default: `UTC`. */
