@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildReport, type PresenceStore, type Tracker, toCsv } from '@presence-tracker/core';
+import {
+  buildReport,
+  memoryStore,
+  type PresenceStore,
+  type Status,
+  type Tracker,
+  toCsv,
+} from '@presence-tracker/core';
 import { renderTimeline } from '@presence-tracker/core/timeline';
 import { postgresStore } from '@presence-tracker/store-postgres';
 import { sqliteStore } from '@presence-tracker/store-sqlite';
@@ -239,5 +246,51 @@ describe('a store that cannot be read', () => {
       expect(await api.check('GET', url, res), url).toEqual([]);
     }
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("the report's available statuses", () => {
+  it('counts what the dashboard counts as available, in the JSON report and its CSV', async () => {
+    const store = memoryStore();
+    await store.upsertUsers([{ id: 'ada', key: 'ada@example.com', severity: 0 }]);
+    const from = new Date('2026-03-02T09:00:00Z');
+    const to = new Date('2026-03-02T10:00:00Z');
+    const run = await store.startRun(from);
+    await store.writePoll({
+      runId: run.id,
+      at: from,
+      samples: [],
+      effects: [{ type: 'interval.open', userId: 'ada', status: 'busy', startedAt: from }],
+    });
+    const q = `from=${from.toISOString()}&to=${to.toISOString()}&groupBy=user`;
+    const report = async (availableStatuses?: Status[]) => {
+      const { app } = createDashboard({
+        store,
+        now: () => to,
+        ...(availableStatuses && { availableStatuses }),
+      });
+      const body = (await (await app.request(`/api/v1/report?${q}`)).json()) as Body;
+      const csv = await (await app.request(`/api/v1/report.csv?${q}`)).text();
+      return { availableMs: body.rows[0].availableMs, csv };
+    };
+
+    const busyCounts = await report(['available', 'busy']);
+    expect(busyCounts.availableMs).toBe(3_600_000);
+    expect(busyCounts.csv).toBe(
+      toCsv(
+        await buildReport({
+          store,
+          from,
+          to,
+          timeZone: 'UTC',
+          groupBy: 'user',
+          policy: { availableStatuses: ['available', 'busy'] },
+          now: to,
+        }),
+      ),
+    );
+    const byDefault = await report();
+    expect(byDefault.availableMs).toBe(0);
+    expect(byDefault.csv).not.toBe(busyCounts.csv);
   });
 });

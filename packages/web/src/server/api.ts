@@ -15,6 +15,8 @@ export function apiRoutes(
 ) {
   const api = new Hono();
   const { now } = defaults;
+  // The statuses that count as available, in the reports as on the Now page.
+  const policy = { availableStatuses: defaults.availableStatuses };
 
   api.get('/openapi.json', (c) => c.json(openApiDocument));
 
@@ -47,15 +49,15 @@ export function apiRoutes(
 
   api.get('/report', reportQuery(defaults), async (c) => {
     const { from, to, timeZone, groupBy } = c.req.valid('query');
-    const report = await buildReport({ store, from, to, timeZone, groupBy, now: now() });
+    const report = await buildReport({ store, from, to, timeZone, groupBy, policy, now: now() });
     return c.body(jsonText(report), 200, JSON_TYPE);
   });
 
   // The command's CSV: the same report (`buildReport` at the same instant, cut by the same
-  // `groupBy` as the JSON report) through the same `toCsv`.
+  // `groupBy`, counting the same statuses as available as the JSON report) through the same `toCsv`.
   api.get('/report.csv', reportQuery(defaults), async (c) => {
     const { from, to, timeZone, groupBy } = c.req.valid('query');
-    const csv = toCsv(await buildReport({ store, from, to, timeZone, groupBy, now: now() }));
+    const csv = toCsv(await buildReport({ store, from, to, timeZone, groupBy, policy, now: now() }));
     return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="report_${from.toISOString().slice(0, 10)}_${to.toISOString().slice(0, 10)}.csv"`,

@@ -15,7 +15,7 @@ export interface DashboardOptions {
   timeZone?: string;
   /** The range a request without `from` covers: the last `days` local days, today included. Default: 1. */
   days?: number;
-  /** Statuses in which a person counts as reachable, as in reports. Default: `['available']`. */
+  /** Statuses in which a person counts as reachable, and as available in the report and its CSV. Default: `['available']`. */
   availableStatuses?: readonly Status[];
   /** The durable notifiers' names, whose outbox backlog `/metrics` shows. */
   notifiers?: readonly string[];
