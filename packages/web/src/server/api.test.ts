@@ -208,6 +208,13 @@ describe.each(STORES)('the API over %s another connection writes', (_, openStore
       ['/api/v1/timeline.svg?width=wide', 'width'],
       ['/api/v1/report.csv?from=2026-03-01&from=2026-03-02', 'from'],
       ['/api/v1/report.csv?groupBy=person', 'groupBy'],
+      // Unknown or misspelt: refused, not read as the default zone or everyone.
+      ['/api/v1/report?timezone=Europe/Berlin', 'timezone'],
+      ['/api/v1/intervals?from=2026-03-02&user=x', 'user'],
+      ['/api/v1/people?user=x', 'user'],
+      ['/api/v1/runs?userId=x', 'userId'],
+      ['/api/v1/report.csv?userId=x', 'userId'],
+      ['/api/v1/timeline.svg?widht=900', 'widht'],
     ];
     for (const [url, name] of cases) {
       const res = await get(url);
@@ -220,6 +227,14 @@ describe.each(STORES)('the API over %s another connection writes', (_, openStore
       ).toEqual([name]);
       expect(body.detail).toContain(name);
     }
+    const misspelt = (await (await get('/api/v1/report?timezone=Europe/Berlin')).json()) as Body;
+    expect(misspelt.invalidParams[0].reason).toBe(
+      'expected no parameter of this name (did you mean timeZone?)',
+    );
+    const unknown = (await (await get('/api/v1/intervals?user=x')).json()) as Body;
+    expect(unknown.invalidParams[0].reason).toBe(
+      'expected no parameter of this name (this route takes from, to, timeZone, userId)',
+    );
   });
 
   it('says when the store is reachable and when the tracker last polled', async () => {

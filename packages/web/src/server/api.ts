@@ -4,7 +4,14 @@ import { Hono } from 'hono';
 import { jsonText } from './json.ts';
 import { openApiDocument } from './openapi.ts';
 import { readPeople } from './people.ts';
-import { peopleQuery, type QueryDefaults, rangeQuery, reportQuery, timelineQuery } from './query.ts';
+import {
+  peopleQuery,
+  peopleRangeQuery,
+  type QueryDefaults,
+  rangeQuery,
+  reportQuery,
+  timelineQuery,
+} from './query.ts';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -30,13 +37,13 @@ export function apiRoutes(
     return c.json({ at: at.toISOString(), people });
   });
 
-  api.get('/intervals', rangeQuery(defaults), async (c) => {
+  api.get('/intervals', peopleRangeQuery(defaults), async (c) => {
     const { from, to, userIds } = c.req.valid('query');
     const intervals = await store.intervals({ from, to, ...(userIds && { userIds }) });
     return c.json({ from, to, intervals });
   });
 
-  api.get('/sessions', rangeQuery(defaults), async (c) => {
+  api.get('/sessions', peopleRangeQuery(defaults), async (c) => {
     const { from, to, userIds } = c.req.valid('query');
     const sessions = await store.sessions({ from, to, ...(userIds && { userIds }) });
     return c.json({ from, to, sessions });

@@ -62,7 +62,7 @@ const problemResponse = (description: string) =>
   }) as const;
 
 const errors = {
-  '400': problemResponse('A parameter is invalid; `invalidParams` names it.'),
+  '400': problemResponse('A parameter is invalid or not one this route takes; `invalidParams` names it.'),
   '401': problemResponse('The token is missing or wrong.'),
   '503': problemResponse('The store cannot be read.'),
 } as const;

@@ -1,6 +1,6 @@
 import { zValidator } from '@hono/zod-validator';
 import { ConfigError } from '@presence-tracker/core';
-import { isTimeZone } from '@presence-tracker/core/config';
+import { isTimeZone, suggest } from '@presence-tracker/core/config';
 import { resolveRange } from '@presence-tracker/core/report';
 import { z } from 'zod';
 import { invalidParams } from './problem.ts';
@@ -19,21 +19,25 @@ const list = z
 
 const single = (name: string) => z.string({ error: `expected one ${name}, not several` }).optional();
 
-/** `from`, `to`, `timeZone` and `userId`; each route may add its own. */
-const rangeParams = z.object({
+/**
+ * `from`, `to` and `timeZone`; each route adds its own. Strict, like every route's parameters: a
+ * misspelt one (`timezone`, `user`) is refused rather than quietly giving the default zone or everyone.
+ */
+const rangeParams = z.strictObject({
   from: single('from'),
   to: single('to'),
   timeZone: single('timeZone').refine((v) => v === undefined || isTimeZone(v), {
     message: 'expected an IANA time zone such as Europe/Berlin',
   }),
-  userId: list,
 });
-type RangeParams = z.output<typeof rangeParams>;
+/** The range and `userId`, for the routes that read some people's records. */
+const peopleRangeParams = rangeParams.extend({ userId: list });
+type RangeParams = z.output<typeof peopleRangeParams>;
 
 export type RangeQuery = { from: Date; to: Date; timeZone: string; userIds?: string[] };
 
 /** The range read as the report command reads it (core's `resolveRange`); a bad one is an issue naming it. */
-function toRange<T extends RangeParams>(defaults: QueryDefaults) {
+function toRange<T extends z.output<typeof rangeParams> & Partial<RangeParams>>(defaults: QueryDefaults) {
   return (q: T, ctx: z.RefinementCtx): Omit<T, keyof RangeParams> & RangeQuery => {
     const { from, to, timeZone: zone, userId, ...rest } = q;
     const timeZone = zone ?? defaults.timeZone;
@@ -50,22 +54,36 @@ function toRange<T extends RangeParams>(defaults: QueryDefaults) {
 }
 
 /**
- * A validator for a route's query string: a bad parameter gets 400 with an RFC 9457 body naming it
- * (`invalidParams`), before the handler runs.
+ * A validator for a route's query string, whose parameters are `params`' fields: a bad or unknown
+ * parameter gets 400 with an RFC 9457 body naming it (`invalidParams`), before the handler runs.
  */
-function validate<T extends z.ZodType>(schema: T) {
+function validate<P extends z.ZodObject, T extends z.ZodType>(params: P, schema: T) {
+  const known = Object.keys(params.shape);
   return zValidator('query', schema, (result, c) => {
     if (result.success) return;
-    const issues = result.error.issues;
     return invalidParams(
       c,
-      issues.map((i) => ({ name: String(i.path[0] ?? 'query'), reason: i.message })),
+      result.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((name) => ({ name, reason: unknownParameter(name, known) }))
+          : [{ name: String(i.path[0] ?? 'query'), reason: i.message }],
+      ),
     );
   });
 }
 
+function unknownParameter(name: string, known: readonly string[]): string {
+  const meant = suggest(name, known);
+  return meant === undefined
+    ? `expected no parameter of this name (this route takes ${known.join(', ')})`
+    : `expected no parameter of this name (did you mean ${meant}?)`;
+}
+
 export const rangeQuery = (defaults: QueryDefaults) =>
-  validate(rangeParams.transform(toRange<RangeParams>(defaults)));
+  validate(rangeParams, rangeParams.transform(toRange<z.output<typeof rangeParams>>(defaults)));
+
+export const peopleRangeQuery = (defaults: QueryDefaults) =>
+  validate(peopleRangeParams, peopleRangeParams.transform(toRange<RangeParams>(defaults)));
 
 const reportParams = rangeParams.extend({
   groupBy: z
@@ -74,9 +92,9 @@ const reportParams = rangeParams.extend({
 });
 
 export const reportQuery = (defaults: QueryDefaults) =>
-  validate(reportParams.transform(toRange<z.output<typeof reportParams>>(defaults)));
+  validate(reportParams, reportParams.transform(toRange<z.output<typeof reportParams>>(defaults)));
 
-const timelineParams = rangeParams.extend({
+const timelineParams = peopleRangeParams.extend({
   width: z.coerce
     .number({ error: 'expected a whole number of pixels' })
     .int('expected a whole number of pixels')
@@ -86,6 +104,8 @@ const timelineParams = rangeParams.extend({
 });
 
 export const timelineQuery = (defaults: QueryDefaults) =>
-  validate(timelineParams.transform(toRange<z.output<typeof timelineParams>>(defaults)));
+  validate(timelineParams, timelineParams.transform(toRange<z.output<typeof timelineParams>>(defaults)));
 
-export const peopleQuery = () => validate(z.object({ userId: list }));
+const peopleParams = z.strictObject({ userId: list });
+
+export const peopleQuery = () => validate(peopleParams, peopleParams);
