@@ -62,11 +62,13 @@ export function requireToken(token: string): MiddlewareHandler {
 
 /**
  * `GET /login` shows the form; `POST /login` checks the token and sets the cookie; `POST /logout`
- * clears it. The form's stylesheet and script come from the built pages in `uiDir`.
+ * clears it. The form's stylesheet and script come from the built pages in `uiDir`, when built.
  */
-export function loginRoutes(token: string | undefined, uiDir: string) {
+export function loginRoutes(token: string | undefined, uiDir: string | undefined) {
   const app = new Hono();
-  for (const path of LOGIN_ASSETS) app.get(path, serveStatic({ root: uiDir, path: path.slice(1) }));
+  if (uiDir !== undefined) {
+    for (const path of LOGIN_ASSETS) app.get(path, serveStatic({ root: uiDir, path: path.slice(1) }));
+  }
   app.get('/login', (c) => c.html(loginPage(safeNext(c.req.query('next')), false)));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();

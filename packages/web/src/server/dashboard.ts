@@ -11,7 +11,7 @@ import { createMetrics } from './metrics.ts';
 import type { DashboardOptions } from './options.ts';
 import { problem } from './problem.ts';
 import { securityHeaders } from './security.ts';
-import { defaultUiDir } from './ui-dir.ts';
+import { defaultUiDir, pagesNotBuilt } from './ui-dir.ts';
 
 export interface Dashboard {
   /** The Hono app: mount it in another server, or call `app.fetch(request)`. */
@@ -46,7 +46,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   // Presence is personal: without a token, only this machine may ask, under its own name.
   if (options.token === undefined) app.use(loopbackHostsOnly());
   const root = options.uiDir ?? defaultUiDir();
-  app.route('/', loginRoutes(options.token, root));
+  // Static files are served only from a folder that exists: `serveStatic` warns on stderr for each
+  // one made over a missing folder, and the hint below says it better.
+  const built = existsSync(root);
+  app.route('/', loginRoutes(options.token, built ? root : undefined));
   if (options.token !== undefined) app.use(requireToken(options.token));
   app.get('/healthz', (c) => health(c, options.store));
   const metrics = createMetrics({
@@ -67,12 +70,12 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     problem(c, { title: 'Not found', status: 404, detail: `no API route ${c.req.path}` }),
   );
 
-  if (existsSync(root)) {
+  if (built) {
     app.use('/*', serveStatic({ root }));
     // Pages are routed in the browser: any other path gets the shell.
     app.get('*', serveStatic({ root, path: 'index.html' }));
   } else {
-    app.get('/', (c) => c.text(`The pages are not built: no ${root}. The API answers under /api/v1.`, 404));
+    app.get('/', (c) => c.text(pagesNotBuilt(root), 404));
   }
   return { app, close: () => feed.close() };
 }

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
 import { createDashboard } from './dashboard.ts';
 import type { DashboardOptions } from './options.ts';
+import { defaultUiDir, pagesNotBuilt } from './ui-dir.ts';
 
 export interface ServeOptions extends DashboardOptions {
   /** Default: `127.0.0.1`. */
@@ -18,10 +20,15 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/** Serves the dashboard on `host:port` and resolves once it listens. */
+/**
+ * Serves the dashboard on `host:port` and resolves once it listens. Where the pages are not built,
+ * says so once on stderr, with how to build them; the API answers all the same.
+ */
 export async function serve(options: ServeOptions): Promise<RunningDashboard> {
   const host = options.host ?? '127.0.0.1';
-  const dashboard = createDashboard(options);
+  const uiDir = options.uiDir ?? defaultUiDir();
+  if (!existsSync(uiDir)) console.warn(pagesNotBuilt(uiDir));
+  const dashboard = createDashboard({ ...options, uiDir });
   const { app } = dashboard;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = listen({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () => resolve(s));

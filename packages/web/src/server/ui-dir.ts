@@ -15,3 +15,8 @@ export function defaultUiDir(): string {
   }
   return join(dir, 'dist', 'ui');
 }
+
+/** What to say where the pages are not built, as in a fresh clone: where they were looked for, and how to build them. */
+export function pagesNotBuilt(root: string): string {
+  return `The pages are not built: no ${root}. Build them with \`pnpm --filter @presence-tracker/web build\`; the API answers under /api/v1.`;
+}
