@@ -304,6 +304,32 @@ describe('googleCalendarProvider', () => {
       path: 'credentials',
       message: "expected the service account key file's JSON; it is not JSON",
     });
+    // Where the bearer token or the signed assertion would travel in clear text: refused, but on loopback.
+    const account = { client_email: 'x@y.iam.gserviceaccount.com', private_key: secret };
+    expect(
+      attempt({ credentials: account, baseUrl: 'http://www.googleapis.example/' })?.issues,
+    ).toMatchObject([
+      {
+        path: 'baseUrl',
+        message: expect.stringContaining(
+          'expected the API root, e.g. https://www.googleapis.com/ (an https address; http only on loopback)',
+        ),
+      },
+    ]);
+    expect(
+      attempt({ credentials: { ...account, token_uri: 'http://oauth2.example.com/token' } })?.issues,
+    ).toEqual([
+      {
+        path: 'credentials.token_uri',
+        message: 'expected token_uri (an https address; http only on loopback)',
+      },
+    ]);
+    expect(
+      attempt({
+        credentials: { ...account, token_uri: 'http://127.0.0.1:9/token' },
+        baseUrl: 'http://localhost:9/',
+      }),
+    ).toBeNull();
     expect(attempt({ keyFile: '/no/such/key.json' })?.issues[0]).toMatchObject({
       path: 'keyFile',
       message: expect.stringMatching(/ENOENT/),

@@ -281,6 +281,43 @@ describe('failures', () => {
     expect(sleep.waits).toHaveLength(2); // 3 attempts
   });
 
+  test('refuses an address the client secret or a token would reach in clear text', () => {
+    const base = { accountId: 'a', clientId: 'c', clientSecret: 's3cr3t-value' };
+    const refused = (options: Partial<ZoomProviderOptions>) => {
+      try {
+        zoomProvider({ ...base, ...options });
+        return [];
+      } catch (error) {
+        expect(JSON.stringify(error)).not.toContain('s3cr3t-value');
+        return (error as { issues: { path: string; message: string }[] }).issues;
+      }
+    };
+    expect(
+      refused({ baseUrl: 'http://api.zoom.example/v2', oauthUrl: 'http://zoom.example/oauth/token' }),
+    ).toMatchObject([
+      {
+        path: 'baseUrl',
+        message: expect.stringContaining(
+          'expected the API address, e.g. https://api.zoom.us/v2 (an https address; http only on loopback)',
+        ),
+      },
+      {
+        path: 'oauthUrl',
+        message: expect.stringContaining(
+          'expected the token address, e.g. https://zoom.us/oauth/token (an https address; http only on loopback)',
+        ),
+      },
+    ]);
+    // Loopback stays open to http, where fakes and tests listen.
+    for (const host of ['127.0.0.1:8080', 'localhost', '[::1]:9000'])
+      expect(refused({ baseUrl: `http://${host}/v2`, oauthUrl: `http://${host}/oauth/token` }), host).toEqual(
+        [],
+      );
+    expect(refused({ baseUrl: 'https://api.zoom.us/v2', oauthUrl: 'https://zoom.us/oauth/token' })).toEqual(
+      [],
+    );
+  });
+
   test('bad options are named, secrets never echoed', () => {
     expect(() =>
       zoomProvider({
