@@ -4,7 +4,9 @@ import { changesMigration } from './changes/schema.ts';
 import { STORE_NAME } from './connection.ts';
 import { countersMigration } from './counters.ts';
 import { openRecordsMigration } from './open-records.ts';
+import { rollupPartsMigration } from './rollup-parts.ts';
 import { rollupsMigration } from './rollups.ts';
+import { sightingsMigration } from './sightings.ts';
 
 /** One step of the schema. `sql` gets the quoted schema name. Steps are never edited once released. */
 export interface Migration {
@@ -229,6 +231,16 @@ create index intervals_period on ${s}.closed_intervals using spgist (period);
 drop index ${s}.sessions_period;
 create index sessions_period on ${s}.closed_sessions using spgist (period);
 `,
+  },
+  {
+    version: 9,
+    name: "sightings: a log of a write's sightings, a row per instant and presence, folded into user_seen now and then",
+    sql: sightingsMigration,
+  },
+  {
+    version: 10,
+    name: 'rollup parts: what a write closes is appended to rollups by a later fold, a row per record and day until then',
+    sql: rollupPartsMigration,
   },
 ];
 

@@ -32,6 +32,7 @@ import { checkFence } from './coordination/fence.ts';
 import { addCounters, readCounters } from './counters.ts';
 import { checkSchema, migrate } from './migrations.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
+import { foldRollupPartsSql } from './rollup-parts.ts';
 import {
   appendClosedIntervalsSql,
   appendClosedSessionsSql,
@@ -40,6 +41,14 @@ import {
   type RollupRow,
   readRollups,
 } from './rollups.ts';
+import {
+  appendSightingSql,
+  foldDue,
+  foldSightingsSql,
+  latestSightingsSql,
+  logSizeSql,
+  sightingGroups,
+} from './sightings.ts';
 import { StatementQueue } from './statement-queue.ts';
 
 /** A `PresenceStore` on PostgreSQL, with what only this store offers. */
@@ -109,6 +118,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
   let closed = false;
   let lastHousekeeping: number | null = null;
+  /** Whether this store appended sightings or rollup parts since it last folded them, so closing it folds them. */
+  let unfolded = false;
+  const latest = latestSightingsSql(o.schema);
   const tokens = new WeakMap<object, string>();
 
   const retrying = <T>(what: string, work: () => Promise<T>) =>
@@ -411,29 +423,34 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           for (const x of finishedSessions)
             rollups.session(x.userId, x.startedAt.getTime(), x.endedAt!.getTime());
           appendRollups((sql, params) => q.send(sql, params), o.schema, rollups);
-          if (plan.sightings.length > 0) {
-            q.send(
-              `insert into ${t.seen} (user_id, seen_at, present_at)
-             select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
-             on conflict (user_id) do update set seen_at = greatest(${t.seen}.seen_at, excluded.seen_at),
-               present_at = greatest(${t.seen}.present_at, excluded.present_at)`,
-              [
-                textArray(plan.sightings.map((x) => x.userId)),
-                timestampArray(plan.sightings.map((x) => x.at)),
-                timestampArray(plan.sightings.map((x) => x.presentAt)),
-              ],
-            );
-          }
+          // Sightings go to the log, a row per instant and presence; the log is folded into user_seen
+          // once it has grown (see sightings.ts).
+          const groups = sightingGroups(plan.sightings);
+          for (const g of groups) q.send(...appendSightingSql(o.schema, g));
+          const logSize =
+            groups.length > 0 ? q.send<{ groups: number; ids: number }>(logSizeSql(o.schema)) : undefined;
           await q.settle();
           if ((await run).rowCount === 0)
             refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
           if (closedIntervals && (await closedIntervals).rows[0]!.n !== plan.intervalChanges.length) raced();
           if (closedSessions && (await closedSessions).rows[0]!.n !== plan.sessionChanges.length) raced();
           if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
+          // The sightings log and the rollups' parts are folded together, once the log has grown; a
+          // write without sightings folds the parts it appended at once.
+          const parts = closedIntervals !== undefined || closedSessions !== undefined || rollups.size > 0;
+          const fold = logSize === undefined ? parts : foldDue((await logSize).rows[0]!);
+          if (fold) await c.query(`${foldSightingsSql(o.schema)}; ${foldRollupPartsSql(o.schema)}`);
           if (housekeeping) await houseKeep(c, write.at);
-        }).catch((error: unknown) => {
-          if (error !== ALREADY_APPLIED) throw error;
-        }),
+          // Whether the log or the parts now hold rows of this store's that no fold has moved yet.
+          return fold ? false : unfolded || logSize !== undefined || parts;
+        }).then(
+          (pending) => {
+            unfolded = pending;
+          },
+          (error: unknown) => {
+            if (error !== ALREADY_APPLIED) throw error;
+          },
+        ),
       );
       if (housekeeping) lastHousekeeping = write.at.getTime();
     },
@@ -457,8 +474,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           started_at: Date;
           last_seen_at: Date;
         }>(
-          `select x.user_id, x.status, x.started_at, greatest(x.last_seen_at, u.seen_at) as last_seen_at
+          `select x.user_id, x.status, x.started_at, greatest(x.last_seen_at, u.seen_at, l.seen_at) as last_seen_at
            from ${t.openIntervals} x left join ${t.seen} u on u.user_id = x.user_id
+             left join ${latest} l on l.user_id = x.user_id
            ${only} order by x.user_id`,
           params,
         );
@@ -469,8 +487,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           lastSeenAt: r.last_seen_at,
         }));
         const sessions = await c.query<{ user_id: string; started_at: Date; last_seen_at: Date }>(
-          `select x.user_id, x.started_at, greatest(x.last_seen_at, u.present_at) as last_seen_at
+          `select x.user_id, x.started_at, greatest(x.last_seen_at, u.present_at, l.present_at) as last_seen_at
            from ${t.openSessions} x left join ${t.seen} u on u.user_id = x.user_id
+             left join ${latest} l on l.user_id = x.user_id
            ${only} order by x.user_id`,
           params,
         );
@@ -493,8 +512,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
          from (select x.id, x.user_id, x.started_at, x.ended_at, x.last_seen_at as seen, x.end_reason
                from ${t.closedSessions} x where ${range.closed}
                union all
-               select x.id, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at), null
+               select x.id, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at, l.present_at), null
                from ${t.openSessions} x left join ${t.seen} u on u.user_id = x.user_id
+                 left join ${latest} l on l.user_id = x.user_id
                where ${range.open}) x
          order by started_at, user_id, id`,
         range.params,
@@ -622,7 +642,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     async purgeUser(userId) {
       await transaction('purgeUser', async (c) => {
+        // The log names the person among others: folded first, their sightings go with user_seen.
+        await c.query(foldSightingsSql(o.schema));
         const tables = [
+          `${s}.rollup_parts`,
           t.users,
           t.closedIntervals,
           t.openIntervals,
@@ -639,6 +662,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async close() {
+      // Once, without retrying: readers read the log too, so a fold left undone loses nothing.
+      if (unfolded && !closed) {
+        await pool.query(`${foldSightingsSql(o.schema)}; ${foldRollupPartsSql(o.schema)}`).then(
+          () => {
+            unfolded = false;
+          },
+          (error: Error) =>
+            logger.warn(
+              { store: STORE_NAME, error: error.message },
+              'sightings and rollup parts not folded on close',
+            ),
+        );
+      }
       closed = true;
       if (ownsPool) await pool.end();
     },

@@ -62,40 +62,32 @@ const daysTouched = (a: string, b: string) =>
   `generate_series(${a} - (((${a} % ${ROLLUP_DAY_MS}) + ${ROLLUP_DAY_MS}) % ${ROLLUP_DAY_MS}), greatest(${a}, ${b} - 1), ${ROLLUP_DAY_MS}::bigint)`;
 
 /**
- * An INSERT that appends to the digests the intervals of `source` (a query or CTE name with
- * `user_id`, `status`, and `a`, `b` as epoch milliseconds): the same text core's `RollupBatch`
- * makes, built by the server inside the statement that closes them, so the closed rows never travel
- * to the client and back. For a data-modifying CTE of the closing UPDATE.
+ * An INSERT that appends to the digests' parts (`rollup_parts`, schema version 10) the intervals of
+ * `source` (a query or CTE name with `user_id`, `status`, and `a`, `b` as epoch milliseconds): the
+ * same text core's `RollupBatch` makes, a row per interval and day, built by the server inside the
+ * statement that closes them, so the closed rows never travel to the client and back. For a
+ * data-modifying CTE of the closing DELETE.
  */
 export function appendClosedIntervalsSql(schema: string, source: string): string {
-  const table = `"${schema}".rollups`;
-  return `insert into ${table} (user_id, day, intervals, sessions)
-    select user_id, day, string_agg(piece, '' order by a), ''
-    from (
-      select c.user_id, c.a, d.day,
-        (greatest(c.a, d.day) - d.day)::text || ',' || (least(c.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
-          || (array_position(${STATUS_ARRAY}, c.status) - 1)::text || ',' as piece
-      from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)
-    ) pieces
-    group by user_id, day
-    on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals`;
+  return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
+    select c.user_id, d.day, c.a, c.b,
+      (greatest(c.a, d.day) - d.day)::text || ',' || (least(c.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
+        || (array_position(${STATUS_ARRAY}, c.status) - 1)::text || ',', ''
+    from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
 }
 
 /** The same for sessions (`user_id`, `a`, `b`): each whole on every day it touches. */
 export function appendClosedSessionsSql(schema: string, source: string): string {
-  const table = `"${schema}".rollups`;
-  return `insert into ${table} (user_id, day, intervals, sessions)
-    select user_id, day, '', string_agg(a::text || ',' || b::text || ',', '' order by a)
-    from (
-      select c.user_id, c.a, c.b, d.day from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)
-    ) touched
-    group by user_id, day
-    on conflict (user_id, day) do update set sessions = ${table}.sessions || excluded.sessions`;
+  return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
+    select c.user_id, d.day, c.a, c.b, '', c.a::text || ',' || c.b::text || ','
+    from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
 }
 
 /**
- * Appends a batch of digests in one statement, sent by `send` (inside the write's transaction); for
- * records a write both opens and closes, which never pass through a closing UPDATE.
+ * Appends a batch of digests to the parts in one statement, sent by `send` (inside the write's
+ * transaction); for records a write both opens and closes, which never pass through a closing
+ * DELETE. Each entry is a part of its intervals and one of its sessions, ordered among the other
+ * parts by their first record.
  */
 export function appendRollups(
   send: (sql: string, params: unknown[]) => Promise<unknown>,
@@ -103,20 +95,43 @@ export function appendRollups(
   batch: RollupBatch,
 ): void {
   if (batch.size === 0) return;
-  const entries = batch.entries();
-  const table = `"${schema}".rollups`;
+  const parts: { userId: string; day: number; a: number; b: number; intervals: string; sessions: string }[] =
+    [];
+  for (const e of batch.entries()) {
+    if (e.intervals.length > 0) {
+      const [a, b] = firstNumbers(e.intervals);
+      parts.push({
+        userId: e.userId,
+        day: e.day,
+        a: e.day + a,
+        b: e.day + b,
+        intervals: e.intervals,
+        sessions: '',
+      });
+    }
+    if (e.sessions.length > 0) {
+      const [a, b] = firstNumbers(e.sessions);
+      parts.push({ userId: e.userId, day: e.day, a, b, intervals: '', sessions: e.sessions });
+    }
+  }
   void send(
-    `insert into ${table} (user_id, day, intervals, sessions)
-     select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
-     on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
-       sessions = ${table}.sessions || excluded.sessions`,
+    `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
+     select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])`,
     [
-      textArray(entries.map((e) => e.userId)),
-      int8Array(entries.map((e) => e.day)),
-      textArray(entries.map((e) => e.intervals)),
-      textArray(entries.map((e) => e.sessions)),
+      textArray(parts.map((p) => p.userId)),
+      int8Array(parts.map((p) => p.day)),
+      int8Array(parts.map((p) => p.a)),
+      int8Array(parts.map((p) => p.b)),
+      textArray(parts.map((p) => p.intervals)),
+      textArray(parts.map((p) => p.sessions)),
     ],
   );
+}
+
+/** The first two numbers of digest text (`a,b,...`). */
+function firstNumbers(text: string): [number, number] {
+  const [a, b] = text.split(',', 2);
+  return [Number(a), Number(b)];
 }
 
 export interface RollupRow {
@@ -134,7 +149,8 @@ export interface RollupRow {
  * day order along the primary key, each after its `@day,` (as core's `RollupEntry` allows): a row
  * per person-day cost the client more in parsing than the server in joining (90,000 rows for 1,000
  * people over a quarter), and sorting those rows by person spilled to disk at the default
- * `work_mem`.
+ * `work_mem`. The parts not yet folded into them (schema version 10) come as a second row for the
+ * people they name, the same way.
  */
 export async function readRollups(
   run: (sql: string, params: unknown[]) => Promise<{ rows: RollupRow[] }>,
@@ -150,6 +166,11 @@ export async function readRollups(
         string_agg('@' || day || ',' || intervals, '' order by day) as intervals,
         string_agg(sessions, '' order by day) as sessions
       from ${s}.rollups where day >= $1 and day < $2 ${only} group by user_id)
+     union all
+     (select 0, user_id, 0::bigint,
+        string_agg('@' || day || ',' || intervals, '' order by day, a, b),
+        string_agg(sessions, '' order by day, a, b)
+      from ${s}.rollup_parts where day >= $1 and day < $2 ${only} group by user_id)
      union all
      select 1, user_id, ${epochMs('started_at')}, status, null from ${s}.open_intervals
        where started_at < $3 ${only}

@@ -10,6 +10,7 @@ import {
 import type pg from 'pg';
 import { STORE_NAME } from '../connection.ts';
 import { LOCK_NAMESPACE } from '../migrations.ts';
+import { latestSightingsSql } from '../sightings.ts';
 
 /** Instants leave as epoch milliseconds (float8), as in the store's range queries. */
 const ms = (column: string) => `date_part('epoch', ${column}) * 1000`;
@@ -83,8 +84,9 @@ export async function readChanges(
           from (select id, changed, user_id, started_at, ended_at, last_seen_at as seen, end_reason
                 from ${s}.closed_sessions where ${between}
                 union all
-                select x.id, x.changed, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at), null
+                select x.id, x.changed, x.user_id, x.started_at, null, greatest(x.last_seen_at, u.present_at, l.present_at), null
                 from ${s}.open_sessions x left join ${s}.user_seen u on u.user_id = x.user_id
+                  left join ${latestSightingsSql(schema)} l on l.user_id = x.user_id
                 where x.${between}) x
        ) as sessions,
        (select json_agg(json_build_array(id::text, ${ms('started_at')}, ${ms('ended_at')}) order by changed, id)

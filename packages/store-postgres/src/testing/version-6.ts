@@ -1,3 +1,5 @@
+import { backToVersion8 } from './version-8.ts';
+
 /**
  * SQL that turns a schema of this version back into the shape schema version 6 left, with the same
  * records: open intervals and sessions as rows of the `intervals` and `sessions` tables with no end,
@@ -7,6 +9,7 @@
 export const backToVersion6 = (schema: string): string => {
   const s = `"${schema}"`;
   return `
+${backToVersion8(schema)}
 drop view ${s}.intervals;
 alter table ${s}.closed_intervals rename to intervals;
 alter table ${s}.intervals alter column ended_at drop not null;

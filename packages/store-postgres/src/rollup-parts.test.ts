@@ -1,0 +1,159 @@
+import { buildReport, type Effect, RollupBatch, type RollupRead, type Status } from '@presence-tracker/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LATEST_VERSION } from './migrations.ts';
+import { type PostgresStore, postgresStore } from './postgres-store.ts';
+import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import { backToVersion9 } from './testing/version-9.ts';
+
+let server: TestServer;
+const schemas: string[] = [];
+const stores: PostgresStore[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close().catch(() => {})));
+  if (server) {
+    await dropSchemas(server.connectionString, schemas).catch(() => {});
+    await server.dispose();
+  }
+});
+
+const open = (schema = freshSchema('parts')) => {
+  if (!schemas.includes(schema)) schemas.push(schema);
+  const store = postgresStore({ connectionString: server.connectionString, schema });
+  stores.push(store);
+  return store;
+};
+
+const sql = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string) => {
+  const client = new pg.Client({ connectionString: server.connectionString });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+const DAY = 86_400_000;
+const MIDNIGHT = Date.UTC(2026, 2, 3);
+const HOUR = 3_600_000;
+const range = { from: new Date(MIDNIGHT - 2 * DAY), to: new Date(MIDNIGHT + 3 * DAY) };
+const STATUSES: Status[] = ['available', 'busy', 'away', 'dnd'];
+const PEOPLE = ['u1', 'u2', 'u3'];
+
+/**
+ * Polls every four hours across two midnights: everyone changes status (u3 goes offline and back,
+ * closing and opening sessions) and is seen, so each poll appends parts and a sightings group. The
+ * records closed, for the digests they must make.
+ */
+function history(): { polls: { at: Date; effects: Effect[] }[]; closed: [string, Status, number, number][] } {
+  const polls: { at: Date; effects: Effect[] }[] = [];
+  const closed: [string, Status, number, number][] = [];
+  const open = new Map<string, [Status, number]>();
+  for (let p = 0; p < 12; p++) {
+    const t = MIDNIGHT - 6 * HOUR + p * 4 * HOUR + 7;
+    const effects: Effect[] = [];
+    for (const [i, userId] of PEOPLE.entries()) {
+      const status = STATUSES[(i + p) % STATUSES.length]!;
+      const before = open.get(userId);
+      if (before) {
+        effects.push({ type: 'interval.close', userId, endedAt: new Date(t) });
+        closed.push([userId, before[0], before[1], t]);
+      }
+      effects.push({ type: 'interval.open', userId, status, startedAt: new Date(t) });
+      open.set(userId, [status, t]);
+      effects.push({ type: 'seen', userId, at: new Date(t), present: true });
+    }
+    if (p === 0)
+      for (const userId of PEOPLE) effects.push({ type: 'session.open', userId, startedAt: new Date(t) });
+    polls.push({ at: new Date(t), effects });
+  }
+  return { polls, closed };
+}
+
+const parts = (store: PostgresStore) =>
+  sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".rollup_parts`).then((r) => r[0]!.n);
+const digests = (store: PostgresStore) =>
+  sql(`select user_id, day::text, intervals, sessions from "${store.schema}".rollups order by user_id, day`);
+const report = (store: PostgresStore, rollups: boolean) =>
+  buildReport({ store, ...range, timeZone: 'Asia/Kathmandu', now: range.to, rollups });
+
+describe('rollup parts (schema version 10)', () => {
+  test('closes wait as parts until a fold; reports from them are exact before and after, and the folded digests are the text core makes', async () => {
+    const store = open();
+    const run = await store.startRun(new Date(MIDNIGHT - DAY));
+    const { polls, closed } = history();
+    for (const poll of polls) await store.writePoll({ runId: run.id, ...poll, samples: [] });
+    // 12 polls, one sightings group each: under the log's fold, so every close is still a part.
+    expect(await digests(store)).toEqual([]);
+    expect(await parts(store)).toBeGreaterThan(closed.length);
+    const unfolded = await store.rollups!(range);
+    expect(await report(store, true)).toEqual(await report(store, false));
+
+    await store.close();
+    expect(await parts(store)).toBe(0);
+    const batch = new RollupBatch();
+    for (const [userId, status, start, end] of closed) batch.interval(userId, status, start, end);
+    expect(await digests(store)).toEqual(
+      batch
+        .entries()
+        .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
+        .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day)),
+    );
+    const reader = open(store.schema);
+    expect(await report(reader, true)).toEqual(await report(reader, false));
+    // The same records, read whole instead of in parts: one entry per person either way, its days
+    // named in the text, each day once after the fold and once per part before it.
+    const folded = await reader.rollups!(range);
+    expect(folded.openIntervals).toEqual(unfolded.openIntervals);
+    const markers = (read: RollupRead) => read.days.map((d) => d.intervals.split('@').length - 1).sort();
+    expect(markers(folded)).toEqual([3, 3, 3]);
+    // 11 intervals closed each, two of them across a midnight.
+    expect(markers(unfolded)).toEqual([13, 13, 13]);
+    expect(unfolded.days.every((d) => d.intervals.split('@').length > 2)).toBe(true);
+  });
+
+  test('a person purged leaves no part behind', async () => {
+    const store = open();
+    const run = await store.startRun(new Date(MIDNIGHT - DAY));
+    for (const poll of history().polls.slice(0, 3))
+      await store.writePoll({ runId: run.id, ...poll, samples: [] });
+    await store.purgeUser('u2');
+    expect(await sql(`select distinct user_id from "${store.schema}".rollup_parts order by user_id`)).toEqual(
+      [{ user_id: 'u1' }, { user_id: 'u3' }],
+    );
+    expect((await store.rollups!(range)).days.map((d) => d.userId).sort()).toEqual(['u1', 'u3']);
+  });
+
+  test('a schema of version 9 migrates with the reports and digests as before', async () => {
+    const store = open();
+    const run = await store.startRun(new Date(MIDNIGHT - DAY));
+    for (const poll of history().polls.slice(0, 6))
+      await store.writePoll({ runId: run.id, ...poll, samples: [] });
+    const before = await report(store, true);
+    await store.close();
+    await sql(backToVersion9(store.schema));
+    expect(await sql(`select to_regclass('"${store.schema}".rollup_parts') as parts`)).toEqual([
+      { parts: null },
+    ]);
+    const kept = await digests(store);
+    expect(kept.length).toBeGreaterThan(3);
+
+    const migrated = open(store.schema);
+    expect(await report(migrated, true)).toEqual(before);
+    expect(await report(migrated, false)).toEqual(before);
+    expect(await sql(`select max(version) as v from "${store.schema}".schema_migrations`)).toEqual([
+      { v: LATEST_VERSION },
+    ]);
+    expect(await digests(migrated)).toEqual(kept);
+    for (const poll of history().polls.slice(6))
+      await migrated.writePoll({ runId: run.id, ...poll, samples: [] });
+    expect(await parts(migrated)).toBeGreaterThan(0);
+    expect(await report(migrated, true)).toEqual(await report(migrated, false));
+  });
+});

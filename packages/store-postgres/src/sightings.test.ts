@@ -1,0 +1,255 @@
+import type { Effect, PresenceStore } from '@presence-tracker/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LATEST_VERSION } from './migrations.ts';
+import { type PostgresStore, postgresStore } from './postgres-store.ts';
+import { FOLD_AFTER } from './sightings.ts';
+import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import { backToVersion8 } from './testing/version-8.ts';
+
+let server: TestServer;
+const schemas: string[] = [];
+const stores: PostgresStore[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close().catch(() => {})));
+  if (server) {
+    await dropSchemas(server.connectionString, schemas).catch(() => {});
+    await server.dispose();
+  }
+});
+
+const open = (schema = freshSchema('sightings')) => {
+  if (!schemas.includes(schema)) schemas.push(schema);
+  const store = postgresStore({ connectionString: server.connectionString, schema });
+  stores.push(store);
+  return store;
+};
+
+const sql = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string) => {
+  const client = new pg.Client({ connectionString: server.connectionString });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+const T0 = Date.UTC(2026, 2, 2, 8);
+const at = (minute: number) => new Date(T0 + minute * 60_000);
+const range = { from: at(-600), to: at(6000) };
+
+/** Everything a reader of the store can see. */
+const everything = async (store: PresenceStore, after: string) => ({
+  intervals: await store.intervals(range),
+  sessions: await store.sessions(range),
+  open: await store.openState(),
+  changes: await store.changes!({ after }),
+  rollups: await store.rollups!(range),
+});
+
+/** Each person's last sighting and last present one, as the readers of open records tell them. */
+const lastSeen = async (store: PresenceStore, after: string) => {
+  const state = await store.openState();
+  const sessions = (await store.sessions(range)).filter((x) => x.endedAt === null);
+  const changed = (await store.changes!({ after })).sessions.filter((x) => x.endedAt === null);
+  const times = (list: { userId: string; lastSeenAt: Date }[]) =>
+    Object.fromEntries(list.map((x) => [x.userId, (x.lastSeenAt.getTime() - T0) / 60_000]));
+  return {
+    intervals: times(state.intervals),
+    sessions: times(state.sessions),
+    ranged: times(sessions),
+    changed: times(changed),
+  };
+};
+
+const seen = (userId: string, minute: number, present: boolean): Effect => ({
+  type: 'seen',
+  userId,
+  at: at(minute),
+  present,
+});
+
+/** u1 and u2 open an interval and a session, u3 an interval only (offline). */
+const opening: Effect[] = [
+  { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
+  { type: 'session.open', userId: 'u1', startedAt: at(0) },
+  { type: 'interval.open', userId: 'u2', status: 'busy', startedAt: at(0) },
+  { type: 'session.open', userId: 'u2', startedAt: at(0) },
+  { type: 'interval.open', userId: 'u3', status: 'offline', startedAt: at(0) },
+];
+
+const logRows = async (store: PostgresStore) =>
+  sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".sightings`);
+const seenRows = async (store: PostgresStore) =>
+  sql(
+    `select user_id, (extract(epoch from seen_at - '${at(0).toISOString()}'::timestamptz) / 60)::int as seen,
+       (extract(epoch from present_at - '${at(0).toISOString()}'::timestamptz) / 60)::int as present
+     from "${store.schema}".user_seen order by user_id`,
+  );
+
+describe('sightings kept as a log (schema version 9)', () => {
+  test('readers take the latest of user_seen and the log, before and after a fold', async () => {
+    const store = open();
+    const { cursor } = await store.changes!({ after: null });
+    const run = await store.startRun(at(0));
+    await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
+    // Polls that only confirm people: u1 present, u2 seen but not present from minute 3, u3 offline.
+    for (let minute = 1; minute <= 4; minute++) {
+      await store.writePoll({
+        runId: run.id,
+        at: at(minute),
+        samples: [],
+        effects: [seen('u1', minute, true), seen('u2', minute, minute < 3), seen('u3', minute, false)],
+      });
+    }
+    // Nothing folded yet: user_seen is as the first poll left it, which wrote no sighting. Each poll
+    // wrote two groups, the people seen present and those seen not.
+    expect(await logRows(store)).toEqual([{ n: 8 }]);
+    expect(await seenRows(store)).toEqual([]);
+    const expected = {
+      intervals: { u1: 4, u2: 4, u3: 4 },
+      sessions: { u1: 4, u2: 2 },
+      ranged: { u1: 4, u2: 2 },
+      changed: { u1: 4, u2: 2 },
+    };
+    expect(await lastSeen(store, cursor)).toEqual(expected);
+
+    // The log is folded once it holds FOLD_AFTER groups: every reader answers the same after it.
+    let minute = 4;
+    while ((await logRows(store))[0]!.n > 0) {
+      minute++;
+      await store.writePoll({
+        runId: run.id,
+        at: at(minute),
+        samples: [],
+        effects: [seen('u1', minute, true), seen('u3', minute, false)],
+      });
+      expect(minute).toBeLessThan(5 + FOLD_AFTER);
+    }
+    expect(await seenRows(store)).toEqual([
+      { user_id: 'u1', seen: minute, present: minute },
+      { user_id: 'u2', seen: 4, present: 2 },
+      { user_id: 'u3', seen: minute, present: null },
+    ]);
+    expect(await lastSeen(store, cursor)).toEqual({
+      intervals: { u1: minute, u2: 4, u3: minute },
+      sessions: { u1: minute, u2: 2 },
+      ranged: { u1: minute, u2: 2 },
+      changed: { u1: minute, u2: 2 },
+    });
+
+    // A sighting older than what user_seen holds moves nothing back, in the log or folded.
+    await store.writePoll({ runId: run.id, at: at(1), samples: [], effects: [seen('u1', 1, true)] });
+    expect((await lastSeen(store, cursor)).intervals.u1).toBe(minute);
+    await store.close();
+    expect(await logRows(store)).toEqual([{ n: 0 }]);
+    expect((await seenRows(store))[0]).toEqual({ user_id: 'u1', seen: minute, present: minute });
+  });
+
+  test('closing a writing store folds the log; purging a person folds it and forgets them', async () => {
+    const store = open();
+    const run = await store.startRun(at(0));
+    await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
+    await store.writePoll({
+      runId: run.id,
+      at: at(1),
+      samples: [],
+      effects: [seen('u1', 1, true), seen('u2', 1, true)],
+    });
+    await store.purgeUser('u2');
+    expect(await logRows(store)).toEqual([{ n: 0 }]);
+    expect(await seenRows(store)).toEqual([{ user_id: 'u1', seen: 1, present: 1 }]);
+    expect((await store.openState()).sessions.map((x) => x.userId)).toEqual(['u1']);
+
+    await store.writePoll({ runId: run.id, at: at(2), samples: [], effects: [seen('u1', 2, true)] });
+    expect(await logRows(store)).toEqual([{ n: 1 }]);
+    await store.close();
+    expect(await logRows(store)).toEqual([{ n: 0 }]);
+    expect(await seenRows(store)).toEqual([{ user_id: 'u1', seen: 2, present: 2 }]);
+
+    // A store that only read folds nothing on close, and the log written by another stays for readers.
+    const writer = open(store.schema);
+    await writer.writePoll({ runId: run.id, at: at(3), samples: [], effects: [seen('u1', 3, true)] });
+    const reader = open(store.schema);
+    expect((await reader.openState()).intervals[0]!.lastSeenAt).toEqual(at(3));
+    await reader.close();
+    expect(await logRows(store)).toEqual([{ n: 1 }]);
+  });
+
+  test('the log refuses a group whose size does not match its ids', async () => {
+    const store = open();
+    await store.init();
+    await expect(
+      sql(
+        `insert into "${store.schema}".sightings (at, size, ids) values ('${at(0).toISOString()}', 2, array['u1'])`,
+      ),
+    ).rejects.toMatchObject({ code: '23514' });
+  });
+
+  test('a schema of version 8 migrates with every reader answering as before, and the log starts empty', async () => {
+    const writer = open();
+    const { cursor: start } = await writer.changes!({ after: null });
+    const run = await writer.startRun(at(0));
+    await writer.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
+    await writer.writePoll({
+      runId: run.id,
+      at: at(5),
+      samples: [],
+      effects: [
+        seen('u1', 5, true),
+        seen('u2', 5, false),
+        { type: 'interval.close', userId: 'u3', endedAt: at(5) },
+        { type: 'interval.open', userId: 'u3', status: 'available', startedAt: at(5) },
+        { type: 'session.open', userId: 'u3', startedAt: at(5) },
+        seen('u3', 5, true),
+      ],
+    });
+    const before = await everything(writer, start);
+    const seenBefore = await lastSeen(writer, start);
+    expect(seenBefore.sessions).toEqual({ u1: 5, u2: 0, u3: 5 });
+    await writer.close();
+
+    // The schema as version 8 left it: every sighting in user_seen, no log.
+    await sql(backToVersion8(writer.schema));
+    const s = `"${writer.schema}"`;
+    expect(await sql(`select to_regclass('${s}.sightings') as log`)).toEqual([{ log: null }]);
+    expect(await seenRows(writer)).toEqual([
+      { user_id: 'u1', seen: 5, present: 5 },
+      { user_id: 'u2', seen: 5, present: null },
+      { user_id: 'u3', seen: 5, present: 5 },
+    ]);
+
+    const migrated = open(writer.schema);
+    const after = await everything(migrated, start);
+    expect({ ...after, changes: { ...after.changes, cursor: '' } }).toEqual({
+      ...before,
+      changes: { ...before.changes, cursor: '' },
+    });
+    expect(await lastSeen(migrated, start)).toEqual(seenBefore);
+    expect(await sql(`select max(version) as v from ${s}.schema_migrations`)).toEqual([
+      { v: LATEST_VERSION },
+    ]);
+    expect(await logRows(migrated)).toEqual([{ n: 0 }]);
+
+    // New sightings go to the log, beside the rows version 8 left.
+    await migrated.writePoll({
+      runId: run.id,
+      at: at(6),
+      samples: [],
+      effects: [seen('u2', 6, true), seen('u3', 6, false)],
+    });
+    expect(await logRows(migrated)).toEqual([{ n: 2 }]);
+    expect(await lastSeen(migrated, start)).toEqual({
+      intervals: { u1: 5, u2: 6, u3: 6 },
+      sessions: { u1: 5, u2: 6, u3: 5 },
+      ranged: { u1: 5, u2: 6, u3: 5 },
+      changed: { u1: 5, u2: 6, u3: 5 },
+    });
+  });
+});
