@@ -3,6 +3,7 @@ import { advancingSleep } from '@presence-tracker/core/resilience';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_RETRY, withRetry } from './connection.ts';
 import { postgresStore } from './postgres-store.ts';
+import { startTestServer } from './testing/server.ts';
 
 // Nothing listens on port 1: every connection is refused at once, as when the server is down.
 const UNREACHABLE = 'postgres://someone:hunter2-secret@127.0.0.1:1/db';
@@ -157,4 +158,34 @@ describe('withRetry', () => {
     expect(r.sleep.waits).toHaveLength(1);
     expect((error as StoreError).message).toContain('could not be reached after 2 attempts');
   });
+});
+
+describe("a failure's details", () => {
+  test("Node's error codes are no SQLSTATE: a certificate file that is not there has none", async () => {
+    const store = postgresStore({
+      connectionString: 'postgres://someone:hunter2-secret@127.0.0.1:1/db?sslrootcert=/no/such/root.crt',
+      retry: false,
+    });
+    const error = (await store.users().catch((e: unknown) => e)) as StoreError;
+    expect(StoreError.isInstance(error)).toBe(true);
+    expect(error.message).toContain('code ENOENT');
+    expect(error.details).toEqual({ operation: 'init' });
+    expect(error.message).not.toContain('hunter2');
+    await store.close();
+  });
+
+  test("the server's errors keep their SQLSTATE", async () => {
+    const server = await startTestServer();
+    try {
+      const url = new URL(server.connectionString);
+      url.pathname = '/no_such_database';
+      const store = postgresStore({ connectionString: url.href, retry: false });
+      const error = (await store.users().catch((e: unknown) => e)) as StoreError;
+      expect(error.details).toEqual({ operation: 'init', sqlState: '3D000' });
+      expect(error.message).toContain('no_such_database');
+      await store.close();
+    } finally {
+      await server.dispose();
+    }
+  }, 120_000);
 });

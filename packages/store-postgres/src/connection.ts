@@ -55,6 +55,16 @@ export function isTransient(error: unknown): boolean {
   );
 }
 
+/**
+ * The SQLSTATE of an error the server sent. node-postgres gives the server's errors a `severity`;
+ * Node's own (`ENOTFOUND`, `EPIPE`) have a `code` too, which is no database state.
+ */
+function sqlStateOf(e: Partial<pg.DatabaseError>): string | undefined {
+  return typeof e.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)
+    ? e.code
+    : undefined;
+}
+
 /** Wraps what node-postgres threw in a `StoreError` that says what failed, never with credentials. */
 export function toStoreError(error: unknown, what: string): StoreError {
   if (StoreError.isInstance(error)) return error;
@@ -63,9 +73,10 @@ export function toStoreError(error: unknown, what: string): StoreError {
   if (e.detail) parts.push(e.detail);
   if (e.constraint) parts.push(`constraint ${e.constraint}`);
   if (typeof e.code === 'string') parts.push(`code ${e.code}`);
+  const sqlState = sqlStateOf(e);
   return new StoreError(STORE_NAME, parts.join('; '), {
     cause: error,
-    details: { operation: what, ...(typeof e.code === 'string' ? { sqlState: e.code } : {}) },
+    details: { operation: what, ...(sqlState !== undefined && { sqlState }) },
     // An overlap or a second open record: the write contradicts what is stored, and a retry cannot help.
     ...(e.code === '23P01' || e.code === '23505' ? { code: 'STORE_CONFLICT' as const } : {}),
   });

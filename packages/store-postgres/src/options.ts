@@ -75,6 +75,11 @@ export interface ResolvedOptions {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** A URL with the `postgres:` or `postgresql:` scheme (a socket folder goes in `?host=`). */
+function isPostgresUrl(value: string): boolean {
+  return URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol);
+}
 const DAY = 86_400_000;
 
 /** Checks the options, naming every field that is wrong and what was expected. */
@@ -98,6 +103,13 @@ export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
   } else if (typeof connectionString !== 'string' || connectionString.trim() === '') {
     // Only a blank or non-string value reaches here, so echoing it cannot leak a password.
     bad('connectionString', 'expected a postgres:// connection string (or pass pool)', connectionString);
+  } else if (!isPostgresUrl(connectionString)) {
+    // node-postgres reads `user:pw@host/db` as a path on localhost:5432, and an unparsable string fails
+    // only at the first connection. The string may hold a password: it is never echoed.
+    bad(
+      'connectionString',
+      'expected a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/database (the value is not shown: it may hold a password)',
+    );
   }
 
   const schema = options.schema ?? 'presence_tracker';
