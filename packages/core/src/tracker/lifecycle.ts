@@ -22,6 +22,9 @@ export function createTracker(options: TrackerOptions): Tracker {
 /** A tracker's life: it starts (or continues) a run, polls on a timer, and stops. */
 class PresenceTracker extends Runtime implements Tracker {
   private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  /** Whether the poll loop runs: set before its first poll, when no timer is pending yet. */
+  private looping = false;
   private timer: NodeJS.Timeout | null = null;
 
   get state(): TrackerState {
@@ -42,7 +45,9 @@ class PresenceTracker extends Runtime implements Tracker {
 
   async start(): Promise<void> {
     await this.begin();
-    if (this.timer === null && this.lifecycle === 'running') this.loop();
+    if (this.looping || this.lifecycle !== 'running') return;
+    this.looping = true;
+    this.loop();
   }
 
   async runOnce(): Promise<PollResult> {
@@ -50,7 +55,15 @@ class PresenceTracker extends Runtime implements Tracker {
     return this.exclusive(() => poll(this));
   }
 
-  async stop(): Promise<void> {
+  /** Ends the run (or leaves it for the next start); a call while a stop is under way waits for that one. */
+  stop(): Promise<void> {
+    this.stopping ??= this.end().finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  private async end(): Promise<void> {
     if (this.lifecycle === 'stopped' || this.lifecycle === 'idle') {
       this.lifecycle = 'stopped';
       await closeSpool(this);
@@ -159,6 +172,7 @@ class PresenceTracker extends Runtime implements Tracker {
    * how long a poll took comes from the clock, only the wait is a real timer.
    */
   private loop() {
+    if (this.lifecycle !== 'running') return;
     const started = this.clock.now().getTime();
     let next = started + this.pollInterval;
     this.exclusive(() => poll(this))

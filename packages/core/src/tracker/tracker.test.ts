@@ -137,6 +137,33 @@ describe('runs and recovery', () => {
     expect(t.state).toBe('stopped');
     await expect(t.runOnce()).rejects.toThrow(/stopped/);
   });
+  test('two stops at once end the run once, and both resolve', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock, store } = tracker({ provider, users: ['ada'] });
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    const ends: unknown[] = [];
+    t.on('run:end', (r) => ends.push(r));
+    clock.advance(MIN);
+    const settled = await Promise.allSettled([t.stop(), t.stop()]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(ends).toHaveLength(1);
+    expect((await store.runs(all))[0]!.endedAt).toEqual(clock.now());
+  });
+
+  test('start() called twice runs one poll loop', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock } = tracker({ provider, users: ['ada'] });
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    const first = t.start();
+    await t.start();
+    await first;
+    // runOnce queues behind every poll already started: the loop's first and, were there two loops, the second's.
+    await t.runOnce();
+    expect(provider.calls).toBe(2);
+    await t.stop();
+    expect(provider.calls).toBe(2);
+  });
 });
 
 describe('users', () => {
