@@ -193,6 +193,38 @@ describe('report and timeline', () => {
     expect(report.totals.map((t) => t.observedMs)).toEqual([12 * 3_600_000, 12 * 3_600_000, 12 * 3_600_000]);
   });
 
+  it("counts as available the configuration's policy.availableStatuses, in a short range and a long one", async () => {
+    const busyToo = join(demo, 'busy-available.json');
+    const plain = JSON.parse(await readFile(config(), 'utf8')) as Record<string, unknown>;
+    await writeFile(
+      busyToo,
+      JSON.stringify({ ...plain, policy: { availableStatuses: ['available', 'busy'] } }),
+    );
+    type Totals = { totals: { availableMs: number; statusMs: Record<string, number> }[] };
+    for (const [from, terminal] of [
+      ['2026-03-02', false],
+      ['2026-01-01', true],
+    ] as const) {
+      const args = (file: string) => [
+        'report',
+        '--config',
+        file,
+        '--from',
+        from,
+        '--to',
+        '2026-03-04',
+        '--format',
+        'json',
+      ];
+      const before = JSON.parse((await invoke(args(config()), dir)).stdout) as Totals;
+      const after = JSON.parse((await invoke(args(busyToo), dir, {}, terminal)).stdout) as Totals;
+      expect(before.totals.some((t) => t.statusMs.busy! > 0)).toBe(true);
+      expect(after.totals.map((t) => t.availableMs)).toEqual(
+        before.totals.map((t) => t.statusMs.available! + t.statusMs.busy!),
+      );
+    }
+  });
+
   it('shows a progress bar on a terminal for a long range, and none otherwise', async () => {
     const args = [
       'report',

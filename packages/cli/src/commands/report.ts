@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { buildReport, type PresenceStore, type Report, type ReportRow, toCsv } from '@presence-tracker/core';
+import {
+  buildReport,
+  type PresenceStore,
+  type Report,
+  type ReportRow,
+  type Status,
+  toCsv,
+} from '@presence-tracker/core';
 import { reportRows } from '@presence-tracker/core/report';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
@@ -33,7 +40,12 @@ export async function report(options: ReportOptions, io: Io): Promise<number> {
     pluginContext(config, io, createLogger(io, undefined, 'warn'), { readOnly: true }),
   );
   try {
-    const built = await build(store, { ...range, timeZone }, io);
+    const availableStatuses = config.policy?.availableStatuses;
+    const built = await build(
+      store,
+      { ...range, timeZone, ...(availableStatuses && { availableStatuses }) },
+      io,
+    );
     const text = render(built, options.format ?? 'table');
     if (options.out) {
       // Missing folders are made, as for the timeline and a SQLite file.
@@ -48,12 +60,20 @@ export async function report(options: ReportOptions, io: Io): Promise<number> {
   }
 }
 
+/**
+ * The report of a range; `availableStatuses` is the configuration's `policy.availableStatuses`, so the
+ * report counts as available what the tracker's run summaries and the dashboard count.
+ */
 export async function build(
   store: PresenceStore,
-  query: { from: Date; to: Date; timeZone: string },
+  {
+    availableStatuses,
+    ...range
+  }: { from: Date; to: Date; timeZone: string; availableStatuses?: readonly Status[] },
   io: Io,
 ): Promise<Report> {
-  const long = query.to.getTime() - query.from.getTime() > LONG_RANGE_MS;
+  const query = { ...range, ...(availableStatuses && { policy: { availableStatuses } }) };
+  const long = range.to.getTime() - range.from.getTime() > LONG_RANGE_MS;
   if (!long || !io.stderr.isTTY) return buildReport({ store, ...query, now: io.now() });
 
   // Row by row, a batch of people at a time, so the bar moves as each person's total arrives.
@@ -84,7 +104,7 @@ export async function build(
   return {
     rows,
     totals,
-    ...query,
+    ...range,
     groupBy: 'day',
     users: totals.map((t) => {
       const u = known.get(t.userId);
