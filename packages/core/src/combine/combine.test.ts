@@ -117,7 +117,7 @@ describe('the merge rule', () => {
     };
     expect(refusal({ providers: {} })).toEqual(['providers']);
     expect(refusal({ providers: { a }, merge: ['dnd', 'dnd'] })).toEqual(['merge']);
-    expect(refusal({ providers: { a }, merge: ['asleep'] })).toEqual(['merge']);
+    expect(refusal({ providers: { a }, merge: ['asleep'] })).toEqual(['merge.0']);
     expect(refusal({ providers: { a: {} } })).toEqual(['providers.a']);
     expect(refusal({ providers: { a }, staleAfter: { chat: 1000 } })).toEqual(['staleAfter.chat']);
     expect(refusal({ providers: { a }, staleAfter: -1 })).toEqual(['staleAfter']);

@@ -89,25 +89,29 @@ const hasFunctions = (...names: string[]) =>
     { message: `expected an object with ${names.join(', ')}` },
   );
 
+// Strict objects: a misspelt option is refused with the name it was probably meant to be, not ignored.
 const optionsSchema = z
-  .object({
+  .strictObject({
     provider: hasFunctions('resolveUsers', 'getPresence'),
     store: hasFunctions('init', 'writePoll', 'startRun', 'endRun', 'openState', 'upsertUsers'),
-    users: z.union([
-      z.literal('discover'),
-      z
-        .array(
-          z.union([
-            z.string().min(1, 'expected a non-empty key'),
-            z.object({
-              key: z.string().min(1, 'expected a non-empty key'),
-              severity: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
-              displayName: z.string().optional(),
-            }),
-          ]),
-        )
-        .min(1, "expected at least one user, or 'discover'"),
-    ]),
+    users: z.union(
+      [
+        z.literal('discover'),
+        z
+          .array(
+            z.union([
+              z.string().min(1, 'expected a non-empty key'),
+              z.strictObject({
+                key: z.string().min(1, 'expected a non-empty key'),
+                severity: z.literal([0, 1, 2, 3]).optional(),
+                displayName: z.string().optional(),
+              }),
+            ]),
+          )
+          .min(1, "expected at least one user, or 'discover'"),
+      ],
+      { error: "expected 'discover' or a list of keys and { key, severity?, displayName? } objects" },
+    ),
     notifiers: z
       .array(hasFunctions('deliver'))
       .optional()
@@ -123,7 +127,7 @@ const optionsSchema = z
       .optional(),
     schedule: scheduleSchema.optional(),
     policy: z
-      .object({
+      .strictObject({
         presentStatuses: z.array(status).optional(),
         availableStatuses: z.array(status).optional(),
         staleAfter: duration('staleAfter').optional(),
@@ -139,11 +143,12 @@ const optionsSchema = z
       })
       .optional(),
     clock: hasFunctions('now').optional(),
+    logger: hasFunctions('debug', 'info', 'warn', 'error').optional(),
     stopTimeout: duration('stopTimeout').optional(),
     errorQuietPeriod: duration('errorQuietPeriod').optional(),
     coordination: hasFunctions('heartbeat', 'release').optional(),
     spool: z
-      .object({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
+      .strictObject({ path: z.string({ error: 'expected a file path' }).min(1, 'expected a file path') })
       .optional(),
     continueRun: z.boolean().optional(),
   })

@@ -471,6 +471,32 @@ describe('options', () => {
     );
     expect((error as Error).message).toMatch(/pollInterval/);
   });
+
+  test('a misspelt option is refused with the name it was probably meant to be, never its value', () => {
+    const provider = scriptedProvider([]);
+    const refusal = (extra: object) => {
+      try {
+        createTracker({ provider, store: memoryStore(), users: ['ada'], ...extra } as TrackerOptions);
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+      return [];
+    };
+    expect(refusal({ pollIntervall: 1000 })).toEqual([
+      'pollIntervall: expected no field of this name (did you mean pollInterval?), received a whole number',
+    ]);
+    expect(refusal({ policy: { staleafter: 5 } })).toEqual([
+      'policy.staleafter: expected no field of this name (did you mean staleAfter?), received a whole number',
+    ]);
+    expect(refusal({ users: ['ben', { key: 'ada', severity: 5 }] })).toEqual([
+      'users.1.severity: expected 0, 1, 2 or 3, received a whole number',
+    ]);
+    expect(refusal({ users: 'everyone' })).toEqual([
+      "users: expected 'discover' or a list of keys and { key, severity?, displayName? } objects, received a string",
+    ]);
+    expect(refusal({ spool: { path: 's', secret: 'hunter2' } }).join()).not.toContain('hunter2');
+    expect(refusal({ logger: { info() {}, warn() {}, error() {}, debug() {} } })).toEqual([]);
+  });
 });
 
 describe('a store that disagrees', () => {
