@@ -110,6 +110,7 @@ export {
   isHttpsOrLoopback,
   type PresenceProvider,
   type PushEndpoint,
+  type ReadOptions,
   type ResolveResult,
   type SimulatedProviderOptions,
   simulatedProvider,

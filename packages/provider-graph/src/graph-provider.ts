@@ -88,8 +88,8 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
       return lookups(() => discoverUsers(client));
     },
 
-    getPresence(userIds) {
-      return push ? push.poll(userIds) : readSamples(userIds);
+    getPresence(userIds, options) {
+      return push ? push.poll(userIds, options) : readSamples(userIds, options?.signal);
     },
 
     async close() {
@@ -100,7 +100,7 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
   };
 
   /** Reads these people's presence, 650 a request, pages followed; readings older than one seen dropped. */
-  async function readSamples(userIds: string[]): Promise<PresenceSample[]> {
+  async function readSamples(userIds: string[], signal?: AbortSignal): Promise<PresenceSample[]> {
     const ids = [...new Set(userIds)];
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) chunks.push(ids.slice(i, i + IDS_PER_REQUEST));
@@ -110,7 +110,7 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
       chunks.map((chunk) =>
         limit(async () => {
           try {
-            return await readPresences(chunk);
+            return await readPresences(chunk, signal);
           } catch (error) {
             throw toProviderError(error, `reading presence of ${chunk.length} users`);
           }
@@ -153,10 +153,15 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
   }
 
   /** One presence request, and the pages Graph puts behind `@odata.nextLink`, each stamped as it came. */
-  async function readPresences(chunk: string[]): Promise<{ presences: GraphPresence[]; observedAt: Date }[]> {
+  async function readPresences(
+    chunk: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ presences: GraphPresence[]; observedAt: Date }[]> {
     const pages: { presences: GraphPresence[]; observedAt: Date }[] = [];
     const followed = new Set<string>();
-    let answer: PresencePage = await client.api(PRESENCE_PATH).post({ ids: chunk });
+    // The signal rides in the request's fetch options, where RetryMiddleware gives up its waits on it.
+    const request = (path: string) => (signal ? client.api(path).option('signal', signal) : client.api(path));
+    let answer: PresencePage = await request(PRESENCE_PATH).post({ ids: chunk });
     for (;;) {
       pages.push({ presences: answer.value ?? [], observedAt: clock.now() });
       const next = answer['@odata.nextLink'];
@@ -169,7 +174,7 @@ export function graphProvider(options: GraphProviderOptions): PresenceProvider {
         );
       }
       followed.add(next);
-      answer = await client.api(next).get();
+      answer = await request(next).get();
     }
   }
 }

@@ -93,10 +93,13 @@ export class RetryMiddleware implements Middleware {
         await response.body?.cancel();
       },
     });
+    // The caller's signal (the tracker stopping) ends the waits between attempts and for the budget; an
+    // attempt in flight finishes, bounded by its own timeout, so its answer is kept.
+    const caller = context.options?.signal ?? undefined;
     await policy.execute(async () => {
       // A presence request counts in the budget's window from when its answer came: Graph counts it
       // when it arrives, somewhere between, so trackers splitting the limit exactly never tip it.
-      const release = budgeted ? await budget.take() : undefined;
+      const release = budgeted ? await budget.take(caller) : undefined;
       context.options = { ...context.options, signal: AbortSignal.timeout(timeout) };
       try {
         await this.#next!.execute(context);
@@ -104,7 +107,7 @@ export class RetryMiddleware implements Middleware {
         release?.();
       }
       return context.response!;
-    });
+    }, caller);
   }
 }
 

@@ -1,5 +1,5 @@
 import { manualClock } from '@presence-tracker/core';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { graphProvider } from './index.ts';
 import { type FakeGraph, makeUsers, startFakeGraph } from './testing/fake-graph.ts';
 import { trustTestCertificate } from './testing/tls.ts';
@@ -100,6 +100,34 @@ describe('the request budget against the limit', () => {
     expect(graph.counts.throttled).toBeGreaterThan(0);
     expect(graph.counts.throttled).toBeLessThanOrEqual(3 * 4);
     expect(graph.counts.presence - graph.counts.throttled).toBe(9);
+  });
+});
+
+describe('a read told to give up', () => {
+  test("stops waiting out a long Retry-After when the caller's signal aborts, and tries no more", async () => {
+    graph = await startFakeGraph({ users: makeUsers(3) });
+    graph.script('getPresencesByUserId', {
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { error: { code: 'TooManyRequests', message: 'slow down' } },
+    });
+    const waits: number[] = [];
+    const quiet = () => {};
+    const logger = {
+      debug: quiet,
+      info: quiet,
+      error: quiet,
+      warn: (f: Record<string, unknown>) => waits.push(f.waitMs as number),
+    };
+    const provider = graphProvider({ credential, baseUrl: graph.url, logger });
+    const stop = new AbortController();
+    const reading = provider.getPresence([...graph.users.keys()], { signal: stop.signal });
+    reading.catch(() => {});
+    await vi.waitFor(() => expect(waits).toEqual([120_000]));
+    stop.abort(new Error('the tracker is stopping'));
+    await expect(reading).rejects.toThrow(/the tracker is stopping/);
+    expect(graph.presenceRequests()).toHaveLength(1);
+    await provider.close?.();
   });
 });
 

@@ -4,7 +4,7 @@ import { ConfigError, ProviderError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { DEFAULT_POLICY } from '../machine/policy.ts';
 import { isStatus, type PresenceSample, type ResolvedUser, STATUSES, type Status } from '../model.ts';
-import type { PresenceProvider, ResolveResult } from '../provider/index.ts';
+import type { PresenceProvider, ReadOptions, ResolveResult } from '../provider/index.ts';
 import { parseOptions } from '../validation.ts';
 import { discoverAcross, type FoundOn } from './discover.ts';
 import {
@@ -316,7 +316,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
       return settle(asked, outcomes);
     },
 
-    async getPresence(userIds: string[]): Promise<PresenceSample[]> {
+    async getPresence(userIds: string[], options?: ReadOptions): Promise<PresenceSample[]> {
       if (pending.size > 0) await retryPending();
       const asked = platforms
         .map(([platform, p]) => {
@@ -327,7 +327,7 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
           return { platform, provider: p, ids };
         })
         .filter((a) => a.ids.length > 0);
-      const outcomes = await Promise.allSettled(asked.map((a) => a.provider.getPresence(a.ids)));
+      const outcomes = await Promise.allSettled(asked.map((a) => a.provider.getPresence(a.ids, options)));
       const answered = new Map<string, Set<string>>();
       const errors: string[] = [];
       outcomes.forEach((outcome, i) => {

@@ -1,5 +1,16 @@
 import type { PresenceSample, ResolvedUser } from '../model.ts';
 
+/** What the tracker hands a read besides the people. */
+export interface ReadOptions {
+  /**
+   * Aborted when the tracker stops, which waits for the read under way. A read that is waiting before
+   * its next attempt (a `Retry-After`, a back-off, a shared request budget) should give up then,
+   * rejecting with the signal's reason, so a stop is not held for as long as the platform asked to
+   * wait; a request already in flight may finish, bounded by its own timeout, so its answer is kept.
+   */
+  signal?: AbortSignal;
+}
+
 export interface ResolveResult {
   resolved: ResolvedUser[];
   /** Keys that name nobody the provider can see, each with the reason; never thrown. */
@@ -25,7 +36,7 @@ export interface PresenceProvider {
    * observed until then, `staleAfter` counts from then, and the tracker's next poll may wait until the
    * earliest `validUntil` of everyone it tracks (at most `maxPollInterval`).
    */
-  getPresence(userIds: string[]): Promise<PresenceSample[]>;
+  getPresence(userIds: string[], options?: ReadOptions): Promise<PresenceSample[]>;
   /** Pushes samples as the platform announces them, where the platform can. */
   subscribe?(
     userIds: string[],

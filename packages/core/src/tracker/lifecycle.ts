@@ -71,6 +71,7 @@ class PresenceTracker extends Runtime implements Tracker {
     }
     if (this.starting) await this.starting.catch(() => {});
     this.lifecycle = 'stopping';
+    this.reads.abort(new PresenceTrackerError('TRACKER_STATE', 'the tracker is stopping'));
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.subscription?.close().catch((e) => this.fail(e, 'unsubscribe', false));

@@ -67,8 +67,9 @@ async function readInBatches(
   let failures = 0;
   let storeAway = closed.failure !== null;
 
+  const { signal } = rt.reads;
   const readBatch = (ids: string[]): Promise<Read> =>
-    rt.options.provider.getPresence(ids).then(
+    rt.options.provider.getPresence(ids, { signal }).then(
       (samples) => ({ samples }),
       (error: unknown) => ({ error }),
     );
@@ -96,7 +97,8 @@ async function readInBatches(
     if (outcome.error === undefined) read++;
     else {
       failures++;
-      if (failures === 1) rt.fail(outcome.error, 'provider');
+      // A read given up because the tracker stops is no failure of the platform's.
+      if (failures === 1 && !signal.aborted) rt.fail(outcome.error, 'provider');
       unread += batch.length;
     }
     const applied = rt.applySamples(outcome.samples ?? [], decided);

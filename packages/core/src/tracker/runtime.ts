@@ -58,6 +58,8 @@ export class Runtime extends EventEmitter<TrackerEvents> {
   lastPollAt: Date | null = null;
   spool: Spool | null = null;
   subscription: { close(): Promise<void> } | null = null;
+  /** Aborted by `stop()`: reads under way give up their waits, and the poll no longer waits for them. */
+  readonly reads = new AbortController();
   /** Users whose write the store refused as conflicting; started afresh at the next poll. */
   readonly conflicted = new Set<string>();
   /**

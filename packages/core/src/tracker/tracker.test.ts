@@ -164,6 +164,40 @@ describe('runs and recovery', () => {
     await t.stop();
     expect(provider.calls).toBe(2);
   });
+
+  test('stop() tells a read that is waiting to give up, by its signal, and announces no error for it', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock, store } = tracker({ provider, users: ['ada'] });
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    await t.runOnce();
+    let told: unknown;
+    let reading!: () => void;
+    const started = new Promise<void>((resolve) => {
+      reading = resolve;
+    });
+    // The next read waits as for a long Retry-After, until its signal aborts.
+    provider.getPresence = (_ids, options) => {
+      reading();
+      return new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => {
+          told = options.signal!.reason;
+          reject(options.signal!.reason);
+        });
+      });
+    };
+    const errors: unknown[] = [];
+    t.on('error', (e) => errors.push(e));
+    clock.advance(MIN);
+    const polling = t.runOnce();
+    await started;
+    await t.stop();
+    expect(await polling).toMatchObject({ skipped: 'provider-error' });
+    expect(t.state).toBe('stopped');
+    expect(errors).toEqual([]);
+    expect((told as Error).message).toBe('the tracker is stopping');
+    const [session] = await store.sessions(all);
+    expect(session).toMatchObject({ endReason: 'stopped', endedAt: clock.now() });
+  });
 });
 
 describe('users', () => {

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock, Logger, PresenceSample, PushEndpoint } from '@presence-tracker/core';
+import type { Clock, Logger, PresenceSample, PushEndpoint, ReadOptions } from '@presence-tracker/core';
 import { PROVIDER } from '../errors.ts';
 import { type GraphPresence, type SequenceFilter, toRaw, toStatus } from '../presence.ts';
 import { decryptResource, type EncryptedContent } from './decrypt.ts';
@@ -29,7 +29,7 @@ export interface PushDeps {
   /** The order of readings across push and poll. */
   sequences: SequenceFilter;
   /** Reads these people's presence with `getPresencesByUserId`, batched; readings pass `sequences`. */
-  read(ids: string[]): Promise<PresenceSample[]>;
+  read(ids: string[], signal?: AbortSignal): Promise<PresenceSample[]>;
 }
 
 /**
@@ -95,7 +95,7 @@ export class GraphPush {
   }
 
   /** A poll: subscriptions kept up, people due for reconciliation read, the others confirmed. */
-  async poll(userIds: string[]): Promise<PresenceSample[]> {
+  async poll(userIds: string[], options?: ReadOptions): Promise<PresenceSample[]> {
     if (this.#listener) await this.serially(() => this.maintain());
     const now = this.#deps.clock.now();
     const reconcile =
@@ -108,7 +108,7 @@ export class GraphPush {
         confirmed.push({ ...last, observedAt: now, source: 'push' });
       else due.push(id);
     }
-    const read = due.length > 0 ? await this.#deps.read(due) : [];
+    const read = due.length > 0 ? await this.#deps.read(due, options?.signal) : [];
     if (reconcile) this.#reconciledAt = now.getTime();
     for (const id of due) this.#unsure.delete(id);
     this.remember(read);
