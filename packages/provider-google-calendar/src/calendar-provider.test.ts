@@ -200,6 +200,27 @@ describe('googleCalendarProvider', () => {
     ).toEqual([200, 200, 429, 503]);
   });
 
+  it("gives up a Retry-After wait when the caller's signal aborts, and asks no more", async () => {
+    const stop = new AbortController();
+    // The tracker stops while the provider is about to wait out the Retry-After.
+    const sleep = async (ms: number, signal?: AbortSignal) => {
+      if (ms === 7000) stop.abort(new Error('the tracker is stopping'));
+      if (signal?.aborted) throw signal.reason;
+    };
+    const { provider, google } = await setup(day, { sleep });
+    google.failNext(1, {
+      status: 429,
+      reason: 'rateLimitExceeded',
+      domain: 'usageLimits',
+      retryAfter: 7,
+      kind: 'freeBusy',
+    });
+    await expect(provider.getPresence(['ada@example.com'], { signal: stop.signal })).rejects.toThrow(
+      'the tracker is stopping',
+    );
+    expect(google.requests.filter((r) => r.kind === 'freeBusy').map((r) => r.status)).toEqual([429]);
+  });
+
   it('fails the poll in plain words when the quota stays spent or the day is over', async () => {
     const { provider, google } = await setup(day, { retry: { attempts: 2, baseDelay: 10, maxDelay: 10 } });
     google.failNext(2, { status: 403, reason: 'rateLimitExceeded', domain: 'usageLimits', kind: 'freeBusy' });

@@ -2,6 +2,7 @@ import type { calendar_v3 } from '@googleapis/calendar';
 import {
   type PresenceProvider,
   type PresenceSample,
+  type ReadOptions,
   ProviderError,
   type ResolvedUser,
   type ResolveResult,
@@ -56,12 +57,12 @@ export function googleCalendarProvider(options: GoogleCalendarProviderOptions): 
   const refused = new Set<string>();
 
   /** Free/busy of every id, 50 a request; a failed request fails the whole read. */
-  const freeBusy = async (ids: string[], from: Date, to: Date) => {
+  const freeBusy = async (ids: string[], from: Date, to: Date, signal?: AbortSignal) => {
     const calendars = new Map<string, FreeBusyCalendar>();
     const groups = new Map<string, FreeBusyGroup>();
     await Promise.all(
       chunks(ids, FREEBUSY_BATCH).map(async (batch) => {
-        const answer = await client.freeBusy(batch, from, to);
+        const answer = await client.freeBusy(batch, from, to, signal);
         for (const [id, c] of Object.entries(answer.calendars ?? {})) calendars.set(id.toLowerCase(), c);
         for (const [id, g] of Object.entries(answer.groups ?? {})) groups.set(id.toLowerCase(), g);
       }),
@@ -70,12 +71,12 @@ export function googleCalendarProvider(options: GoogleCalendarProviderOptions): 
   };
 
   /** Reads the out-of-office events of those due; a person whose events cannot be read has none. */
-  const refreshOutOfOffice = async (ids: string[], now: number, until: number) => {
+  const refreshOutOfOffice = async (ids: string[], now: number, until: number, signal?: AbortSignal) => {
     const due = cache.due(ids, now, until);
     await Promise.all(
       due.map(async (id) => {
         try {
-          const events = await client.outOfOffice(id, new Date(now), new Date(until));
+          const events = await client.outOfOffice(id, new Date(now), new Date(until), signal);
           cache.set(id, now, until, events.filter((e) => e.status !== 'cancelled').map(eventBlock));
           refused.delete(id);
         } catch (error) {
@@ -128,15 +129,15 @@ export function googleCalendarProvider(options: GoogleCalendarProviderOptions): 
       return { resolved, unresolved };
     },
 
-    async getPresence(userIds: string[]): Promise<PresenceSample[]> {
+    async getPresence(userIds: string[], options?: ReadOptions): Promise<PresenceSample[]> {
       const ids = [...new Set(userIds)];
       if (ids.length === 0) return [];
       const observedAt = o.clock.now();
       const now = observedAt.getTime();
       const horizon = now + o.lookAhead;
       const [{ calendars, groups }] = await Promise.all([
-        freeBusy(ids, observedAt, new Date(horizon)),
-        o.outOfOffice ? refreshOutOfOffice(ids, now, horizon) : undefined,
+        freeBusy(ids, observedAt, new Date(horizon), options?.signal),
+        o.outOfOffice ? refreshOutOfOffice(ids, now, horizon, options?.signal) : undefined,
       ]);
       return ids.map((userId): PresenceSample => {
         const c = calendars.get(userId);

@@ -38,42 +38,58 @@ export class CalendarClient {
     this.#limit = concurrencyLimit(o.concurrency);
   }
 
-  /** Free/busy of up to 50 calendars between two instants. */
-  freeBusy(ids: string[], from: Date, to: Date): Promise<calendar_v3.Schema$FreeBusyResponse> {
+  /** Free/busy of up to 50 calendars between two instants; `signal` gives up the waits and the request. */
+  freeBusy(
+    ids: string[],
+    from: Date,
+    to: Date,
+    signal?: AbortSignal,
+  ): Promise<calendar_v3.Schema$FreeBusyResponse> {
     if (ids.length > FREEBUSY_BATCH) throw new RangeError(`at most ${FREEBUSY_BATCH} calendars a request`);
-    return this.#send('freebusy.query', (signal) =>
-      this.#api.freebusy.query(
-        {
-          requestBody: {
-            timeMin: from.toISOString(),
-            timeMax: to.toISOString(),
-            items: ids.map((id) => ({ id })),
+    return this.#send(
+      'freebusy.query',
+      (signal) =>
+        this.#api.freebusy.query(
+          {
+            requestBody: {
+              timeMin: from.toISOString(),
+              timeMax: to.toISOString(),
+              items: ids.map((id) => ({ id })),
+            },
           },
-        },
-        { retry: false, signal },
-      ),
+          { retry: false, signal },
+        ),
+      signal,
     );
   }
 
   /** The out-of-office events of one calendar that overlap `[from, to)`, every page. */
-  async outOfOffice(calendarId: string, from: Date, to: Date): Promise<calendar_v3.Schema$Event[]> {
+  async outOfOffice(
+    calendarId: string,
+    from: Date,
+    to: Date,
+    signal?: AbortSignal,
+  ): Promise<calendar_v3.Schema$Event[]> {
     const events: calendar_v3.Schema$Event[] = [];
     let pageToken: string | undefined;
     do {
-      const page: calendar_v3.Schema$Events = await this.#send('events.list', (signal) =>
-        this.#api.events.list(
-          {
-            calendarId,
-            eventTypes: ['outOfOffice'],
-            timeMin: from.toISOString(),
-            timeMax: to.toISOString(),
-            singleEvents: true,
-            orderBy: 'startTime',
-            maxResults: EVENTS_PAGE,
-            ...(pageToken ? { pageToken } : {}),
-          },
-          { retry: false, signal },
-        ),
+      const page: calendar_v3.Schema$Events = await this.#send(
+        'events.list',
+        (signal) =>
+          this.#api.events.list(
+            {
+              calendarId,
+              eventTypes: ['outOfOffice'],
+              timeMin: from.toISOString(),
+              timeMax: to.toISOString(),
+              singleEvents: true,
+              orderBy: 'startTime',
+              maxResults: EVENTS_PAGE,
+              ...(pageToken ? { pageToken } : {}),
+            },
+            { retry: false, signal },
+          ),
+        signal,
       );
       events.push(...(page.items ?? []));
       pageToken = page.nextPageToken ?? undefined;
@@ -86,7 +102,11 @@ export class CalendarClient {
     this.#limit.clear();
   }
 
-  #send<T>(what: string, call: (signal: AbortSignal) => Promise<{ data: T }>): Promise<T> {
+  #send<T>(
+    what: string,
+    call: (signal: AbortSignal) => Promise<{ data: T }>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const o = this.#o;
     const policy = retryPolicy<T>({
       ...o.retry,
@@ -116,8 +136,10 @@ export class CalendarClient {
         return await policy.execute(async ({ signal }) => {
           await this.budget.acquire(signal);
           return (await call(signal)).data;
-        });
+        }, signal);
       } catch (error) {
+        // An abort is the caller giving up (the tracker stopping), told as it came.
+        if (signal?.aborted) throw error;
         // A ProviderError in plain words; gaxios' error holds the request and its token, so it is not kept.
         throw toProviderError(what, readFailure(error), o.retry.attempts);
       }

@@ -48,16 +48,24 @@ export class ZoomClient {
     this.daily = { light: day('light'), medium: day('medium'), heavy: day('heavy') };
   }
 
-  /** GETs `path` (below the API address); `null` when Zoom says the user does not exist (1001). */
-  async get<T>(category: Category, path: string, query?: Record<string, string>): Promise<T | null> {
+  /**
+   * GETs `path` (below the API address); `null` when Zoom says the user does not exist (1001). An abort
+   * of `signal` ends a wait for the budget or before a retry, with the signal's reason.
+   */
+  async get<T>(
+    category: Category,
+    path: string,
+    query?: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<T | null> {
     const o = this.#o;
     const url = new URL(`${o.baseUrl}${path}`);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     const endpoint = `GET ${path.replace(/\/users\/[^/?]+/, '/users/{userId}')}`;
 
-    const send = async (): Promise<Response> => {
+    const send = async ({ signal: attempt }: { signal: AbortSignal }): Promise<Response> => {
       if (this.daily[category].remaining <= 0) throw this.#dailyError(category, endpoint);
-      await this.budgets[category].acquire();
+      await this.budgets[category].acquire(attempt);
       this.daily[category].spend();
       const token = await this.tokens.get();
       return fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }).then(
@@ -67,7 +75,7 @@ export class ZoomClient {
           await response.body?.cancel();
           this.tokens.invalidate(token);
           const fresh = await this.tokens.get();
-          await this.budgets[category].acquire();
+          await this.budgets[category].acquire(attempt);
           this.daily[category].spend();
           return fetch(url, { headers: { authorization: `Bearer ${fresh}`, accept: 'application/json' } });
         },
@@ -100,9 +108,10 @@ export class ZoomClient {
 
     let response: Response;
     try {
-      response = await policy.execute(send);
+      response = await policy.execute(send, signal);
     } catch (error) {
-      if (ProviderError.isInstance(error)) throw error;
+      // An abort is the caller giving up (the tracker stopping), told as it came.
+      if (ProviderError.isInstance(error) || signal?.aborted) throw error;
       throw new ProviderError(PROVIDER, `could not reach Zoom at ${o.baseUrl} (${endpoint})`, {
         cause: error,
       });

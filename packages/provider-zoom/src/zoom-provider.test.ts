@@ -220,6 +220,25 @@ describe('rate limits', () => {
     expect(sleep.waits).toContain(3000);
   });
 
+  test("a Retry-After wait ends when the caller's signal aborts, and nothing more is asked", async () => {
+    const stop = new AbortController();
+    const clock = manualClock(START);
+    const advancing = advancingSleep(clock);
+    // The tracker stops while the provider is about to wait out the Retry-After.
+    const sleep = (ms: number, signal?: AbortSignal) => {
+      if (ms === 30_000) stop.abort(new Error('the tracker is stopping'));
+      return advancing(ms, signal);
+    };
+    const { provider, zoom } = await setup({ clock }, { clock, sleep });
+    zoom.throttleNext(1, 30);
+    const asked = () => zoom.requests.filter((r) => r.path.endsWith('/presence_status')).length;
+    await expect(provider.getPresence([zoom.users[0]!.id], { signal: stop.signal })).rejects.toThrow(
+      'the tracker is stopping',
+    );
+    expect(advancing.waits).not.toContain(30_000);
+    expect(asked()).toBe(1);
+  });
+
   test("the daily limit is PROVIDER_THROTTLED with the reset time, and lifts at Zoom's midnight", async () => {
     // Another app on the account has used most of the day: Zoom allows three more.
     const limits = { ...PLAN_LIMITS.free, medium: { perSecond: 2, perDay: 3 } };

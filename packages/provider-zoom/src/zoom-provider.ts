@@ -1,6 +1,7 @@
 import {
   type PresenceProvider,
   type PresenceSample,
+  type ReadOptions,
   ProviderError,
   type ResolvedUser,
   type ResolveResult,
@@ -120,7 +121,7 @@ export function zoomProvider(options: ZoomProviderOptions): ZoomProvider {
       return users.sort((a, b) => a.key.localeCompare(b.key));
     },
 
-    async getPresence(userIds: string[]): Promise<PresenceSample[]> {
+    async getPresence(userIds: string[], options?: ReadOptions): Promise<PresenceSample[]> {
       const ids = [...new Set(userIds)];
       if (ids.length === 0) return [];
       const daily = client.daily[ENDPOINT_CATEGORY.presenceStatus];
@@ -154,6 +155,8 @@ export function zoomProvider(options: ZoomProviderOptions): ZoomProvider {
               const answer = await client.get<Record<string, unknown>>(
                 ENDPOINT_CATEGORY.presenceStatus,
                 `/users/${segment(id)}/presence_status`,
+                undefined,
+                options?.signal,
               );
               const at = o.clock.now();
               lastRead.set(id, at.getTime());
