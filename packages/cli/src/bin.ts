@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { keepStandardOutputForData } from './io.ts';
 import { holdSignals } from './signals.ts';
 
 // Plain syntax on purpose: an older Node must get this far to say which version is needed.
@@ -9,6 +10,7 @@ if (major < 22) {
 }
 // A stop request while the command loads (a second or more) is kept for it, not fatal.
 holdSignals();
+keepStandardOutputForData();
 // Loaded after the line above, so signals are held meanwhile; no top-level await, for the CommonJS build.
 import('./program.ts')
   .then(({ run }) => run())

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { format } from 'node:util';
 import { takeHeldSignal } from './signals.ts';
 
 /**
@@ -45,4 +46,19 @@ export function processIo(): Io {
 
 export function writeLine(stream: Writable, text = ''): void {
   stream.write(`${text}\n`);
+}
+
+/**
+ * Standard output is for data (a report's CSV, JSON): a dependency that prints with `console.log`,
+ * `console.info` or `console.debug` (the Mattermost client's WebSocket does, on every connection) goes
+ * to standard error instead. For the command's own process only; returns what puts them back.
+ */
+export function keepStandardOutputForData(): () => void {
+  const { log, info, debug } = console;
+  console.log = console.info = console.debug = (...args: unknown[]) => {
+    process.stderr.write(`${format(...args)}\n`);
+  };
+  return () => {
+    Object.assign(console, { log, info, debug });
+  };
 }

@@ -11,8 +11,9 @@ import {
   trustTestCertificate,
 } from '@presence-tracker/provider-graph/testing';
 import { makeData, startFakeServer } from '@presence-tracker/provider-mattermost/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Io, run } from './index.ts';
+import { keepStandardOutputForData } from './io.ts';
 import { createLogger } from './logger.ts';
 
 /* The command run in-process, through the same `run` that bin.ts calls. */
@@ -108,6 +109,30 @@ describe('help and usage', () => {
     expect(bin.indexOf('holdSignals();')).toBeGreaterThan(-1);
     expect(bin.indexOf('holdSignals();')).toBeLessThan(bin.indexOf("import('./program.ts')"));
     expect(bin).toContain('run()');
+  });
+
+  it("sends a dependency's console.log, info and debug to standard error, keeping standard output for data", () => {
+    expect(readFileSync(new URL('./bin.ts', import.meta.url), 'utf8')).toMatch(
+      /^keepStandardOutputForData\(\);$/m,
+    );
+    const written: { stream: string; text: string }[] = [];
+    const spy = (stream: 'stdout' | 'stderr') =>
+      vi.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push({ stream, text: String(chunk) });
+        return true;
+      });
+    const spies = [spy('stdout'), spy('stderr')];
+    const restore = keepStandardOutputForData();
+    try {
+      console.log('websocket connecting to ws://127.0.0.1/api/v4/websocket');
+      console.info('an info line');
+      console.debug('a debug line');
+    } finally {
+      restore();
+      for (const s of spies) s.mockRestore();
+    }
+    expect(written.map((w) => w.stream)).toEqual(['stderr', 'stderr', 'stderr']);
+    expect(written[0]!.text).toContain('websocket connecting');
   });
 });
 

@@ -46,7 +46,9 @@ const WIDTH = { min: 300, max: 20_000 };
  */
 export function createProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command('presence-tracker')
-    .description("Watch people's presence on Microsoft Teams, Mattermost, Slack, Zoom, Google Calendar or a plugin's platform, keep it, and report on it.")
+    .description(
+      "Watch people's presence on Microsoft Teams, Mattermost, Slack, Zoom, Google Calendar or a plugin's platform, keep it, and report on it.",
+    )
     .version(packageJson.version, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
