@@ -142,6 +142,61 @@ describe('the log of sightings', () => {
     await store.close();
   });
 
+  test('a fold takes what the file holds: not a group whose write was rolled back, and groups another writer left', () => {
+    const path = join(dir, 'fold-from-file.db');
+    const db = new Sqlite(path);
+    migrate(db);
+    const lastSeen = () =>
+      db.prepare('SELECT user_id, interval_at, session_at FROM last_seen ORDER BY user_id').raw().all();
+    const limits = { groups: 1000, ids: 1000 };
+    const groupsOf = (minute: number, people: string[], present = true) =>
+      splitSightings(people.map((u) => seen(u, minute, present))).groups;
+    const writer = prepareSightings(db, limits);
+    db.transaction(() => writer.append(groupsOf(1, ['u1', 'u2'])))();
+    // Rolled back: its row is gone, while the writer appended it.
+    expect(() =>
+      db.transaction(() => {
+        writer.append(groupsOf(2, ['u1', 'u3']));
+        throw new Error('the rest of the write failed');
+      })(),
+    ).toThrow('the rest of the write failed');
+    db.transaction(() => writer.fold())();
+    expect(lastSeen()).toEqual([
+      ['u1', at(1).getTime(), at(1).getTime()],
+      ['u2', at(1).getTime(), at(1).getTime()],
+    ]);
+
+    // Rolled back, and its row id then taken by a later group of other people and presence.
+    expect(() =>
+      db.transaction(() => {
+        writer.append(groupsOf(3, ['u4']));
+        throw new Error('failed again');
+      })(),
+    ).toThrow('failed again');
+    db.transaction(() => writer.append(groupsOf(4, ['u5'], false)))();
+    db.transaction(() => writer.fold())();
+    expect(lastSeen()).toEqual([
+      ['u1', at(1).getTime(), at(1).getTime()],
+      ['u2', at(1).getTime(), at(1).getTime()],
+      ['u5', at(4).getTime(), null],
+    ]);
+
+    // Groups left in the log by a writer that stopped without folding, folded by the next one.
+    const other = new Sqlite(path);
+    prepareSightings(other, limits).append(groupsOf(5, ['u2', 'u6']));
+    other.close();
+    const next = prepareSightings(db, limits);
+    db.transaction(() => next.append(groupsOf(6, ['u6'], false)))();
+    db.transaction(() => next.fold())();
+    expect(lastSeen()).toEqual([
+      ['u1', at(1).getTime(), at(1).getTime()],
+      ['u2', at(5).getTime(), at(5).getTime()],
+      ['u5', at(4).getTime(), null],
+      ['u6', at(6).getTime(), at(5).getTime()],
+    ]);
+    db.close();
+  });
+
   test('a log that holds more ids than its limit is folded at once, however few its groups', () => {
     const db = new Sqlite(join(dir, 'many-ids.db'));
     migrate(db);

@@ -7,6 +7,8 @@ export interface SightingGroup {
   presentAt: number | null;
   /** A plain JSON array of ids: SQLite reads that far faster than an array of tuples. */
   ids: string;
+  /** The same ids, as the write's effects named them. */
+  list: readonly string[];
   /** How many ids. */
   size: number;
 }
@@ -89,6 +91,7 @@ export function splitSightings(effects: readonly Effect[]): {
       at: g.at,
       presentAt: g.presentAt,
       ids: JSON.stringify(g.ids),
+      list: g.ids,
       size: g.ids.length,
     })),
   };
@@ -113,7 +116,14 @@ export function prepareSightings(
   // (a log just emptied, so a cheap count), then as groups go in. A write rolled back leaves it too
   // high, which only folds sooner; a fold rolled back leaves it to be counted again, never too low.
   let ids: number | null = null;
-  const groups = db.prepare('SELECT at, present_at, ids FROM sightings ORDER BY at DESC, id DESC').raw(true);
+  // The groups this writer appended since its last fold, by row id, as the effects named their
+  // people: a fold takes a group's ids from here instead of parsing its row again, which was most of
+  // a fold's work. Only the file says which groups are in the log: a group whose write was rolled
+  // back is not there (or its row id went to a later group, which replaced it here), and one this
+  // writer did not append (a log left by a process that stopped without folding) is read from its row.
+  const appended = new Map<number, SightingGroup>();
+  const groups = db.prepare('SELECT id, at, present_at FROM sightings ORDER BY at DESC, id DESC').raw(true);
+  const idsOf = db.prepare('SELECT ids FROM sightings WHERE id = ?').pluck();
   // A row's times never move back: a last_seen row may be newer than the log (a file written
   // before the log, or sightings out of order).
   const merge = db.prepare(
@@ -126,7 +136,14 @@ export function prepareSightings(
   );
   const empty = db.prepare('DELETE FROM sightings');
   const fold = () => {
-    const rows = groups.all() as GroupRow[];
+    const rows = (groups.all() as [id: number, at: number, presentAt: number | null][]).map(
+      ([id, at, presentAt]): GroupRow => {
+        const g = appended.get(id);
+        const kept = g !== undefined && g.at === at && g.presentAt === presentAt;
+        return [at, presentAt, kept ? g.list : (JSON.parse(idsOf.get(id) as string) as string[])];
+      },
+    );
+    appended.clear();
     ids = null;
     if (rows.length === 0) return;
     // Everyone's latest pair, grouped again by pair: SQLite reads a plain array of ids far faster
@@ -154,7 +171,8 @@ export function prepareSightings(
       if (list.length === 0) return;
       ids ??= countIds.get() as number;
       for (const g of list) {
-        insert.run({ at: g.at, presentAt: g.presentAt, ids: g.ids });
+        const { lastInsertRowid } = insert.run({ at: g.at, presentAt: g.presentAt, ids: g.ids });
+        appended.set(Number(lastInsertRowid), g);
         ids += g.size;
       }
       if (ids >= limits.ids || (count.get() as number) >= limits.groups) fold();
@@ -163,7 +181,8 @@ export function prepareSightings(
   };
 }
 
-type GroupRow = [at: number, presentAt: number | null, ids: string];
+/** A group of the log: its instant, its presence and its people's ids. */
+type GroupRow = [at: number, presentAt: number | null, ids: readonly string[]];
 
 /**
  * Each person's latest sighting and latest present sighting among `rows`, as indexes into `rows`
@@ -185,7 +204,7 @@ function latestSightings(rows: readonly GroupRow[]): LatestSightings {
   for (let g = 0; g < rows.length; g++) {
     const [, presentAt, ids] = rows[g]!;
     const isPresent = presentAt !== null;
-    for (const id of JSON.parse(ids) as string[]) {
+    for (const id of ids) {
       const slot = slots.get(id);
       if (slot === undefined) {
         slots.set(id, latest.length);
@@ -215,7 +234,9 @@ export function prepareOverlay(db: Database): () => SightingOverlay {
     let rows: GroupRow[] | null = null;
     let latest: LatestSightings | null = null;
     const read = () => {
-      rows ??= groups.all() as GroupRow[];
+      rows ??= (groups.all() as [number, number | null, string][]).map(
+        ([at, presentAt, ids]): GroupRow => [at, presentAt, JSON.parse(ids) as string[]],
+      );
       latest ??= latestSightings(rows);
       return { rows, latest };
     };
