@@ -38,7 +38,8 @@ export class RollupIndex {
 
   constructor(read: RollupRead) {
     for (const d of read.days) this.part(d.userId).days.push(d);
-    this.rows = read.dayRows ?? [];
+    // In day order, so that each person's slices are: a store may hand the rows over in any order.
+    this.rows = inDayOrder(read.dayRows ?? []);
     for (let r = 0; r < this.rows.length; r++) this.split(this.rows[r]!, r);
     for (const o of read.openIntervals) {
       this.part(o.userId).open = { status: STATUS_INDEX.get(o.status)!, startedAt: o.startedAt.getTime() };
@@ -151,6 +152,14 @@ export class RollupIndex {
     }
     return p;
   }
+}
+
+/** Day rows by day: as they are when they are so, else a sorted copy. */
+function inDayOrder(rows: readonly RollupDayRow[]): readonly RollupDayRow[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i - 1]!.day > rows[i]!.day) return [...rows].sort((x, y) => x.day - y.day);
+  }
+  return rows;
 }
 
 /** Where the text that starts at `from` ends: at the next `;`, or the end. */
