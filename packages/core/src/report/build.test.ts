@@ -482,6 +482,37 @@ describe('buildReport', () => {
     expect(alone.totals).toEqual(report.totals.slice(2));
   });
 
+  it('keeps one Date per instant among hundreds of instants a day, each the instant it stands for', async () => {
+    // 300 people, each busy from their own second past 09:00 to 17:00, and again the next day: far
+    // more instants than a day's table starts with, so it grows several times.
+    const store = memoryStore();
+    const run = await store.startRun(at(-60));
+    const effects: Effect[] = [];
+    const people = Array.from({ length: 300 }, (_, k) => `p${String(k).padStart(3, '0')}`);
+    people.forEach((userId, k) => {
+      for (const day of [0, DAY]) {
+        const start = new Date(at(day + 9 * 60).getTime() + k * 1000);
+        effects.push({ type: 'interval.open', userId, status: 'busy', startedAt: start });
+        effects.push({ type: 'interval.close', userId, endedAt: at(day + 17 * 60) });
+      }
+    });
+    await store.writePoll({ runId: run.id, at: at(2 * DAY), samples: [], effects });
+    const query = { store, from: at(0), to: at(2 * DAY), timeZone: 'Europe/Berlin', now: at(2 * DAY) };
+    const report = await buildReport(query);
+    const raw = await buildReport({ ...query, rollups: false });
+    expect(report.rows).toEqual(raw.rows);
+    const firstDay = report.rows.filter((r) => r.day === report.rows[0]!.day);
+    expect(firstDay).toHaveLength(300);
+    firstDay.forEach((r, k) => {
+      const [period] = r.unavailablePeriods;
+      expect(period!.start.getTime()).toBe(at(9 * 60).getTime() + k * 1000);
+      expect(r.firstSeen).toBe(period!.start);
+      // Everyone's 17:00 is one Date.
+      expect(period!.end).toBe(firstDay[0]!.unavailablePeriods[0]!.end);
+    });
+    expect(new Set(firstDay.map((r) => r.firstSeen)).size).toBe(300);
+  });
+
   it('with windows, counts only the time inside them and splits periods at their edges', async () => {
     const store = await fixture(
       [{ status: 'busy', from: 8 * 60, to: 18 * 60 }],
