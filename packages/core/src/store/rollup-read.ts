@@ -193,15 +193,7 @@ function sortDays(days: RollupEntry[]): void {
  * only drops neighbours.
  */
 function uniqueSessions(list: number[]): void {
-  let sorted = true;
-  for (let i = 2; i < list.length && sorted; i += 2) if (list[i - 2]! > list[i]!) sorted = false;
-  if (!sorted) {
-    const pairs: number[][] = [];
-    for (let i = 0; i < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
-    pairs.sort((x, y) => x[0]! - y[0]!);
-    list.length = 0;
-    for (const p of pairs) list.push(p[0]!, p[1]!);
-  }
+  sortByStart(list, 2);
   let w = 0;
   for (let i = 0; i < list.length; i += 2) {
     if (w > 0 && list[w - 2] === list[i]) {
@@ -266,14 +258,58 @@ function parseNumbers(
 
 /** `[start, end, status]` triples in start order: sorts only when they are not (records are appended in time order). */
 export function sortTriples(list: number[]): void {
-  for (let i = 3; i < list.length; i += 3) {
-    if (list[i - 3]! > list[i]!) {
-      const triples: number[][] = [];
-      for (let j = 0; j < list.length; j += 3) triples.push(list.slice(j, j + 3));
-      triples.sort((x, y) => x[0]! - y[0]!);
-      list.length = 0;
-      for (const t of triples) list.push(...t);
-      return;
+  sortByStart(list, 3);
+}
+
+/** Room for two copies of the longest list sorted so far. */
+let spare = new Float64Array(6 * 1024);
+
+/**
+ * Records of `stride` numbers each, sorted stably by their first, in place; nothing is done when they
+ * are in order. A person's pieces usually are, or come as a few runs in order (one per entry a store
+ * handed over), so this merges the runs it finds, pass after pass, in a buffer kept from call to call:
+ * no array per record, as sorting them with `Array.prototype.sort` needed.
+ */
+function sortByStart(list: number[], stride: number): void {
+  const n = list.length;
+  let sorted = true;
+  for (let i = stride; i < n && sorted; i += stride) if (list[i - stride]! > list[i]!) sorted = false;
+  if (sorted) return;
+  if (spare.length < 2 * n) spare = new Float64Array(2 * n);
+  const buffer = spare;
+  for (let i = 0; i < n; i++) buffer[i] = list[i]!;
+  let from = 0;
+  let to = n;
+  for (let runs = 2; runs > 1; ) {
+    runs = 0;
+    for (let i = 0; i < n; runs++) {
+      const middle = runEnd(buffer, from, i, n, stride);
+      const end = middle < n ? runEnd(buffer, from, middle, n, stride) : n;
+      let a = i;
+      let b = middle;
+      let o = i;
+      while (a < middle && b < end) {
+        // Ties keep the earlier run's record first.
+        const x = buffer[from + b]! < buffer[from + a]! ? b : a;
+        for (let k = 0; k < stride; k++) buffer[to + o + k] = buffer[from + x + k]!;
+        o += stride;
+        if (x === a) a += stride;
+        else b += stride;
+      }
+      for (; a < middle; a++, o++) buffer[to + o] = buffer[from + a]!;
+      for (; b < end; b++, o++) buffer[to + o] = buffer[from + b]!;
+      i = end;
     }
+    const written = to;
+    to = from;
+    from = written;
   }
+  for (let i = 0; i < n; i++) list[i] = buffer[from + i]!;
+}
+
+/** Where the run of records in order that starts at `i` ends. */
+function runEnd(buffer: Float64Array, base: number, i: number, n: number, stride: number): number {
+  let e = i + stride;
+  while (e < n && buffer[base + e - stride]! <= buffer[base + e]!) e += stride;
+  return e;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRollupAgreement, ROLLUP_ZONES } from '../testing/index.ts';
 import { memoryStore } from './memory.ts';
 import { RollupBatch, type RollupDayRow, type RollupEntry } from './rollup.ts';
-import { RollupIndex, type RollupRecords, rollupReadDays } from './rollup-read.ts';
+import { RollupIndex, type RollupRecords, rollupReadDays, sortTriples } from './rollup-read.ts';
 
 const DAY = 86_400_000;
 
@@ -142,6 +142,26 @@ describe('RollupIndex', () => {
     expect(row(['a'], '0,1,0,;0,1,0,')).toThrow(/one per person \(1\)/);
     expect(row([], '0,1,0,')).toThrow(/one per person \(0\)/);
     expect(row(['a', 'b'], '0,1,0,;0,1,0,', '')).toThrow(/one per person \(2\)/);
+  });
+});
+
+describe('sortTriples', () => {
+  it('sorts triples stably by their first number, however many runs in order they come in', () => {
+    const triple = fc.tuple(fc.integer({ min: -5, max: 40 }), fc.double({ noNaN: false }), fc.integer());
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(triple, { maxLength: 30 }), { maxLength: 8 }),
+        fc.boolean(),
+        (runs, ordered) => {
+          const all = runs.flatMap((run) => (ordered ? [...run].sort((x, y) => x[0] - y[0]) : run));
+          const expected = [...all].sort((x, y) => x[0] - y[0]).flat();
+          const list = all.flat();
+          sortTriples(list);
+          expect(list).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
