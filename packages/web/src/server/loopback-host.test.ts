@@ -1,11 +1,16 @@
 import { request } from 'node:http';
 import { memoryStore } from '@presence-tracker/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contract } from './__fixtures__/contract.ts';
 import { isLoopbackHost } from './loopback-host.ts';
 import { type RunningDashboard, serve } from './serve.ts';
 
 /** A GET to the server with this `Host` header, as a browser sends it after DNS rebinding. */
-function get(url: string, path: string, host: string): Promise<{ status: number; body: string }> {
+function get(
+  url: string,
+  path: string,
+  host: string,
+): Promise<{ status: number; body: string; type: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}${path}`, { headers: { host } }, (res) => {
       let body = '';
@@ -13,7 +18,7 @@ function get(url: string, path: string, host: string): Promise<{ status: number;
       res.on('data', (chunk) => {
         body += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, type: res.headers['content-type'] }));
     });
     req.on('error', reject);
     req.end();
@@ -51,7 +56,14 @@ describe('the Host a server without a token answers', () => {
       expect(JSON.parse(res.body).detail).toContain('answers only requests addressed to localhost');
     }
     expect((await get(open.url, '/', `evil.example.com:${port}`)).status).toBe(403);
-    expect((await get(open.url, '/healthz', `evil.example.com:${port}`)).status).toBe(403);
+    // Every route answers so, as its OpenAPI document says.
+    const api = contract();
+    for (const path of ['/healthz', '/metrics', '/api/v1/openapi.json', '/api/v1/report', '/api/v1/events']) {
+      const res = await get(open.url, path, `evil.example.com:${port}`);
+      expect(res.status, path).toBe(403);
+      const answer = new Response(res.body, { status: res.status, headers: { 'content-type': res.type! } });
+      expect(await api.check('GET', path, answer), path).toEqual([]);
+    }
   });
 
   it('answers every loopback name, with any port', async () => {

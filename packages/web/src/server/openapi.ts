@@ -61,9 +61,17 @@ const problemResponse = (description: string) =>
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   }) as const;
 
+/** What any request may meet before its route: the token, or without one, a Host that is not loopback. */
+const gate = {
+  '401': problemResponse('The token is missing or wrong.'),
+  '403': problemResponse(
+    'The server has no token and the request was addressed to a name that is not loopback.',
+  ),
+} as const;
+
 const errors = {
   '400': problemResponse('A parameter is invalid or not one this route takes; `invalidParams` names it.'),
-  '401': problemResponse('The token is missing or wrong.'),
+  ...gate,
   '503': problemResponse('The store cannot be read.'),
 } as const;
 
@@ -141,7 +149,7 @@ export const openApiDocument = {
       get: {
         operationId: 'openapi',
         summary: 'This document.',
-        responses: { '200': json({ type: 'object' }, 'The OpenAPI document.'), '401': errors['401'] },
+        responses: { '200': json({ type: 'object' }, 'The OpenAPI document.'), ...gate },
       },
     },
     '/api/v1/session': {
@@ -158,7 +166,7 @@ export const openApiDocument = {
             },
             '`token`: true when the server was given a token, so every request but /healthz and the sign-in form needs it.',
           ),
-          '401': errors['401'],
+          ...gate,
         },
       },
     },
@@ -314,7 +322,7 @@ export const openApiDocument = {
               },
             },
           },
-          '401': errors['401'],
+          ...gate,
         },
       },
     },
@@ -326,6 +334,7 @@ export const openApiDocument = {
         responses: {
           '200': json(ref('Health'), 'The store answers.'),
           '503': json(ref('Health'), 'The store does not answer.'),
+          '403': gate['403'],
         },
       },
     },
@@ -336,7 +345,7 @@ export const openApiDocument = {
           'Prometheus text format: polls, poll duration, samples, open sessions, provider errors, outbox backlog, and the process.',
         responses: {
           '200': { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
-          '401': errors['401'],
+          ...gate,
         },
       },
     },
