@@ -55,9 +55,12 @@ export function writeLine(stream: Writable, text = ''): void {
  */
 export function keepStandardOutputForData(): () => void {
   const { log, info, debug } = console;
-  console.log = console.info = console.debug = (...args: unknown[]) => {
-    process.stderr.write(`${format(...args)}\n`);
-  };
+  console.log =
+    console.info =
+    console.debug =
+      (...args: unknown[]) => {
+        process.stderr.write(`${format(...args)}\n`);
+      };
   return () => {
     Object.assign(console, { log, info, debug });
   };

@@ -2,8 +2,8 @@ import type { calendar_v3 } from '@googleapis/calendar';
 import {
   type PresenceProvider,
   type PresenceSample,
-  type ReadOptions,
   ProviderError,
+  type ReadOptions,
   type ResolvedUser,
   type ResolveResult,
 } from '@presence-tracker/core';

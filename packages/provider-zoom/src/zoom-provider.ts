@@ -1,8 +1,8 @@
 import {
   type PresenceProvider,
   type PresenceSample,
-  type ReadOptions,
   ProviderError,
+  type ReadOptions,
   type ResolvedUser,
   type ResolveResult,
 } from '@presence-tracker/core';
