@@ -77,7 +77,7 @@ export interface ResolvedOptions {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** A URL with the `postgres:` or `postgresql:` scheme (a socket folder goes in `?host=`). */
-function isPostgresUrl(value: string): boolean {
+export function isPostgresUrl(value: string): boolean {
   return URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol);
 }
 const DAY = 86_400_000;

@@ -2,6 +2,7 @@ import { definePlugin } from '@presence-tracker/core';
 import { retryOptionsSchema } from '@presence-tracker/core/resilience';
 import { z } from 'zod';
 import { postgresCoordination } from './coordination/index.ts';
+import { isPostgresUrl } from './options.ts';
 import { type PostgresStore, postgresStore } from './postgres-store.ts';
 
 const text = z.string().min(1);
@@ -10,10 +11,7 @@ export const postgresOptionsSchema = z
   .strictObject({
     /** `postgres://user:password@host:5432/db`; or the separate fields below. */
     connectionString: text
-      .refine(
-        (s) => URL.canParse(s) && /^postgres(ql)?:$/.test(new URL(s).protocol),
-        'expected a postgres:// URL such as postgres://user:password@host:5432/database',
-      )
+      .refine(isPostgresUrl, 'expected a postgres:// URL such as postgres://user:password@host:5432/database')
       .optional(),
     host: text.optional(),
     port: z.number().int().min(1).max(65535).optional(),
