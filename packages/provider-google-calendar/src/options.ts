@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { calendar_v3 } from '@googleapis/calendar';
-import {
-  type Clock,
-  ConfigError,
-  type ConfigIssue,
-  isHttpsOrLoopback,
-  type Logger,
-  systemClock,
-} from '@presence-tracker/core';
-import { describeIssues } from '@presence-tracker/core/config';
+import { type Clock, ConfigError, type ConfigIssue, type Logger, systemClock } from '@presence-tracker/core';
+import { describeIssues, httpsOrLoopbackUrl } from '@presence-tracker/core/config';
 import {
   checkRetryOptions,
   type RetryOptions,
@@ -21,17 +14,6 @@ import { z } from 'zod';
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-/**
- * An address this provider sends its secret (the client secret, a signed assertion, a bearer token)
- * to: https, or http on loopback only, where tests and local fakes listen.
- */
-const secureUrl = (what: string) =>
-  z
-    .string({ error: `expected ${what} (an https address; http only on loopback)` })
-    .refine(
-      (v) => /^https?:\/\/[^/]/.test(v) && isHttpsOrLoopback(v),
-      `expected ${what} (an https address; http only on loopback)`,
-    );
 const milliseconds = (what: string, min: number) =>
   z
     .number({ error: `expected ${what} in milliseconds, ${min.toLocaleString('en')} or more` })
@@ -50,7 +32,7 @@ const keyFileSchema = z.looseObject({
     .string({ error: 'expected private_key (the PEM key from the key file)' })
     .includes('PRIVATE KEY', { error: 'expected private_key to be a PEM private key' }),
   private_key_id: z.string().optional(),
-  token_uri: secureUrl('token_uri').optional(),
+  token_uri: httpsOrLoopbackUrl('token_uri').optional(),
 });
 
 export type ServiceAccountCredentials = z.infer<typeof keyFileSchema>;
@@ -73,7 +55,7 @@ export const googleCalendarOptionsSchema = z.strictObject({
       'expected the e-mail address of the person to act as (domain-wide delegation)',
     )
     .optional(),
-  baseUrl: secureUrl('the API root, e.g. https://www.googleapis.com/').optional(),
+  baseUrl: httpsOrLoopbackUrl('the API root, e.g. https://www.googleapis.com/').optional(),
   lookAhead: milliseconds('lookAhead', MINUTE).optional(),
   outOfOffice: z.boolean({ error: 'expected true or false' }).optional(),
   outOfOfficeEvery: milliseconds('outOfOfficeEvery', 0).optional(),

@@ -1,12 +1,5 @@
-import {
-  type Clock,
-  ConfigError,
-  type ConfigIssue,
-  isHttpsOrLoopback,
-  type Logger,
-  systemClock,
-} from '@presence-tracker/core';
-import { describeIssues } from '@presence-tracker/core/config';
+import { type Clock, ConfigError, type ConfigIssue, type Logger, systemClock } from '@presence-tracker/core';
+import { describeIssues, httpsOrLoopbackUrl } from '@presence-tracker/core/config';
 import {
   checkRetryOptions,
   type RetryOptions,
@@ -18,17 +11,6 @@ import { z } from 'zod';
 import type { Plan } from './limits.ts';
 
 const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, `expected ${what}`);
-/**
- * An address this provider sends its secret (the client secret, a signed assertion, a bearer token)
- * to: https, or http on loopback only, where tests and local fakes listen.
- */
-const secureUrl = (what: string) =>
-  z
-    .string({ error: `expected ${what} (an https address; http only on loopback)` })
-    .refine(
-      (v) => /^https?:\/\/[^/]/.test(v) && isHttpsOrLoopback(v),
-      `expected ${what} (an https address; http only on loopback)`,
-    );
 const httpUrl = (what: string) =>
   z
     .string({ error: `expected ${what} (an http or https address)` })
@@ -45,8 +27,8 @@ export const zoomOptionsSchema = z.strictObject({
   accountId: text("the Server-to-Server OAuth app's Account ID"),
   clientId: text("the app's Client ID"),
   clientSecret: text("the app's Client Secret"),
-  baseUrl: secureUrl('the API address, e.g. https://api.zoom.us/v2').optional(),
-  oauthUrl: secureUrl('the token address, e.g. https://zoom.us/oauth/token').optional(),
+  baseUrl: httpsOrLoopbackUrl('the API address, e.g. https://api.zoom.us/v2').optional(),
+  oauthUrl: httpsOrLoopbackUrl('the token address, e.g. https://zoom.us/oauth/token').optional(),
   plan: z
     .enum(['free', 'pro', 'business'], { error: 'expected the account plan: free, pro or business' })
     .optional(),

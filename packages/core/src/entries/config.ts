@@ -38,6 +38,7 @@ export {
   webhookPlugin,
   withInnerPlugins,
 } from '../plugin/index.ts';
+export { httpsOrLoopbackUrl } from '../provider/push-address.ts';
 export {
   type CompiledSchedule,
   compileSchedule,

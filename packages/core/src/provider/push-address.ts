@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
@@ -9,4 +11,16 @@ export function isHttpsOrLoopback(address: string | URL): boolean {
   return (
     url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
   );
+}
+
+/**
+ * An option's schema for an address a provider sends its secrets to (a token endpoint, an API root):
+ * https, or http on loopback only, where tests and local fakes listen. `what` names the option in
+ * the error, e.g. `the API address, e.g. https://api.example.com`.
+ */
+export function httpsOrLoopbackUrl(what: string) {
+  const expected = `expected ${what} (an https address; http only on loopback)`;
+  return z
+    .string({ error: expected })
+    .refine((v) => /^https?:\/\/[^/]/.test(v) && isHttpsOrLoopback(v), expected);
 }
