@@ -1,56 +1,18 @@
-import type { Effect, PresenceStore } from '@presence-tracker/core';
-import pg from 'pg';
+import type { Effect } from '@presence-tracker/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
-import { type PostgresStore, postgresStore } from './postgres-store.ts';
-import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import { everything as readAll, testStores } from './testing/stores.ts';
 import { backToVersion6 } from './testing/version-6.ts';
 
-let server: TestServer;
-const schemas: string[] = [];
-const stores: PostgresStore[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await Promise.all(stores.map((s) => s.close().catch(() => {})));
-  if (server) {
-    await dropSchemas(server.connectionString, schemas).catch(() => {});
-    await server.dispose();
-  }
-});
-
-const open = (schema = freshSchema('open')) => {
-  if (!schemas.includes(schema)) schemas.push(schema);
-  const store = postgresStore({ connectionString: server.connectionString, schema });
-  stores.push(store);
-  return store;
-};
-
-const sql = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string) => {
-  const client = new pg.Client({ connectionString: server.connectionString });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-};
+const { start, stop, open, sql } = testStores('open');
+beforeAll(start);
+afterAll(stop);
 
 const T0 = Date.UTC(2026, 2, 2, 8);
 const at = (minute: number) => new Date(T0 + minute * 60_000);
 const range = { from: at(-600), to: at(6000) };
 
-/** Everything a reader of the store can see. */
-const everything = async (store: PresenceStore, after: string) => ({
-  intervals: await store.intervals(range),
-  sessions: await store.sessions(range),
-  open: await store.openState(),
-  changes: await store.changes!({ after }),
-  rollups: await store.rollups!(range),
-});
+const everything = (store: Parameters<typeof readAll>[0], after: string) => readAll(store, range, after);
 
 /** u1 and u2 change status across midnight, u3 is seen once (a record of no length); u1 and u3 stay open. */
 const history: Effect[][] = [

@@ -39,6 +39,7 @@ import {
   appendRollups,
   epochMs,
   type RollupRow,
+  type RollupTarget,
   readRollups,
 } from './rollups.ts';
 import {
@@ -312,6 +313,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             if ((open.rowCount ?? 0) > 0) raced();
           }
 
+          // A write with sightings appends what it closes as rollup parts, folded with the sightings log
+          // (see rollup-parts.ts); one without (which would fold at once) appends to the digests
+          // themselves, after folding any parts earlier writes left, so each digest's text stays in
+          // the order the records closed.
+          const into: RollupTarget = plan.sightings.length > 0 ? 'parts' : 'digests';
+          const closes =
+            plan.intervalChanges.length +
+              plan.sessionChanges.length +
+              plan.newIntervals.length +
+              plan.newSessions.length >
+            0;
+          if (into === 'digests' && closes) q.send(foldRollupPartsSql(o.schema));
+
           // Closing what was open comes first, so the open tables' keys see the new open rows after it.
           // Each close moves the person's open row into the closed table, written there once and whole,
           // and appends what it closed to the digests, in one statement.
@@ -327,7 +341,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                    insert into ${t.closedIntervals} (id, user_id, status, started_at, ended_at, last_seen_at, raw)
                    overriding system value
                    select id, user_id, status, started_at, ended_at, last_seen_at, raw from closed),
-                 rolled as (${appendClosedIntervalsSql(o.schema, 'closed')})
+                 rolled as (${appendClosedIntervalsSql(o.schema, 'closed', into)})
                  select count(*)::int as n from closed`,
                   [
                     textArray(plan.intervalChanges.map((x) => x.userId)),
@@ -348,7 +362,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                    insert into ${t.closedSessions} (id, user_id, started_at, ended_at, last_seen_at, end_reason)
                    overriding system value
                    select id, user_id, started_at, ended_at, seen, reason from closed),
-                 rolled as (${appendClosedSessionsSql(o.schema, 'closed')})
+                 rolled as (${appendClosedSessionsSql(o.schema, 'closed', into)})
                  select count(*)::int as n from closed`,
                   [
                     textArray(plan.sessionChanges.map((x) => x.userId)),
@@ -422,7 +436,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           }
           for (const x of finishedSessions)
             rollups.session(x.userId, x.startedAt.getTime(), x.endedAt!.getTime());
-          appendRollups((sql, params) => q.send(sql, params), o.schema, rollups);
+          appendRollups((sql, params) => q.send(sql, params), o.schema, rollups, into);
           // Sightings go to the log, a row per instant and presence; the log is folded into user_seen
           // once it has grown (see sightings.ts).
           const groups = sightingGroups(plan.sightings);
@@ -435,14 +449,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           if (closedIntervals && (await closedIntervals).rows[0]!.n !== plan.intervalChanges.length) raced();
           if (closedSessions && (await closedSessions).rows[0]!.n !== plan.sessionChanges.length) raced();
           if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
-          // The sightings log and the rollups' parts are folded together, once the log has grown; a
-          // write without sightings folds the parts it appended at once.
-          const parts = closedIntervals !== undefined || closedSessions !== undefined || rollups.size > 0;
-          const fold = logSize === undefined ? parts : foldDue((await logSize).rows[0]!);
+          // The sightings log and the rollups' parts are folded together, once the log has grown.
+          const fold = logSize !== undefined && foldDue((await logSize).rows[0]!);
           if (fold) await c.query(`${foldSightingsSql(o.schema)}; ${foldRollupPartsSql(o.schema)}`);
           if (housekeeping) await houseKeep(c, write.at);
           // Whether the log or the parts now hold rows of this store's that no fold has moved yet.
-          return fold ? false : unfolded || logSize !== undefined || parts;
+          return fold ? false : unfolded || logSize !== undefined;
         }).then(
           (pending) => {
             unfolded = pending;

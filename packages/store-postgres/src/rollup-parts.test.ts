@@ -1,43 +1,13 @@
 import { buildReport, type Effect, RollupBatch, type RollupRead, type Status } from '@presence-tracker/core';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
-import { type PostgresStore, postgresStore } from './postgres-store.ts';
-import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import type { PostgresStore } from './postgres-store.ts';
+import { testStores } from './testing/stores.ts';
 import { backToVersion9 } from './testing/version-9.ts';
 
-let server: TestServer;
-const schemas: string[] = [];
-const stores: PostgresStore[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await Promise.all(stores.map((s) => s.close().catch(() => {})));
-  if (server) {
-    await dropSchemas(server.connectionString, schemas).catch(() => {});
-    await server.dispose();
-  }
-});
-
-const open = (schema = freshSchema('parts')) => {
-  if (!schemas.includes(schema)) schemas.push(schema);
-  const store = postgresStore({ connectionString: server.connectionString, schema });
-  stores.push(store);
-  return store;
-};
-
-const sql = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string) => {
-  const client = new pg.Client({ connectionString: server.connectionString });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-};
+const { start, stop, open, sql } = testStores('parts');
+beforeAll(start);
+afterAll(stop);
 
 const DAY = 86_400_000;
 const MIDNIGHT = Date.UTC(2026, 2, 3);
@@ -116,6 +86,31 @@ describe('rollup parts (schema version 10)', () => {
     // 11 intervals closed each, two of them across a midnight.
     expect(markers(unfolded)).toEqual([13, 13, 13]);
     expect(unfolded.days.every((d) => d.intervals.split('@').length > 2)).toBe(true);
+  });
+
+  test('a write without sightings folds the parts left and appends to the digests itself, in the order the records closed', async () => {
+    const store = open();
+    const run = await store.startRun(new Date(MIDNIGHT - DAY));
+    const { polls, closed } = history();
+    for (const poll of polls.slice(0, 8)) await store.writePoll({ runId: run.id, ...poll, samples: [] });
+    expect(await parts(store)).toBeGreaterThan(0);
+    for (const poll of polls.slice(8)) {
+      await store.writePoll({
+        runId: run.id,
+        ...poll,
+        effects: poll.effects.filter((e) => e.type !== 'seen'),
+        samples: [],
+      });
+      expect(await parts(store)).toBe(0);
+    }
+    const batch = new RollupBatch();
+    for (const [userId, status, start, end] of closed) batch.interval(userId, status, start, end);
+    expect(await digests(store)).toEqual(
+      batch
+        .entries()
+        .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
+        .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day)),
+    );
   });
 
   test('a person purged leaves no part behind', async () => {

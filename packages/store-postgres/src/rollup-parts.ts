@@ -4,9 +4,9 @@
  * of an `INSERT ... ON CONFLICT DO UPDATE` of each person-day's row of `rollups` on every write. The
  * upsert probed the key and wrote a new version of the growing row for nearly every person each
  * poll: about a quarter of a poll's write (pnpm bench postgres). The parts are folded into `rollups`
- * with the sightings log (see sightings.ts), by the write that has none (so a write that only closes
- * records keeps rollups as whole as before), and when a writing store closes; `readRollups` reads
- * both.
+ * with the sightings log (see sightings.ts) and when a writing store closes; `readRollups` reads
+ * both. Only writes with sightings (a tracker's polls) append parts: one without, which would fold
+ * at once, folds what parts there are and upserts the digests itself, as every write did before.
  *
  * `a` and `b` are the part's record's start and end (epoch ms): a fold appends each person-day's
  * parts in that order, the order the writes appended them in before, so the digests' text is the

@@ -62,42 +62,83 @@ const daysTouched = (a: string, b: string) =>
   `generate_series(${a} - (((${a} % ${ROLLUP_DAY_MS}) + ${ROLLUP_DAY_MS}) % ${ROLLUP_DAY_MS}), greatest(${a}, ${b} - 1), ${ROLLUP_DAY_MS}::bigint)`;
 
 /**
- * An INSERT that appends to the digests' parts (`rollup_parts`, schema version 10) the intervals of
- * `source` (a query or CTE name with `user_id`, `status`, and `a`, `b` as epoch milliseconds): the
- * same text core's `RollupBatch` makes, a row per interval and day, built by the server inside the
- * statement that closes them, so the closed rows never travel to the client and back. For a
- * data-modifying CTE of the closing DELETE.
+ * Where a write's closes go: `parts`, the rows of `rollup_parts` a later fold appends to the digests
+ * (a write with sightings, schema version 10), or `digests`, appended to `rollups` at once by an
+ * upsert (a write without sightings, which would fold at once).
  */
-export function appendClosedIntervalsSql(schema: string, source: string): string {
-  return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
-    select c.user_id, d.day, c.a, c.b,
-      (greatest(c.a, d.day) - d.day)::text || ',' || (least(c.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
-        || (array_position(${STATUS_ARRAY}, c.status) - 1)::text || ',', ''
-    from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
+export type RollupTarget = 'parts' | 'digests';
+
+/**
+ * An INSERT that appends to the digests the intervals of `source` (a query or CTE name with
+ * `user_id`, `status`, and `a`, `b` as epoch milliseconds): the same text core's `RollupBatch`
+ * makes, built by the server inside the statement that closes them, so the closed rows never travel
+ * to the client and back. For a data-modifying CTE of the closing DELETE. As parts, a row per
+ * interval and day; as digests, a person-day's pieces joined in start order and upserted.
+ */
+export function appendClosedIntervalsSql(schema: string, source: string, into: RollupTarget): string {
+  const piece = `(greatest(c.a, d.day) - d.day)::text || ',' || (least(c.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
+        || (array_position(${STATUS_ARRAY}, c.status) - 1)::text || ','`;
+  const touched = `${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
+  if (into === 'parts') {
+    return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
+    select c.user_id, d.day, c.a, c.b, ${piece}, '' from ${touched}`;
+  }
+  const table = `"${schema}".rollups`;
+  return `insert into ${table} (user_id, day, intervals, sessions)
+    select user_id, day, string_agg(piece, '' order by a), ''
+    from (select c.user_id, c.a, d.day, ${piece} as piece from ${touched}) pieces
+    group by user_id, day
+    on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals`;
 }
 
 /** The same for sessions (`user_id`, `a`, `b`): each whole on every day it touches. */
-export function appendClosedSessionsSql(schema: string, source: string): string {
-  return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
-    select c.user_id, d.day, c.a, c.b, '', c.a::text || ',' || c.b::text || ','
-    from ${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
+export function appendClosedSessionsSql(schema: string, source: string, into: RollupTarget): string {
+  const touched = `${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
+  if (into === 'parts') {
+    return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
+    select c.user_id, d.day, c.a, c.b, '', c.a::text || ',' || c.b::text || ',' from ${touched}`;
+  }
+  const table = `"${schema}".rollups`;
+  return `insert into ${table} (user_id, day, intervals, sessions)
+    select user_id, day, '', string_agg(a::text || ',' || b::text || ',', '' order by a)
+    from (select c.user_id, c.a, c.b, d.day from ${touched}) touched
+    group by user_id, day
+    on conflict (user_id, day) do update set sessions = ${table}.sessions || excluded.sessions`;
 }
 
 /**
- * Appends a batch of digests to the parts in one statement, sent by `send` (inside the write's
- * transaction); for records a write both opens and closes, which never pass through a closing
- * DELETE. Each entry is a part of its intervals and one of its sessions, ordered among the other
- * parts by their first record.
+ * Appends a batch of digests in one statement, sent by `send` (inside the write's transaction); for
+ * records a write both opens and closes, which never pass through a closing DELETE. As parts, each
+ * entry is a part of its intervals and one of its sessions, ordered among the other parts by their
+ * first record.
  */
 export function appendRollups(
   send: (sql: string, params: unknown[]) => Promise<unknown>,
   schema: string,
   batch: RollupBatch,
+  into: RollupTarget,
 ): void {
   if (batch.size === 0) return;
+  const entries = batch.entries();
+  if (into === 'digests') {
+    const table = `"${schema}".rollups`;
+    void send(
+      `insert into ${table} (user_id, day, intervals, sessions)
+     select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+     on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
+       sessions = ${table}.sessions || excluded.sessions`,
+      [
+        textArray(entries.map((e) => e.userId)),
+        int8Array(entries.map((e) => e.day)),
+        textArray(entries.map((e) => e.intervals)),
+        textArray(entries.map((e) => e.sessions)),
+      ],
+    );
+    return;
+  }
   const parts: { userId: string; day: number; a: number; b: number; intervals: string; sessions: string }[] =
     [];
-  for (const e of batch.entries()) {
+  for (const e of entries) {
     if (e.intervals.length > 0) {
       const [a, b] = firstNumbers(e.intervals);
       parts.push({

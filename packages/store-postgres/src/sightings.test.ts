@@ -1,57 +1,20 @@
 import type { Effect, PresenceStore } from '@presence-tracker/core';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
-import { type PostgresStore, postgresStore } from './postgres-store.ts';
+import type { PostgresStore } from './postgres-store.ts';
 import { FOLD_AFTER } from './sightings.ts';
-import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import { everything as readAll, testStores } from './testing/stores.ts';
 import { backToVersion8 } from './testing/version-8.ts';
 
-let server: TestServer;
-const schemas: string[] = [];
-const stores: PostgresStore[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await Promise.all(stores.map((s) => s.close().catch(() => {})));
-  if (server) {
-    await dropSchemas(server.connectionString, schemas).catch(() => {});
-    await server.dispose();
-  }
-});
-
-const open = (schema = freshSchema('sightings')) => {
-  if (!schemas.includes(schema)) schemas.push(schema);
-  const store = postgresStore({ connectionString: server.connectionString, schema });
-  stores.push(store);
-  return store;
-};
-
-const sql = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string) => {
-  const client = new pg.Client({ connectionString: server.connectionString });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-};
+const { start, stop, open, sql } = testStores('sightings');
+beforeAll(start);
+afterAll(stop);
 
 const T0 = Date.UTC(2026, 2, 2, 8);
 const at = (minute: number) => new Date(T0 + minute * 60_000);
 const range = { from: at(-600), to: at(6000) };
 
-/** Everything a reader of the store can see. */
-const everything = async (store: PresenceStore, after: string) => ({
-  intervals: await store.intervals(range),
-  sessions: await store.sessions(range),
-  open: await store.openState(),
-  changes: await store.changes!({ after }),
-  rollups: await store.rollups!(range),
-});
+const everything = (store: PresenceStore, after: string) => readAll(store, range, after);
 
 /** Each person's last sighting and last present one, as the readers of open records tell them. */
 const lastSeen = async (store: PresenceStore, after: string) => {
