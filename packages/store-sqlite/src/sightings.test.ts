@@ -152,14 +152,17 @@ describe('the log of sightings', () => {
     const groupsOf = (minute: number, people: string[], present = true) =>
       splitSightings(people.map((u) => seen(u, minute, present))).groups;
     const writer = prepareSightings(db, limits);
+    /** Appends the groups in a write that then fails, so its transaction rolls back. */
+    const rolledBack = (groups: ReturnType<typeof groupsOf>) =>
+      expect(() =>
+        db.transaction(() => {
+          writer.append(groups);
+          throw new Error('the rest of the write failed');
+        })(),
+      ).toThrow('the rest of the write failed');
     db.transaction(() => writer.append(groupsOf(1, ['u1', 'u2'])))();
     // Rolled back: its row is gone, while the writer appended it.
-    expect(() =>
-      db.transaction(() => {
-        writer.append(groupsOf(2, ['u1', 'u3']));
-        throw new Error('the rest of the write failed');
-      })(),
-    ).toThrow('the rest of the write failed');
+    rolledBack(groupsOf(2, ['u1', 'u3']));
     db.transaction(() => writer.fold())();
     expect(lastSeen()).toEqual([
       ['u1', at(1).getTime(), at(1).getTime()],
@@ -167,12 +170,7 @@ describe('the log of sightings', () => {
     ]);
 
     // Rolled back, and its row id then taken by a later group of other people and presence.
-    expect(() =>
-      db.transaction(() => {
-        writer.append(groupsOf(3, ['u4']));
-        throw new Error('failed again');
-      })(),
-    ).toThrow('failed again');
+    rolledBack(groupsOf(3, ['u4']));
     db.transaction(() => writer.append(groupsOf(4, ['u5'], false)))();
     db.transaction(() => writer.fold())();
     expect(lastSeen()).toEqual([
