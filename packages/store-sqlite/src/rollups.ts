@@ -96,7 +96,8 @@ export function prepareRollups(db: Database): RollupStatements {
     // days joined, had SQLite sort 90,000 digests with their text by person, about two thirds of the
     // statement's time; a row per person-day costs a report four strings and an array each.
     dayRows: rows(
-      `SELECT day, json_group_array(user_id), group_concat(intervals, ';'), group_concat(sessions, ';')
+      `SELECT day, json_group_array(user_id), CAST(group_concat(intervals, ';') AS BLOB),
+         CAST(group_concat(sessions, ';') AS BLOB)
        FROM rollups WHERE day >= @from AND day < @to GROUP BY day`,
     ),
     // For the people named, a primary-key search per person per day, the days bounded by those the
@@ -154,8 +155,8 @@ export function readRollups(s: RollupStatements, q: RangeQuery): RollupRead {
     read.dayRows = (s.dayRows.all({ from, to }) as Row[]).map(([day, userIds, intervals, sessions]) => ({
       day: day as number,
       userIds: JSON.parse(userIds as string) as string[],
-      intervals: intervals as string,
-      sessions: sessions as string,
+      intervals: intervals as Uint8Array,
+      sessions: sessions as Uint8Array,
     }));
   }
   return read;

@@ -79,7 +79,7 @@ export class RollupIndex {
     for (const d of part.days) {
       if (d.intervals.length === 0) continue;
       if (!hasDays(d.intervals) && (d.day >= to || d.day + ROLLUP_DAY_MS < from)) continue;
-      if (overlaps(parseNumbers(d.intervals, 0, d.intervals.length, pieces, 0, d.day))) return true;
+      if (overlaps(parseText(d.intervals, pieces, 0, d.day))) return true;
     }
     const slices = this.slices;
     for (let n = part.first; n >= 0; n = this.next[n]!) {
@@ -110,8 +110,8 @@ export class RollupIndex {
     for (const d of part.days) {
       const iv = d.intervals;
       const sv = d.sessions;
-      if (iv.length > 0) intervals = parseNumbers(iv, 0, iv.length, into.intervals, intervals, d.day);
-      if (sv.length > 0) sessions = parseNumbers(sv, 0, sv.length, into.sessions, sessions, 0);
+      if (iv.length > 0) intervals = parseText(iv, into.intervals, intervals, d.day);
+      if (sv.length > 0) sessions = parseText(sv, into.sessions, sessions, 0);
     }
     const slices = this.slices;
     const next = this.next;
@@ -193,9 +193,12 @@ function inDayOrder(rows: readonly RollupDayRow[]): readonly RollupDayRow[] {
   return rows;
 }
 
+/** `;`, between people's texts in a day row. */
+const SEPARATOR = 59;
+
 /** Where the text that starts at `from` ends: at the next `;`, or the end. */
-function endOf(text: string, from: number): number {
-  const at = text.indexOf(';', from);
+function endOf(text: Uint8Array, from: number): number {
+  const at = text.indexOf(SEPARATOR, from);
   return at < 0 ? text.length : at;
 }
 
@@ -249,13 +252,30 @@ function hasDays(text: string): boolean {
   return text.charCodeAt(0) === 64;
 }
 
+const encoder = new TextEncoder();
+/** A text's bytes, written over from call to call. */
+let textBytes = new Uint8Array(1 << 16);
+
+/** `parseNumbers` over a whole text. */
+function parseText(text: string, into: number[], at: number, day: number): number {
+  if (textBytes.length < text.length) textBytes = new Uint8Array(2 * text.length);
+  let { read, written } = encoder.encodeInto(text, textBytes);
+  if (read !== text.length) {
+    // Not ASCII, so not a digest: room for every byte, for the parser to name the character.
+    textBytes = new Uint8Array(3 * text.length);
+    ({ read, written } = encoder.encodeInto(text, textBytes));
+  }
+  return parseNumbers(textBytes, 0, written, into, at, day);
+}
+
 /**
- * Writes the whole numbers of `1,-2,3,` text (from `start` to `end`) into `into` from index `at`,
- * without intermediate strings, and returns the index after the last; `day` is added to the first two
- * of every three (interval pieces), or to none when it is 0. `@d,` makes `d` the day from there on.
+ * Writes the whole numbers of `1,-2,3,` text (its ASCII bytes, from `start` to `end`) into `into`
+ * from index `at`, without intermediate strings, and returns the index after the last; `day` is added
+ * to the first two of every three (interval pieces), or to none when it is 0. `@d,` makes `d` the day
+ * from there on.
  */
 function parseNumbers(
-  text: string,
+  text: Uint8Array,
   start: number,
   end: number,
   into: number[],
@@ -267,7 +287,7 @@ function parseNumbers(
   let k = 0;
   let marker = false;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i]!;
     // Digits first: they are nearly every character.
     if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
     else if (c === 44) {
@@ -282,7 +302,10 @@ function parseNumbers(
       sign = 1;
     } else if (c === 64 && k === 0 && n === 0) marker = true;
     else if (c === 45) sign = -1;
-    else throw new RangeError(`unexpected ${JSON.stringify(text[i])} in a rollup at ${i}`);
+    else {
+      const found = new TextDecoder().decode(text.subarray(i, Math.min(end, i + 4))).slice(0, 1);
+      throw new RangeError(`unexpected ${JSON.stringify(found)} in a rollup at ${i - start}`);
+    }
   }
   return at;
 }

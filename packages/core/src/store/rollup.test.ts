@@ -6,6 +6,7 @@ import { RollupBatch, type RollupDayRow, type RollupEntry } from './rollup.ts';
 import { RollupIndex, type RollupRecords, rollupReadDays, sortTriples } from './rollup-read.ts';
 
 const DAY = 86_400_000;
+const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('RollupBatch', () => {
   it('gives each person-day one entry, its pieces in the order they were added, however people and days interleave', () => {
@@ -82,10 +83,15 @@ describe('RollupIndex', () => {
       {
         day: 2 * DAY,
         userIds: ['u2', 'u1', 'u;3'],
-        intervals: '0,5,4,;0,60000,1,;',
-        sessions: `;${DAY},${2 * DAY + 60000},;`,
+        intervals: bytes('0,5,4,;0,60000,1,;'),
+        sessions: bytes(`;${DAY},${2 * DAY + 60000},;`),
       },
-      { day: DAY, userIds: ['u1'], intervals: '3600000,86400000,0,', sessions: `${DAY},${2 * DAY + 60000},` },
+      {
+        day: DAY,
+        userIds: ['u1'],
+        intervals: bytes('3600000,86400000,0,'),
+        sessions: bytes(`${DAY},${2 * DAY + 60000},`),
+      },
     ];
     const read = { days: [], dayRows: rows, openIntervals: [], openSessions: [] };
     const index = new RollupIndex(read);
@@ -132,7 +138,7 @@ describe('RollupIndex', () => {
       () =>
         new RollupIndex({
           days: [],
-          dayRows: [{ day: DAY, userIds, intervals, sessions }],
+          dayRows: [{ day: DAY, userIds, intervals: bytes(intervals), sessions: bytes(sessions) }],
           openIntervals: [],
           openSessions: [],
         });
@@ -142,6 +148,19 @@ describe('RollupIndex', () => {
     expect(row(['a'], '0,1,0,;0,1,0,')).toThrow(/one per person \(1\)/);
     expect(row([], '0,1,0,')).toThrow(/one per person \(0\)/);
     expect(row(['a', 'b'], '0,1,0,;0,1,0,', '')).toThrow(/one per person \(2\)/);
+    // A character no digest holds is named, in an entry's text as in a day row's.
+    const records = (intervals: string, dayRow: boolean) => () =>
+      new RollupIndex({
+        days: dayRow ? [] : [{ userId: 'a', day: DAY, intervals, sessions: '' }],
+        dayRows: dayRow
+          ? [{ day: DAY, userIds: ['a'], intervals: bytes(intervals), sessions: bytes('') }]
+          : [],
+        openIntervals: [],
+        openSessions: [],
+      }).records('a', { intervals: [], sessions: [] });
+    expect(records('0,5x,1,', false)).toThrow(/unexpected "x" in a rollup at 3/);
+    expect(records('0,5x,1,', true)).toThrow(/unexpected "x" in a rollup at 3/);
+    expect(records('0,5é,1,', false)).toThrow(/unexpected "é" in a rollup at 3/);
   });
 });
 

@@ -42,7 +42,9 @@ export interface RollupEntry {
 /**
  * Everyone's digests of one UTC day in one row, as a store keyed by day reads them without sorting:
  * the people in `userIds`, and each one's text in the same order, joined by `;` (which digests never
- * hold). `"0,60000,1,;;5,9,2,"` with three people gives the second no pieces that day.
+ * hold), as bytes (the text is ASCII): a report holds them outside the JavaScript heap, where its
+ * collector never copies them. `"0,60000,1,;;5,9,2,"` with three people gives the second no pieces
+ * that day.
  */
 export interface RollupDayRow {
   /** The day's UTC midnight, epoch milliseconds. */
@@ -50,9 +52,9 @@ export interface RollupDayRow {
   /** The people with a digest that day, each once. */
   userIds: string[];
   /** Each person's interval pieces, `start,end,status,` with offsets from `day` (no `@day,`), joined by `;`. */
-  intervals: string;
+  intervals: Uint8Array;
   /** Each person's closed sessions overlapping the day, `start,end,` as epoch milliseconds, joined by `;`. */
-  sessions: string;
+  sessions: Uint8Array;
 }
 
 /** What a store's `rollups()` answers for a range: the digests and what is still open. */
