@@ -50,6 +50,15 @@ const parts = (store: PostgresStore) =>
   sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".rollup_parts`).then((r) => r[0]!.n);
 const digests = (store: PostgresStore) =>
   sql(`select user_id, day::text, intervals, sessions from "${store.schema}".rollups order by user_id, day`);
+/** The digests core's `RollupBatch` makes of `closed`, as rows of `rollups` in key order. */
+const madeByCore = (closed: [string, Status, number, number][]) => {
+  const batch = new RollupBatch();
+  for (const [userId, status, start, end] of closed) batch.interval(userId, status, start, end);
+  return batch
+    .entries()
+    .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
+    .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day));
+};
 const report = (store: PostgresStore, rollups: boolean) =>
   buildReport({ store, ...range, timeZone: 'Asia/Kathmandu', now: range.to, rollups });
 
@@ -67,14 +76,7 @@ describe('rollup parts (schema version 10)', () => {
 
     await store.close();
     expect(await parts(store)).toBe(0);
-    const batch = new RollupBatch();
-    for (const [userId, status, start, end] of closed) batch.interval(userId, status, start, end);
-    expect(await digests(store)).toEqual(
-      batch
-        .entries()
-        .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
-        .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day)),
-    );
+    expect(await digests(store)).toEqual(madeByCore(closed));
     const reader = open(store.schema);
     expect(await report(reader, true)).toEqual(await report(reader, false));
     // The same records, read whole instead of in parts: one entry per person either way, its days
@@ -103,14 +105,7 @@ describe('rollup parts (schema version 10)', () => {
       });
       expect(await parts(store)).toBe(0);
     }
-    const batch = new RollupBatch();
-    for (const [userId, status, start, end] of closed) batch.interval(userId, status, start, end);
-    expect(await digests(store)).toEqual(
-      batch
-        .entries()
-        .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
-        .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day)),
-    );
+    expect(await digests(store)).toEqual(madeByCore(closed));
   });
 
   test('a person purged leaves no part behind', async () => {
