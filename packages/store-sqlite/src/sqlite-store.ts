@@ -44,14 +44,6 @@ const NAME = 'sqlite';
 const HOUR = 3_600_000;
 /** How much WAL a commit may leave before it is copied into the file (SQLite's default is 4 MB). */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
-/**
- * The page size of a new file (SQLite's default is 4 KB). A commit writes each page it changed to
- * the WAL as a frame of its own: at 4 KB, 20 polls of 10,000 people wrote 8,112 frames (a poll's
- * readings alone span about 190 pages), at 16 KB 2,651, for 0.89 to 0.96 of the CPU, though 1.4 times
- * the bytes (a status change rewrites a larger page of the open records). Reads are no slower: a
- * range of 90 days 0.93 of the time, a report from rollups 0.99, one day 0.34.
- */
-const PAGE_SIZE = 16_384;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so report processes read while one
@@ -162,8 +154,6 @@ class Connection {
         // memory, not in a temporary file written at every poll.
         db.pragma('temp_store = MEMORY');
         if (version < SCHEMA_VERSION) {
-          // Set before the first table, so it only takes in a new file; a file keeps the size it has.
-          if (version === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
           useWal(db);
           migrate(db, undefined, file);
         }
