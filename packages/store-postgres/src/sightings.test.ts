@@ -2,7 +2,7 @@ import type { Effect, PresenceStore } from '@presence-tracker/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
 import type { PostgresStore } from './postgres-store.ts';
-import { FOLD_AFTER } from './sightings.ts';
+import { FOLD_AFTER, FOLD_IDS } from './sightings.ts';
 import { everything as readAll, testStores } from './testing/stores.ts';
 import { backToVersion8 } from './testing/version-8.ts';
 
@@ -84,14 +84,18 @@ describe('sightings kept as a log (schema version 9)', () => {
     expect(await lastSeen(store, cursor)).toEqual(expected);
 
     // The log is folded once it holds FOLD_AFTER groups: every reader answers the same after it.
+    // u9, with no open record, is read at many instants a poll, so the log grows by many groups.
     let minute = 4;
     while ((await logRows(store))[0]!.n > 0) {
       minute++;
+      const instants = Array.from({ length: FOLD_AFTER / 4 }, (_, k) =>
+        seen('u9', minute - (k + 1) / 1000, false),
+      );
       await store.writePoll({
         runId: run.id,
         at: at(minute),
         samples: [],
-        effects: [seen('u1', minute, true), seen('u3', minute, false)],
+        effects: [seen('u1', minute, true), seen('u3', minute, false), ...instants],
       });
       expect(minute).toBeLessThan(5 + FOLD_AFTER);
     }
@@ -99,6 +103,7 @@ describe('sightings kept as a log (schema version 9)', () => {
       { user_id: 'u1', seen: minute, present: minute },
       { user_id: 'u2', seen: 4, present: 2 },
       { user_id: 'u3', seen: minute, present: null },
+      { user_id: 'u9', seen: minute, present: null },
     ]);
     expect(await lastSeen(store, cursor)).toEqual({
       intervals: { u1: minute, u2: 4, u3: minute },
@@ -214,5 +219,78 @@ describe('sightings kept as a log (schema version 9)', () => {
       ranged: { u1: 5, u2: 6, u3: 5 },
       changed: { u1: 5, u2: 6, u3: 5 },
     });
+  });
+  test('polls read at many instants fold by ids, not every write; a write of more instants than FOLD_AFTER folds at once', async () => {
+    const store = open();
+    const run = await store.startRun(at(0));
+    // 10,000 people read in 40 pages of 250, each page at its own instant (as Microsoft Graph
+    // stamps its pages); three of them have open records the readers complete.
+    const people = Array.from({ length: 10_000 }, (_, i) => `p${String(i).padStart(5, '0')}`);
+    const watched = ['p00000', 'p05000', 'p09999'];
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: watched.map((userId) => ({
+        type: 'interval.open',
+        userId,
+        status: 'available',
+        startedAt: at(0),
+      })),
+    });
+    // A page's instant: poll minute plus a second per page.
+    const pageAt = (minute: number, page: number) => minute + page / 60;
+    const poll = (minute: number) =>
+      store.writePoll({
+        runId: run.id,
+        at: at(minute + 1),
+        samples: [],
+        effects: people.map((userId, i) => seen(userId, pageAt(minute, Math.floor(i / 250)), i % 2 === 0)),
+      });
+    const polls = FOLD_IDS / people.length;
+    for (let minute = 1; minute < polls; minute++) {
+      await poll(minute);
+      // 80 groups a poll (a page's people present and not): the log grows and is not folded.
+      expect(await logRows(store)).toEqual([{ n: 80 * minute }]);
+      const state = await store.openState();
+      expect(
+        Object.fromEntries(state.intervals.map((x) => [x.userId, x.lastSeenAt.getTime()])),
+        `after poll ${minute}`,
+      ).toEqual({
+        p00000: at(pageAt(minute, 0)).getTime(),
+        p05000: at(pageAt(minute, 20)).getTime(),
+        p09999: at(pageAt(minute, 39)).getTime(),
+      });
+    }
+    expect(await seenRows(store)).toEqual([]);
+    // The poll that brings the log to FOLD_IDS ids folds it.
+    await poll(polls);
+    expect(await logRows(store)).toEqual([{ n: 0 }]);
+    const folded = await sql<{ n: number; latest: Date; present: number }>(
+      `select count(*)::int as n, max(seen_at) as latest, count(present_at)::int as present
+       from "${store.schema}".user_seen`,
+    );
+    expect(folded).toEqual([{ n: 10_000, latest: at(pageAt(polls, 39)), present: 5_000 }]);
+    const state = await store.openState();
+    expect(state.intervals.map((x) => [x.userId, x.lastSeenAt.getTime()]).sort()).toEqual([
+      ['p00000', at(pageAt(polls, 0)).getTime()],
+      ['p05000', at(pageAt(polls, 20)).getTime()],
+      ['p09999', at(pageAt(polls, 39)).getTime()],
+    ]);
+
+    // One write naming each of a few people at its own instant, more instants than FOLD_AFTER
+    // (providers combined, each person at their latest reading), is folded at once.
+    const many = people.slice(0, FOLD_AFTER + 8);
+    await store.writePoll({
+      runId: run.id,
+      at: at(polls + 2),
+      samples: [],
+      effects: many.map((userId, i) => seen(userId, polls + 1 + i / 60_000, true)),
+    });
+    expect(await logRows(store)).toEqual([{ n: 0 }]);
+    expect((await store.openState()).intervals.find((x) => x.userId === 'p00000')!.lastSeenAt).toEqual(
+      at(polls + 1),
+    );
+    await store.close();
   });
 });

@@ -6,7 +6,7 @@ import { textArray } from './binary-arrays.ts';
  * presence with the people's ids as one array, instead of upserting every person's `user_seen` row
  * on every poll. A poll sees nearly everyone, and the upsert found and rewrote 10,000 rows of
  * `user_seen` (and their key's entries) each time: about a fifth of a poll's write (pnpm bench
- * postgres). The log is folded into `user_seen` once it holds `FOLD_AFTER` groups or `FOLD_IDS` ids,
+ * postgres). The log is folded into `user_seen` once it holds `FOLD_IDS` ids or `FOLD_AFTER` groups,
  * before a person is purged, and when a writing store closes; readers take the latest of a person's
  * `user_seen` row and every group naming them (`latestSightingsSql`). Times only grow, as the upsert
  * kept them.
@@ -25,16 +25,20 @@ create table ${s}.sightings (
 `;
 
 /**
- * How many groups the log holds before a write folds it: a tracker's poll writes one or two
- * (present and not), so about every ten polls. A fold costs about one poll's upsert of before;
- * readers of open records aggregate the log, so it is kept short.
+ * How many groups the log holds before a write folds it, whatever the number of ids. A write makes
+ * one group per instant and presence, and real providers stamp readings at many instants (Microsoft
+ * Graph one per page of 650 people, so 16 to 32 groups a poll of 10,000; providers combined, up to
+ * one per person), so folds are decided by ids (`FOLD_IDS`); this bound only keeps the rows a fold or
+ * a reader goes through near a thousand (ten polls of 32 pages, present and not, stay under it), and
+ * folds at once a write of more instants than that (as every write was folded before the log)
+ * instead of growing the log by thousands of rows.
  */
-export const FOLD_AFTER = 16;
+export const FOLD_AFTER = 1024;
 
 /**
- * How many ids the log holds before a write folds it, whatever the number of groups: what a fold or
- * a reader aggregates stays that of about ten polls of 10,000 people, however many people one write
- * names.
+ * How many ids the log holds before a write folds it: about every ten polls of 10,000 people,
+ * however many instants each poll's readings carry. What a fold or a reader aggregates stays that of
+ * about ten such polls, however many people one write names.
  */
 export const FOLD_IDS = 100_000;
 
@@ -45,7 +49,7 @@ export interface SightingGroup {
   ids: string[];
 }
 
-/** A write's sightings grouped by instant and presence: one or two groups for a poll. */
+/** A write's sightings grouped by instant and presence: two for a poll read at one instant. */
 export function sightingGroups(sightings: readonly Sighting[]): SightingGroup[] {
   const groups = new Map<string, SightingGroup>();
   for (const x of sightings) {

@@ -25,7 +25,7 @@ import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sqliteStore } from './index.ts';
 import { migrate } from './migrations.ts';
-import { FOLD_AFTER, prepareSightings, splitSightings } from './sightings.ts';
+import { FOLD_AFTER, FOLD_IDS, prepareSightings, splitSightings } from './sightings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-sightings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,7 +70,7 @@ describe('the log of sightings', () => {
     let memoryCursor = (await memory.changes!({ after: null })).cursor;
     let folds = 0;
     let previousLog = 0;
-    for (let poll = 1; poll <= 4 * FOLD_AFTER; poll++) {
+    for (let poll = 1; poll <= 64; poll++) {
       const at = new Date(T0 + poll * MINUTE);
       const effects: Effect[] = [];
       for (const userId of [...states.keys()]) {
@@ -96,13 +96,13 @@ describe('the log of sightings', () => {
       await sqlite.writePoll({ runId: sqliteRun.id, at, samples: [], effects });
       await memory.writePoll({ runId: memoryRun.id, at, samples: [], effects });
 
-      if (poll === 2 * FOLD_AFTER) {
+      if (poll === 32) {
         await sqlite.purgeUser('u2');
         await memory.purgeUser('u2');
         states.delete('u2');
         expect(logSize(path)).toBe(0);
       }
-      if (poll === 3 * FOLD_AFTER) {
+      if (poll === 48) {
         // A writer closing folds the log, and the next one reads the same from last_seen alone.
         await sqlite.close();
         expect(logSize(path)).toBe(0);
@@ -118,7 +118,7 @@ describe('the log of sightings', () => {
       sqliteCursor = (await sqlite.changes!({ after: null })).cursor;
       memoryCursor = (await memory.changes!({ after: null })).cursor;
     }
-    expect(folds).toBeGreaterThanOrEqual(3);
+    expect(folds).toBeGreaterThanOrEqual(2);
     await sqlite.close();
   });
 
@@ -212,6 +212,76 @@ describe('the log of sightings', () => {
       ...['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => [u, at(2).getTime(), at(2).getTime()]),
       ['u6', at(1).getTime(), at(1).getTime()],
     ]);
+    db.close();
+  });
+  test('polls read at many instants fold by ids, not every write; a write of more instants than FOLD_AFTER folds at once', async () => {
+    const path = join(dir, 'many-instants.db');
+    const store = sqliteStore({ path });
+    const run = await store.startRun(at(0));
+    // 10,000 people read in 40 pages of 250, each page at its own instant (as Microsoft Graph
+    // stamps its pages), half present; three of them have open records the readers complete.
+    const people = Array.from({ length: 10_000 }, (_, i) => `p${String(i).padStart(5, '0')}`);
+    await store.writePoll({
+      runId: run.id,
+      at: at(0),
+      samples: [],
+      effects: ['p00000', 'p05000', 'p09999'].map((u) => intervalOpen(u, 'available', 0)),
+    });
+    const pageAt = (minute: number, page: number) => T0 + minute * MINUTE + page * 1000;
+    const poll = (minute: number) =>
+      store.writePoll({
+        runId: run.id,
+        at: new Date(T0 + (minute + 1) * MINUTE),
+        samples: [],
+        effects: people.map((userId, i) => ({
+          type: 'seen' as const,
+          userId,
+          at: new Date(pageAt(minute, Math.floor(i / 250))),
+          present: i % 2 === 0,
+        })),
+      });
+    const lastSeenAt = async () =>
+      Object.fromEntries((await store.openState()).intervals.map((x) => [x.userId, x.lastSeenAt.getTime()]));
+    const polls = FOLD_IDS / people.length;
+    for (let minute = 1; minute < polls; minute++) {
+      await poll(minute);
+      // 80 groups a poll (a page's people present and not): the log grows and is not folded.
+      expect(logSize(path)).toBe(80 * minute);
+      expect(await lastSeenAt(), `after poll ${minute}`).toEqual({
+        p00000: pageAt(minute, 0),
+        p05000: pageAt(minute, 20),
+        p09999: pageAt(minute, 39),
+      });
+    }
+    // The poll that brings the log to FOLD_IDS ids folds it.
+    await poll(polls);
+    expect(logSize(path)).toBe(0);
+    expect(await lastSeenAt()).toEqual({
+      p00000: pageAt(polls, 0),
+      p05000: pageAt(polls, 20),
+      p09999: pageAt(polls, 39),
+    });
+    // One write naming each of a few people at its own instant, more instants than FOLD_AFTER
+    // (providers combined, each person at their latest reading), is folded at once.
+    await store.writePoll({
+      runId: run.id,
+      at: new Date(T0 + (polls + 2) * MINUTE),
+      samples: [],
+      effects: people.slice(0, FOLD_AFTER + 8).map((userId, i) => ({
+        type: 'seen' as const,
+        userId,
+        at: new Date(T0 + (polls + 1) * MINUTE + i),
+        present: true,
+      })),
+    });
+    expect(logSize(path)).toBe(0);
+    expect((await lastSeenAt()).p00000).toBe(T0 + (polls + 1) * MINUTE);
+    await store.close();
+    const db = new Sqlite(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n, count(session_at) AS present FROM last_seen').get()).toEqual({
+      n: 10_000,
+      present: 5_000 + (FOLD_AFTER + 8) / 2,
+    });
     db.close();
   });
 });

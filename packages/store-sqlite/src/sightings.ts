@@ -18,9 +18,9 @@ export interface SightingGroup {
  * the people's ids as one JSON array, instead of rewriting every person's `last_seen` row on every
  * poll. Every poll sees nearly everyone, and rewriting 10,000 rows dirtied every page of `last_seen`
  * each time, much of what a poll's commit wrote. The log is folded into `last_seen` once it holds
- * `FOLD_AFTER` groups, when a person is purged, and when the writer closes the file; readers
- * (`SightingOverlay`) read both. Times only grow: a person's last sighting is the latest of their
- * `last_seen` row and every group naming them.
+ * `FOLD_IDS` ids or `FOLD_AFTER` groups, when a person is purged, and when the writer closes the
+ * file; readers (`SightingOverlay`) read both. Times only grow: a person's last sighting is the
+ * latest of their `last_seen` row and every group naming them.
  */
 export const SIGHTINGS_LOG = `
   CREATE TABLE sightings (
@@ -34,17 +34,21 @@ export const SIGHTINGS_LOG = `
 `;
 
 /**
- * How many groups the log holds before a write folds it into `last_seen`: a tracker's poll writes
- * one or two (present and not), so about every eight polls. Folding costs about one rewrite of
- * `last_seen`; reading an open record's last sighting costs parsing the groups, so the log is kept
- * short.
+ * How many groups the log holds before a write folds it into `last_seen`, whatever the number of ids.
+ * A write makes one group per instant and presence, and real providers stamp readings at many
+ * instants (Microsoft Graph one per page of 650 people, so 16 to 32 groups a poll of 10,000;
+ * providers combined, up to one per person), so folds are decided by ids (`FOLD_IDS`); this bound
+ * only keeps the rows a fold or a reader parses near a thousand (ten polls of 32 pages, present and
+ * not, stay under it), and folds at once a write of more instants than that (as every write was
+ * folded before the log) instead of growing the log by thousands of rows.
  */
-export const FOLD_AFTER = 16;
+export const FOLD_AFTER = 1024;
 
 /**
- * How many ids the log holds before a write folds it, whatever the number of groups: what a fold or
- * a reader parses, and the memory it takes, stays that of about ten polls of 10,000 people, however
- * many people one write names (a write of 1,000,000 folds at once, as every write did before the log).
+ * How many ids the log holds before a write folds it: about every ten polls of 10,000 people,
+ * however many instants each poll's readings carry. What a fold or a reader parses, and the memory it
+ * takes, stays that of about ten such polls, however many people one write names (a write of
+ * 1,000,000 folds at once, as every write did before the log).
  */
 export const FOLD_IDS = 100_000;
 
@@ -99,7 +103,7 @@ export function splitSightings(effects: readonly Effect[]): {
 
 /** The writer's side of the log; call each inside the write's transaction. */
 export interface SightingWriter {
-  /** Appends a write's groups, and folds the log when it has grown to `FOLD_AFTER` groups. */
+  /** Appends a write's groups, and folds the log once it holds `FOLD_IDS` ids or `FOLD_AFTER` groups. */
   append(groups: readonly SightingGroup[]): void;
   /** Folds every group into `last_seen` and empties the log. */
   fold(): void;
