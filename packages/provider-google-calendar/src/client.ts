@@ -133,13 +133,15 @@ export class CalendarClient {
     });
     return this.#limit(async () => {
       try {
-        return await policy.execute(async ({ signal }) => {
+        // The caller's signal ends a wait for the budget or before a retry; a request in flight is
+        // left to finish (gaxios' own timeout bounds it), so its answer is kept.
+        return await policy.execute(async () => {
           await this.budget.acquire(signal);
-          return (await call(signal)).data;
+          return (await call(new AbortController().signal)).data;
         }, signal);
       } catch (error) {
-        // An abort is the caller giving up (the tracker stopping), told as it came.
-        if (signal?.aborted) throw error;
+        // An abort is the caller giving up (the tracker stopping): its reason, never gaxios' error.
+        if (signal?.aborted) throw signal.reason;
         // A ProviderError in plain words; gaxios' error holds the request and its token, so it is not kept.
         throw toProviderError(what, readFailure(error), o.retry.attempts);
       }

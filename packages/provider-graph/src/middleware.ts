@@ -94,7 +94,7 @@ export class RetryMiddleware implements Middleware {
       },
     });
     // The caller's signal (the tracker stopping) ends the waits between attempts and for the budget; an
-    // attempt in flight finishes, bounded by its own timeout, so its answer is kept.
+    // attempt in flight finishes, bounded by its own timeout.
     const caller = context.options?.signal ?? undefined;
     await policy.execute(async () => {
       // A presence request counts in the budget's window from when its answer came: Graph counts it

@@ -110,8 +110,9 @@ export class ZoomClient {
     try {
       response = await policy.execute(send, signal);
     } catch (error) {
-      // An abort is the caller giving up (the tracker stopping), told as it came.
-      if (ProviderError.isInstance(error) || signal?.aborted) throw error;
+      // An abort is the caller giving up (the tracker stopping): its reason.
+      if (signal?.aborted) throw signal.reason;
+      if (ProviderError.isInstance(error)) throw error;
       throw new ProviderError(PROVIDER, `could not reach Zoom at ${o.baseUrl} (${endpoint})`, {
         cause: error,
       });

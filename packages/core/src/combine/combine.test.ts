@@ -520,6 +520,21 @@ describe('combineProviders discovering people', () => {
     expect(calendar.reads.at(-1)!.sort()).toEqual(['cal-ada', 'cal-cy']);
   });
 
+  it('says nothing of a platform whose read failed because the tracker stops, and warns otherwise', async () => {
+    const clock = manualClock(T0);
+    const chat = platform('chat', { 'ada@x.org': 'c-ada' }, clock);
+    const { lines, logger } = logged();
+    const combined = combineProviders({ providers: { chat: chat.provider }, clock, logger });
+    await combined.resolveUsers(['ada@x.org']);
+    chat.failing.read = true;
+    const stop = new AbortController();
+    stop.abort(new Error('the tracker is stopping'));
+    await expect(combined.getPresence(['ada@x.org'], { signal: stop.signal })).rejects.toThrow();
+    expect(lines.filter((l) => l.msg === 'platform failing')).toEqual([]);
+    await expect(combined.getPresence(['ada@x.org'])).rejects.toThrow();
+    expect(lines.filter((l) => l.msg === 'platform failing').map((l) => l.fields.platform)).toEqual(['chat']);
+  });
+
   it('leaves out accounts without an e-mail address, and says so', async () => {
     const clock = manualClock(T0);
     const chat = listing(

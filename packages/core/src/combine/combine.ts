@@ -333,7 +333,8 @@ export function combineProviders(options: CombineProvidersOptions): PresenceProv
       outcomes.forEach((outcome, i) => {
         const { platform } = asked[i]!;
         if (outcome.status === 'rejected') {
-          noteFailure(platform, outcome.reason, 'reading presence');
+          // A read given up because the tracker stops is no failure of the platform's.
+          if (!options?.signal?.aborted) noteFailure(platform, outcome.reason, 'reading presence');
           errors.push(`${platform}: ${(outcome.reason as Error)?.message ?? String(outcome.reason)}`);
           return;
         }

@@ -6,7 +6,8 @@ export interface ReadOptions {
    * Aborted when the tracker stops, which waits for the read under way. A read that is waiting before
    * its next attempt (a `Retry-After`, a back-off, a shared request budget) should give up then,
    * rejecting with the signal's reason, so a stop is not held for as long as the platform asked to
-   * wait; a request already in flight may finish, bounded by its own timeout, so its answer is kept.
+   * wait. A request already in flight may finish, bounded by its own timeout; whether its answer is
+   * still returned is the provider's choice (a read that gives up as a whole drops it).
    */
   signal?: AbortSignal;
 }

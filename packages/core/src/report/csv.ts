@@ -16,9 +16,9 @@ export interface CsvOptions {
   /** Append each user's total (an empty `day`) after the day rows. Default: true. */
   totals?: boolean;
   /**
-   * Put a `'` before a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return, so a
-   * spreadsheet shows a display name someone set on their platform (`=HYPERLINK(...)`) as text instead
-   * of running it as a formula. Default: true.
+   * Put a `'` before a display name that starts with `=`, `+`, `-`, `@`, a tab or a carriage return, so
+   * a spreadsheet shows a name someone set on their platform (`=HYPERLINK(...)`) as text instead of
+   * running it as a formula. Ids are written as they are, so they still match the store's. Default: true.
    */
   escapeFormulas?: boolean;
 }
@@ -54,7 +54,7 @@ export function toCsv(report: Report, options: CsvOptions = {}): string {
   const names = displayNames(report.users);
   const rows = options.totals === false ? report.rows : mergeTotals(report.rows, report.totals);
   return stringifySync(
-    rows.map((r) => record(r, report.timeZone, names)),
+    rows.map((r) => record(r, report.timeZone, names, options.escapeFormulas !== false)),
     stringifyOptions(options),
   );
 }
@@ -83,7 +83,7 @@ export function toCsvStream(
       ? skipTotals(source)
       : source;
   async function* records() {
-    for await (const r of rows) yield record(r, timeZone!, names);
+    for await (const r of rows) yield record(r, timeZone!, names, options.escapeFormulas !== false);
   }
   const stringifier = stringify(stringifyOptions(options));
   // pipeline destroys the stringifier with the source's error, so a reader sees every failure.
@@ -96,7 +96,6 @@ function stringifyOptions(options: CsvOptions) {
     header: options.header ?? true,
     columns: [...CSV_COLUMNS],
     delimiter: options.delimiter ?? ',',
-    escape_formulas: options.escapeFormulas ?? true,
   };
 }
 
@@ -119,10 +118,19 @@ function displayNames(users: readonly ReportUser[]): Map<string, string> {
   return new Map(users.flatMap((u) => (u.displayName === undefined ? [] : [[u.id, u.displayName] as const])));
 }
 
-function record(r: ReportRow, timeZone: string, names: Map<string, string>): Record<string, string | number> {
+/** What a spreadsheet would run as a formula: a cell starting with = + - @, a tab or a carriage return. */
+const FORMULA = /^[=+\-@\t\r]/;
+
+function record(
+  r: ReportRow,
+  timeZone: string,
+  names: Map<string, string>,
+  escapeFormulas: boolean,
+): Record<string, string | number> {
+  const name = r.group ? (r.group.name ?? '') : (names.get(r.userId) ?? '');
   const out: Record<string, string | number> = {
     user_id: r.userId,
-    display_name: r.group ? (r.group.name ?? '') : (names.get(r.userId) ?? ''),
+    display_name: escapeFormulas && FORMULA.test(name) ? `'${name}` : name,
     day: r.day ?? '',
     start: isoInZone(r.start, timeZone),
     end: isoInZone(r.end, timeZone),

@@ -25,7 +25,6 @@ export {
 export {
   RollupIndex,
   type RollupRecords,
-  rollupEntryDays,
   rollupReadDays,
   sortTriples,
 } from './rollup-read.ts';

@@ -242,7 +242,7 @@ function uniqueSessions(list: number[]): void {
 }
 
 /** The UTC days a read's entry holds: its `day`, or the days its text names after `@`. */
-export function rollupEntryDays(entry: RollupEntry): number[] {
+function rollupEntryDays(entry: RollupEntry): number[] {
   if (!hasDays(entry.intervals)) return [entry.day];
   return Array.from(entry.intervals.matchAll(/@(-?\d+),/g), (m) => Number(m[1]));
 }

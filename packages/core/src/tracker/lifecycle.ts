@@ -64,12 +64,13 @@ class PresenceTracker extends Runtime implements Tracker {
   }
 
   private async end(): Promise<void> {
+    // A start still getting ready (the store, the spool's replay, the run) finishes first, then stops.
+    if (this.starting) await this.starting.catch(() => {});
     if (this.lifecycle === 'stopped' || this.lifecycle === 'idle') {
       this.lifecycle = 'stopped';
       await closeSpool(this);
       return;
     }
-    if (this.starting) await this.starting.catch(() => {});
     this.lifecycle = 'stopping';
     this.reads.abort(new PresenceTrackerError('TRACKER_STATE', 'the tracker is stopping'));
     if (this.timer) clearTimeout(this.timer);

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
+import { policySchema, severitySchema } from '../config/schema.ts';
 import type { Coordination } from '../coordination/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PolicyOptions } from '../machine/index.ts';
-import { type Severity, STATUSES } from '../model.ts';
+import type { Severity } from '../model.ts';
 import type { Notifier } from '../notifier/index.ts';
 import type { PresenceProvider } from '../provider/index.ts';
 import { type Schedule, scheduleSchema } from '../schedule/index.ts';
@@ -74,7 +75,6 @@ export interface TrackerOptions {
   continueRun?: boolean;
 }
 
-const status = z.enum(STATUSES);
 const duration = (what: string) =>
   z
     .number({ error: `expected ${what} in milliseconds` })
@@ -103,7 +103,7 @@ const optionsSchema = z
               z.string().min(1, 'expected a non-empty key'),
               z.strictObject({
                 key: z.string().min(1, 'expected a non-empty key'),
-                severity: z.literal([0, 1, 2, 3]).optional(),
+                severity: severitySchema.optional(),
                 displayName: z.string().optional(),
               }),
             ]),
@@ -126,22 +126,7 @@ const optionsSchema = z
       })
       .optional(),
     schedule: scheduleSchema.optional(),
-    policy: z
-      .strictObject({
-        presentStatuses: z.array(status).optional(),
-        availableStatuses: z.array(status).optional(),
-        staleAfter: duration('staleAfter').optional(),
-        mergeGap: duration('mergeGap').optional(),
-        unavailableAfter: z
-          .tuple([
-            duration('a threshold').nullable(),
-            duration('a threshold').nullable(),
-            duration('a threshold').nullable(),
-            duration('a threshold').nullable(),
-          ])
-          .optional(),
-      })
-      .optional(),
+    policy: policySchema.optional(),
     clock: hasFunctions('now').optional(),
     logger: hasFunctions('debug', 'info', 'warn', 'error').optional(),
     stopTimeout: duration('stopTimeout').optional(),

@@ -151,6 +151,20 @@ describe('runs and recovery', () => {
     expect((await store.runs(all))[0]!.endedAt).toEqual(clock.now());
   });
 
+  test('stop() called while start() is getting ready waits for it, then ends the run', async () => {
+    const provider = scriptedProvider(['ada']);
+    const { t, clock, store } = tracker({ provider, users: ['ada'] });
+    provider.answer([{ userId: 'id-ada', status: 'available', observedAt: clock.now() }]);
+    const starting = t.start();
+    await t.stop();
+    await starting;
+    expect(t.state).toBe('stopped');
+    const runs = await store.runs(all);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.endedAt).not.toBeNull();
+    await expect(t.runOnce()).rejects.toThrow(/stopped/);
+  });
+
   test('start() called twice runs one poll loop', async () => {
     const provider = scriptedProvider(['ada']);
     const { t, clock } = tracker({ provider, users: ['ada'] });
@@ -523,7 +537,7 @@ describe('options', () => {
       'policy.staleafter: expected no field of this name (did you mean staleAfter?), received a whole number',
     ]);
     expect(refusal({ users: ['ben', { key: 'ada', severity: 5 }] })).toEqual([
-      'users.1.severity: expected 0, 1, 2 or 3, received a whole number',
+      'users.1.severity: expected a severity 0, 1, 2 or 3, received a whole number',
     ]);
     expect(refusal({ users: 'everyone' })).toEqual([
       "users: expected 'discover' or a list of keys and { key, severity?, displayName? } objects, received a string",
