@@ -654,8 +654,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
     async purgeUser(userId) {
       await transaction('purgeUser', async (c) => {
-        // The log names the person among others: folded first, their sightings go with user_seen.
-        await c.query(foldSightingsSql(o.schema));
         const tables = [
           `${s}.rollup_parts`,
           t.users,
@@ -668,6 +666,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           t.rollups,
         ];
         for (const table of tables) {
+          // The log names the person among others: folded just before user_seen's delete, their
+          // sightings go with it. Not first: a fold locks the log and user_seen rows, and a poll
+          // that closed the person's open rows waits on the log while holding them, so a purge
+          // that folded first and then waited on those rows deadlocked with it.
+          if (table === t.seen) await c.query(foldSightingsSql(o.schema));
           await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
         }
       });

@@ -1,12 +1,13 @@
 import type { Effect, PresenceStore } from '@presence-tracker/core';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
-import type { PostgresStore } from './postgres-store.ts';
+import { type PostgresStore, postgresStore } from './postgres-store.ts';
 import { FOLD_AFTER, FOLD_IDS } from './sightings.ts';
 import { everything as readAll, testStores } from './testing/stores.ts';
 import { backToVersion8 } from './testing/version-8.ts';
 
-const { start, stop, open, sql } = testStores('sightings');
+const { start, stop, open, sql, connectionString } = testStores('sightings');
 beforeAll(start);
 afterAll(stop);
 
@@ -148,6 +149,50 @@ describe('sightings kept as a log (schema version 9)', () => {
     expect((await reader.openState()).intervals[0]!.lastSeenAt).toEqual(at(3));
     await reader.close();
     expect(await logRows(store)).toEqual([{ n: 1 }]);
+  });
+
+  test("a purge waiting on a poll that holds the person's open rows does not hold the log meanwhile", async () => {
+    // Without retries, so a purge Postgres broke out of a lock cycle (40P01) fails the test.
+    const store = postgresStore({
+      connectionString: connectionString(),
+      schema: open().schema,
+      retry: false,
+    });
+    const run = await store.startRun(at(0));
+    await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
+    await store.writePoll({
+      runId: run.id,
+      at: at(1),
+      samples: [],
+      effects: [seen('u1', 1, true), seen('u2', 1, true)],
+    });
+    // Another writer's transaction, as a poll that closes u2's open interval and then folds the log.
+    const poll = new pg.Client({ connectionString: connectionString() });
+    await poll.connect();
+    try {
+      await poll.query('begin');
+      const pid = (await poll.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      await poll.query(`select 1 from "${store.schema}".open_intervals where user_id = 'u2' for update`);
+      const purged = store.purgeUser('u2');
+      // The purge waits on that row.
+      for (;;) {
+        const waiting = await sql<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+          [pid],
+        );
+        if (waiting[0]!.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // The poll folds the log: had the purge folded first, this would wait on it, a lock cycle.
+      await poll.query(`delete from "${store.schema}".sightings`);
+      await poll.query('commit');
+      await purged;
+    } finally {
+      await poll.end();
+    }
+    expect((await store.openState()).intervals.map((x) => x.userId).sort()).toEqual(['u1', 'u3']);
+    expect(await seenRows(store)).toEqual([]);
+    await store.close();
   });
 
   test('the log refuses a group whose size does not match its ids', async () => {

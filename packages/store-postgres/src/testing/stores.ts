@@ -16,6 +16,7 @@ export function testStores(prefix: string) {
     return server.connectionString;
   };
   return {
+    connectionString,
     async start() {
       server = await startTestServer();
     },
