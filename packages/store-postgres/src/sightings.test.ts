@@ -48,6 +48,19 @@ const opening: Effect[] = [
   { type: 'interval.open', userId: 'u3', status: 'offline', startedAt: at(0) },
 ];
 
+/** A run that opens `opening`, then sees u1 and u2 present at minute 1: the log holds one group. */
+const openAndSee = async (store: PresenceStore) => {
+  const run = await store.startRun(at(0));
+  await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
+  await store.writePoll({
+    runId: run.id,
+    at: at(1),
+    samples: [],
+    effects: [seen('u1', 1, true), seen('u2', 1, true)],
+  });
+  return run;
+};
+
 const logRows = async (store: PostgresStore) =>
   sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".sightings`);
 const seenRows = async (store: PostgresStore) =>
@@ -123,14 +136,7 @@ describe('sightings kept as a log (schema version 9)', () => {
 
   test('closing a writing store folds the log; purging a person folds it and forgets them', async () => {
     const store = open();
-    const run = await store.startRun(at(0));
-    await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
-    await store.writePoll({
-      runId: run.id,
-      at: at(1),
-      samples: [],
-      effects: [seen('u1', 1, true), seen('u2', 1, true)],
-    });
+    const run = await openAndSee(store);
     await store.purgeUser('u2');
     expect(await logRows(store)).toEqual([{ n: 0 }]);
     expect(await seenRows(store)).toEqual([{ user_id: 'u1', seen: 1, present: 1 }]);
@@ -158,14 +164,7 @@ describe('sightings kept as a log (schema version 9)', () => {
       schema: open().schema,
       retry: false,
     });
-    const run = await store.startRun(at(0));
-    await store.writePoll({ runId: run.id, at: at(0), samples: [], effects: opening });
-    await store.writePoll({
-      runId: run.id,
-      at: at(1),
-      samples: [],
-      effects: [seen('u1', 1, true), seen('u2', 1, true)],
-    });
+    await openAndSee(store);
     // Another writer's transaction, as a poll that closes u2's open interval and then folds the log.
     const poll = new pg.Client({ connectionString: connectionString() });
     await poll.connect();
