@@ -232,8 +232,12 @@ function untilReady(child: ChildProcess, remember: (chunk: Buffer) => void, sign
     child.stdout!.on('data', remember);
     child.stderr!.on('data', (chunk: Buffer) => {
       remember(chunk);
-      recent = (recent + chunk.toString()).slice(-200);
-      if (!settled && recent.includes('database system is ready to accept connections')) {
+      // The message is looked for in the whole chunk (with the tail of the one before, for a message
+      // split across two): a chunk can carry it followed by more than the kept tail, as when a server
+      // recovering from an immediate stop refuses a connection in the same breath.
+      const text = recent + chunk.toString();
+      recent = text.slice(-200);
+      if (!settled && text.includes('database system is ready to accept connections')) {
         settled = true;
         signal.removeEventListener('abort', onAbort);
         resolve();
