@@ -179,15 +179,18 @@ describe('googleCalendarProvider', () => {
     expect(sleep.waits.some((w) => w > 0)).toBe(true);
   });
 
+  /** Google's answer to a free/busy request over the per-minute quota, asking for 7 s. */
+  const FREEBUSY_429 = {
+    status: 429,
+    reason: 'rateLimitExceeded',
+    domain: 'usageLimits',
+    retryAfter: 7,
+    kind: 'freeBusy',
+  } as const;
+
   it('honours Retry-After on a 429, and retries a server error', async () => {
     const { provider, google, sleep } = await setup(day);
-    google.failNext(1, {
-      status: 429,
-      reason: 'rateLimitExceeded',
-      domain: 'usageLimits',
-      retryAfter: 7,
-      kind: 'freeBusy',
-    });
+    google.failNext(1, FREEBUSY_429);
     google.failNext(1, { status: 503, reason: 'backendError', kind: 'events' });
     const samples = await provider.getPresence(['ada@example.com']);
     expect(samples[0]!.status).toBe('available');
@@ -208,13 +211,7 @@ describe('googleCalendarProvider', () => {
       if (signal?.aborted) throw signal.reason;
     };
     const { provider, google } = await setup(day, { sleep });
-    google.failNext(1, {
-      status: 429,
-      reason: 'rateLimitExceeded',
-      domain: 'usageLimits',
-      retryAfter: 7,
-      kind: 'freeBusy',
-    });
+    google.failNext(1, FREEBUSY_429);
     await expect(provider.getPresence(['ada@example.com'], { signal: stop.signal })).rejects.toThrow(
       'the tracker is stopping',
     );
