@@ -1,4 +1,5 @@
 import { ConfigError, type PresenceProvider, type PresenceStore, type Tracker } from '@presence-tracker/core';
+import { isLoopbackAddress } from '@presence-tracker/core/config';
 import { resolveConfig } from '../config.ts';
 import { EXIT, explain } from '../explain.ts';
 import { type Io, writeLine } from '../io.ts';
@@ -15,12 +16,6 @@ export interface ServeOptions {
   logLevel?: LogLevel;
 }
 
-/** Names and addresses that reach only this machine. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
-}
-
 /**
  * The dashboard over the configured store until SIGINT or SIGTERM: read-only, or with `--track` the
  * tracker in the same process. Says `listening on http://HOST:PORT` once it answers.
@@ -33,7 +28,7 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
   const port = options.port ?? config.web.port;
   const token = config.web.token;
   // Presence is personal: without a token, only this machine may ask.
-  if (token === undefined && !isLoopback(host)) {
+  if (token === undefined && !isLoopbackAddress(host)) {
     throw new ConfigError('invalid options:', [
       {
         path: options.host === undefined ? 'web.host' : '--host',

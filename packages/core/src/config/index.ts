@@ -20,6 +20,7 @@ import {
 
 export { type Environment, isEnvReference, resolveEnvReferences } from './environment.ts';
 export { describeIssues, issue as configIssue, suggest, typeName } from './issues.ts';
+export { isLoopbackAddress, isLoopbackHost } from './loopback.ts';
 export {
   type CoordinationConfig,
   type NativeConfigInput,

@@ -8,6 +8,8 @@ export {
   configIssue,
   describeIssues,
   type Environment,
+  isLoopbackAddress,
+  isLoopbackHost,
   type LoadConfigOptions,
   loadConfig,
   localTimeZone,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+import { isLoopbackHost } from '../config/loopback.ts';
 
 /**
  * Whether a platform may be told to push to this address: https, or http on loopback only (a proxy or
@@ -9,7 +8,7 @@ const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export function isHttpsOrLoopback(address: string | URL): boolean {
   const url = typeof address === 'string' ? (URL.canParse(address) ? new URL(address) : null) : address;
   return (
-    url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+    url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))
   );
 }
 

@@ -1,18 +1,6 @@
+import { isLoopbackHost } from '@presence-tracker/core/config';
 import type { MiddlewareHandler } from 'hono';
 import { problem } from './problem.ts';
-
-/**
- * Whether a request's host name (as `URL` reads it: lower case, IPv4 in dotted form, IPv6 in
- * brackets) names this machine only: `localhost`, 127.0.0.0/8, `[::1]`, or 127/8 mapped into IPv6.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127(\.\d{1,3}){3}$/.test(hostname) ||
-    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(hostname)
-  );
-}
 
 /**
  * Without a token, answers only requests addressed to a loopback name. Binding to loopback keeps other
