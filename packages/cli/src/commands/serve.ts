@@ -63,6 +63,7 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
       ...(config.policy?.availableStatuses && { availableStatuses: config.policy.availableStatuses }),
       notifiers: config.notifiers.map((n) => n.name),
       now: clock.now,
+      logger,
     });
     if (tracker) {
       // Ready means the first poll is written, as `track` says it is tracking only then.

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve as listen, type ServerType } from '@hono/node-server';
+import type { Logger } from '@presence-tracker/core';
 import { createDashboard } from './dashboard.ts';
 import type { DashboardOptions } from './options.ts';
 import { defaultUiDir, pagesNotBuilt } from './ui-dir.ts';
@@ -10,6 +11,11 @@ export interface ServeOptions extends DashboardOptions {
   host?: string;
   /** Default: 8080; 0 picks a free port. */
   port?: number;
+  /**
+   * Where the server says what it notices as it starts: that the pages are not built, with `uiDir`.
+   * Default: that line alone on stderr.
+   */
+  logger?: Logger;
 }
 
 export interface RunningDashboard {
@@ -22,12 +28,15 @@ export interface RunningDashboard {
 
 /**
  * Serves the dashboard on `host:port` and resolves once it listens. Where the pages are not built,
- * says so once on stderr, with how to build them; the API answers all the same.
+ * says so once (to `logger`, or on stderr), with how to build them; the API answers all the same.
  */
 export async function serve(options: ServeOptions): Promise<RunningDashboard> {
   const host = options.host ?? '127.0.0.1';
   const uiDir = options.uiDir ?? defaultUiDir();
-  if (!existsSync(uiDir)) console.warn(pagesNotBuilt(uiDir));
+  if (!existsSync(uiDir)) {
+    if (options.logger) options.logger.warn({ uiDir }, pagesNotBuilt(uiDir));
+    else console.warn(pagesNotBuilt(uiDir));
+  }
   const dashboard = createDashboard({ ...options, uiDir });
   const { app } = dashboard;
   const server = await new Promise<ServerType>((resolve, reject) => {
