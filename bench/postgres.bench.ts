@@ -245,7 +245,7 @@ const DROPS: { name: string; sql: (s: string) => string }[] = [
     name: 'the indexes of the change columns (changes() reads by them)',
     sql: (s) =>
       `drop index ${s}.intervals_changed; drop index ${s}.sessions_changed; drop index ${s}.runs_changed;
-       drop index ${s}.open_intervals_changed; drop index ${s}.open_sessions_changed`,
+       drop index ${s}.open_sessions_changed`,
   },
   {
     name: 'the end-after-start check on intervals',

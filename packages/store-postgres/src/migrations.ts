@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { changesMigration } from './changes/schema.ts';
 import { STORE_NAME } from './connection.ts';
 import { countersMigration } from './counters.ts';
+import { openInPlaceMigration } from './open-in-place.ts';
 import { openRecordsMigration } from './open-records.ts';
 import { rollupPartsMigration } from './rollup-parts.ts';
 import { rollupsMigration } from './rollups.ts';
@@ -241,6 +242,11 @@ create index sessions_period on ${s}.closed_sessions using spgist (period);
     version: 10,
     name: 'rollup parts: what a write closes is appended to rollups by a later fold, a row per record and day until then',
     sql: rollupPartsMigration,
+  },
+  {
+    version: 11,
+    name: 'open intervals rewritten in place when a write closes one and opens the next, without the index of changed',
+    sql: openInPlaceMigration,
   },
 ];
 

@@ -327,16 +327,30 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           if (into === 'digests' && closes) q.send(foldRollupPartsSql(o.schema));
 
           // Closing what was open comes first, so the open tables' keys see the new open rows after it.
-          // Each close moves the person's open row into the closed table, written there once and whole,
-          // and appends what it closed to the digests, in one statement.
+          // Each close copies the person's open row into the closed table, written there once and
+          // whole, and appends what it closed to the digests, in one statement. A person the write
+          // also opens a new interval for keeps their open row, rewritten in place below (see
+          // open-in-place.ts); the others' open rows are deleted. The rows are locked as they were
+          // read: one another writer rewrote since (its new id) is not closed, and the count
+          // refuses the write as a race.
+          const [finishedIntervals, openedIntervals] = finishedAndOpen(plan.newIntervals);
+          const closing = new Set(plan.intervalChanges.map((x) => x.userId));
+          const [reopened, opened] = partition(openedIntervals, (x) => closing.has(x.userId));
+          const reopening = new Set(reopened.map((x) => x.userId));
           const closedIntervals =
             plan.intervalChanges.length > 0
               ? q.send<{ n: number }>(
-                  `with closed as (
-                   delete from ${t.openIntervals} i using unnest($1::text[], $2::timestamptz[]) as v(user_id, ended_at)
-                   where i.user_id = v.user_id
-                   returning i.id, i.user_id, i.status, i.started_at, v.ended_at, i.last_seen_at, i.raw,
-                     ${epochMs('i.started_at')} as a, ${epochMs('v.ended_at')} as b),
+                  `with v as (select * from unnest($1::text[], $2::timestamptz[], $3::bool[]) as v(user_id, ended_at, reopen)),
+                 read as materialized (select i.user_id, i.id from ${t.openIntervals} i join v on v.user_id = i.user_id),
+                 closed as (
+                   select i.id, i.user_id, i.status, i.started_at, v.ended_at, i.last_seen_at, i.raw, v.reopen,
+                     ${epochMs('i.started_at')} as a, ${epochMs('v.ended_at')} as b
+                   from ${t.openIntervals} i join read r on r.user_id = i.user_id and r.id = i.id
+                     join v on v.user_id = i.user_id
+                   for update of i),
+                 gone as (
+                   delete from ${t.openIntervals} i using closed c
+                   where i.user_id = c.user_id and i.id = c.id and not c.reopen),
                  kept as (
                    insert into ${t.closedIntervals} (id, user_id, status, started_at, ended_at, last_seen_at, raw)
                    overriding system value
@@ -346,6 +360,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                   [
                     textArray(plan.intervalChanges.map((x) => x.userId)),
                     timestampArray(plan.intervalChanges.map((x) => x.endedAt)),
+                    plan.intervalChanges.map((x) => reopening.has(x.userId)),
                   ],
                 )
               : undefined;
@@ -374,7 +389,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
               : undefined;
           // Records the write opens and closes (seen once, then gone) go straight to the closed tables,
           // before the records it leaves open, which draw their ids after them.
-          const [finishedIntervals, openedIntervals] = split(plan.newIntervals);
           if (finishedIntervals.length > 0) {
             q.send(
               `insert into ${t.closedIntervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
@@ -390,21 +404,39 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
               ],
             );
           }
-          if (openedIntervals.length > 0) {
+          // The next interval of each person whose open one was closed above, in that row, with the
+          // id it draws now and this write's change mark.
+          const reopenedIntervals =
+            reopened.length > 0
+              ? q.send(
+                  `update ${t.openIntervals} i set id = default, status = v.st, started_at = v.sa, last_seen_at = v.ls,
+                   raw = v.r::jsonb, changed = default
+                 from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) as v(u, st, sa, ls, r)
+                 where i.user_id = v.u`,
+                  [
+                    textArray(reopened.map((x) => x.userId)),
+                    textArray(reopened.map((x) => x.status)),
+                    timestampArray(reopened.map((x) => x.startedAt)),
+                    timestampArray(reopened.map((x) => x.lastSeenAt)),
+                    jsonTexts(reopened.map((x) => x.raw)),
+                  ],
+                )
+              : undefined;
+          if (opened.length > 0) {
             q.send(
               `insert into ${t.openIntervals} (user_id, status, started_at, last_seen_at, raw)
              select u, st, sa, ls, r::jsonb
              from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) as v(u, st, sa, ls, r)`,
               [
-                textArray(openedIntervals.map((x) => x.userId)),
-                textArray(openedIntervals.map((x) => x.status)),
-                timestampArray(openedIntervals.map((x) => x.startedAt)),
-                timestampArray(openedIntervals.map((x) => x.lastSeenAt)),
-                jsonTexts(openedIntervals.map((x) => x.raw)),
+                textArray(opened.map((x) => x.userId)),
+                textArray(opened.map((x) => x.status)),
+                timestampArray(opened.map((x) => x.startedAt)),
+                timestampArray(opened.map((x) => x.lastSeenAt)),
+                jsonTexts(opened.map((x) => x.raw)),
               ],
             );
           }
-          const [finishedSessions, openedSessions] = split(plan.newSessions);
+          const [finishedSessions, openedSessions] = finishedAndOpen(plan.newSessions);
           if (finishedSessions.length > 0) {
             q.send(
               `insert into ${t.closedSessions} (user_id, started_at, ended_at, last_seen_at, end_reason)
@@ -447,6 +479,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           if ((await run).rowCount === 0)
             refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
           if (closedIntervals && (await closedIntervals).rows[0]!.n !== plan.intervalChanges.length) raced();
+          if (reopenedIntervals && (await reopenedIntervals).rowCount !== reopened.length) raced();
           if (closedSessions && (await closedSessions).rows[0]!.n !== plan.sessionChanges.length) raced();
           if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
           // The sightings log and the rollups' parts are folded together, once the log has grown.
@@ -859,12 +892,17 @@ function rangeQuery(q: RangeQuery): { closed: string; open: string; params: unkn
   return { closed: closed + only, open: open + only, params: [q.from, q.to, q.userIds] };
 }
 
+/** The items `test` holds for, and the others, each in the order given. */
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const x of items) (test(x) ? yes : no).push(x);
+  return [yes, no];
+}
+
 /** A write's new records: those it also closes, and those it leaves open. */
-function split<R extends { endedAt: Date | null }>(records: readonly R[]): [R[], R[]] {
-  const finished: R[] = [];
-  const open: R[] = [];
-  for (const r of records) (r.endedAt === null ? open : finished).push(r);
-  return [finished, open];
+function finishedAndOpen<R extends { endedAt: Date | null }>(records: readonly R[]): [R[], R[]] {
+  return partition(records, (r) => r.endedAt !== null);
 }
 
 /** The filter for instants in `[from, to)`, or `null` when the range holds none. */

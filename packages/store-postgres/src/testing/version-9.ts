@@ -1,4 +1,5 @@
 import { foldRollupPartsSql } from '../rollup-parts.ts';
+import { backToVersion10 } from './version-10.ts';
 
 /**
  * SQL that turns a schema of this version back into the shape schema version 9 left, with the same
@@ -8,6 +9,7 @@ import { foldRollupPartsSql } from '../rollup-parts.ts';
 export const backToVersion9 = (schema: string): string => {
   const s = `"${schema}"`;
   return `
+${backToVersion10(schema)}
 ${foldRollupPartsSql(schema)};
 drop table ${s}.rollup_parts;
 delete from ${s}.schema_migrations where version > 9;
