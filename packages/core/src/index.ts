@@ -132,6 +132,7 @@ export type {
 export {
   type CounterAdd,
   checkFence,
+  dayRowPeople,
   defineStore,
   type ImpliedOpen,
   impliedOpen,

@@ -79,14 +79,24 @@ describe('rollup parts (schema version 10)', () => {
     expect(await digests(store)).toEqual(madeByCore(closed));
     const reader = open(store.schema);
     expect(await report(reader, true)).toEqual(await report(reader, false));
-    // The same records, read whole instead of in parts: one entry per person either way, its days
-    // named in the text, each day once after the fold and once per part before it.
+    // The same records, read whole instead of in parts: after the fold a row per day with everyone's
+    // digest of it, each person on each day once; before it, an entry per person, its days named in
+    // the text, each day once per part.
     const folded = await reader.rollups!(range);
     expect(folded.openIntervals).toEqual(unfolded.openIntervals);
-    const markers = (read: RollupRead) => read.days.map((d) => d.intervals.split('@').length - 1).sort();
-    expect(markers(folded)).toEqual([3, 3, 3]);
+    const perPerson = (read: RollupRead) => {
+      const days = new Map<string, number>();
+      const add = (userId: string, n: number) => days.set(userId, (days.get(userId) ?? 0) + n);
+      for (const row of read.dayRows ?? []) for (const userId of row.userIds) add(userId, 1);
+      for (const d of read.days) add(d.userId, d.intervals.split('@').length - 1);
+      return [...days.values()].sort();
+    };
+    expect(folded.days).toEqual([]);
+    expect(folded.dayRows!.map((r) => r.userIds.length)).toEqual([3, 3, 3]);
+    expect(perPerson(folded)).toEqual([3, 3, 3]);
     // 11 intervals closed each, two of them across a midnight.
-    expect(markers(unfolded)).toEqual([13, 13, 13]);
+    expect(unfolded.dayRows).toEqual([]);
+    expect(perPerson(unfolded)).toEqual([13, 13, 13]);
     expect(unfolded.days.every((d) => d.intervals.split('@').length > 2)).toBe(true);
   });
 

@@ -1,7 +1,9 @@
 import {
+  dayRowPeople,
   type RangeQuery,
   ROLLUP_DAY_MS,
   type RollupBatch,
+  type RollupDayRow,
   type RollupRead,
   rollupDay,
   STATUSES,
@@ -176,22 +178,36 @@ function firstNumbers(text: string): [number, number] {
 }
 
 export interface RollupRow {
-  kind: 0 | 1 | 2;
-  user_id: string;
-  /** 0 for a person's digests (their text names the days), or an open record's start (epoch ms): a bigint, which pg hands over as text. */
+  /** 0: a person's digests; 1: an open interval; 2: an open session; 3: a UTC day's digests of everyone. */
+  kind: 0 | 1 | 2 | 3;
+  /** The person; null on a day's row. */
+  user_id: string | null;
+  /**
+   * 0 for a person's digests (their text names the days), an open record's start (epoch ms), or a
+   * day row's UTC midnight (epoch ms): a bigint, which pg hands over as text.
+   */
   at: string;
+  /** A day row's people as a JSON array, in the order of its texts (text, so that pg leaves it unparsed). */
+  users: string | null;
   intervals: string | null;
   sessions: string | null;
 }
 
 /**
  * The digests of the days touching the range and the records still open, in one statement, so one
- * snapshot: a write's commit is in all of them or in none. A row per person, their days joined in
- * day order along the primary key, each after its `@day,` (as core's `RollupEntry` allows): a row
- * per person-day cost the client more in parsing than the server in joining (90,000 rows for 1,000
- * people over a quarter), and sorting those rows by person spilled to disk at the default
- * `work_mem`. The parts not yet folded into them (schema version 10) come as a second row for the
- * people they name, the same way.
+ * snapshot: a write's commit is in all of them or in none.
+ *
+ * Read for everyone, the digests come as one row per UTC day (core's `RollupDayRow`): the day's
+ * people as a JSON array and their texts joined by `;`, each day found through the `day` index with
+ * an equality, so nothing is sorted or hashed, whatever the table's statistics. The days run from
+ * the range's first to its last, bounded by those the table holds. A row per person, their days
+ * joined in day order, had the server sort the range's digests by person (on disk at the default
+ * `work_mem`, on a table not analysed yet) or visit the heap once per digest along the primary key
+ * (the rows lie in the order they were written, day by day); grouping by day made it hash them.
+ *
+ * Read for some people, a row per person, their days joined in day order along the primary key,
+ * each after its `@day,` (as core's `RollupEntry` allows). The parts not yet folded (schema version
+ * 10) come as a second row for the people they name, the same way.
  */
 export async function readRollups(
   run: (sql: string, params: unknown[]) => Promise<{ rows: RollupRow[] }>,
@@ -202,32 +218,54 @@ export async function readRollups(
   const only = q.userIds === undefined ? '' : 'and user_id = any($4::text[])';
   const params: unknown[] = [rollupDay(q.from.getTime()), q.to.getTime(), q.to];
   if (q.userIds !== undefined) params.push(q.userIds);
+  const digests =
+    q.userIds === undefined
+      ? `select 3 as kind, null as user_id, d.day as at, r.users, r.intervals, r.sessions
+         from generate_series(greatest($1, (select min(day) from ${s}.rollups)),
+           least($2, (select max(day) from ${s}.rollups) + 1) - 1, ${ROLLUP_DAY_MS}::bigint) as d (day)
+         cross join lateral (
+           select json_agg(user_id)::text as users, string_agg(intervals, ';') as intervals,
+             string_agg(sessions, ';') as sessions
+           from ${s}.rollups where day = d.day) as r
+         where r.users is not null`
+      : `select 0 as kind, user_id, 0::bigint as at, null::text as users,
+           string_agg('@' || day || ',' || intervals, '' order by day) as intervals,
+           string_agg(sessions, '' order by day) as sessions
+         from ${s}.rollups where day >= $1 and day < $2 ${only} group by user_id`;
   const { rows } = await run(
-    `(select 0 as kind, user_id, 0::bigint as at,
-        string_agg('@' || day || ',' || intervals, '' order by day) as intervals,
-        string_agg(sessions, '' order by day) as sessions
-      from ${s}.rollups where day >= $1 and day < $2 ${only} group by user_id)
+    `(${digests})
      union all
-     (select 0, user_id, 0::bigint,
+     (select 0, user_id, 0::bigint, null,
         string_agg('@' || day || ',' || intervals, '' order by day, a, b),
         string_agg(sessions, '' order by day, a, b)
       from ${s}.rollup_parts where day >= $1 and day < $2 ${only} group by user_id)
      union all
-     select 1, user_id, ${epochMs('started_at')}, status, null from ${s}.open_intervals
+     select 1, user_id, ${epochMs('started_at')}, null, status, null from ${s}.open_intervals
        where started_at < $3 ${only}
      union all
-     select 2, user_id, ${epochMs('started_at')}, null, null from ${s}.open_sessions
+     select 2, user_id, ${epochMs('started_at')}, null, null, null from ${s}.open_sessions
        where started_at < $3 ${only}`,
     params,
   );
   const read: RollupRead = { days: [], openIntervals: [], openSessions: [] };
+  const dayRows: RollupDayRow[] = [];
+  const people = dayRowPeople();
   for (const r of rows) {
     const at = Number(r.at);
-    if (r.kind === 0) {
-      read.days.push({ userId: r.user_id, day: at, intervals: r.intervals!, sessions: r.sessions! });
+    if (r.kind === 3) {
+      // The texts as bytes, as core's day rows take them: digests are ASCII, so this is a copy.
+      dayRows.push({
+        day: at,
+        userIds: people(r.users!),
+        intervals: Buffer.from(r.intervals!, 'utf8'),
+        sessions: Buffer.from(r.sessions!, 'utf8'),
+      });
+    } else if (r.kind === 0) {
+      read.days.push({ userId: r.user_id!, day: at, intervals: r.intervals!, sessions: r.sessions! });
     } else if (r.kind === 1) {
-      read.openIntervals.push({ userId: r.user_id, status: r.intervals as Status, startedAt: new Date(at) });
-    } else read.openSessions.push({ userId: r.user_id, startedAt: new Date(at) });
+      read.openIntervals.push({ userId: r.user_id!, status: r.intervals as Status, startedAt: new Date(at) });
+    } else read.openSessions.push({ userId: r.user_id!, startedAt: new Date(at) });
   }
+  if (q.userIds === undefined) read.dayRows = dayRows;
   return read;
 }

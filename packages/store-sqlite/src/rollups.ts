@@ -1,4 +1,5 @@
 import {
+  dayRowPeople,
   type RangeQuery,
   ROLLUP_DAY_MS,
   RollupBatch,
@@ -152,9 +153,10 @@ export function readRollups(s: RollupStatements, q: RangeQuery): RollupRead {
     })),
   };
   if (ids === null) {
+    const people = dayRowPeople();
     read.dayRows = (s.dayRows.all({ from, to }) as Row[]).map(([day, userIds, intervals, sessions]) => ({
       day: day as number,
-      userIds: JSON.parse(userIds as string) as string[],
+      userIds: people(userIds as string),
       intervals: intervals as Uint8Array,
       sessions: sessions as Uint8Array,
     }));

@@ -1,3 +1,4 @@
+export { dayRowPeople } from './day-row-people.ts';
 export { defineStore, type StoreCall, type StoreDefinition, type StoreDriver } from './define.ts';
 export { checkFence } from './fence.ts';
 export { type MemoryStoreOptions, memoryStore } from './memory.ts';

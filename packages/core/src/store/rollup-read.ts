@@ -42,6 +42,9 @@ export class RollupIndex {
   private readonly next: Int32Array;
   private count = 0;
   private readonly scratch: number[] = [];
+  /** The last day row's people and their parts: a store hands the same array over for days with the same people. */
+  private lastIds: readonly string[] | null = null;
+  private lastParts: UserPart[] = [];
 
   constructor(read: RollupRead) {
     for (const d of read.days) this.part(d.userId).days.push(d);
@@ -140,6 +143,11 @@ export class RollupIndex {
     const iv = row.intervals;
     const sv = row.sessions;
     const people = row.userIds.length;
+    if (row.userIds !== this.lastIds) {
+      this.lastIds = row.userIds;
+      this.lastParts = row.userIds.map((userId) => this.part(userId));
+    }
+    const parts = this.lastParts;
     // n people have n texts, so n - 1 separators; none has no text at all.
     let fits = people === 0 ? iv.length === 0 && sv.length === 0 : true;
     let i = 0;
@@ -148,7 +156,7 @@ export class RollupIndex {
       const ie = endOf(iv, i);
       const se = endOf(sv, s);
       fits = (ie < iv.length || se < sv.length) === p < people - 1 && ie < iv.length === se < sv.length;
-      this.link(this.part(row.userIds[p]!), r, i, ie, s, se);
+      this.link(parts[p]!, r, i, ie, s, se);
       i = ie + 1;
       s = se + 1;
     }

@@ -132,6 +132,35 @@ describe('RollupIndex', () => {
     ]);
   });
 
+  it('decodes day rows that share one array of people, each day from its own texts', () => {
+    const people = ['u1', 'u2'];
+    const index = new RollupIndex({
+      days: [],
+      dayRows: [
+        { day: DAY, userIds: people, intervals: bytes('0,5,1,;10,20,2,'), sessions: bytes(';') },
+        { day: 3 * DAY, userIds: ['u2'], intervals: bytes('7,8,3,'), sessions: bytes('') },
+        {
+          day: 2 * DAY,
+          userIds: people,
+          intervals: bytes(';0,60000,4,'),
+          sessions: bytes(`${2 * DAY},${2 * DAY + 1},;`),
+        },
+      ],
+      openIntervals: [],
+      openSessions: [],
+    });
+    const into = { intervals: [], sessions: [] };
+    expect(index.records('u1', into)).toEqual({
+      intervals: [DAY, DAY + 5, 1],
+      sessions: [2 * DAY, 2 * DAY + 1],
+    });
+    expect(index.records('u2', into)).toEqual({
+      intervals: [DAY + 10, DAY + 20, 2, 2 * DAY, 2 * DAY + 60_000, 4, 3 * DAY + 7, 3 * DAY + 8, 3],
+      sessions: [],
+    });
+    expect(people).toEqual(['u1', 'u2']);
+  });
+
   it('refuses a day row whose texts are not one per person', () => {
     const row =
       (userIds: string[], intervals: string, sessions = ';'.repeat(Math.max(0, userIds.length - 1))) =>

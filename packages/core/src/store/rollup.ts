@@ -49,7 +49,10 @@ export interface RollupEntry {
 export interface RollupDayRow {
   /** The day's UTC midnight, epoch milliseconds. */
   day: number;
-  /** The people with a digest that day, each once. */
+  /**
+   * The people with a digest that day, each once. Days with the same people may share one array (a
+   * store that does saves the report looking each person up again for every day); none changes it.
+   */
   userIds: string[];
   /** Each person's interval pieces, `start,end,status,` with offsets from `day` (no `@day,`), joined by `;`. */
   intervals: Uint8Array;
