@@ -92,49 +92,55 @@ describe('open intervals rewritten in place (schema version 11)', () => {
     expect(rollups.openIntervals.map((x) => x.userId)).toEqual(['u1', 'u3']);
   });
 
-  test('an open row another writer rewrote after it was read is not closed: the write is refused as a race', async () => {
-    const store = postgresStore({
-      connectionString: connectionString(),
-      schema: open().schema,
-      retry: false,
-    });
-    const run = await store.startRun(at(0));
-    await write(store, run.id, history[0]!, 0);
-    const s = `"${store.schema}"`;
-    // Another writer's poll, holding u1's rewritten open row uncommitted.
-    const other = new pg.Client({ connectionString: connectionString() });
-    await other.connect();
-    try {
-      await other.query('begin');
-      const pid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-      await other.query(
-        `update ${s}.open_intervals set id = default, status = 'dnd', started_at = $1, changed = default where user_id = 'u1'`,
-        [at(5)],
-      );
-      const ours = write(store, run.id, history[1]!, 10).catch((error: unknown) => error);
-      for (;;) {
-        const waiting = await sql<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
-          [pid],
+  test.each([
+    ['closes and reopens', history[1]!],
+    ['only closes', [{ type: 'interval.close', userId: 'u1', endedAt: at(10) } satisfies Effect]],
+  ])(
+    'an open row another writer rewrote after it was read is not closed: a write that %s is refused as a race',
+    async (_, effects) => {
+      const store = postgresStore({
+        connectionString: connectionString(),
+        schema: open().schema,
+        retry: false,
+      });
+      const run = await store.startRun(at(0));
+      await write(store, run.id, history[0]!, 0);
+      const s = `"${store.schema}"`;
+      // Another writer's poll, holding u1's rewritten open row uncommitted.
+      const other = new pg.Client({ connectionString: connectionString() });
+      await other.connect();
+      try {
+        await other.query('begin');
+        const pid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+        await other.query(
+          `update ${s}.open_intervals set id = default, status = 'dnd', started_at = $1, changed = default where user_id = 'u1'`,
+          [at(5)],
         );
-        if (waiting[0]!.n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        const ours = write(store, run.id, effects, 10).catch((error: unknown) => error);
+        for (;;) {
+          const waiting = await sql<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+            [pid],
+          );
+          if (waiting[0]!.n > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await other.query('commit');
+        const error = await ours;
+        expect(StoreError.isInstance(error)).toBe(true);
+        expect((error as StoreError).code).toBe('STORE_CONFLICT');
+      } finally {
+        await other.end();
       }
-      await other.query('commit');
-      const error = await ours;
-      expect(StoreError.isInstance(error)).toBe(true);
-      expect((error as StoreError).code).toBe('STORE_CONFLICT');
-    } finally {
-      await other.end();
-    }
-    // Nothing of the refused write: the other writer's open row as it left it, nothing closed.
-    expect(await sql(`select user_id, status from ${s}.open_intervals order by user_id`)).toEqual([
-      { user_id: 'u1', status: 'dnd' },
-      { user_id: 'u2', status: 'busy' },
-    ]);
-    expect(await sql(`select count(*)::int as n from ${s}.closed_intervals`)).toEqual([{ n: 0 }]);
-    await store.close();
-  });
+      // Nothing of the refused write: the other writer's open row as it left it, nothing closed.
+      expect(await sql(`select user_id, status from ${s}.open_intervals order by user_id`)).toEqual([
+        { user_id: 'u1', status: 'dnd' },
+        { user_id: 'u2', status: 'busy' },
+      ]);
+      expect(await sql(`select count(*)::int as n from ${s}.closed_intervals`)).toEqual([{ n: 0 }]);
+      await store.close();
+    },
+  );
 
   test('a schema of version 10 migrates with every reader answering as before', async () => {
     const writer = open();

@@ -326,41 +326,70 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             0;
           if (into === 'digests' && closes) q.send(foldRollupPartsSql(o.schema));
 
+          // Records the write opens and closes (seen once, then gone) go straight to the closed table
+          // first, so they draw their ids before the records the write leaves open.
+          const [finishedIntervals, openedIntervals] = finishedAndOpen(plan.newIntervals);
+          if (finishedIntervals.length > 0) {
+            q.send(
+              `insert into ${t.closedIntervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
+             select u, st, sa, ea, ls, r::jsonb
+             from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
+              [
+                textArray(finishedIntervals.map((x) => x.userId)),
+                textArray(finishedIntervals.map((x) => x.status)),
+                timestampArray(finishedIntervals.map((x) => x.startedAt)),
+                timestampArray(finishedIntervals.map((x) => x.endedAt)),
+                timestampArray(finishedIntervals.map((x) => x.lastSeenAt)),
+                jsonTexts(finishedIntervals.map((x) => x.raw)),
+              ],
+            );
+          }
           // Closing what was open comes first, so the open tables' keys see the new open rows after it.
           // Each close copies the person's open row into the closed table, written there once and
           // whole, and appends what it closed to the digests, in one statement. A person the write
-          // also opens a new interval for keeps their open row, rewritten in place below (see
-          // open-in-place.ts); the others' open rows are deleted. The rows are locked as they were
-          // read: one another writer rewrote since (its new id) is not closed, and the count
-          // refuses the write as a race.
-          const [finishedIntervals, openedIntervals] = finishedAndOpen(plan.newIntervals);
+          // also opens their next interval for keeps their open row, rewritten in place with it (see
+          // open-in-place.ts); the others' open rows are deleted. Both find the rows by person and
+          // the id read first: a row another writer rewrote since (a new id) is neither, and the
+          // count refuses the write as a race.
           const closing = new Set(plan.intervalChanges.map((x) => x.userId));
           const [reopened, opened] = partition(openedIntervals, (x) => closing.has(x.userId));
           const reopening = new Set(reopened.map((x) => x.userId));
           const closedIntervals =
             plan.intervalChanges.length > 0
-              ? q.send<{ n: number }>(
-                  `with v as (select * from unnest($1::text[], $2::timestamptz[], $3::bool[]) as v(user_id, ended_at, reopen)),
-                 read as materialized (select i.user_id, i.id from ${t.openIntervals} i join v on v.user_id = i.user_id),
-                 closed as (
-                   select i.id, i.user_id, i.status, i.started_at, v.ended_at, i.last_seen_at, i.raw, v.reopen,
-                     ${epochMs('i.started_at')} as a, ${epochMs('v.ended_at')} as b
-                   from ${t.openIntervals} i join read r on r.user_id = i.user_id and r.id = i.id
-                     join v on v.user_id = i.user_id
-                   for update of i),
+              ? q.send<{ n: number; reopened: number }>(
+                  `with read as materialized (
+                   select i.id, i.user_id, i.status, i.started_at, v.ended_at, i.last_seen_at, i.raw, v.reopen
+                   from ${t.openIntervals} i
+                     join unnest($1::text[], $2::timestamptz[], $3::bool[]) as v(user_id, ended_at, reopen) on v.user_id = i.user_id),
+                 reopened as (
+                   update ${t.openIntervals} i set id = default, status = n.st, started_at = n.sa, last_seen_at = n.ls,
+                     raw = n.r::jsonb, changed = default
+                   from read r, unnest($4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[]) as n(u, st, sa, ls, r)
+                   where i.user_id = r.user_id and i.id = r.id and r.reopen and n.u = r.user_id
+                   returning i.user_id),
                  gone as (
-                   delete from ${t.openIntervals} i using closed c
-                   where i.user_id = c.user_id and i.id = c.id and not c.reopen),
+                   delete from ${t.openIntervals} i using read r
+                   where i.user_id = r.user_id and i.id = r.id and not r.reopen
+                   returning i.user_id),
+                 closed as (
+                   select r.id, r.user_id, r.status, r.started_at, r.ended_at, r.last_seen_at, r.raw,
+                     ${epochMs('r.started_at')} as a, ${epochMs('r.ended_at')} as b
+                   from read r join (select user_id from reopened union all select user_id from gone) m on m.user_id = r.user_id),
                  kept as (
                    insert into ${t.closedIntervals} (id, user_id, status, started_at, ended_at, last_seen_at, raw)
                    overriding system value
                    select id, user_id, status, started_at, ended_at, last_seen_at, raw from closed),
                  rolled as (${appendClosedIntervalsSql(o.schema, 'closed', into)})
-                 select count(*)::int as n from closed`,
+                 select (select count(*) from closed)::int as n, (select count(*) from reopened)::int as reopened`,
                   [
                     textArray(plan.intervalChanges.map((x) => x.userId)),
                     timestampArray(plan.intervalChanges.map((x) => x.endedAt)),
                     plan.intervalChanges.map((x) => reopening.has(x.userId)),
+                    textArray(reopened.map((x) => x.userId)),
+                    textArray(reopened.map((x) => x.status)),
+                    timestampArray(reopened.map((x) => x.startedAt)),
+                    timestampArray(reopened.map((x) => x.lastSeenAt)),
+                    jsonTexts(reopened.map((x) => x.raw)),
                   ],
                 )
               : undefined;
@@ -384,41 +413,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
                     timestampArray(plan.sessionChanges.map((x) => x.endedAt)),
                     timestampArray(plan.sessionChanges.map((x) => x.lastSeenAt)),
                     textArray(plan.sessionChanges.map((x) => x.reason)),
-                  ],
-                )
-              : undefined;
-          // Records the write opens and closes (seen once, then gone) go straight to the closed tables,
-          // before the records it leaves open, which draw their ids after them.
-          if (finishedIntervals.length > 0) {
-            q.send(
-              `insert into ${t.closedIntervals} (user_id, status, started_at, ended_at, last_seen_at, raw)
-             select u, st, sa, ea, ls, r::jsonb
-             from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[]) as v(u, st, sa, ea, ls, r)`,
-              [
-                textArray(finishedIntervals.map((x) => x.userId)),
-                textArray(finishedIntervals.map((x) => x.status)),
-                timestampArray(finishedIntervals.map((x) => x.startedAt)),
-                timestampArray(finishedIntervals.map((x) => x.endedAt)),
-                timestampArray(finishedIntervals.map((x) => x.lastSeenAt)),
-                jsonTexts(finishedIntervals.map((x) => x.raw)),
-              ],
-            );
-          }
-          // The next interval of each person whose open one was closed above, in that row, with the
-          // id it draws now and this write's change mark.
-          const reopenedIntervals =
-            reopened.length > 0
-              ? q.send(
-                  `update ${t.openIntervals} i set id = default, status = v.st, started_at = v.sa, last_seen_at = v.ls,
-                   raw = v.r::jsonb, changed = default
-                 from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) as v(u, st, sa, ls, r)
-                 where i.user_id = v.u`,
-                  [
-                    textArray(reopened.map((x) => x.userId)),
-                    textArray(reopened.map((x) => x.status)),
-                    timestampArray(reopened.map((x) => x.startedAt)),
-                    timestampArray(reopened.map((x) => x.lastSeenAt)),
-                    jsonTexts(reopened.map((x) => x.raw)),
                   ],
                 )
               : undefined;
@@ -478,8 +472,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           await q.settle();
           if ((await run).rowCount === 0)
             refuse('writePoll', `writePoll refused, nothing was written: no run ${write.runId}`);
-          if (closedIntervals && (await closedIntervals).rows[0]!.n !== plan.intervalChanges.length) raced();
-          if (reopenedIntervals && (await reopenedIntervals).rowCount !== reopened.length) raced();
+          if (closedIntervals) {
+            const done = (await closedIntervals).rows[0]!;
+            if (done.n !== plan.intervalChanges.length || done.reopened !== reopened.length) raced();
+          }
           if (closedSessions && (await closedSessions).rows[0]!.n !== plan.sessionChanges.length) raced();
           if (write.outbox && write.outbox.length > 0) await enqueue(c, write.outbox);
           // The sightings log and the rollups' parts are folded together, once the log has grown.
