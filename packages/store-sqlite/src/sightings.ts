@@ -62,13 +62,10 @@ export function splitSightings(effects: readonly Effect[]): {
   planned: readonly Effect[];
   groups: SightingGroup[];
 } {
+  // A write without sightings (a run's first poll opens a record for everyone) needs no set.
+  if (!effects.some((e) => e.type === 'seen')) return { planned: effects, groups: [] };
   const recorded = new Set<string>();
-  let sightings = 0;
-  for (const e of effects) {
-    if (e.type === 'seen') sightings++;
-    else if (e.type !== 'unavailable.long') recorded.add(e.userId);
-  }
-  if (sightings === 0) return { planned: effects, groups: [] };
+  for (const e of effects) if (e.type !== 'seen' && e.type !== 'unavailable.long') recorded.add(e.userId);
   const planned: Effect[] = [];
   const groups: { at: number; presentAt: number | null; ids: string[] }[] = [];
   let group: (typeof groups)[number] | undefined;

@@ -66,6 +66,9 @@ describe('planWrite', () => {
       'u1 already has an open session',
     );
     expect(
+      refused([{ type: 'interval.open', userId: 'u1', status: 'away', startedAt: at(1) }], ['u1']),
+    ).toContain('u1 already has an open interval');
+    expect(
       refused([
         { type: 'interval.open', userId: 'u1', status: 'away', startedAt: at(1) },
         { type: 'interval.open', userId: 'u1', status: 'busy', startedAt: at(2) },
@@ -108,5 +111,24 @@ describe('planWrite', () => {
     // u2's new records are all closed: no unique index on open records would see a clash, so the
     // store must look them up; u1's and u3's new records stay open, and the index sees those.
     expect(opensClosed(plan, implied)).toEqual({ intervals: ['u2'], sessions: ['u2'] });
+  });
+
+  test('a user whose new records end with an open one, or a write closing none of its new records, needs no look-up', () => {
+    const effects: Effect[] = [
+      { type: 'interval.open', userId: 'u4', status: 'away', startedAt: at(1) },
+      { type: 'interval.close', userId: 'u4', endedAt: at(2) },
+      { type: 'interval.open', userId: 'u4', status: 'busy', startedAt: at(2) },
+      { type: 'session.open', userId: 'u5', startedAt: at(1) },
+    ];
+    const implied = impliedOpen(effects);
+    const plan = planWrite(effects, implied.intervals, implied.sessions);
+    expect(plan.newIntervals.map((r) => r.endedAt)).toEqual([at(2), null]);
+    expect(opensClosed(plan, implied)).toEqual({ intervals: [], sessions: [] });
+    const opening = effects.slice(3);
+    const openOnly = impliedOpen(opening);
+    expect(opensClosed(planWrite(opening, openOnly.intervals, openOnly.sessions), openOnly)).toEqual({
+      intervals: [],
+      sessions: [],
+    });
   });
 });

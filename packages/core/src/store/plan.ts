@@ -74,21 +74,24 @@ export function impliedOpen(effects: readonly Effect[]): ImpliedOpen {
     switch (e.type) {
       case 'interval.open':
       case 'interval.close':
-        if (decidedIntervals.has(e.userId)) break;
-        decidedIntervals.add(e.userId);
-        if (e.type === 'interval.close') intervals.add(e.userId);
+        if (first(decidedIntervals, e.userId) && e.type === 'interval.close') intervals.add(e.userId);
         break;
       case 'session.open':
       case 'session.close':
-        if (decidedSessions.has(e.userId)) break;
-        decidedSessions.add(e.userId);
-        if (e.type === 'session.close') sessions.add(e.userId);
+        if (first(decidedSessions, e.userId) && e.type === 'session.close') sessions.add(e.userId);
         break;
       default:
         break;
     }
   }
   return { intervals, sessions };
+}
+
+/** Adds `userId` to `seen` and answers whether it was not there yet: one search of the set, not two. */
+function first(seen: Set<string>, userId: string): boolean {
+  const size = seen.size;
+  seen.add(userId);
+  return seen.size > size;
 }
 
 /**
@@ -100,11 +103,15 @@ export function opensClosed(
   plan: WritePlan,
   implied: ImpliedOpen,
 ): { intervals: string[]; sessions: string[] } {
+  // Only a closed row can name such a user (one with a row left open has an open record), so a
+  // write that closes none of its new rows, as most polls, is answered without a set.
   const pick = (rows: readonly { userId: string; endedAt: Date | null }[], open: ReadonlySet<string>) => {
+    const closed = rows.filter((r) => r.endedAt !== null);
+    if (closed.length === 0) return [];
     const stillOpen = new Set<string>();
     for (const r of rows) if (r.endedAt === null) stillOpen.add(r.userId);
     const users = new Set<string>();
-    for (const r of rows) if (!open.has(r.userId) && !stillOpen.has(r.userId)) users.add(r.userId);
+    for (const r of closed) if (!open.has(r.userId) && !stillOpen.has(r.userId)) users.add(r.userId);
     return [...users];
   };
   return {
@@ -139,8 +146,10 @@ export function planWrite(
     throw new StoreError(store, `writePoll refused, nothing was written: ${message}`, { code });
   };
 
+  // A user's entry is `null` once known to have nothing open, `undefined` before the write names them.
   const interval = (userId: string) => {
-    if (intervals.has(userId)) return intervals.get(userId)!;
+    const known = intervals.get(userId);
+    if (known !== undefined) return known;
     const current: Current<OpenRowChange, NewInterval> = openIntervals.has(userId)
       ? { existing: { userId, endedAt: null, lastSeenAt: null } }
       : null;
@@ -149,7 +158,8 @@ export function planWrite(
     return current;
   };
   const session = (userId: string) => {
-    if (sessions.has(userId)) return sessions.get(userId)!;
+    const known = sessions.get(userId);
+    if (known !== undefined) return known;
     const current: Current<SessionChange, NewSession> = openSessions.has(userId)
       ? { existing: { userId, endedAt: null, lastSeenAt: null, reason: null } }
       : null;
@@ -161,7 +171,11 @@ export function planWrite(
   for (const e of effects) {
     switch (e.type) {
       case 'interval.open': {
-        if (interval(e.userId)) refuse(`user ${e.userId} already has an open interval`);
+        // What interval() would answer, without keeping an answer the next line replaces.
+        const known = intervals.get(e.userId);
+        if (known === undefined ? openIntervals.has(e.userId) : known !== null) {
+          refuse(`user ${e.userId} already has an open interval`);
+        }
         const row: NewInterval = {
           userId: e.userId,
           status: e.status,
@@ -182,7 +196,10 @@ export function planWrite(
         break;
       }
       case 'session.open': {
-        if (session(e.userId)) refuse(`user ${e.userId} already has an open session`);
+        const known = sessions.get(e.userId);
+        if (known === undefined ? openSessions.has(e.userId) : known !== null) {
+          refuse(`user ${e.userId} already has an open session`);
+        }
         const row: NewSession = {
           userId: e.userId,
           startedAt: e.startedAt,
