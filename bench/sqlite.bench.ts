@@ -153,16 +153,17 @@ function finishedRows(writes: Omit<PollWrite, 'runId'>[]): {
 /**
  * How the baseline keeps the readings: a JSON row per poll (the store's format) in pages of SQLite's
  * default 4 KB or of 16 KB (fewer pages for the same rows), the same with the records in multi-row
- * INSERTs of 64 rows, or a row per reading.
+ * INSERTs of 64 rows, or a row per reading; or not at all, the records alone (16 KB pages, 64 to an
+ * INSERT), beside a store that keeps no samples.
  */
-type SampleLayout = 'poll' | 'poll-16k' | 'poll-16k-multi' | 'reading';
+type SampleLayout = 'poll' | 'poll-16k' | 'poll-16k-multi' | 'reading' | 'none-16k-multi';
 
 /**
  * The baseline: plain better-sqlite3 writing the same readings and the finished interval and session
  * rows, with prepared statements in one transaction (WAL, `synchronous = NORMAL`: the store syncs
  * every commit, which for one commit would add one fsync), into bare tables, or into the store's own
  * tables and indexes. Its readings are the store's own: a JSON
- * array per poll, or a row per reading. Returns the wall and CPU ms taken, the JSON included.
+ * array per poll, or a row per reading, or none. Returns the wall and CPU ms taken, the JSON included.
  */
 function plainInsert(
   path: string,
@@ -172,7 +173,7 @@ function plainInsert(
   ownSchema: boolean,
 ): Timing {
   const db = new Sqlite(path);
-  if (layout.startsWith('poll-16k')) db.pragma('page_size = 16384');
+  if (layout.includes('16k')) db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
   // NORMAL: the one commit is synced at its checkpoint; FULL would add one fsync.
   db.pragma('synchronous = NORMAL');
@@ -207,14 +208,14 @@ function plainInsert(
     sixtyFour: { run(...values: unknown[]): unknown },
   ) => {
     let k = 0;
-    if (layout === 'poll-16k-multi') {
+    if (layout.endsWith('16k-multi')) {
       for (; k + 64 <= rowsOf.length; k += 64) sixtyFour.run(rowsOf.slice(k, k + 64).flat());
     }
     for (; k < rowsOf.length; k++) one.run(...rowsOf[k]!);
   };
   const timing = startTiming();
   db.transaction(() => {
-    for (const w of writes) {
+    for (const w of layout === 'none-16k-multi' ? [] : writes) {
       if (reading) {
         for (const s of w.samples) {
           const raw = s.raw === undefined ? null : JSON.stringify(s.raw);
@@ -325,9 +326,9 @@ async function ingest(dir: string): Promise<BenchRow[]> {
   const rows = finishedRows(writes);
   let n = 0;
 
-  const storeRun = async (drop?: string, keepRollups = true): Promise<Timing> => {
+  const storeRun = async (drop?: string, keepRollups = true, keepSamples = true): Promise<Timing> => {
     const path = join(dir, `store-${++n}.db`);
-    const store = sqliteStore({ path });
+    const store = sqliteStore({ path, keepSamples });
     await store.init();
     if (drop) {
       const db = new Sqlite(path);
@@ -356,6 +357,8 @@ async function ingest(dir: string): Promise<BenchRow[]> {
   const ownSchema: Timing[] = [];
   const dropped = DROPS.map(() => [] as Timing[]);
   const noRollups: Timing[] = [];
+  const noSamples: Timing[] = [];
+  const recordsOnly: Timing[] = [];
   // Alternate them so that all see the same machine load.
   for (let r = 0; r < RUNS; r++) {
     store.push(await storeRun());
@@ -366,6 +369,8 @@ async function ingest(dir: string): Promise<BenchRow[]> {
     ownSchema.push(plainInsert(join(dir, `schema-${++n}.db`), writes, rows, 'poll', true));
     for (const [k, d] of DROPS.entries()) dropped[k]!.push(await storeRun(d.sql));
     noRollups.push(await storeRun(undefined, false));
+    noSamples.push(await storeRun(undefined, true, false));
+    recordsOnly.push(plainInsert(join(dir, `plain-${++n}.db`), writes, rows, 'none-16k-multi', false));
   }
   const s = medianTiming(store);
   const poll = medianTiming(byPoll);
@@ -455,6 +460,45 @@ async function ingest(dir: string): Promise<BenchRow[]> {
       unit: 'ms',
       baseline: { name: 'the store with everything', value: s.ms },
       note: times(medianTiming(noRollups)),
+    },
+    ...apart(s, medianTiming(noSamples), poll16kMulti, medianTiming(recordsOnly), label),
+  ];
+}
+
+/**
+ * The ratio in two parts: the records alone (the store keeping no samples, against the baseline
+ * writing only the finished interval and session rows, 16 KB pages, 64 to an INSERT), and the
+ * readings alone (each side with them less each side without), in CPU time. The readings are the
+ * same JSON row per poll on both sides; the records are where the store's own work is.
+ */
+function apart(
+  store: Timing,
+  storeNoSamples: Timing,
+  plain: Timing,
+  plainNone: Timing,
+  label: string,
+): BenchRow[] {
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  return [
+    {
+      name: `sqlite store ingest, the records alone (keepSamples: false), CPU time, ${label}`,
+      value: storeNoSamples.cpuMs,
+      unit: 'ms',
+      baseline: {
+        name: 'plain better-sqlite3, the same finished interval and session rows alone, 16 KB pages, 64 to an INSERT, one transaction',
+        value: plainNone.cpuMs,
+      },
+      note: `wall ${storeNoSamples.ms.toFixed(0)} against ${plainNone.ms.toFixed(0)} ms; ${mb(storeNoSamples.written)} against ${mb(plainNone.written)} MB written`,
+    },
+    {
+      name: `sqlite store ingest, the readings alone (with samples less without), CPU time, ${label}`,
+      value: store.cpuMs - storeNoSamples.cpuMs,
+      unit: 'ms',
+      baseline: {
+        name: 'the same difference in the baseline (16 KB pages, 64 to an INSERT)',
+        value: plain.cpuMs - plainNone.cpuMs,
+      },
+      note: `${mb(store.written - storeNoSamples.written)} against ${mb(plain.written - plainNone.written)} MB written; the store's readings alone are ${((store.cpuMs - storeNoSamples.cpuMs) / plain.cpuMs).toFixed(2)} of the whole baseline's CPU`,
     },
   ];
 }
