@@ -3,16 +3,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
 import { postgresStore } from './postgres-store.ts';
-import { everything as readAll, testStores } from './testing/stores.ts';
+import { aroundT0, at, everything as readAll, testStores } from './testing/stores.ts';
 import { backToVersion10 } from './testing/version-10.ts';
 
-const { start, stop, open, sql, connectionString } = testStores('inplace');
+const { start, stop, open, sql, connectionString, blockedBy } = testStores('inplace');
 beforeAll(start);
 afterAll(stop);
 
-const T0 = Date.UTC(2026, 2, 2, 8);
-const at = (minute: number) => new Date(T0 + minute * 60_000);
-const range = { from: at(-600), to: at(6000) };
+const range = aroundT0;
 const everything = (store: Parameters<typeof readAll>[0], after: string) => readAll(store, range, after);
 
 /** u1 changes status twice, u2 once and then goes offline (closed, not reopened), u3 opens late. */
@@ -117,14 +115,7 @@ describe('open intervals rewritten in place (schema version 11)', () => {
           [at(5)],
         );
         const ours = write(store, run.id, effects, 10).catch((error: unknown) => error);
-        for (;;) {
-          const waiting = await sql<{ n: number }>(
-            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
-            [pid],
-          );
-          if (waiting[0]!.n > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+        await blockedBy(pid);
         await other.query('commit');
         const error = await ours;
         expect(StoreError.isInstance(error)).toBe(true);

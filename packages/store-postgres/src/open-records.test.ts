@@ -1,16 +1,14 @@
 import type { Effect } from '@presence-tracker/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
-import { everything as readAll, testStores } from './testing/stores.ts';
+import { aroundT0, at, everything as readAll, testStores } from './testing/stores.ts';
 import { backToVersion6 } from './testing/version-6.ts';
 
 const { start, stop, open, sql } = testStores('open');
 beforeAll(start);
 afterAll(stop);
 
-const T0 = Date.UTC(2026, 2, 2, 8);
-const at = (minute: number) => new Date(T0 + minute * 60_000);
-const range = { from: at(-600), to: at(6000) };
+const range = aroundT0;
 
 const everything = (store: Parameters<typeof readAll>[0], after: string) => readAll(store, range, after);
 

@@ -4,16 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
 import { type PostgresStore, postgresStore } from './postgres-store.ts';
 import { FOLD_AFTER, FOLD_IDS } from './sightings.ts';
-import { everything as readAll, testStores } from './testing/stores.ts';
+import { aroundT0, at, everything as readAll, T0, testStores } from './testing/stores.ts';
 import { backToVersion8 } from './testing/version-8.ts';
 
-const { start, stop, open, sql, connectionString } = testStores('sightings');
+const { start, stop, open, sql, connectionString, blockedBy } = testStores('sightings');
 beforeAll(start);
 afterAll(stop);
 
-const T0 = Date.UTC(2026, 2, 2, 8);
-const at = (minute: number) => new Date(T0 + minute * 60_000);
-const range = { from: at(-600), to: at(6000) };
+const range = aroundT0;
 
 const everything = (store: PresenceStore, after: string) => readAll(store, range, after);
 
@@ -180,14 +178,7 @@ describe('sightings kept as a log (schema version 9)', () => {
       await poll.query(`select 1 from "${store.schema}".open_intervals where user_id = 'u2' for update`);
       const purged = store.purgeUser('u2');
       // The purge waits on that row.
-      for (;;) {
-        const waiting = await sql<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
-          [pid],
-        );
-        if (waiting[0]!.n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await blockedBy(pid);
       // The poll folds the log: had the purge folded first, this would wait on it, a lock cycle.
       await poll.query(`delete from "${store.schema}".sightings`);
       await poll.query('commit');
