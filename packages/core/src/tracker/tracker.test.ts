@@ -233,6 +233,34 @@ describe('users', () => {
     await t.stop();
   });
 
+  test('a person named twice is tracked once, in the first place, with the later details', async () => {
+    const clock = manualClock(MONDAY + 10 * 60 * MIN);
+    const provider = simulatedProvider({ users: ['ada@example.com', 'ben@example.com'], clock });
+    const store = memoryStore();
+    const t = createTracker({
+      provider,
+      store,
+      clock,
+      // The first and the last name the same person: by key, then by id.
+      users: [{ key: 'ada@example.com', severity: 1 }, 'ben@example.com', { key: 'sim-0001', severity: 3 }],
+    });
+    const tracked: [string, number][][] = [];
+    t.on('users', (u) => tracked.push(u.tracked.map((x) => [x.id, x.severity ?? 0])));
+    const result = await t.runOnce();
+    expect(tracked).toEqual([
+      [
+        ['sim-0001', 3],
+        ['sim-0002', 0],
+      ],
+    ]);
+    expect(result.samples).toBe(2);
+    expect((await store.users()).map((u) => [u.id, u.severity])).toEqual([
+      ['sim-0001', 3],
+      ['sim-0002', 0],
+    ]);
+    await t.stop();
+  });
+
   test("'discover' needs a provider that can discover", async () => {
     const provider = scriptedProvider(['ada']);
     const { t } = tracker({ provider, users: 'discover' });
