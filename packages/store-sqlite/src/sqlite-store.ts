@@ -223,7 +223,9 @@ class Connection {
           u.groups === undefined ? 0 : 1,
         );
         this.s.deleteGroups.run(u.id);
-        for (const [position, g] of (u.groups ?? []).entries()) {
+        const groups = u.groups ?? [];
+        for (let position = 0; position < groups.length; position++) {
+          const g = groups[position]!;
           this.s.insertGroup.run(u.id, g.kind, g.id, g.name ?? null, position);
         }
       }
