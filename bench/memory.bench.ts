@@ -26,6 +26,8 @@ interface Checkpoint {
   peak: number;
   /** Resident anonymous memory in V8's 256 KB heap pages, whether in use or kept free for reuse. */
   v8Pages: number;
+  /** Resident memory of the C heap's main arena (`[heap]`): SQLite's page cache and Node's own allocations among it. */
+  brk: number;
 }
 
 /** `VmRSS`, `RssAnon`, `RssFile` and `VmHWM` of a process, in bytes, as the kernel counts them. */
@@ -37,22 +39,27 @@ function rssOf(pid: number): { rss: number; rssAnon: number; rssFile: number; pe
 }
 
 /**
- * Resident anonymous memory in mappings of exactly 256 KB, from /proc/<pid>/smaps: V8 maps its heap
- * pages one by one at that size, so this is the JavaScript heap as the kernel sees it, including the
- * pages V8 freed but keeps for reuse, which `heapTotal` no longer counts.
+ * From /proc/<pid>/smaps: resident anonymous memory in mappings of exactly 256 KB, and the C heap's
+ * main arena. V8 maps its heap pages one by one at that size, so the first is the JavaScript heap as
+ * the kernel sees it, including the pages V8 freed but keeps for reuse, which `heapTotal` no longer
+ * counts; large objects (each in a mapping of its own size) are not among them.
  */
-function v8PagesOf(pid: number): number {
-  let total = 0;
-  let page = false;
+function pagesOf(pid: number): { v8Pages: number; brk: number } {
+  let v8Pages = 0;
+  let brk = 0;
+  let kind: 'page' | 'brk' | null = null;
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (mapping) {
-      page =
-        mapping[3] === '' &&
-        Number.parseInt(mapping[2]!, 16) - Number.parseInt(mapping[1]!, 16) === 256 * 1024;
-    } else if (page && line.startsWith('Anonymous:')) total += Number(line.split(/\s+/)[1]) * 1024;
+      const size = Number.parseInt(mapping[2]!, 16) - Number.parseInt(mapping[1]!, 16);
+      kind = mapping[3] === '[heap]' ? 'brk' : mapping[3] === '' && size === 256 * 1024 ? 'page' : null;
+    } else if (kind !== null && line.startsWith('Anonymous:')) {
+      const bytes = Number(line.split(/\s+/)[1]) * 1024;
+      if (kind === 'page') v8Pages += bytes;
+      else brk += bytes;
+    }
   }
-  return total;
+  return { v8Pages, brk };
 }
 
 /** Runs a tracker of `users` people in a child process for an hour of polls and reads its memory from outside. */
@@ -73,8 +80,11 @@ async function follow(users: number, dir: string): Promise<Checkpoint[]> {
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const points: Checkpoint[] = [];
   for await (const line of createInterface({ input: child.stdout! })) {
-    const own = JSON.parse(line) as Omit<Checkpoint, 'rss' | 'rssAnon' | 'rssFile' | 'peak' | 'v8Pages'>;
-    points.push({ ...own, ...rssOf(child.pid!), v8Pages: v8PagesOf(child.pid!) });
+    const own = JSON.parse(line) as Omit<
+      Checkpoint,
+      'rss' | 'rssAnon' | 'rssFile' | 'peak' | 'v8Pages' | 'brk'
+    >;
+    points.push({ ...own, ...rssOf(child.pid!), ...pagesOf(child.pid!) });
     child.stdin!.write('\n');
   }
   const code = await exited;
@@ -114,11 +124,18 @@ export default async function memory(): Promise<BenchRow[]> {
       const young = space('new_space').size + space('new_large_object_space').size;
       const old = space('old_space');
       const large = space('large_object_space');
-      // V8's pages beyond what it counts as its heap: freed at the last collections and kept for reuse.
-      const kept = Math.max(0, last.v8Pages - last.heapTotal);
-      // Anonymous memory outside V8's pages: external buffers (the state table's typed arrays among
+      // Large objects (maps and arrays of a million entries) lie in mappings of their own size, not
+      // in V8's 256 KB pages; the other spaces are made of those pages.
+      const largeObjects = Object.entries(last.spaces)
+        .filter(([name]) => name.endsWith('large_object_space'))
+        .reduce((sum, [, s]) => sum + s.size, 0);
+      const paged = last.heapTotal - largeObjects;
+      // V8's pages beyond what it counts as its paged spaces: freed at the last collections and kept
+      // for reuse (its page pool), returned only by a collection that reduces memory.
+      const kept = Math.max(0, last.v8Pages - paged);
+      // Anonymous memory outside V8's heap: external buffers (the state table's typed arrays among
       // them), SQLite's page cache and statements, Node's and V8's own allocations.
-      const native = last.rssAnon - Math.max(last.v8Pages, last.heapTotal);
+      const native = last.rssAnon - Math.max(last.v8Pages, paged) - largeObjects;
       rows.push(
         {
           name: `tracker on SQLite, ${users.toLocaleString('en-US')} people, RSS after an hour of polls every ${INTERVAL} min`,
@@ -142,7 +159,7 @@ export default async function memory(): Promise<BenchRow[]> {
           name: `tracker on SQLite, ${users.toLocaleString('en-US')} people, what the RSS is`,
           value: last.rss / 2 ** 20,
           unit: 'MB',
-          note: `file-backed ${mb(last.rssFile)} (the node binary and libraries); anonymous ${mb(last.rssAnon)}: V8's heap pages ${mb(last.v8Pages)}, of which the heap as V8 counts it ${mb(last.heapTotal)} (young generation ${mb(young)}, committed whole; old space ${mb(old.size)} with ${mb(old.used)} live; large objects ${mb(large.size)}; live in all ${mb(last.heapUsed)}) and ${mb(kept)} of pages freed and kept for reuse; outside V8's pages ${mb(native)}: external ${mb(last.external)} (array buffers ${mb(last.arrayBuffers)}), SQLite's page cache (at most 32 MB by its cache_size) and statements, Node's and V8's own`,
+          note: `file-backed ${mb(last.rssFile)} (the node binary and libraries); anonymous ${mb(last.rssAnon)}: V8's 256 KB heap pages ${mb(last.v8Pages)}, of which its paged spaces ${mb(paged)} (young generation ${mb(young)}, committed whole; old space ${mb(old.size)} with ${mb(old.used)} live; live in all ${mb(last.heapUsed)}) and ${mb(kept)} of pages freed and kept for reuse; V8's large objects ${mb(largeObjects)} (old ${mb(large.size)}), in mappings of their own; outside V8's heap ${mb(native)}: external ${mb(last.external)} (array buffers ${mb(last.arrayBuffers)}), the C heap's main arena ${mb(last.brk)} (SQLite's page cache of at most 32 MB by its cache_size and statements among it), Node's and V8's own`,
         },
       );
       if (users === SIZES[0]) continue;
