@@ -150,8 +150,14 @@ function peopleOf(users: number | readonly string[]) {
     },
     indexOfId(id: string): number | undefined {
       if (id.length !== 4 + width || !id.startsWith('sim-')) return undefined;
-      const i = Number(id.slice(4)) - 1;
-      return Number.isInteger(i) && i >= 0 && i < count && idOf(i) === id ? i : undefined;
+      // Digits only, read in place: a poll asks this of every person, and no string is made for it.
+      let n = 0;
+      for (let c = 4; c < id.length; c++) {
+        const digit = id.charCodeAt(c) - 48;
+        if (digit < 0 || digit > 9) return undefined;
+        n = n * 10 + digit;
+      }
+      return n >= 1 && n <= count ? n - 1 : undefined;
     },
   };
 }
@@ -161,49 +167,81 @@ const OFFLINE: Status = 'offline';
 /**
  * One person's status at a minute of a day: the day is drawn block by block (later blocks painted
  * over earlier ones), and the last block that covers the minute wins; before, after and between
- * blocks the person is offline.
+ * blocks the person is offline. A poll draws every person's day, so this makes one small object and
+ * no closure.
  */
 function statusOf(seed: number, person: number, day: number, weekday: number, minute: number): Status {
-  const random = mulberry32(hash(seed, person, day));
-  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const random = new Mulberry32(hash(seed, person, day));
   let status = OFFLINE;
-  const paint = (from: number, length: number, block: Status) => {
-    if (minute >= Math.max(0, from) && minute < Math.min(DAY_MINUTES, from + length)) status = block;
-  };
-
   const weekend = weekday === 0 || weekday === 6;
   if (weekend) {
-    if (random() < 0.1) paint(between(9 * 60, 16 * 60), between(10, 60), 'available');
-  } else if (random() >= 0.04) {
-    const arrive = between(7 * 60 + 30, 9 * 60 + 30);
-    const leave = between(16 * 60, 18 * 60 + 30);
-    paint(arrive, leave - arrive, 'available');
-    for (let m = between(0, 4); m > 0; m--)
-      paint(between(arrive, leave - 60), random() < 0.5 ? 30 : 60, 'busy');
-    if (random() < 0.3) paint(between(arrive, leave - 90), between(60, 90), 'dnd');
-    paint(between(11 * 60 + 45, 13 * 60), between(30, 60), 'away');
-    for (let b = between(0, 3); b > 0; b--) paint(between(arrive, leave - 15), between(5, 15), 'away');
-    if (random() < 0.2) paint(between(arrive, leave - 5), between(2, 4), 'offline');
-    if (random() < 0.02) paint(between(arrive, leave - 5), between(1, 3), 'unknown');
+    if (random.next() < 0.1) {
+      const from = random.between(9 * 60, 16 * 60);
+      status = paint(status, minute, from, random.between(10, 60), 'available');
+    }
+  } else if (random.next() >= 0.04) {
+    const arrive = random.between(7 * 60 + 30, 9 * 60 + 30);
+    const leave = random.between(16 * 60, 18 * 60 + 30);
+    status = paint(status, minute, arrive, leave - arrive, 'available');
+    for (let m = random.between(0, 4); m > 0; m--) {
+      const from = random.between(arrive, leave - 60);
+      status = paint(status, minute, from, random.next() < 0.5 ? 30 : 60, 'busy');
+    }
+    if (random.next() < 0.3) {
+      const from = random.between(arrive, leave - 90);
+      status = paint(status, minute, from, random.between(60, 90), 'dnd');
+    }
+    const lunch = random.between(11 * 60 + 45, 13 * 60);
+    status = paint(status, minute, lunch, random.between(30, 60), 'away');
+    for (let b = random.between(0, 3); b > 0; b--) {
+      const from = random.between(arrive, leave - 15);
+      status = paint(status, minute, from, random.between(5, 15), 'away');
+    }
+    if (random.next() < 0.2) {
+      const from = random.between(arrive, leave - 5);
+      status = paint(status, minute, from, random.between(2, 4), 'offline');
+    }
+    if (random.next() < 0.02) {
+      const from = random.between(arrive, leave - 5);
+      status = paint(status, minute, from, random.between(1, 3), 'unknown');
+    }
   }
   return status;
 }
 
-function hash(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const part of parts) {
-    h = Math.imul(h ^ (part & 0xffff), 0x01000193);
-    h = Math.imul(h ^ (part >>> 16), 0x01000193);
-  }
-  return h >>> 0;
+/** `block` if it covers `minute` (clipped to the day), else `status`. */
+function paint(status: Status, minute: number, from: number, length: number, block: Status): Status {
+  return minute >= Math.max(0, from) && minute < Math.min(DAY_MINUTES, from + length) ? block : status;
 }
 
-function mulberry32(state: number): () => number {
-  let a = state;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
+/** FNV-1a over the three numbers' 16-bit halves, low first. */
+function hash(seed: number, person: number, day: number): number {
+  return mix(mix(mix(0x811c9dc5, seed), person), day) >>> 0;
+}
+
+function mix(h: number, part: number): number {
+  const low = Math.imul(h ^ (part & 0xffff), 0x01000193);
+  return Math.imul(low ^ (part >>> 16), 0x01000193);
+}
+
+/** The mulberry32 generator: numbers in [0, 1) from a 32-bit state. */
+class Mulberry32 {
+  private a: number;
+
+  constructor(state: number) {
+    this.a = state;
+  }
+
+  next(): number {
+    this.a = (this.a + 0x6d2b79f5) | 0;
+    const a = this.a;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+
+  /** A whole number from `lo` to `hi`, both included. */
+  between(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
 }
