@@ -148,4 +148,31 @@ describe('Postgres rollups', () => {
     expect(stored.length).toBeGreaterThan(records.length);
     await store.close();
   });
+
+  it('read for everyone over the widest range walk only the days the table holds, and none while it holds none', {
+    timeout: 60_000,
+  }, async () => {
+    const store = open();
+    await store.init();
+    // Every instant a Date can hold: a series of its days would be 2 × 10^8 probes.
+    const widest = { from: new Date(-8.64e15), to: new Date(8.64e15) };
+    const empty = await store.rollups(widest);
+    expect(empty.dayRows ?? []).toEqual([]);
+    expect(empty.days).toEqual([]);
+
+    const run = await store.startRun(new Date(Date.UTC(2026, 2, 7)));
+    const at = Date.UTC(2026, 2, 7, 9);
+    await store.writePoll({
+      runId: run.id,
+      at: new Date(at),
+      samples: [],
+      effects: [
+        { type: 'interval.open', userId: 'a', status: 'busy', startedAt: new Date(at) },
+        { type: 'interval.close', userId: 'a', endedAt: new Date(at + 60_000) },
+      ],
+    });
+    const one = await store.rollups(widest);
+    expect((one.dayRows ?? []).map((r) => [r.day, [...r.userIds]])).toEqual([[Date.UTC(2026, 2, 7), ['a']]]);
+    await store.close();
+  });
 });

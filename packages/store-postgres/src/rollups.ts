@@ -200,7 +200,8 @@ export interface RollupRow {
  * Read for everyone, the digests come as one row per UTC day (core's `RollupDayRow`): the day's
  * people as a JSON array and their texts joined by `;`, each day found through the `day` index with
  * an equality, so nothing is sorted or hashed, whatever the table's statistics. The days run from
- * the range's first to its last, bounded by those the table holds. A row per person, their days
+ * the range's first to its last, bounded by those the table holds (none while it holds none:
+ * `greatest` passes over a null, so the empty table's null first day becomes the range's end). A row per person, their days
  * joined in day order, had the server sort the range's digests by person (on disk at the default
  * `work_mem`, on a table not analysed yet) or visit the heap once per digest along the primary key
  * (the rows lie in the order they were written, day by day); grouping by day made it hash them.
@@ -221,7 +222,7 @@ export async function readRollups(
   const digests =
     q.userIds === undefined
       ? `select 3 as kind, null as user_id, d.day as at, r.users, r.intervals, r.sessions
-         from generate_series(greatest($1, (select min(day) from ${s}.rollups)),
+         from generate_series(greatest($1, coalesce((select min(day) from ${s}.rollups), $2)),
            least($2, (select max(day) from ${s}.rollups) + 1) - 1, ${ROLLUP_DAY_MS}::bigint) as d (day)
          cross join lateral (
            select json_agg(user_id)::text as users, string_agg(intervals, ';') as intervals,
