@@ -286,8 +286,8 @@ export class StateTable {
    */
   applyTo(userIds: readonly string[], event: TableEvent, effects: Effect[]): Effect[] {
     const at = event.at.getTime();
-    for (const userId of userIds) {
-      const i = this.slots.get(userId);
+    for (let n = 0; n < userIds.length; n++) {
+      const i = this.slots.get(userIds[n]!);
       if (i !== undefined) this.applyAt(i, event, at, effects);
     }
     return effects;

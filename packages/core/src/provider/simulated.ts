@@ -107,7 +107,8 @@ export function simulatedProvider(options: SimulatedProviderOptions = {}): Prese
       const observedAt = clock.now();
       const { day, minute, weekday } = localMinute(observedAt);
       const samples: PresenceSample[] = [];
-      for (const userId of userIds) {
+      for (let n = 0; n < userIds.length; n++) {
+        const userId = userIds[n]!;
         const index = people.indexOfId(userId);
         if (index === undefined) continue;
         const status = statusOf(seed, index, day, weekday, minute);

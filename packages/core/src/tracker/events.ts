@@ -11,7 +11,10 @@ export function toEvents(
   byId: ReadonlyMap<string, User>,
 ): TrackerEvent[] {
   const events: TrackerEvent[] = [];
-  for (const e of effects) {
+  // Indexed loops here and in emitEffects: they see every effect of every poll, and an iterator may
+  // cost an object per effect.
+  for (let n = 0; n < effects.length; n++) {
+    const e = effects[n]!;
     switch (e.type) {
       case 'session.open':
         events.push(
@@ -67,7 +70,8 @@ export function emitEffects(
   effects: readonly Effect[],
   statuses: StatusMemory,
 ): void {
-  for (const e of effects) {
+  for (let n = 0; n < effects.length; n++) {
+    const e = effects[n]!;
     switch (e.type) {
       case 'interval.open': {
         const previous = statuses.recordedStatus(e.userId);

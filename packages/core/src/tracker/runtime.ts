@@ -232,7 +232,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
       ...(fence ? { fence } : {}),
     };
     await this.writes.add(write, () => {
-      for (const s of samples) this.emit('sample', s);
+      for (let n = 0; n < samples.length; n++) this.emit('sample', samples[n]!);
       emitEffects(this, effects, this.states);
       this.dispatcher.dispatch(events);
     });
