@@ -151,12 +151,12 @@ export function prepareSightings(
     // than an array of tuples, and most people share the newest pair.
     const latest = latestSightings(rows);
     const byPair = new Map<number, string[]>();
-    for (const [userId, slot] of latest.slots) {
+    latest.slots.forEach((slot, userId) => {
       const key = latest.latest[slot]! * (rows.length + 1) + latest.present[slot]! + 1;
       const group = byPair.get(key);
       if (group) group.push(userId);
       else byPair.set(key, [userId]);
-    }
+    });
     for (const [key, people] of byPair) {
       const present = (key % (rows.length + 1)) - 1;
       merge.run({
@@ -205,7 +205,8 @@ function latestSightings(rows: readonly GroupRow[]): LatestSightings {
   for (let g = 0; g < rows.length; g++) {
     const [, presentAt, ids] = rows[g]!;
     const isPresent = presentAt !== null;
-    for (const id of ids) {
+    for (let n = 0; n < ids.length; n++) {
+      const id = ids[n]!;
       const slot = slots.get(id);
       if (slot === undefined) {
         slots.set(id, latest.length);
