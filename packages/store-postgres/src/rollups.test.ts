@@ -156,7 +156,7 @@ describe('Postgres rollups', () => {
     await store.init();
     // Every instant a Date can hold: a series of its days would be 2 × 10^8 probes.
     const widest = { from: new Date(-8.64e15), to: new Date(8.64e15) };
-    const empty = await store.rollups(widest);
+    const empty = await store.rollups!(widest);
     expect(empty.dayRows ?? []).toEqual([]);
     expect(empty.days).toEqual([]);
 
@@ -171,7 +171,7 @@ describe('Postgres rollups', () => {
         { type: 'interval.close', userId: 'a', endedAt: new Date(at + 60_000) },
       ],
     });
-    const one = await store.rollups(widest);
+    const one = await store.rollups!(widest);
     expect((one.dayRows ?? []).map((r) => [r.day, [...r.userIds]])).toEqual([[Date.UTC(2026, 2, 7), ['a']]]);
     await store.close();
   });

@@ -39,6 +39,11 @@ describe('isLoopbackAddress', () => {
       '::ffff:10.0.0.1',
       '',
       'a b',
+      'x@localhost',
+      '127.0.0.1/x',
+      '127.0.0.1#x',
+      '127.0.0.1?x',
+      'localhost\\x',
     ])
       expect(isLoopbackAddress(address), address).toBe(false);
   });

@@ -14,9 +14,11 @@ export function isLoopbackHost(hostname: string): boolean {
 /**
  * Whether an address to listen on (`127.0.0.1`, `::1`, `[::1]`, `localhost`, as a command line or a
  * configuration gives it) reaches this machine only. It is read as `URL` reads a host, so `127.1` and
- * `::ffff:127.0.0.1` count too; anything `URL` cannot read as a host does not.
+ * `::ffff:127.0.0.1` count too; anything that is not a host alone (`x@localhost`, `127.0.0.1/x`) does not.
  */
 export function isLoopbackAddress(address: string): boolean {
+  // A host alone: no user, path, query or fragment that `URL` would read around it.
+  if (/[\s/?#@\\]/.test(address)) return false;
   const host = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
   if (!URL.canParse(`http://${host}/`)) return false;
   return isLoopbackHost(new URL(`http://${host}/`).hostname);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, memoryStore } from '@presence-tracker/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { serve } from './serve.ts';
 import { pagesNotBuilt } from './ui-dir.ts';
 
@@ -43,7 +43,7 @@ describe('serve where the pages are not built', () => {
 });
 
 describe('serve with a logger', () => {
-  it('says that the pages are not built to the logger, as a warning with the folder, and not on stderr', async () => {
+  it('says that the pages are not built to the logger, as a warning with the folder, and not to the console', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'presence-web-unbuilt-'));
     const uiDir = join(dir, 'dist', 'ui');
     const lines: { level: string; fields: Record<string, unknown>; message: string | undefined }[] = [];
@@ -53,17 +53,15 @@ describe('serve with a logger', () => {
         lines.push({ level, fields, message });
       };
     const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-    const written: unknown[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: unknown) => written.push(chunk) > 0) as typeof process.stderr.write;
+    const warn = vi.spyOn(console, 'warn');
     try {
       const running = await serve({ store: memoryStore(), host: '127.0.0.1', port: 0, uiDir, logger });
       await running.close();
     } finally {
-      process.stderr.write = write;
+      warn.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
     expect(lines).toEqual([{ level: 'warn', fields: { uiDir }, message: pagesNotBuilt(uiDir) }]);
-    expect(written).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
   });
 });
