@@ -1,4 +1,4 @@
-import { type Effect, StoreError } from '@presence-tracker/core';
+import { type Effect, RollupBatch, StoreError } from '@presence-tracker/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
@@ -85,7 +85,19 @@ describe('open intervals rewritten in place (schema version 11)', () => {
       { user_id: 'u1', status: 'available' },
       { user_id: 'u3', status: 'busy' },
     ]);
-    // The digests are those of every closed record, as before.
+    // The digests are what core makes of every closed record, in the order they closed.
+    const batch = new RollupBatch();
+    for (const [userId, status, from, to] of [
+      ['u1', 'available', 0, 10],
+      ['u2', 'busy', 0, 10],
+      ['u1', 'away', 10, 20],
+      ['u1', 'busy', 20, 25],
+      ['u2', 'dnd', 10, 20],
+    ] as const)
+      batch.interval(userId, status, at(from).getTime(), at(to).getTime());
+    expect(await sql(`select user_id, day::text, intervals from ${s}.rollups order by user_id, day`)).toEqual(
+      batch.entries().map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals })),
+    );
     const rollups = await store.rollups!(range);
     expect(rollups.openIntervals.map((x) => x.userId)).toEqual(['u1', 'u3']);
   });

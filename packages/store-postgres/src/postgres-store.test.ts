@@ -13,6 +13,7 @@ import { postgresCoordination } from './coordination/index.ts';
 import { LATEST_VERSION } from './migrations.ts';
 import { type PostgresStore, postgresStore } from './postgres-store.ts';
 import { dropSchemas, freshSchema, startTestServer, type TestServer } from './testing/server.ts';
+import { at, T0 } from './testing/stores.ts';
 
 let server: TestServer;
 const schemas: string[] = [];
@@ -52,9 +53,6 @@ const sql = async <R extends pg.QueryResultRow = Record<string, unknown>>(
     await client.end();
   }
 };
-
-const T0 = Date.UTC(2026, 2, 2, 8);
-const at = (minute: number) => new Date(T0 + minute * 60_000);
 
 storeConformance(test, () => open(), {
   reopen: async (store) => {

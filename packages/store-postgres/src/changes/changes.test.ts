@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type PostgresStore, postgresStore } from '../postgres-store.ts';
 import { dropSchemas, freshSchema, startTestServer, type TestServer } from '../testing/server.ts';
+import { at } from '../testing/stores.ts';
 import { backToVersion6 } from '../testing/version-6.ts';
 
 let server: TestServer;
@@ -21,8 +22,6 @@ afterAll(async () => {
   }
 });
 
-const T0 = Date.UTC(2026, 2, 2, 8);
-const at = (minute: number) => new Date(T0 + minute * 60_000);
 const open = (userId: string, status: 'available' | 'busy' | 'away', minute: number): Effect => ({
   type: 'interval.open',
   userId,
