@@ -3,6 +3,8 @@
  * `test` function they are handed, so they work with vitest, node:test or any runner alike.
  */
 
+// For a store's own tests of its `rollups()`: the person-days a read holds, in either of its forms.
+export { rollupReadDays } from '../store/rollup-read.ts';
 export { sampleEvents } from './events.ts';
 export { type ProviderConformanceOptions, providerConformance } from './provider-conformance.ts';
 export {
