@@ -29,7 +29,7 @@ import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { multiRowInsert } from './multi-row.ts';
 import { byStart, recordIds } from './open-records.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
-import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
+import { prepareRollups, type Rollups } from './rollups.ts';
 import { intervalOf, sessionsOf } from './rows.ts';
 import {
   prepareOverlay,
@@ -111,7 +111,7 @@ class Connection {
   private readonly lock: WriterLock | null;
   private readonly opts: ResolvedOptions;
   private readonly s: ReturnType<typeof prepare>;
-  private readonly r: RollupStatements;
+  private readonly r: Rollups;
   private readonly readChanges: ReturnType<typeof prepareChanges>;
   /** A fresh taker of the write's change number, for each write that may open or close records. */
   private readonly change: ReturnType<typeof changeNumber>;
@@ -179,7 +179,14 @@ class Connection {
   close() {
     if (this.lock) {
       // A file at rest keeps its sightings in last_seen only, so readers of it have no log to read.
-      if (this.lock.holding) ignoreBusy(() => this.write(() => this.sightings.fold()));
+      // And a day's rollups in one row, so readers of it merge none.
+      if (this.lock.holding)
+        ignoreBusy(() =>
+          this.write(() => {
+            this.sightings.fold();
+            this.r.fold();
+          }),
+        );
       // Planner statistics are the writer's to refresh: a reader closing must not wait for the writer.
       if (this.lock.holding) ignoreBusy(() => this.db.pragma('optimize'));
       this.lock.release();
@@ -391,7 +398,7 @@ class Connection {
     refusingSecondOpen(() => this.s.openIntervals(openIntervals));
     refusingSecondOpen(() => this.s.openSessions(openSessions));
     this.sightings.append(groups);
-    appendRollups(this.r.append, rollups);
+    this.r.append(rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
   }
@@ -459,7 +466,7 @@ class Connection {
 
   /** Digests and open records in one read transaction, so a writer's commit lands in both or neither. */
   rollups(q: RangeQuery): RollupRead {
-    return this.db.transaction(() => readRollups(this.r, q))();
+    return this.db.transaction(() => this.r.read(q))();
   }
 
   samples(q: RangeQuery): PresenceSample[] {
@@ -527,6 +534,8 @@ class Connection {
       // The person's sightings in the log go into their last_seen row, which goes below.
       this.sightings.fold();
       for (const statement of this.s.purge) statement.run({ user: userId });
+      // Their texts out of the rows of rollups they share with others.
+      this.r.purge(userId);
       this.s.dropEmptySamples.run();
     });
   }
@@ -659,7 +668,6 @@ function prepare(db: Database) {
          SELECT json_group_array(json(r.value)) FROM json_each(samples.readings) AS r WHERE r.value ->> 0 <> @user)
        WHERE EXISTS (SELECT 1 FROM json_each(samples.readings) AS r WHERE r.value ->> 0 = @user)`,
       'DELETE FROM last_seen WHERE user_id = @user',
-      'DELETE FROM rollups WHERE user_id = @user',
       // Queued notifications name the person too.
       "DELETE FROM outbox WHERE json_extract(data, '$.userId') = @user",
     ].map((sql) => db.prepare(sql)),
