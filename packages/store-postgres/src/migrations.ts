@@ -5,7 +5,7 @@ import { STORE_NAME } from './connection.ts';
 import { countersMigration } from './counters.ts';
 import { openInPlaceMigration } from './open-in-place.ts';
 import { openRecordsMigration } from './open-records.ts';
-import { rollupPartsMigration } from './rollup-parts.ts';
+import { dayPartsMigration, rollupPartsMigration } from './rollup-parts.ts';
 import { rollupsMigration } from './rollups.ts';
 import { sightingsMigration } from './sightings.ts';
 
@@ -247,6 +247,11 @@ create index sessions_period on ${s}.closed_sessions using spgist (period);
     version: 11,
     name: 'open intervals rewritten in place when a write closes one and opens the next, without the index of changed',
     sql: openInPlaceMigration,
+  },
+  {
+    version: 12,
+    name: "rollup parts: one row per statement and UTC day, the day's people and their texts as arrays",
+    sql: dayPartsMigration,
   },
 ];
 

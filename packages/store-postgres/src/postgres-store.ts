@@ -682,7 +682,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async purgeUser(userId) {
       await transaction('purgeUser', async (c) => {
         const tables = [
-          `${s}.rollup_parts`,
           t.users,
           t.closedIntervals,
           t.openIntervals,
@@ -698,6 +697,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           // that closed the person's open rows waits on the log while holding them, so a purge
           // that folded first and then waited on those rows deadlocked with it.
           if (table === t.seen) await c.query(foldSightingsSql(o.schema));
+          // The rollups' parts name the person among others too: folded just before the digests' delete.
+          if (table === t.rollups) await c.query(foldRollupPartsSql(o.schema));
           await c.query(`delete from ${table} where ${table === t.users ? 'id' : 'user_id'} = $1`, [userId]);
         }
       });

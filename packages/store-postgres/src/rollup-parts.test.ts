@@ -2,8 +2,10 @@ import { buildReport, type Effect, RollupBatch, type RollupRead, type Status } f
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
 import type { PostgresStore } from './postgres-store.ts';
+import { partEntries } from './rollup-parts.ts';
 import { testStores } from './testing/stores.ts';
 import { backToVersion9 } from './testing/version-9.ts';
+import { backToVersion11 } from './testing/version-11.ts';
 
 const { start, stop, open, sql } = testStores('parts');
 beforeAll(start);
@@ -46,7 +48,10 @@ function history(): { polls: { at: Date; effects: Effect[] }[]; closed: [string,
   return { polls, closed };
 }
 
+/** The person-day entries the parts hold. */
 const parts = (store: PostgresStore) =>
+  sql<{ n: number }>(`select count(*)::int as n from ${partEntries(store.schema)} p`).then((r) => r[0]!.n);
+const partRows = (store: PostgresStore) =>
   sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".rollup_parts`).then((r) => r[0]!.n);
 const digests = (store: PostgresStore) =>
   sql(`select user_id, day::text, intervals, sessions from "${store.schema}".rollups order by user_id, day`);
@@ -59,10 +64,27 @@ const madeByCore = (closed: [string, Status, number, number][]) => {
     .map((e) => ({ user_id: e.userId, day: String(e.day), intervals: e.intervals, sessions: e.sessions }))
     .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day));
 };
+/** A read's interval digests as [person, day, text] in key order, each person-day's pieces joined in the order read. */
+const byPersonDay = (read: RollupRead) => {
+  const texts = new Map<string, string>();
+  const add = (userId: string, day: string, text: string) =>
+    texts.set(`${userId} ${day}`, (texts.get(`${userId} ${day}`) ?? '') + text);
+  for (const d of read.days) {
+    for (const segment of d.intervals.split('@').slice(1)) {
+      const comma = segment.indexOf(',');
+      add(d.userId, segment.slice(0, comma), segment.slice(comma + 1));
+    }
+  }
+  for (const row of read.dayRows ?? []) {
+    const pieces = Buffer.from(row.intervals).toString().split(';');
+    for (const [i, userId] of row.userIds.entries()) add(userId, String(row.day), pieces[i]!);
+  }
+  return [...texts].map(([key, text]) => [...key.split(' '), text]).sort();
+};
 const report = (store: PostgresStore, rollups: boolean) =>
   buildReport({ store, ...range, timeZone: 'Asia/Kathmandu', now: range.to, rollups });
 
-describe('rollup parts (schema version 10)', () => {
+describe('rollup parts (schema versions 10 and 12)', () => {
   test('closes wait as parts until a fold; reports from them are exact before and after, and the folded digests are the text core makes', async () => {
     const store = open();
     const run = await store.startRun(new Date(MIDNIGHT - DAY));
@@ -71,6 +93,9 @@ describe('rollup parts (schema version 10)', () => {
     // 12 polls, one sightings group each: under the log's fold, so every close is still a part.
     expect(await digests(store)).toEqual([]);
     expect(await parts(store)).toBeGreaterThan(closed.length);
+    // A row per statement and day: the first poll closes nothing, each other closes intervals on one
+    // day, or two for the polls across a midnight.
+    expect(await partRows(store)).toBe(11 + 2);
     const unfolded = await store.rollups!(range);
     expect(await report(store, true)).toEqual(await report(store, false));
 
@@ -123,11 +148,20 @@ describe('rollup parts (schema version 10)', () => {
     const run = await store.startRun(new Date(MIDNIGHT - DAY));
     for (const poll of history().polls.slice(0, 3))
       await store.writePoll({ runId: run.id, ...poll, samples: [] });
+    expect(await parts(store)).toBeGreaterThan(0);
+    const before = await store.rollups!(range);
     await store.purgeUser('u2');
-    expect(await sql(`select distinct user_id from "${store.schema}".rollup_parts order by user_id`)).toEqual(
-      [{ user_id: 'u1' }, { user_id: 'u3' }],
-    );
-    expect((await store.rollups!(range)).days.map((d) => d.userId).sort()).toEqual(['u1', 'u3']);
+    // Parts name everyone: the purge folds them, then deletes the person's digests.
+    expect(await partRows(store)).toBe(0);
+    expect(await sql(`select distinct user_id from "${store.schema}".rollups order by user_id`)).toEqual([
+      { user_id: 'u1' },
+      { user_id: 'u3' },
+    ]);
+    const after = await store.rollups!(range);
+    expect(after.days).toEqual([]);
+    // What is left of the others is what the parts held of them, each person-day's parts joined.
+    const others = (read: RollupRead) => byPersonDay(read).filter(([userId]) => userId !== 'u2');
+    expect(others(after)).toEqual(others(before));
   });
 
   test('a schema of version 9 migrates with the reports and digests as before', async () => {
@@ -155,5 +189,35 @@ describe('rollup parts (schema version 10)', () => {
       await migrated.writePoll({ runId: run.id, ...poll, samples: [] });
     expect(await parts(migrated)).toBeGreaterThan(0);
     expect(await report(migrated, true)).toEqual(await report(migrated, false));
+  });
+});
+
+describe('rollup parts as day rows (schema version 12)', () => {
+  test('a schema of version 11 with parts not folded migrates: its parts folded into the digests in their order', async () => {
+    const store = open();
+    const run = await store.startRun(new Date(MIDNIGHT - DAY));
+    const { polls, closed } = history();
+    for (const poll of polls.slice(0, 7)) await store.writePoll({ runId: run.id, ...poll, samples: [] });
+    const before = await report(store, true);
+    const unfolded = byPersonDay(await store.rollups!(range));
+    await sql(backToVersion11(store.schema));
+    const old = await sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".rollup_parts`);
+    expect(old[0]!.n).toBeGreaterThan(7);
+    expect(await digests(store)).toEqual([]);
+
+    const migrated = open(store.schema);
+    expect(await report(migrated, true)).toEqual(before);
+    expect(await sql(`select max(version) as v from "${store.schema}".schema_migrations`)).toEqual([
+      { v: LATEST_VERSION },
+    ]);
+    expect(await partRows(migrated)).toBe(0);
+    // The digests of the records the seven polls closed.
+    const closedBy7 = closed.filter(([, , , end]) => end <= polls[6]!.at.getTime());
+    expect(await digests(migrated)).toEqual(madeByCore(closedBy7));
+    expect(byPersonDay(await migrated.rollups!(range))).toEqual(unfolded);
+    for (const poll of polls.slice(7)) await migrated.writePoll({ runId: run.id, ...poll, samples: [] });
+    expect(await partRows(migrated)).toBeGreaterThan(0);
+    await migrated.close();
+    expect(await digests(migrated)).toEqual(madeByCore(closed));
   });
 });

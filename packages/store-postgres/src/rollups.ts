@@ -10,6 +10,7 @@ import {
   type Status,
 } from '@presence-tracker/core';
 import { int8Array, textArray } from './binary-arrays.ts';
+import { partEntries } from './rollup-parts.ts';
 
 /** Epoch milliseconds of a `timestamptz`, exactly, as a bigint. */
 export const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::bigint`;
@@ -74,16 +75,17 @@ export type RollupTarget = 'parts' | 'digests';
  * An INSERT that appends to the digests the intervals of `source` (a query or CTE name with
  * `user_id`, `status`, and `a`, `b` as epoch milliseconds): the same text core's `RollupBatch`
  * makes, built by the server inside the statement that closes them, so the closed rows never travel
- * to the client and back. For a data-modifying CTE of the closing DELETE. As parts, a row per
- * interval and day; as digests, a person-day's pieces joined in start order and upserted.
+ * to the client and back. For a data-modifying CTE of the closing DELETE. As parts, a row per UTC
+ * day, the people and their pieces aggregated in the same pass, so in the same order; as digests,
+ * a person-day's pieces joined in start order and upserted.
  */
 export function appendClosedIntervalsSql(schema: string, source: string, into: RollupTarget): string {
   const piece = `(greatest(c.a, d.day) - d.day)::text || ',' || (least(c.b, d.day + ${ROLLUP_DAY_MS}) - d.day)::text || ','
         || (array_position(${STATUS_ARRAY}, c.status) - 1)::text || ','`;
   const touched = `${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
   if (into === 'parts') {
-    return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
-    select c.user_id, d.day, c.a, c.b, ${piece}, '' from ${touched}`;
+    return `insert into "${schema}".rollup_parts (day, users, intervals)
+    select d.day, array_agg(c.user_id), array_agg(${piece}) from ${touched} group by d.day`;
   }
   const table = `"${schema}".rollups`;
   return `insert into ${table} (user_id, day, intervals, sessions)
@@ -97,8 +99,8 @@ export function appendClosedIntervalsSql(schema: string, source: string, into: R
 export function appendClosedSessionsSql(schema: string, source: string, into: RollupTarget): string {
   const touched = `${source} c cross join lateral ${daysTouched('c.a', 'c.b')} as d(day)`;
   if (into === 'parts') {
-    return `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
-    select c.user_id, d.day, c.a, c.b, '', c.a::text || ',' || c.b::text || ',' from ${touched}`;
+    return `insert into "${schema}".rollup_parts (day, users, sessions)
+    select d.day, array_agg(c.user_id), array_agg(c.a::text || ',' || c.b::text || ',') from ${touched} group by d.day`;
   }
   const table = `"${schema}".rollups`;
   return `insert into ${table} (user_id, day, intervals, sessions)
@@ -110,9 +112,8 @@ export function appendClosedSessionsSql(schema: string, source: string, into: Ro
 
 /**
  * Appends a batch of digests in one statement, sent by `send` (inside the write's transaction); for
- * records a write both opens and closes, which never pass through a closing DELETE. As parts, each
- * entry is a part of its intervals and one of its sessions, ordered among the other parts by their
- * first record.
+ * records a write both opens and closes, which never pass through a closing DELETE. As parts, a
+ * row per UTC day with the day's entries in the batch's order (see rollup-parts.ts).
  */
 export function appendRollups(
   send: (sql: string, params: unknown[]) => Promise<unknown>,
@@ -122,59 +123,25 @@ export function appendRollups(
 ): void {
   if (batch.size === 0) return;
   const entries = batch.entries();
-  if (into === 'digests') {
-    const table = `"${schema}".rollups`;
-    void send(
-      `insert into ${table} (user_id, day, intervals, sessions)
+  const columns = [
+    textArray(entries.map((e) => e.userId)),
+    int8Array(entries.map((e) => e.day)),
+    textArray(entries.map((e) => e.intervals)),
+    textArray(entries.map((e) => e.sessions)),
+  ];
+  const table = `"${schema}".rollups`;
+  void send(
+    into === 'digests'
+      ? `insert into ${table} (user_id, day, intervals, sessions)
      select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
      on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
-       sessions = ${table}.sessions || excluded.sessions`,
-      [
-        textArray(entries.map((e) => e.userId)),
-        int8Array(entries.map((e) => e.day)),
-        textArray(entries.map((e) => e.intervals)),
-        textArray(entries.map((e) => e.sessions)),
-      ],
-    );
-    return;
-  }
-  const parts: { userId: string; day: number; a: number; b: number; intervals: string; sessions: string }[] =
-    [];
-  for (const e of entries) {
-    if (e.intervals.length > 0) {
-      const [a, b] = firstNumbers(e.intervals);
-      parts.push({
-        userId: e.userId,
-        day: e.day,
-        a: e.day + a,
-        b: e.day + b,
-        intervals: e.intervals,
-        sessions: '',
-      });
-    }
-    if (e.sessions.length > 0) {
-      const [a, b] = firstNumbers(e.sessions);
-      parts.push({ userId: e.userId, day: e.day, a, b, intervals: '', sessions: e.sessions });
-    }
-  }
-  void send(
-    `insert into "${schema}".rollup_parts (user_id, day, a, b, intervals, sessions)
-     select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])`,
-    [
-      textArray(parts.map((p) => p.userId)),
-      int8Array(parts.map((p) => p.day)),
-      int8Array(parts.map((p) => p.a)),
-      int8Array(parts.map((p) => p.b)),
-      textArray(parts.map((p) => p.intervals)),
-      textArray(parts.map((p) => p.sessions)),
-    ],
+       sessions = ${table}.sessions || excluded.sessions`
+      : `insert into "${schema}".rollup_parts (day, users, intervals, sessions)
+     select d, array_agg(u order by n), array_agg(i order by n), array_agg(s order by n)
+     from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) with ordinality as v(u, d, i, s, n)
+     group by d`,
+    columns,
   );
-}
-
-/** The first two numbers of digest text (`a,b,...`). */
-function firstNumbers(text: string): [number, number] {
-  const [a, b] = text.split(',', 2);
-  return [Number(a), Number(b)];
 }
 
 export interface RollupRow {
@@ -237,9 +204,9 @@ export async function readRollups(
     `(${digests})
      union all
      (select 0, user_id, 0::bigint, null,
-        string_agg('@' || day || ',' || intervals, '' order by day, a, b),
-        string_agg(sessions, '' order by day, a, b)
-      from ${s}.rollup_parts where day >= $1 and day < $2 ${only} group by user_id)
+        string_agg('@' || day || ',' || intervals, '' order by day, seq),
+        string_agg(sessions, '' order by day, seq)
+      from ${partEntries(schema)} p where day >= $1 and day < $2 ${only} group by user_id)
      union all
      select 1, user_id, ${epochMs('started_at')}, null, status, null from ${s}.open_intervals
        where started_at < $3 ${only}

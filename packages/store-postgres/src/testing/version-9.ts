@@ -1,4 +1,4 @@
-import { foldRollupPartsSql } from '../rollup-parts.ts';
+import { foldRecordPartsSql } from '../rollup-parts.ts';
 import { backToVersion10 } from './version-10.ts';
 
 /**
@@ -10,7 +10,7 @@ export const backToVersion9 = (schema: string): string => {
   const s = `"${schema}"`;
   return `
 ${backToVersion10(schema)}
-${foldRollupPartsSql(schema)};
+${foldRecordPartsSql(schema)};
 drop table ${s}.rollup_parts;
 delete from ${s}.schema_migrations where version > 9;
 `;
