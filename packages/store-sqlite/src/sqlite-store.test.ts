@@ -24,6 +24,7 @@ import {
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { sqliteStore } from './index.ts';
+import { migrate } from './migrations.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,6 +115,33 @@ describe('options', () => {
     // Copied at 16 MB, then written from its start again: it never grows past 16 MB and a poll.
     expect(walBytes()).toBeLessThan(16 * 1024 * 1024 + 2_000_000);
     await store.close();
+  });
+
+  test('a new file has 16 KB pages; a file made with other pages keeps them and is written as before', async () => {
+    const pageSize = (path: string) => {
+      const db = new Sqlite(path, { readonly: true });
+      const size = db.pragma('page_size', { simple: true });
+      db.close();
+      return size;
+    };
+    const fresh = join(dir, 'pages-new.db');
+    const store = sqliteStore({ path: fresh });
+    await store.init();
+    await store.close();
+    expect(pageSize(fresh)).toBe(16_384);
+
+    // A file made with SQLite's default 4 KB pages, as every file was before.
+    const old = join(dir, 'pages-old.db');
+    const db = new Sqlite(old);
+    expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    migrate(db);
+    db.close();
+    const kept = sqliteStore({ path: old });
+    const run = await kept.startRun(at(0));
+    await kept.writePoll({ runId: run.id, at: at(1), samples: [], effects: [intervalOpen('u1', 'busy', 1)] });
+    expect((await kept.openState()).intervals.map((i) => i.userId)).toEqual(['u1']);
+    await kept.close();
+    expect(pageSize(old)).toBe(4096);
   });
 });
 

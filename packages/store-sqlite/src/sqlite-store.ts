@@ -44,6 +44,14 @@ const NAME = 'sqlite';
 const HOUR = 3_600_000;
 /** How much WAL a commit may leave before it is copied into the file (SQLite's default is 4 MB). */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+/**
+ * The page size of a new file (SQLite's default is 4 KB). A commit writes each page it changed to
+ * the WAL as a frame of its own, two system calls each: at 4 KB, 20 polls of 10,000 people write
+ * about 8,100 frames (a poll's readings alone span 172 pages), at 16 KB about 2,650, for about 0.9 of
+ * the CPU, though more bytes (a status change rewrites a larger page of the open records). A file
+ * that exists keeps the size it was made with.
+ */
+const PAGE_SIZE = 16_384;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so report processes read while one
@@ -154,6 +162,8 @@ class Connection {
         // memory, not in a temporary file written at every poll.
         db.pragma('temp_store = MEMORY');
         if (version < SCHEMA_VERSION) {
+          // Set before the first table, so it only takes in a new file; a file keeps the size it has.
+          if (version === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
           useWal(db);
           migrate(db, undefined, file);
         }
