@@ -11,6 +11,14 @@ import {
   STATUSES,
   type Status,
 } from '../model.ts';
+import {
+  IntervalClose,
+  IntervalOpen,
+  Seen,
+  SessionClose,
+  SessionOpen,
+  UnavailableLong,
+} from './effect-objects.ts';
 import type { Effect, MachineEvent, UserState } from './machine.ts';
 import type { Policy } from './policy.ts';
 
@@ -229,13 +237,8 @@ export class StateTable {
     const current = flags[f + STATUS]!;
     const intervalOpened = current !== status;
     if (intervalOpened) {
-      if (current !== NONE) effects.push({ type: 'interval.close', userId, endedAt: observedAt });
-      const s = STATUSES[status]!;
-      effects.push(
-        sample.raw === undefined
-          ? { type: 'interval.open', userId, status: s, startedAt: observedAt }
-          : { type: 'interval.open', userId, status: s, startedAt: observedAt, raw: sample.raw },
-      );
+      if (current !== NONE) effects.push(new IntervalClose(userId, observedAt));
+      effects.push(new IntervalOpen(userId, STATUSES[status]!, observedAt, sample.raw));
       flags[f + STATUS] = status;
       times[t + INTERVAL_START] = at;
     }
@@ -246,7 +249,7 @@ export class StateTable {
       if (sessionOpened) {
         flags[f + SESSION_OPEN] = 1;
         times[t + SESSION_START] = at;
-        effects.push({ type: 'session.open', userId, startedAt: observedAt });
+        effects.push(new SessionOpen(userId, observedAt));
       }
       times[t + SESSION_LAST_SEEN] = at;
       times[t + SESSION_LEFT] = Number.NaN;
@@ -258,8 +261,7 @@ export class StateTable {
       }
     }
     // An effect that opened something already says when the user was seen.
-    if (!intervalOpened || (present && !sessionOpened))
-      effects.push({ type: 'seen', userId, at: observedAt, present });
+    if (!intervalOpened || (present && !sessionOpened)) effects.push(new Seen(userId, observedAt, present));
 
     times[t + LAST_SAMPLE] = at;
     times[t + LAST_SEEN] = at;
@@ -346,15 +348,9 @@ export class StateTable {
     const threshold = this.thresholds[severity]!;
     // NaN (raises nothing) compares false.
     if (!(now - since > threshold)) return;
-    effects.push({
-      type: 'unavailable.long',
-      userId,
-      severity,
-      status: STATUSES[status]!,
-      since: new Date(since),
-      at: nowDate,
-      thresholdMs: threshold,
-    });
+    effects.push(
+      new UnavailableLong(userId, severity, STATUSES[status]!, new Date(since), nowDate, threshold),
+    );
     this.flags[f + NOTIFIED] = 1;
   }
 
@@ -363,7 +359,7 @@ export class StateTable {
     const t = i * TIMES;
     const f = i * FLAGS;
     if (this.flags[f + STATUS] === NONE && this.flags[f + SESSION_OPEN] === 0) return;
-    if (this.flags[f + STATUS] !== NONE) effects.push({ type: 'interval.close', userId, endedAt: at });
+    if (this.flags[f + STATUS] !== NONE) effects.push(new IntervalClose(userId, at));
     if (this.flags[f + SESSION_OPEN] === 1) {
       const leftAt = this.times[t + SESSION_LEFT]!;
       effects.push(
@@ -391,14 +387,13 @@ export class StateTable {
 
   private sessionClose(i: number, userId: string, endedAt: Date, reason: SessionEndReason): Effect {
     const t = i * TIMES;
-    return {
-      type: 'session.close',
+    return new SessionClose(
       userId,
-      startedAt: new Date(this.times[t + SESSION_START]!),
+      new Date(this.times[t + SESSION_START]!),
       endedAt,
-      lastSeenAt: new Date(this.times[t + SESSION_LAST_SEEN]!),
+      new Date(this.times[t + SESSION_LAST_SEEN]!),
       reason,
-    };
+    );
   }
 
   /** Makes room for `capacity` users, keeping what is there. */
