@@ -10,8 +10,14 @@ import type { PresenceProvider } from '../provider/index.ts';
 import { simulatedProvider } from '../provider/simulated.ts';
 import type { PollWrite, PresenceStore } from '../store/index.ts';
 import { memoryStore } from '../store/memory.ts';
-import { DEFAULT_POLL_BATCH_SIZE, inBatches, pollBatchSize } from './batches.ts';
+import { Batches, DEFAULT_POLL_BATCH_SIZE, pollBatchSize } from './batches.ts';
 import { createTracker, type PollResult } from './index.ts';
+
+/** Every batch, in order. */
+const inBatches = <T>(items: readonly T[], size: number): T[][] => {
+  const batches = new Batches(items, size);
+  return Array.from({ length: batches.count }, (_, n) => batches.at(n));
+};
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 2, 2, 9);

@@ -1,6 +1,6 @@
 import type { Effect } from '../machine/index.ts';
 import type { PresenceSample } from '../model.ts';
-import { inBatches } from './batches.ts';
+import { Batches } from './batches.ts';
 import { rebalance } from './leases.ts';
 import { nextPollAt } from './next-poll.ts';
 import { resync } from './recovery.ts';
@@ -58,7 +58,8 @@ async function readInBatches(
 ): Promise<Pick<PollResult, 'skipped' | 'samples' | 'effects' | 'unread'>> {
   const people = [...rt.states.keys()];
   // Nobody to read is still a poll that asks: a provider may keep up its subscriptions at polls.
-  const batches = people.length > 0 ? inBatches(people, rt.pollBatchSize) : [[]];
+  const batches = new Batches(people, rt.pollBatchSize);
+  const count = Math.max(1, batches.count);
   const tick = { type: 'tick', at } as const;
   let samples = 0;
   let effects = closed.effects;
@@ -86,7 +87,7 @@ async function readInBatches(
   // Users dropped meanwhile (leases lost at a refused write) are neither read nor ticked.
   const tracked = (ids: string[]) => ids.filter((id) => rt.states.has(id));
 
-  let batch = tracked(batches[0]!);
+  let batch = batches.count > 0 ? tracked(batches.at(0)) : [];
   let reading = readBatch(batch);
   let writing: Promise<{ error?: unknown }> = Promise.resolve({});
   for (let n = 0; ; n++) {
@@ -106,21 +107,21 @@ async function readInBatches(
     samples += applied.length;
     effects += decided.length;
     writing = writeBatch(applied, decided);
-    if (n + 1 === batches.length) break;
+    if (n + 1 === count) break;
     if (rt.lifecycle === 'stopping') {
       // The stop closes everyone; the people not read yet are left to it.
-      for (const rest of batches.slice(n + 1)) unread += tracked(rest).length;
+      for (let rest = n + 1; rest < count; rest++) unread += tracked(batches.at(rest)).length;
       break;
     }
-    batch = tracked(batches[n + 1]!);
+    batch = tracked(batches.at(n + 1));
     reading = batch.length > 0 ? readBatch(batch) : Promise.resolve({ samples: [] });
   }
   const written = await writing;
   if (written.error !== undefined) throw written.error;
 
   if (failures === 0) rt.succeeded('provider');
-  else if (batches.length > 1) {
-    rt.logger.warn({ failed: failures, batches: batches.length, unread }, 'some batches of the poll unread');
+  else if (count > 1) {
+    rt.logger.warn({ failed: failures, batches: count, unread }, 'some batches of the poll unread');
   }
   return {
     ...(read === 0 && failures > 0 ? { skipped: 'provider-error' as const } : {}),

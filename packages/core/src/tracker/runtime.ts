@@ -8,7 +8,7 @@ import { Dispatcher } from '../notifier/dispatcher.ts';
 import type { TrackerEvent } from '../notifier/events.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/index.ts';
 import type { OpenState, PollWrite } from '../store/index.ts';
-import { inBatches, pollBatchSize } from './batches.ts';
+import { Batches, pollBatchSize } from './batches.ts';
 import { emitEffects, toEvents } from './events.ts';
 import { Failures } from './failures.ts';
 import { Leases } from './leases.ts';
@@ -182,7 +182,9 @@ export class Runtime extends EventEmitter<TrackerEvents> {
     let failure: unknown = null;
     if (window !== null || stop) {
       const windowClose = window && ({ type: 'windowClose', at: window } as const);
-      for (const batch of inBatches([...this.states.keys()], this.pollBatchSize)) {
+      const batches = new Batches([...this.states.keys()], this.pollBatchSize);
+      for (let n = 0; n < batches.count; n++) {
+        const batch = batches.at(n);
         const decided: Effect[] = [];
         if (windowClose) this.states.applyTo(batch, windowClose, decided);
         if (stop) this.states.applyTo(batch, { type: 'stop', at }, decided);
