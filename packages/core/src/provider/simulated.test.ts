@@ -132,3 +132,19 @@ test('a million people cost nothing until they are asked for, and ids are found 
     { key: 'SIM-0000002', id: 'sim-0000002', displayName: 'Ben Okafor', email: 'ben.okafor@example.com' },
   ]);
 });
+
+test('people keep the names and addresses they had: the name in lower case with dots, at example.com', async () => {
+  // Past 132 people (12 first names × 11 last names) the pairings come round again with a number.
+  const people = await simulatedProvider({ users: 400 }).discoverUsers!();
+  for (const p of people) {
+    expect(p.email).toBe(`${p.displayName!.toLowerCase().replaceAll(' ', '.')}@example.com`);
+    expect(p.key).toBe(p.email);
+  }
+  expect(people[0]).toMatchObject({ displayName: 'Ada Novak', email: 'ada.novak@example.com' });
+  expect(people[399]!.email).toBe('dev.quinn.4@example.com');
+  const keyed = await simulatedProvider({ users: ['Someone.Else', 'x@corp.example'] }).discoverUsers!();
+  expect(keyed.map((p) => [p.key, p.email])).toEqual([
+    ['Someone.Else', 'ada.novak@example.com'],
+    ['x@corp.example', 'x@corp.example'],
+  ]);
+});
