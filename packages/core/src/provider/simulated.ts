@@ -145,12 +145,16 @@ function peopleOf(users: number | readonly string[]) {
       // The lists' lengths are coprime, so names repeat only after every pairing was used.
       const last = LAST[i % LAST.length]!;
       const n = Math.floor(i / (FIRST.length * LAST.length));
-      const name = n === 0 ? `${first} ${last}` : `${first} ${last} ${n + 1}`;
-      // The name in lower case with dots, from the lists' lower-case forms: made in one step, as a
-      // million people made this way at a tracker's start kept two short-lived strings each alive
-      // long enough to reach old space.
-      const dotted = `${LOWER_FIRST[i % FIRST.length]!}.${LOWER_LAST[i % LAST.length]!}`;
-      const generated = n === 0 ? `${dotted}@example.com` : `${dotted}.${n + 1}@example.com`;
+      // Joined, so each is one flat string: concatenated, a string is a chain of pieces until something
+      // flattens it, and a million people kept the pieces and the flat copy. The address is the name in
+      // lower case with dots, from the lists' lower-case forms, with no intermediate strings.
+      const name = n === 0 ? [first, ' ', last].join('') : [first, ' ', last, ' ', n + 1].join('');
+      const lowerFirst = LOWER_FIRST[i % FIRST.length]!;
+      const lowerLast = LOWER_LAST[i % LAST.length]!;
+      const generated =
+        n === 0
+          ? [lowerFirst, '.', lowerLast, '@example.com'].join('')
+          : [lowerFirst, '.', lowerLast, '.', n + 1, '@example.com'].join('');
       const key = typeof users === 'number' ? generated : users[i]!;
       const email = key.includes('@') ? key : generated;
       return { key, id: idOf(i), displayName: name, email };
