@@ -10,7 +10,7 @@ export interface DayTexts {
 }
 
 /** A row's texts one per person; refuses a row whose texts do not match its people. */
-export function splitDayRow(row: DayTexts): { intervals: string[]; sessions: string[] } {
+function splitDayRow(row: DayTexts): { intervals: string[]; sessions: string[] } {
   if (row.users.length === 0) return { intervals: [], sessions: [] };
   const intervals = row.intervals.split(';');
   const sessions = row.sessions.split(';');

@@ -9,7 +9,7 @@ import {
   type Status,
 } from '@presence-tracker/core';
 import type { Database } from 'better-sqlite3';
-import { mergeDayRows, splitDayRow, withoutUser } from './day-rows.ts';
+import { mergeDayRows, withoutUser } from './day-rows.ts';
 import { multiRowInsert } from './multi-row.ts';
 
 /**
@@ -249,8 +249,9 @@ function dayRowsOf(found: Row[]): RollupDayRow[] {
 
 /**
  * The named people's texts out of the rows, one entry a person with their days joined, each day's
- * pieces (of all its rows, oldest first) after its `@day,` (core's `RollupEntry`). Every row of the range is read, as rows are not
- * kept by person; only those naming someone asked for are split.
+ * pieces (of all its rows, oldest first) after its `@day,` (core's `RollupEntry`). Every row of the
+ * range is read, as rows are not kept by person; of a row naming someone asked for, only their
+ * texts are cut out, found by the separators before them.
  */
 function textsOf(found: Row[], userIds: readonly string[]): RollupEntry[] {
   const wanted = new Set(userIds);
@@ -266,13 +267,10 @@ function textsOf(found: Row[], userIds: readonly string[]): RollupEntry[] {
       for (let p = 0; p < people.length; p++) if (wanted.has(people[p]!)) at.push(p);
     }
     if (at.length === 0) continue;
-    const texts = splitDayRow({
-      users: people,
-      intervals: intervals as string,
-      sessions: sessions as string,
-    });
-    for (const p of at) {
-      const userId = people[p]!;
+    const iv = texts(intervals as string, people.length, at);
+    const sv = texts(sessions as string, people.length, at);
+    for (let k = 0; k < at.length; k++) {
+      const userId = people[at[k]!]!;
       let entry = byUser.get(userId);
       if (!entry) {
         entry = { userId, day: 0, intervals: '', sessions: '', last: Number.NaN };
@@ -281,8 +279,8 @@ function textsOf(found: Row[], userIds: readonly string[]): RollupEntry[] {
       // A day's rows come together, oldest first: its texts go after one @day, in that order.
       if (entry.last !== day) entry.intervals += `@${day as number},`;
       entry.last = day as number;
-      entry.intervals += texts.intervals[p]!;
-      entry.sessions += texts.sessions[p]!;
+      entry.intervals += iv[k]!;
+      entry.sessions += sv[k]!;
     }
   }
   return [...byUser.values()].map(({ userId, intervals, sessions }) => ({
@@ -291,6 +289,31 @@ function textsOf(found: Row[], userIds: readonly string[]): RollupEntry[] {
     intervals,
     sessions,
   }));
+}
+
+/**
+ * The texts at positions `at` (ascending) of a row's `people` texts joined by `;`, decoded; refuses
+ * a row whose texts do not match its people.
+ */
+function texts(row: string, people: number, at: readonly number[]): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let p = 0;
+  for (const wanted of at) {
+    for (; p < wanted; p++) {
+      const next = row.indexOf(';', start);
+      if (next < 0) break;
+      start = next + 1;
+    }
+    const end = row.indexOf(';', start);
+    if (p < wanted || end < 0 !== (wanted === people - 1)) {
+      throw new RangeError(
+        `expected a rollup day row's texts to be one per person (${people}), joined by ';'`,
+      );
+    }
+    out.push(row.slice(start, end < 0 ? row.length : end));
+  }
+  return out;
 }
 
 /**
