@@ -689,6 +689,19 @@ describe('buildReport', () => {
     expect(streamed[3]!.day).toBeNull();
   });
 
+  it('gives the same report read in batches as read at once, each batch of rows after the last', async () => {
+    const { store } = await randomHistory(5, BERLIN_MIDNIGHT, 3 * DAY, ['a', 'b', 'c']);
+    const q = { store, from: at(0), to: at(3 * DAY), timeZone: 'Europe/Berlin', now: at(4 * DAY) };
+    for (const rollups of [true, false]) {
+      const whole = await buildReport({ ...q, rollups });
+      const batched = await buildReport({ ...q, rollups, batchSize: 2 });
+      expect(whole.rows).toHaveLength(9);
+      expect(batched.rows.map((r) => r.userId)).toEqual(['a', 'a', 'a', 'b', 'b', 'b', 'c', 'c', 'c']);
+      expect(batched.rows).toEqual(whole.rows);
+      expect(batched.totals).toEqual(whole.totals);
+    }
+  });
+
   it('refuses bad queries, naming the field', async () => {
     const store = memoryStore();
     const bad = (q: Record<string, unknown>) =>
