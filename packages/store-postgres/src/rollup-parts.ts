@@ -43,8 +43,9 @@ const foldRecordParts = (s: string) =>
  * reads answer with: the day's people as an array and their texts as arrays in the same order,
  * `intervals` or `sessions` null when the statement closed none of that kind. A poll in which
  * 10,000 people change status appended 10,000 rows of parts; now one, or two across a midnight,
- * whose arrays (hundreds of KB) go out of line uncompressed (`storage external`: compressing text
- * that is mostly digits would cost CPU on every poll for bytes only the fold reads back). `seq`
+ * whose arrays (hundreds of KB) go out of line uncompressed (`storage external`: no compression on
+ * every poll for bytes read back only by the fold and the reads before it; compressed and inline
+ * storage measured no different in turns at load 9 to 10). `seq`
  * orders a person-day's parts: the order the statements ran in, which is the order the records
  * closed, as `a, b` did in version 10. The parts version 10 left are folded first.
  */

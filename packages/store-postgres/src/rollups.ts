@@ -175,7 +175,8 @@ export interface RollupRow {
  *
  * Read for some people, a row per person, their days joined in day order along the primary key,
  * each after its `@day,` (as core's `RollupEntry` allows). The parts not yet folded (schema version
- * 10) come as a second row for the people they name, the same way.
+ * 10; a row per statement and day since 12, unnested here) come as a second row for the people they
+ * name, the same way.
  */
 export async function readRollups(
   run: (sql: string, params: unknown[]) => Promise<{ rows: RollupRow[] }>,
