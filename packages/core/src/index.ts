@@ -153,6 +153,7 @@ export {
   ROLLUP_DAY_MS,
   RollupBatch,
   type RollupDayRow,
+  type RollupDayText,
   type RollupEntry,
   type RollupRead,
   rollupDay,

@@ -154,20 +154,9 @@ export function prepareRollups(db: Database): Rollups {
   return {
     append(batch) {
       if (batch.size === 0) return;
-      const byDay = new Map<number, { users: string[]; intervals: string[]; sessions: string[] }>();
-      for (const e of batch.entries()) {
-        let row = byDay.get(e.day);
-        if (!row) {
-          row = { users: [], intervals: [], sessions: [] };
-          byDay.set(e.day, row);
-        }
-        row.users.push(e.userId);
-        row.intervals.push(e.intervals);
-        row.sessions.push(e.sessions);
-      }
-      for (const [day, row] of byDay) {
-        s.insert.run(day, JSON.stringify(row.users), row.intervals.join(';'), row.sessions.join(';'));
-        if ((s.count.get(day) as number) > FOLD_ROWS) foldDay(day);
+      for (const row of batch.dayTexts()) {
+        s.insert.run(row.day, JSON.stringify(row.userIds), row.intervals, row.sessions);
+        if ((s.count.get(row.day) as number) > FOLD_ROWS) foldDay(row.day);
       }
     },
     fold() {

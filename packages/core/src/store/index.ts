@@ -18,6 +18,7 @@ export {
   ROLLUP_DAY_MS,
   RollupBatch,
   type RollupDayRow,
+  type RollupDayText,
   type RollupEntry,
   type RollupRead,
   rollupDay,

@@ -78,15 +78,40 @@ export interface RollupRead {
 /** Each status's index in `STATUSES`, as rollups and reports number them. */
 export const STATUS_INDEX: ReadonlyMap<Status, number> = new Map(STATUSES.map((s, i) => [s, i]));
 
+/** A day's digests of one write, everyone's in one row: `RollupDayRow`'s shape, as text. */
+export interface RollupDayText {
+  /** The day's UTC midnight, epoch milliseconds. */
+  day: number;
+  /** The people with a digest that day, each once, in the order the write first named them. */
+  userIds: string[];
+  /** Each person's interval pieces, `start,end,status,` with offsets from `day`, joined by `;`. */
+  intervals: string;
+  /** Each person's closed sessions touching the day, `start,end,` as epoch milliseconds, joined by `;`. */
+  sessions: string;
+}
+
+/** A person-day of a batch: its numbers, made text only once, at the end. */
+interface Collected {
+  userId: string;
+  day: number;
+  /** `start, end, status index` per piece, offsets from `day`. */
+  intervals: number[];
+  /** `start, end` per session, epoch milliseconds. */
+  sessions: number[];
+}
+
 /**
  * Collects what one write closes and turns it into the text each person-day's digest gets appended.
  * Stores call `interval` and `session` for every record the write closes (or writes already closed),
- * then append `entries()` in the same transaction as the records.
+ * then append `entries()` (a text per person-day) or `dayTexts()` (a text per day) in the same
+ * transaction as the records. The numbers are kept as numbers until then and made text in one pass:
+ * appending each piece's text to its person-day's string as it came made a chain of small strings
+ * per person that the store's join then had to flatten.
  */
 export class RollupBatch {
-  private readonly byKey = new Map<string, RollupEntry>();
+  private readonly byKey = new Map<string, Collected>();
   /** The entry last written to: a person's records usually come together. */
-  private last: RollupEntry | null = null;
+  private last: Collected | null = null;
 
   get size(): number {
     return this.byKey.size;
@@ -102,33 +127,74 @@ export class RollupBatch {
     for (let day = rollupDay(startedAt); day <= last; day += ROLLUP_DAY_MS) {
       const a = Math.max(startedAt, day) - day;
       const b = Math.min(endedAt, day + ROLLUP_DAY_MS) - day;
-      this.entry(userId, day).intervals += `${a},${b},${k},`;
+      this.entry(userId, day).intervals.push(a, b, k);
     }
   }
 
   /** A closed session; one of no length is kept on the day of its instant. */
   session(userId: string, startedAt: number, endedAt: number): void {
-    const text = `${startedAt},${endedAt},`;
     const last = Math.max(startedAt, endedAt - 1);
     for (let day = rollupDay(startedAt); day <= last; day += ROLLUP_DAY_MS) {
-      this.entry(userId, day).sessions += text;
+      this.entry(userId, day).sessions.push(startedAt, endedAt);
     }
   }
 
+  /** A text per person-day, in the order the write first named each. */
   entries(): RollupEntry[] {
-    return [...this.byKey.values()];
+    const out: RollupEntry[] = [];
+    for (const e of this.byKey.values()) {
+      out.push({
+        userId: e.userId,
+        day: e.day,
+        intervals: text(e.intervals, ''),
+        sessions: text(e.sessions, ''),
+      });
+    }
+    return out;
   }
 
-  private entry(userId: string, day: number): RollupEntry {
+  /** A text per day, everyone's joined by `;`, in the order the write first named each day and person. */
+  dayTexts(): RollupDayText[] {
+    const byDay = new Map<number, Collected[]>();
+    for (const e of this.byKey.values()) {
+      const list = byDay.get(e.day);
+      if (list) list.push(e);
+      else byDay.set(e.day, [e]);
+    }
+    const out: RollupDayText[] = [];
+    for (const [day, list] of byDay) {
+      const userIds: string[] = new Array(list.length);
+      let intervals = '';
+      let sessions = '';
+      for (let p = 0; p < list.length; p++) {
+        const e = list[p]!;
+        userIds[p] = e.userId;
+        const glue = p === 0 ? '' : ';';
+        intervals = text(e.intervals, intervals + glue);
+        sessions = text(e.sessions, sessions + glue);
+      }
+      out.push({ day, userIds, intervals, sessions });
+    }
+    return out;
+  }
+
+  private entry(userId: string, day: number): Collected {
     const last = this.last;
     if (last !== null && last.day === day && last.userId === userId) return last;
     const key = `${day}\u0000${userId}`;
     let e = this.byKey.get(key);
     if (!e) {
-      e = { userId, day, intervals: '', sessions: '' };
+      e = { userId, day, intervals: [], sessions: [] };
       this.byKey.set(key, e);
     }
     this.last = e;
     return e;
   }
+}
+
+/** `numbers` as digest text (`1,2,3,`) after `into`. */
+function text(numbers: readonly number[], into: string): string {
+  let out = into;
+  for (let i = 0; i < numbers.length; i++) out += `${numbers[i]!},`;
+  return out;
 }
