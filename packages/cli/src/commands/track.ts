@@ -167,6 +167,7 @@ export async function configuredTracker(
     pollInterval: config.pollInterval,
     ...(config.maxPollInterval !== undefined && { maxPollInterval: config.maxPollInterval }),
     ...(config.pollBatchSize !== undefined && { pollBatchSize: config.pollBatchSize }),
+    ...(config.runSummaryPeople !== undefined && { runSummaryPeople: config.runSummaryPeople }),
     ...(config.schedule && { schedule: config.schedule }),
     ...(config.policy && { policy: config.policy }),
     ...(coordination && { coordination }),

@@ -115,6 +115,20 @@ describe('loadConfig: pollBatchSize', () => {
   });
 });
 
+describe('loadConfig: runSummaryPeople', () => {
+  it('passes runSummaryPeople to the tracker when given, and refuses one that is not a number of people', async () => {
+    const base = { provider: { type: 'simulated', users: 1 }, users: 'discover' };
+    expect((await loadConfig(base)).runSummaryPeople).toBeUndefined();
+    expect((await loadConfig({ ...base, runSummaryPeople: 0 })).runSummaryPeople).toBe(0);
+    expect(byPath(await refused(loadConfig({ ...base, runSummaryPeople: -1 }))).runSummaryPeople).toMatch(
+      /expected runSummaryPeople >= 0 people/,
+    );
+    expect(byPath(await refused(loadConfig({ ...base, runSummaryPeople: 'all' }))).runSummaryPeople).toMatch(
+      /expected runSummaryPeople, a number of people/,
+    );
+  });
+});
+
 describe('loadConfig: push', () => {
   it('hosts the push endpoint on loopback under /push unless told otherwise, a trailing slash dropped', async () => {
     const config = await loadConfig({

@@ -56,6 +56,8 @@ export interface PresenceTrackerConfig {
   maxPollInterval?: number;
   /** How many people a poll asks the provider about at once; the provider's, or the tracker's default, when absent. */
   pollBatchSize?: number;
+  /** How many people `run.ended` lists by name; the tracker's default (10,000) when absent. */
+  runSummaryPeople?: number;
   /** Each with a unique `name`. */
   notifiers: (PluginBlock & { name: string })[];
   /** Defaults for reports and timelines. */
@@ -224,6 +226,7 @@ async function checkConfig(
       pollInterval: data.pollInterval ?? DEFAULT_POLL_INTERVAL,
       ...(data.maxPollInterval !== undefined && { maxPollInterval: data.maxPollInterval }),
       ...(data.pollBatchSize !== undefined && { pollBatchSize: data.pollBatchSize }),
+      ...(data.runSummaryPeople !== undefined && { runSummaryPeople: data.runSummaryPeople }),
       notifiers: (data.notifiers ?? []).map((n, i) => ({ ...n, name: n.name ?? notifierName(n.type, i) })),
       report: {
         days: data.report?.days ?? DEFAULT_REPORT_DAYS,

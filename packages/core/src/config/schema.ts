@@ -141,6 +141,11 @@ export const nativeConfigSchema = z.strictObject({
     .int('expected pollBatchSize, a whole number of people')
     .positive('expected pollBatchSize > 0 people')
     .optional(),
+  runSummaryPeople: z
+    .number({ error: 'expected runSummaryPeople, a number of people' })
+    .int('expected runSummaryPeople, a whole number of people')
+    .nonnegative('expected runSummaryPeople >= 0 people')
+    .optional(),
   notifiers: z.array(notifierBlockSchema).optional(),
   report: reportSchema.optional(),
   coordination: coordinationSchema.optional(),

@@ -5,6 +5,7 @@
 export {
   chatText,
   createEvent,
+  DEFAULT_RUN_SUMMARY_PEOPLE,
   type DeliveryContext,
   describeEvent,
   type EventText,
@@ -20,6 +21,7 @@ export {
   listedDetails,
   type Notifier,
   personSchema,
+  type RunSummaryOptions,
   runEndedDataSchema,
   runStartedDataSchema,
   runSummary,

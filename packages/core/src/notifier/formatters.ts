@@ -33,10 +33,11 @@ export function describeEvent(event: TrackerEvent, options: FormatOptions = {}):
     case 'run.ended': {
       const d = event.data as TrackerEventData['run.ended'];
       const t = d.totals;
+      const people = d.people ?? d.users.length;
       const how = d.reason === 'recovered' ? ' (recovered after the tracker stopped unexpectedly)' : '';
       const text =
         `Tracking ended${how} at ${time(d.endedAt)} after ${formatDuration(d.durationMs)} (run ${d.runId}): ` +
-        `${d.users.length} ${d.users.length === 1 ? 'person' : 'people'}, ${formatDuration(t.availableMs)} available, ` +
+        `${people} ${people === 1 ? 'person' : 'people'}, ${formatDuration(t.availableMs)} available, ` +
         `${formatDuration(t.unavailableMs)} unavailable, ${t.sessions} ${t.sessions === 1 ? 'session' : 'sessions'}.`;
       const details = d.users.map((u) => ({
         name: who(u),
@@ -44,6 +45,9 @@ export function describeEvent(event: TrackerEvent, options: FormatOptions = {}):
           `${formatDuration(u.availableMs)} available, ${formatDuration(u.unavailableMs)} unavailable` +
           ` (longest ${formatDuration(u.longestUnavailableMs)}), ${u.sessions} ${u.sessions === 1 ? 'session' : 'sessions'}`,
       }));
+      // A run of more people than the event lists says how many it leaves out.
+      const unlisted = people - d.users.length;
+      if (unlisted > 0) details.push({ name: 'Others', value: `${unlisted} more, counted in the totals` });
       return { title: 'Tracking ended', text, details, severity: 0 };
     }
     case 'session.started': {

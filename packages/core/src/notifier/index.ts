@@ -19,7 +19,7 @@ export {
   standardFormat,
 } from './formatters.ts';
 export * from './notifier.ts';
-export { runSummary } from './run-summary.ts';
+export { DEFAULT_RUN_SUMMARY_PEOPLE, type RunSummaryOptions, runSummary } from './run-summary.ts';
 export {
   eventDataSchemas,
   eventSchemas,

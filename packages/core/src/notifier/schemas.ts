@@ -48,7 +48,15 @@ export const runEndedDataSchema = z.object({
    * last poll. Absent from events of earlier versions, which only sent stopped runs.
    */
   reason: z.enum(['stopped', 'recovered']).default('stopped'),
-  /** Every tracked person, ordered by user id. */
+  /**
+   * How many people the run tracked. Absent from events of earlier versions, which listed everyone in
+   * `users`.
+   */
+  people: z.number().int().nonnegative().optional(),
+  /**
+   * The tracked people ordered by user id: all of them, or the first the tracker's `runSummaryPeople`
+   * allows (10,000 by default) when it tracked more. `totals` count everyone.
+   */
   users: z.array(userRunStatsSchema),
   totals: z.object({
     observedMs: duration,

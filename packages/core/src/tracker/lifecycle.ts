@@ -199,7 +199,10 @@ class PresenceTracker extends Runtime implements Tracker {
     reason: TrackerEventData['run.ended']['reason'],
   ): Promise<TrackerEventData['run.ended']> {
     try {
-      return await runSummary(this.options.store, run, users, this.policy, reason);
+      return await runSummary(this.options.store, run, users, this.policy, reason, {
+        ...(this.options.runSummaryPeople !== undefined && { maxPeople: this.options.runSummaryPeople }),
+        batchSize: this.pollBatchSize,
+      });
     } catch (error) {
       this.fail(error, 'run statistics', false);
       return runSummary(this.options.store, run, [], this.policy, reason);

@@ -43,6 +43,12 @@ export interface TrackerOptions {
    * 10,000. A provider that must be asked about everyone at once (`pollBatchSize: Infinity`) always is.
    */
   pollBatchSize?: number;
+  /**
+   * How many people the `run.ended` event lists by name (the first by user id); its totals and `people`
+   * count everyone. Default: 10,000. A run of a million people would otherwise send an event of a
+   * million rows, and every notifier would format or store them all.
+   */
+  runSummaryPeople?: number;
   /** When to track; always when absent. */
   schedule?: Schedule;
   policy?: PolicyOptions;
@@ -124,6 +130,11 @@ const optionsSchema = z
       .custom<number>((v) => v === Number.POSITIVE_INFINITY || (Number.isInteger(v) && (v as number) > 0), {
         message: 'expected a whole number of people > 0, or Infinity for everyone at once',
       })
+      .optional(),
+    runSummaryPeople: z
+      .number({ error: 'expected runSummaryPeople, a number of people' })
+      .int('expected runSummaryPeople, a whole number of people')
+      .nonnegative('expected runSummaryPeople >= 0 people')
       .optional(),
     schedule: scheduleSchema.optional(),
     policy: policySchema.optional(),
