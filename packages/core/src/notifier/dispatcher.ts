@@ -1,7 +1,7 @@
 import { NotifierError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { OutboxEntry, OutboxMessage, PresenceStore } from '../store/index.ts';
-import type { TrackerEvent } from './events.ts';
+import { TRACKER_EVENT_TYPES, type TrackerEvent, type TrackerEventType } from './events.ts';
 import { type Notifier, wants } from './notifier.ts';
 
 const BATCH = 50;
@@ -47,6 +47,16 @@ export class Dispatcher {
   /** The durable notifiers still delivering. */
   get durable(): Notifier[] {
     return this.notifiers.filter((n) => n.durable && !this.disabled.has(n.name));
+  }
+
+  /** The event types some notifier still delivering takes: events of other types need not be made. */
+  wantedTypes(): Set<TrackerEventType> {
+    const types = new Set<TrackerEventType>();
+    for (const n of this.notifiers) {
+      if (this.disabled.has(n.name)) continue;
+      for (const type of n.events ?? TRACKER_EVENT_TYPES) types.add(type);
+    }
+    return types;
   }
 
   /** Outbox messages for the durable notifiers that want these events. */

@@ -1,27 +1,39 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Effect } from '../machine/index.ts';
 import type { Status, User } from '../model.ts';
-import { createEvent, type TrackerEvent } from '../notifier/events.ts';
+import { createEvent, type TrackerEvent, type TrackerEventType } from '../notifier/events.ts';
 import type { TrackerEvents } from './tracker.ts';
 
-/** What a poll's effects mean to notifiers: the sessions and long unavailabilities among them. */
+/**
+ * What a poll's effects mean to notifiers: the sessions and long unavailabilities among them, of the
+ * types in `wanted` only (those some notifier takes). Nothing is made for types no notifier takes: a
+ * stop of a million people would otherwise make a million `session.ended` events, each with its id and
+ * instants as text, for nobody.
+ */
 export function toEvents(
   effects: readonly Effect[],
   at: Date,
   byId: ReadonlyMap<string, User>,
+  wanted: ReadonlySet<TrackerEventType>,
 ): TrackerEvent[] {
   const events: TrackerEvent[] = [];
+  if (wanted.size === 0) return events;
+  const started = wanted.has('session.started');
+  const ended = wanted.has('session.ended');
+  const unavailable = wanted.has('unavailable.long');
   // Indexed loops here and in emitEffects: they see every effect of every poll, and an iterator may
   // cost an object per effect.
   for (let n = 0; n < effects.length; n++) {
     const e = effects[n]!;
     switch (e.type) {
       case 'session.open':
+        if (!started) break;
         events.push(
           createEvent('session.started', at, { ...person(byId, e.userId), startedAt: iso(e.startedAt) }),
         );
         break;
       case 'session.close':
+        if (!ended) break;
         events.push(
           createEvent('session.ended', at, {
             ...person(byId, e.userId),
@@ -33,6 +45,7 @@ export function toEvents(
         );
         break;
       case 'unavailable.long':
+        if (!unavailable) break;
         events.push(
           createEvent('unavailable.long', at, {
             ...person(byId, e.userId),

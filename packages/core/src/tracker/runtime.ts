@@ -223,7 +223,7 @@ export class Runtime extends EventEmitter<TrackerEvents> {
    */
   async queue(at: Date, samples: readonly PresenceSample[], effects: Effect[]): Promise<void> {
     if (samples.length === 0 && effects.length === 0) return;
-    const events = toEvents(effects, at, this.byId);
+    const events = toEvents(effects, at, this.byId, this.dispatcher.wantedTypes());
     const fence = this.leases.fence();
     const write: PollWrite = {
       runId: this.currentRun!.id,
