@@ -153,7 +153,6 @@ export {
   ROLLUP_DAY_MS,
   RollupBatch,
   type RollupDayRow,
-  type RollupDayText,
   type RollupEntry,
   type RollupRead,
   rollupDay,

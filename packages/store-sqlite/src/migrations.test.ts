@@ -2,10 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport, STATUSES, StoreError } from '@presence-tracker/core';
-import { checkRollupAgreement } from '@presence-tracker/core/testing';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type PersonDay, personDays, rowsPerDay } from './__fixtures__/digests.ts';
 import { MIGRATIONS, SCHEMA_VERSION, sqliteStore } from './index.ts';
 import { migrate } from './migrations.ts';
 import { ROLLUPS_BY_DAY } from './rollups.ts';
@@ -231,7 +229,7 @@ test('rollups keyed by person are keyed by day, every digest kept, and writes ap
   // and none of the tables of later versions.
   const old = new Sqlite(path);
   openRecordsBack(old);
-  old.exec('DROP TABLE rollup_days; DROP TABLE sightings');
+  old.exec('DROP TABLE rollups; DROP TABLE sightings');
   const built = MIGRATIONS.find((m) => m.version === 2)!;
   old.exec(built.up);
   built.build!(old);
@@ -272,91 +270,24 @@ test('rollups keyed by person are keyed by day, every digest kept, and writes ap
   await migrated.close();
 
   const db = new Sqlite(path, { readonly: true });
-  // The same digests (version 9 keeps them a row per day), the last one appended to by the write
-  // after the migration.
+  // The same digests, the last one appended to by the write after the migration.
   const last = kept[2] as { intervals: string };
-  expect(personDays(db)).toEqual([
+  expect(digests(db)).toEqual([
     kept[0],
     kept[1],
     { ...last, intervals: `${last.intervals}${eight},${eight + 300_000},${dnd},` },
   ]);
-  expect(db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'rollup%'").pluck().all()).toEqual([
-    'rollup_days',
-    'rollup_days_by_day',
+  expect(db.prepare("SELECT name FROM pragma_index_list('rollups')").pluck().all()).toEqual([
+    'sqlite_autoindex_rollups_1',
+  ]);
+  expect(
+    db.prepare("SELECT name FROM pragma_index_info('sqlite_autoindex_rollups_1')").pluck().all(),
+  ).toEqual(['day', 'user_id']);
+  expect(db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'rollups%'").pluck().all()).toEqual([
+    'rollups',
   ]);
   db.close();
   expect(version(path)).toBe(SCHEMA_VERSION);
-});
-
-test('rollups of version 8, a row per person-day, become a row per UTC day with every digest kept, and writes append rows to them after', async () => {
-  const path = file();
-  const store = sqliteStore({ path });
-  const start = Date.UTC(2026, 2, 27, 3);
-  await checkRollupAgreement(store, { seed: 11, timeZone: 'America/St_Johns', start });
-  await store.close();
-
-  // The file as version 8 had it: the same records, and their digests a row per person-day, built
-  // by version 2's step and keyed by day by version 6's, as the writes of versions 6 to 8 kept them.
-  const old = new Sqlite(path);
-  old.exec('DROP TABLE rollup_days');
-  for (const step of [MIGRATIONS[1]!, MIGRATIONS[5]!]) {
-    old.exec(step.up);
-    step.build?.(old);
-  }
-  old.pragma('user_version = 8');
-  const kept = old
-    .prepare('SELECT user_id, day, intervals, sessions FROM rollups ORDER BY user_id, day')
-    .all() as PersonDay[];
-  const days = old.prepare('SELECT DISTINCT day FROM rollups ORDER BY day').pluck().all() as number[];
-  expect(kept.length).toBeGreaterThan(days.length);
-  old.close();
-
-  const migrated = sqliteStore({ path });
-  const query = {
-    store: migrated,
-    from: new Date(start - 3_600_000),
-    to: new Date(start + 70 * 3_600_000),
-    timeZone: 'America/St_Johns',
-    now: new Date(start + 80 * 3_600_000),
-  };
-  const report = await buildReport(query);
-  expect(report).toEqual(await buildReport({ ...query, rollups: false }));
-  expect(await buildReport({ ...query, userIds: ['b', 'c'] })).toEqual(
-    await buildReport({ ...query, userIds: ['b', 'c'], rollups: false }),
-  );
-  const inFile = (read: (db: Sqlite.Database) => unknown) => {
-    const db = new Sqlite(path, { readonly: true });
-    try {
-      return read(db);
-    } finally {
-      db.close();
-    }
-  };
-  expect(version(path)).toBe(SCHEMA_VERSION);
-  expect(inFile(personDays)).toEqual(kept);
-  expect(inFile(rowsPerDay)).toEqual(days.map((day) => [day, 1]));
-  expect(
-    inFile((db) => db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'rollup%'").pluck().all()),
-  ).toEqual(['rollup_days', 'rollup_days_by_day']);
-
-  // A write after the migration appends a row of its own to the last day.
-  const run = await migrated.startRun(new Date(start + 90 * 3_600_000));
-  const last = days.at(-1)!;
-  const late = new Date(last + 86_400_000 - 60_000);
-  await migrated.writePoll({
-    runId: run.id,
-    at: late,
-    samples: [],
-    effects: [
-      { type: 'interval.open', userId: 'z', status: 'busy', startedAt: new Date(late.getTime() - 1_000) },
-      { type: 'interval.close', userId: 'z', endedAt: late },
-    ],
-  });
-  expect(inFile(rowsPerDay)).toEqual(days.map((day) => [day, day === last ? 2 : 1]));
-  expect(await buildReport({ ...query, now: late })).toEqual(
-    await buildReport({ ...query, now: late, rollups: false }),
-  );
-  await migrated.close();
 });
 
 test('open records move to their own tables, every record keeping its id, number and words, and every reader answering as before', async () => {

@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { CHANGES_BY_WRITE, CHANGES_SCHEMA } from './changes.ts';
 import { COUNTERS_TABLE } from './counters.ts';
 import { OPEN_RECORDS } from './open-records.ts';
-import { buildRollups, ROLLUP_DAYS, ROLLUPS_BY_DAY, ROLLUPS_TABLE } from './rollups.ts';
+import { buildRollups, ROLLUPS_BY_DAY, ROLLUPS_TABLE } from './rollups.ts';
 import { SIGHTINGS_LOG } from './sightings.ts';
 
 /** One step of the schema. Steps are never edited once released; a change is a new step. */
@@ -170,12 +170,6 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'open records: a table of their own, one row per person; intervals and sessions hold each record once, as it closes',
     up: OPEN_RECORDS,
-  },
-  {
-    version: 9,
-    description:
-      "rollups: a row per write and UTC day, the day's people and their texts joined, folded into a row per day now and then",
-    up: ROLLUP_DAYS,
   },
 ];
 

@@ -117,7 +117,7 @@ describe('options', () => {
     await store.close();
   });
 
-  test('a new file has 16 KB pages; a file made with other pages keeps them and is written as before', async () => {
+  test('a new file has 4 KB pages; a file made with 16 KB pages keeps them and is written as before', async () => {
     const pageSize = (path: string) => {
       const db = new Sqlite(path, { readonly: true });
       const size = db.pragma('page_size', { simple: true });
@@ -128,20 +128,21 @@ describe('options', () => {
     const store = sqliteStore({ path: fresh });
     await store.init();
     await store.close();
-    expect(pageSize(fresh)).toBe(16_384);
+    expect(pageSize(fresh)).toBe(4096);
 
-    // A file made with SQLite's default 4 KB pages, as every file was before.
+    // A file made with 16 KB pages, as new files were for a while.
     const old = join(dir, 'pages-old.db');
     const db = new Sqlite(old);
-    expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    db.pragma('page_size = 16384');
     migrate(db);
+    expect(db.pragma('page_size', { simple: true })).toBe(16_384);
     db.close();
     const kept = sqliteStore({ path: old });
     const run = await kept.startRun(at(0));
     await kept.writePoll({ runId: run.id, at: at(1), samples: [], effects: [intervalOpen('u1', 'busy', 1)] });
     expect((await kept.openState()).intervals.map((i) => i.userId)).toEqual(['u1']);
     await kept.close();
-    expect(pageSize(old)).toBe(4096);
+    expect(pageSize(old)).toBe(16_384);
   });
 });
 

@@ -29,7 +29,7 @@ import { checkVersion, migrate, SCHEMA_VERSION } from './migrations.ts';
 import { multiRowInsert } from './multi-row.ts';
 import { byStart, recordIds } from './open-records.ts';
 import { type ResolvedOptions, resolveOptions, type SqliteStoreOptions } from './options.ts';
-import { prepareRollups, type Rollups } from './rollups.ts';
+import { appendRollups, prepareRollups, type RollupStatements, readRollups } from './rollups.ts';
 import { intervalOf, sessionsOf } from './rows.ts';
 import {
   prepareOverlay,
@@ -45,13 +45,12 @@ const HOUR = 3_600_000;
 /** How much WAL a commit may leave before it is copied into the file (SQLite's default is 4 MB). */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 /**
- * The page size of a new file (SQLite's default is 4 KB). A commit writes each page it changed to
- * the WAL as a frame of its own, two system calls each: at 4 KB, 20 polls of 10,000 people write
- * about 8,100 frames (a poll's readings alone span 172 pages), at 16 KB about 2,650, for about 0.9 of
- * the CPU, though more bytes (a status change rewrites a larger page of the open records). A file
+ * The page size of a new file: SQLite's 4 KB. 16 KB pages write about a third of the WAL frames (a
+ * commit writes each page it changed as a frame of its own, two system calls each), about 0.92 of a
+ * poll's CPU, but a tracker of 1,000,000 people then holds about 100 MB more in the C heap. A file
  * that exists keeps the size it was made with.
  */
-const PAGE_SIZE = 16_384;
+const PAGE_SIZE = 4096;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so report processes read while one
@@ -119,7 +118,7 @@ class Connection {
   private readonly lock: WriterLock | null;
   private readonly opts: ResolvedOptions;
   private readonly s: ReturnType<typeof prepare>;
-  private readonly r: Rollups;
+  private readonly r: RollupStatements;
   private readonly readChanges: ReturnType<typeof prepareChanges>;
   /** A fresh taker of the write's change number, for each write that may open or close records. */
   private readonly change: ReturnType<typeof changeNumber>;
@@ -189,14 +188,7 @@ class Connection {
   close() {
     if (this.lock) {
       // A file at rest keeps its sightings in last_seen only, so readers of it have no log to read.
-      // And a day's rollups in one row, so readers of it merge none.
-      if (this.lock.holding)
-        ignoreBusy(() =>
-          this.write(() => {
-            this.sightings.fold();
-            this.r.fold();
-          }),
-        );
+      if (this.lock.holding) ignoreBusy(() => this.write(() => this.sightings.fold()));
       // Planner statistics are the writer's to refresh: a reader closing must not wait for the writer.
       if (this.lock.holding) ignoreBusy(() => this.db.pragma('optimize'));
       this.lock.release();
@@ -408,7 +400,7 @@ class Connection {
     refusingSecondOpen(() => this.s.openIntervals(openIntervals));
     refusingSecondOpen(() => this.s.openSessions(openSessions));
     this.sightings.append(groups);
-    this.r.append(rollups);
+    appendRollups(this.r.append, rollups);
     if (longestInterval > 0) this.s.widenSpan.run(longestInterval, 'intervals');
     if (longestSession > 0) this.s.widenSpan.run(longestSession, 'sessions');
   }
@@ -476,7 +468,7 @@ class Connection {
 
   /** Digests and open records in one read transaction, so a writer's commit lands in both or neither. */
   rollups(q: RangeQuery): RollupRead {
-    return this.db.transaction(() => this.r.read(q))();
+    return this.db.transaction(() => readRollups(this.r, q))();
   }
 
   samples(q: RangeQuery): PresenceSample[] {
@@ -544,8 +536,6 @@ class Connection {
       // The person's sightings in the log go into their last_seen row, which goes below.
       this.sightings.fold();
       for (const statement of this.s.purge) statement.run({ user: userId });
-      // Their texts out of the rows of rollups they share with others.
-      this.r.purge(userId);
       this.s.dropEmptySamples.run();
     });
   }
@@ -678,6 +668,7 @@ function prepare(db: Database) {
          SELECT json_group_array(json(r.value)) FROM json_each(samples.readings) AS r WHERE r.value ->> 0 <> @user)
        WHERE EXISTS (SELECT 1 FROM json_each(samples.readings) AS r WHERE r.value ->> 0 = @user)`,
       'DELETE FROM last_seen WHERE user_id = @user',
+      'DELETE FROM rollups WHERE user_id = @user',
       // Queued notifications name the person too.
       "DELETE FROM outbox WHERE json_extract(data, '$.userId') = @user",
     ].map((sql) => db.prepare(sql)),

@@ -31,17 +31,6 @@ describe('RollupBatch', () => {
       { userId: 'b', day: 2 * DAY, intervals: '0,500,3,500,600,4,', sessions: '' },
       { userId: 'a', day: 2 * DAY, intervals: '0,10,0,', sessions: '' },
     ]);
-    // The same texts a day at a time, everyone's joined by ';' in the order the write named them.
-    expect(batch.dayTexts()).toEqual([
-      {
-        day: DAY,
-        userIds: ['a', 'b'],
-        intervals: `1000,2000,0,2000,3000,1,3000,4000,2,4000,5000,1,;1000,${DAY},3,`,
-        sessions: `${DAY + 1000},${DAY + 3000},;`,
-      },
-      { day: 2 * DAY, userIds: ['b', 'a'], intervals: '0,500,3,500,600,4,;0,10,0,', sessions: ';' },
-    ]);
-    expect(new RollupBatch().dayTexts()).toEqual([]);
   });
 });
 

@@ -78,18 +78,6 @@ export interface RollupRead {
 /** Each status's index in `STATUSES`, as rollups and reports number them. */
 export const STATUS_INDEX: ReadonlyMap<Status, number> = new Map(STATUSES.map((s, i) => [s, i]));
 
-/** A day's digests of one write, everyone's in one row: `RollupDayRow`'s shape, as text. */
-export interface RollupDayText {
-  /** The day's UTC midnight, epoch milliseconds. */
-  day: number;
-  /** The people with a digest that day, each once, in the order the write first named them. */
-  userIds: string[];
-  /** Each person's interval pieces, `start,end,status,` with offsets from `day`, joined by `;`. */
-  intervals: string;
-  /** Each person's closed sessions touching the day, `start,end,` as epoch milliseconds, joined by `;`. */
-  sessions: string;
-}
-
 /** A person-day of a batch: its numbers, made text only once, at the end. */
 interface Collected {
   userId: string;
@@ -103,8 +91,7 @@ interface Collected {
 /**
  * Collects what one write closes and turns it into the text each person-day's digest gets appended.
  * Stores call `interval` and `session` for every record the write closes (or writes already closed),
- * then append `entries()` (a text per person-day) or `dayTexts()` (a text per day) in the same
- * transaction as the records. The numbers are kept as numbers until then and made text in one pass:
+ * then append `entries()` (a text per person-day) in the same transaction as the records. The numbers are kept as numbers until then and made text in one pass:
  * appending each piece's text to its person-day's string as it came made a chain of small strings
  * per person that the store's join then had to flatten.
  */
@@ -149,31 +136,6 @@ export class RollupBatch {
         intervals: text(e.intervals, ''),
         sessions: text(e.sessions, ''),
       });
-    }
-    return out;
-  }
-
-  /** A text per day, everyone's joined by `;`, in the order the write first named each day and person. */
-  dayTexts(): RollupDayText[] {
-    const byDay = new Map<number, Collected[]>();
-    for (const e of this.byKey.values()) {
-      const list = byDay.get(e.day);
-      if (list) list.push(e);
-      else byDay.set(e.day, [e]);
-    }
-    const out: RollupDayText[] = [];
-    for (const [day, list] of byDay) {
-      const userIds: string[] = new Array(list.length);
-      let intervals = '';
-      let sessions = '';
-      for (let p = 0; p < list.length; p++) {
-        const e = list[p]!;
-        userIds[p] = e.userId;
-        const glue = p === 0 ? '' : ';';
-        intervals = text(e.intervals, intervals + glue);
-        sessions = text(e.sessions, sessions + glue);
-      }
-      out.push({ day, userIds, intervals, sessions });
     }
     return out;
   }
