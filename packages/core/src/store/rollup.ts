@@ -91,9 +91,9 @@ interface Collected {
 /**
  * Collects what one write closes and turns it into the text each person-day's digest gets appended.
  * Stores call `interval` and `session` for every record the write closes (or writes already closed),
- * then append `entries()` (a text per person-day) in the same transaction as the records. The numbers are kept as numbers until then and made text in one pass:
- * appending each piece's text to its person-day's string as it came made a chain of small strings
- * per person that the store's join then had to flatten.
+ * then append `entries()` in the same transaction as the records. The numbers are kept as numbers
+ * until then and made text in one pass: appending each piece's text to its person-day's string as it
+ * came made a chain of small strings per person that the store's join then had to flatten.
  */
 export class RollupBatch {
   private readonly byKey = new Map<string, Collected>();
