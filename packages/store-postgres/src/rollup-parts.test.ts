@@ -50,7 +50,9 @@ function history(): { polls: { at: Date; effects: Effect[] }[]; closed: [string,
 
 /** The person-day entries the parts hold. */
 const parts = (store: PostgresStore) =>
-  sql<{ n: number }>(`select count(*)::int as n from ${partEntries(store.schema)} p`).then((r) => r[0]!.n);
+  sql<{ n: number }>(
+    `select count(*)::int as n from ${partEntries(`"${store.schema}".rollup_parts`)} p`,
+  ).then((r) => r[0]!.n);
 const partRows = (store: PostgresStore) =>
   sql<{ n: number }>(`select count(*)::int as n from "${store.schema}".rollup_parts`).then((r) => r[0]!.n);
 const digests = (store: PostgresStore) =>

@@ -63,11 +63,14 @@ alter table ${s}.rollup_parts alter column users set storage external,
   alter column intervals set storage external, alter column sessions set storage external;
 `;
 
-/** A part's people with their texts, a row each: `user_id`, `intervals`, `sessions` ('' for none), and the part's `seq` and `day`. */
-export const partEntries = (schema: string) =>
+/**
+ * The parts of `source` (the table, or rows deleted from it) with a row per person: `user_id`,
+ * `intervals`, `sessions` ('' for none), and the part's `seq` and `day`.
+ */
+export const partEntries = (source: string) =>
   `(select p.seq, p.day, u.user_id collate "C" as user_id, coalesce(u.intervals, '') as intervals,
       coalesce(u.sessions, '') as sessions
-    from "${schema}".rollup_parts p cross join lateral unnest(p.users, p.intervals, p.sessions) as u(user_id, intervals, sessions))`;
+    from ${source} p cross join lateral unnest(p.users, p.intervals, p.sessions) as u(user_id, intervals, sessions))`;
 
 /**
  * Empties `rollup_parts` into `rollups` in one statement: each person-day's parts joined in the
@@ -78,10 +81,8 @@ export const foldRollupPartsSql = (schema: string) => {
   const s = `"${schema}"`;
   return `with parts as (delete from ${s}.rollup_parts returning *)
     insert into ${s}.rollups (user_id, day, intervals, sessions)
-    select u.user_id collate "C", p.day, string_agg(coalesce(u.intervals, ''), '' order by p.seq),
-      string_agg(coalesce(u.sessions, ''), '' order by p.seq)
-    from parts p cross join lateral unnest(p.users, p.intervals, p.sessions) as u(user_id, intervals, sessions)
-    group by 1, 2 order by 1, 2
+    select user_id, day, string_agg(intervals, '' order by seq), string_agg(sessions, '' order by seq)
+    from ${partEntries('parts')} p group by user_id, day order by user_id, day
     on conflict (user_id, day) do update set intervals = ${s}.rollups.intervals || excluded.intervals,
       sessions = ${s}.rollups.sessions || excluded.sessions`;
 };

@@ -207,7 +207,7 @@ export async function readRollups(
      (select 0, user_id, 0::bigint, null,
         string_agg('@' || day || ',' || intervals, '' order by day, seq),
         string_agg(sessions, '' order by day, seq)
-      from ${partEntries(schema)} p where day >= $1 and day < $2 ${only} group by user_id)
+      from ${partEntries(`${s}.rollup_parts`)} p where day >= $1 and day < $2 ${only} group by user_id)
      union all
      select 1, user_id, ${epochMs('started_at')}, null, status, null from ${s}.open_intervals
        where started_at < $3 ${only}

@@ -1,4 +1,4 @@
-import { rollupPartsMigration } from '../rollup-parts.ts';
+import { partEntries, rollupPartsMigration } from '../rollup-parts.ts';
 
 /**
  * SQL that turns a schema of this version back into the shape schema version 11 left, with the same
@@ -12,8 +12,7 @@ export const backToVersion11 = (schema: string): string => {
 alter table ${s}.rollup_parts rename to rollup_parts_12;
 ${rollupPartsMigration(s)}
 insert into ${s}.rollup_parts (user_id, day, a, b, intervals, sessions)
-select u.user_id, p.day, p.seq, p.seq, coalesce(u.intervals, ''), coalesce(u.sessions, '')
-from ${s}.rollup_parts_12 p cross join lateral unnest(p.users, p.intervals, p.sessions) as u(user_id, intervals, sessions);
+select user_id, day, seq, seq, intervals, sessions from ${partEntries(`${s}.rollup_parts_12`)} p;
 drop table ${s}.rollup_parts_12;
 delete from ${s}.schema_migrations where version > 11;
 `;
