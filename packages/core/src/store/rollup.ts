@@ -133,8 +133,8 @@ export class RollupBatch {
       out.push({
         userId: e.userId,
         day: e.day,
-        intervals: text(e.intervals, ''),
-        sessions: text(e.sessions, ''),
+        intervals: text(e.intervals),
+        sessions: text(e.sessions),
       });
     }
     return out;
@@ -154,9 +154,9 @@ export class RollupBatch {
   }
 }
 
-/** `numbers` as digest text (`1,2,3,`) after `into`. */
-function text(numbers: readonly number[], into: string): string {
-  let out = into;
+/** `numbers` as digest text (`1,2,3,`). */
+function text(numbers: readonly number[]): string {
+  let out = '';
   for (let i = 0; i < numbers.length; i++) out += `${numbers[i]!},`;
   return out;
 }
