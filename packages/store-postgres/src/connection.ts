@@ -65,6 +65,17 @@ function sqlStateOf(e: Partial<pg.DatabaseError>): string | undefined {
     : undefined;
 }
 
+/**
+ * Whether `error` is another writer having added a person-day's digest between this write's look
+ * for the day and its plain insert of it (see `appendRollups`): the write, rolled back whole, can
+ * be run again, and then appends to that digest.
+ */
+export function isDigestRace(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as Partial<pg.DatabaseError>;
+  return e.code === '23505' && e.constraint === 'rollups_pkey';
+}
+
 /** Wraps what node-postgres threw in a `StoreError` that says what failed, never with credentials. */
 export function toStoreError(error: unknown, what: string): StoreError {
   if (StoreError.isInstance(error)) return error;
@@ -97,12 +108,21 @@ export async function withRetry<T>(
   let attempts = 0;
   const policy = retryPolicy<T>({
     ...retry,
-    retryOn: (outcome) => 'error' in outcome && isTransient(outcome.error) && !stopped(),
+    retryOn: (outcome) =>
+      'error' in outcome && (isTransient(outcome.error) || isDigestRace(outcome.error)) && !stopped(),
     onRetry: ({ attempt, waitMs, outcome }) => {
-      const error = 'error' in outcome ? (outcome.error as Error).message : undefined;
+      const failure = 'error' in outcome ? outcome.error : undefined;
       logger.warn(
-        { store: STORE_NAME, operation: what, attempt: attempt - 1, retryInMs: waitMs, error },
-        'database unreachable, retrying',
+        {
+          store: STORE_NAME,
+          operation: what,
+          attempt: attempt - 1,
+          retryInMs: waitMs,
+          error: (failure as Error | undefined)?.message,
+        },
+        isDigestRace(failure)
+          ? 'another writer added the same digest meanwhile, retrying'
+          : 'database unreachable, retrying',
       );
     },
   });
