@@ -90,12 +90,20 @@ export class StateTable {
   private readonly available: Uint8Array;
   /** By severity: `unavailableAfter`, `NaN` where it raises nothing. */
   private readonly thresholds: Float64Array;
+  /**
+   * The latest `lastSampleAt` of the states given to `set`: a user whose last sample is later was last
+   * changed by `applySample` (and perhaps by time since), so a tick no later than that sample finds
+   * nothing due (see `applyAt`). `Infinity` when a negative `staleAfter` makes a user stale at the very
+   * instant of their sample, so that no tick is passed over.
+   */
+  private setUntil: number;
 
   constructor(policy: Policy, capacity = 16) {
     this.policy = policy;
     this.present = Uint8Array.from(STATUSES, (s) => (policy.presentStatuses.includes(s) ? 1 : 0));
     this.available = Uint8Array.from(STATUSES, (s) => (policy.availableStatuses.includes(s) ? 1 : 0));
     this.thresholds = Float64Array.from([0, 1, 2, 3], (n) => policy.unavailableAfter[n] ?? Number.NaN);
+    this.setUntil = policy.staleAfter >= 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
     this.grow(capacity);
   }
 
@@ -128,7 +136,10 @@ export class StateTable {
     }
     const t = i * TIMES;
     const { session } = state;
-    this.times[t + LAST_SAMPLE] = ms(state.lastSampleAt);
+    const lastSample = ms(state.lastSampleAt);
+    // NaN (no sample yet) compares false.
+    if (lastSample > this.setUntil) this.setUntil = lastSample;
+    this.times[t + LAST_SAMPLE] = lastSample;
     this.times[t + LAST_SEEN] = ms(state.lastSeenAt);
     this.times[t + HELD_UNTIL] = ms(state.heldUntil);
     this.times[t + INTERVAL_START] =
@@ -299,6 +310,13 @@ export class StateTable {
     const flags = this.flags;
     // Deleted (both cleared), or neither observed nor in a session: time alone changes nothing.
     if (flags[i * FLAGS + STATUS] === NONE && flags[i * FLAGS + SESSION_OPEN] === 0) return;
+    // A tick no later than the user's last sample, which `applySample` applied: the sample settled the
+    // user and checked the unavailability at its instant, after which the user is confirmed until at
+    // least then, a session left is within its merge gap and an unavailability within its threshold,
+    // at that instant and so at any earlier one; a tick since then changed nothing or closed things.
+    // Nothing is due. Most ticks come right after the poll's samples, and skip every user read.
+    const last = this.times[i * TIMES + LAST_SAMPLE]!;
+    if (at <= last && last > this.setUntil && event.type === 'tick') return;
     const userId = this.ids[i]!;
     this.settle(i, userId, at, effects);
     if (event.type === 'tick') this.checkUnavailable(i, userId, at, event.at, effects);
