@@ -1,6 +1,7 @@
 import { StoreError } from '@presence-tracker/core';
 import type pg from 'pg';
 import { changesMigration } from './changes/schema.ts';
+import { closedBrinMigration } from './closed-brin.ts';
 import { STORE_NAME } from './connection.ts';
 import { countersMigration } from './counters.ts';
 import { openInPlaceMigration } from './open-in-place.ts';
@@ -252,6 +253,11 @@ create index sessions_period on ${s}.closed_sessions using spgist (period);
     version: 12,
     name: "rollup parts: one row per statement and UTC day, the day's people and their texts as arrays",
     sql: dayPartsMigration,
+  },
+  {
+    version: 13,
+    name: 'closed records found by time through a BRIN index of their start and end, without the stored period and its SP-GiST index',
+    sql: closedBrinMigration,
   },
 ];
 

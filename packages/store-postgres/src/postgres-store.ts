@@ -869,17 +869,12 @@ function iso(date: Date | null): string | null {
 /**
  * The SQL filters for a range query, one for the closed table and one for the open one, or `null`
  * when it can hold nothing. Overlapping `[from, to)` means, as in the reference store, starting
- * before `to` and ending after `from` (or not yet). Closed rows in two arms, each answered by its own
- * index: by the SP-GiST index of `period`, and rows of no length, whose empty range overlaps
- * nothing, by the small index of them. Open rows (whose period reaches to infinity) by their start,
- * the open table read whole: one row per person.
+ * before `to` and ending after `from` (or not yet), rows of no length included. Closed rows by the
+ * BRIN index of their start and end (schema version 13); open rows by their start, the open table
+ * read whole: one row per person.
  */
 function rangeQuery(q: RangeQuery): { closed: string; open: string; params: unknown[] } | null {
-  const closed =
-    q.from.getTime() < q.to.getTime()
-      ? `(x.period && tstzrange($1, $2, '[)')
-          or (x.ended_at = x.started_at and x.started_at > $1 and x.started_at < $2))`
-      : 'x.started_at < $2 and x.ended_at > $1';
+  const closed = 'x.started_at < $2 and x.ended_at > $1';
   const open = 'x.started_at < $2';
   if (q.userIds === undefined) return { closed, open, params: [q.from, q.to] };
   if (q.userIds.length === 0) return null;

@@ -1,4 +1,5 @@
 import { partEntries, rollupPartsMigration } from '../rollup-parts.ts';
+import { backToVersion12 } from './version-12.ts';
 
 /**
  * SQL that turns a schema of this version back into the shape schema version 11 left, with the same
@@ -9,6 +10,7 @@ import { partEntries, rollupPartsMigration } from '../rollup-parts.ts';
 export const backToVersion11 = (schema: string): string => {
   const s = `"${schema}"`;
   return `
+${backToVersion12(schema)}
 alter table ${s}.rollup_parts rename to rollup_parts_12;
 ${rollupPartsMigration(s)}
 insert into ${s}.rollup_parts (user_id, day, a, b, intervals, sessions)
