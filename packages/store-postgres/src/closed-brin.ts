@@ -6,8 +6,9 @@
  * A closed record is inserted as it closes, so each table's rows lie in the order of their ends,
  * and of their starts but for the longest records: the ends and starts of a block range of pages
  * are narrow, and a BRIN index keeps only those two bounds per range. The SP-GiST index took an
- * entry per closed record (and the stored range its bytes in every row): the largest part of a
- * poll's closing statement after the heap itself (pnpm bench postgres). A range query reads
+ * entry per closed record (and the stored range its bytes in every row), and the closed rows' insert
+ * with its indexes was the largest part of a poll's closing statement (pnpm bench postgres, EXPLAIN
+ * of single polls). A range query reads
  * `started_at < to and ended_at > from`, which is what the reference store means by overlapping
  * and holds for rows of no length too, so one index serves both arms the two indexes served.
  *
@@ -23,7 +24,6 @@
  * in another order (loaded by hand, person by person) is read far more widely: the bench's one-day
  * query 1.65 times the SP-GiST index's time, a one-hour query 7 times.
  */
-
 export const closedBrinMigration = (s: string): string => `
 drop view ${s}.intervals;
 drop view ${s}.sessions;
