@@ -67,8 +67,8 @@ function sqlStateOf(e: Partial<pg.DatabaseError>): string | undefined {
 
 /**
  * Whether `error` is another writer having added a person-day's digest between this write's look
- * for the day and its plain insert of it (see `appendRollups`): the write, rolled back whole, can
- * be run again, and then appends to that digest.
+ * for the day and its plain insert of it (see `appendRollups`): the write, rolled back whole, is run
+ * again with every digest upserted, and then appends to that digest (see `writePoll`).
  */
 export function isDigestRace(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -108,8 +108,7 @@ export async function withRetry<T>(
   let attempts = 0;
   const policy = retryPolicy<T>({
     ...retry,
-    retryOn: (outcome) =>
-      'error' in outcome && (isTransient(outcome.error) || isDigestRace(outcome.error)) && !stopped(),
+    retryOn: (outcome) => 'error' in outcome && isTransient(outcome.error) && !stopped(),
     onRetry: ({ attempt, waitMs, outcome }) => {
       const failure = 'error' in outcome ? outcome.error : undefined;
       logger.warn(
@@ -120,9 +119,7 @@ export async function withRetry<T>(
           retryInMs: waitMs,
           error: (failure as Error | undefined)?.message,
         },
-        isDigestRace(failure)
-          ? 'another writer added the same digest meanwhile, retrying'
-          : 'database unreachable, retrying',
+        'database unreachable, retrying',
       );
     },
   });

@@ -27,7 +27,7 @@ import {
 import pg from 'pg';
 import { jsonTexts, textArray, timestampArray } from './binary-arrays.ts';
 import { markWriter, readChanges, writerMark } from './changes/index.ts';
-import { inTransaction, STORE_NAME, toStoreError, withRetry } from './connection.ts';
+import { inTransaction, isDigestRace, STORE_NAME, toStoreError, withRetry } from './connection.ts';
 import { checkFence } from './coordination/fence.ts';
 import { addCounters, readCounters } from './counters.ts';
 import { checkSchema, migrate } from './migrations.ts';
@@ -254,7 +254,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async writePoll(write: PollWrite) {
       const token = tokenFor(write);
       const housekeeping = lastHousekeeping === null || write.at.getTime() - lastHousekeeping >= HOUR;
-      await retrying('writePoll', () =>
+      // Digests of a UTC day the table holds none of yet are inserted plainly (see appendRollups); a
+      // writer that adds one of them meanwhile makes that insert fail on the key, and the write, rolled
+      // back whole, runs once more with every digest upserted, which cannot fail so. Whatever the
+      // retry options say: that write is not refused, only raced.
+      let upsertAll = false;
+      const attempt = () =>
         inTransaction(pool, async (c) => {
           // Every statement goes out as soon as its parameters are built, and the next ones are built
           // while the server runs it; only what decides whether to go on is waited for.
@@ -462,7 +467,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           }
           for (const x of finishedSessions)
             rollups.session(x.userId, x.startedAt.getTime(), x.endedAt!.getTime());
-          appendRollups((sql, params) => q.send(sql, params), o.schema, rollups, into);
+          appendRollups((sql, params) => q.send(sql, params), o.schema, rollups, into, upsertAll);
           // Sightings go to the log, a row per instant and presence; the log is folded into user_seen
           // once it has grown (see sightings.ts).
           const groups = sightingGroups(plan.sightings);
@@ -482,14 +487,26 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           if (housekeeping) await houseKeep(c, write.at);
           // Whether the log or the parts now hold rows of this store's that no fold has moved yet.
           return fold ? false : unfolded || logSize !== undefined;
-        }).then(
-          (pending) => {
-            unfolded = pending;
-          },
-          (error: unknown) => {
-            if (error !== ALREADY_APPLIED) throw error;
-          },
-        ),
+        });
+      await retrying('writePoll', () =>
+        attempt()
+          .catch((error: unknown) => {
+            if (upsertAll || !isDigestRace(error)) throw error;
+            upsertAll = true;
+            logger.warn(
+              { store: STORE_NAME, operation: 'writePoll' },
+              'another writer added the same digest meanwhile, writing again',
+            );
+            return attempt();
+          })
+          .then(
+            (pending) => {
+              unfolded = pending;
+            },
+            (error: unknown) => {
+              if (error !== ALREADY_APPLIED) throw error;
+            },
+          ),
       );
       if (housekeeping) lastHousekeeping = write.at.getTime();
     },

@@ -149,84 +149,91 @@ describe('Postgres rollups', () => {
     await store.close();
   });
 
-  it('a write adding the first digests of a day inserts them plainly; another writer adding the same person-day meanwhile makes it run again and append', async () => {
-    const warnings: string[] = [];
-    const schema = freshSchema('rollups');
-    schemas.push(schema);
-    const store = postgresStore({
-      connectionString: server.connectionString,
-      schema,
-      retry: { attempts: 3, baseDelay: 1, maxDelay: 1 },
-      logger: { debug() {}, info() {}, error() {}, warn: (_f, message) => warnings.push(message ?? '') },
-    });
-    await store.init();
-    const DAY = 86_400_000;
-    const midnight = Date.UTC(2026, 2, 7);
-    const run = await store.startRun(new Date(midnight - DAY));
-    // Each person's records opened and closed by one write, the second day touched by `b` alone.
-    const records: [string, Status, number, number][] = [
-      ['a', 'busy', midnight + 3_600_000, midnight + 7_200_000],
-      ['a', 'away', midnight + 7_200_000, midnight + 9_000_000],
-      ['b', 'dnd', midnight + 60_000, midnight + DAY + 60_000],
-    ];
-    const effects: Effect[] = records.flatMap(([userId, status, start, end]): Effect[] => [
-      { type: 'interval.open', userId, status, startedAt: new Date(start) },
-      { type: 'interval.close', userId, endedAt: new Date(end) },
-    ]);
-    // Another writer adds a's digest of the day and holds it uncommitted, so the write finds the day
-    // empty, then waits on the key, and fails on it once that writer commits.
-    const other = new pg.Client({ connectionString: server.connectionString });
-    await other.connect();
-    try {
-      await other.query('begin');
-      await other.query(
-        `insert into "${schema}".rollups (user_id, day, intervals, sessions) values ('a', $1, '0,60000,1,', '')`,
-        [midnight],
-      );
-      const pid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-      const write = store.writePoll({
-        runId: run.id,
-        at: new Date(midnight + 2 * DAY),
-        samples: [],
-        effects,
+  // The write runs again whatever the retry options allow: with `retry: false` too, nothing is refused.
+  it.each([
+    ['retries allowed', { attempts: 3, baseDelay: 1, maxDelay: 1 }],
+    ['retry: false', false],
+  ] as const)(
+    'a write adding the first digests of a day inserts them plainly; another writer adding the same person-day meanwhile makes it run again and append (%s)',
+    async (_name, retry) => {
+      const warnings: string[] = [];
+      const schema = freshSchema('rollups');
+      schemas.push(schema);
+      const store = postgresStore({
+        connectionString: server.connectionString,
+        schema,
+        retry,
+        logger: { debug() {}, info() {}, error() {}, warn: (_f, message) => warnings.push(message ?? '') },
       });
-      for (;;) {
-        const { rows } = await other.query<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
-          [pid],
+      await store.init();
+      const DAY = 86_400_000;
+      const midnight = Date.UTC(2026, 2, 7);
+      const run = await store.startRun(new Date(midnight - DAY));
+      // Each person's records opened and closed by one write, the second day touched by `b` alone.
+      const records: [string, Status, number, number][] = [
+        ['a', 'busy', midnight + 3_600_000, midnight + 7_200_000],
+        ['a', 'away', midnight + 7_200_000, midnight + 9_000_000],
+        ['b', 'dnd', midnight + 60_000, midnight + DAY + 60_000],
+      ];
+      const effects: Effect[] = records.flatMap(([userId, status, start, end]): Effect[] => [
+        { type: 'interval.open', userId, status, startedAt: new Date(start) },
+        { type: 'interval.close', userId, endedAt: new Date(end) },
+      ]);
+      // Another writer adds a's digest of the day and holds it uncommitted, so the write finds the day
+      // empty, then waits on the key, and fails on it once that writer commits.
+      const other = new pg.Client({ connectionString: server.connectionString });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query(
+          `insert into "${schema}".rollups (user_id, day, intervals, sessions) values ('a', $1, '0,60000,1,', '')`,
+          [midnight],
         );
-        if (rows[0]!.n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        const pid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+        const write = store.writePoll({
+          runId: run.id,
+          at: new Date(midnight + 2 * DAY),
+          samples: [],
+          effects,
+        });
+        for (;;) {
+          const { rows } = await other.query<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+            [pid],
+          );
+          if (rows[0]!.n > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await other.query('commit');
+        await write;
+      } finally {
+        await other.end();
       }
-      await other.query('commit');
-      await write;
-    } finally {
-      await other.end();
-    }
-    expect(warnings).toEqual(['another writer added the same digest meanwhile, retrying']);
+      expect(warnings).toEqual(['another writer added the same digest meanwhile, writing again']);
 
-    const batch = new RollupBatch();
-    for (const [userId, status, start, end] of records) batch.interval(userId, status, start, end);
-    const expected = batch
-      .entries()
-      .map((e) => ({
-        user_id: e.userId,
-        day: String(e.day),
-        intervals: (e.userId === 'a' && e.day === midnight ? '0,60000,1,' : '') + e.intervals,
-        sessions: e.sessions,
-      }))
-      .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day));
-    expect(expected).toHaveLength(3);
-    const stored = await sql(
-      `select user_id, r.day::text as day, intervals, sessions from "${schema}".rollups r order by user_id, r.day`,
-    );
-    expect(stored).toEqual(expected);
-    // Written once: the failed attempt left no interval behind.
-    expect(
-      await store.intervals({ from: new Date(midnight - DAY), to: new Date(midnight + 3 * DAY) }),
-    ).toHaveLength(3);
-    await store.close();
-  });
+      const batch = new RollupBatch();
+      for (const [userId, status, start, end] of records) batch.interval(userId, status, start, end);
+      const expected = batch
+        .entries()
+        .map((e) => ({
+          user_id: e.userId,
+          day: String(e.day),
+          intervals: (e.userId === 'a' && e.day === midnight ? '0,60000,1,' : '') + e.intervals,
+          sessions: e.sessions,
+        }))
+        .sort((x, y) => x.user_id.localeCompare(y.user_id) || Number(x.day) - Number(y.day));
+      expect(expected).toHaveLength(3);
+      const stored = await sql(
+        `select user_id, r.day::text as day, intervals, sessions from "${schema}".rollups r order by user_id, r.day`,
+      );
+      expect(stored).toEqual(expected);
+      // Written once: the failed attempt left no interval behind.
+      expect(
+        await store.intervals({ from: new Date(midnight - DAY), to: new Date(midnight + 3 * DAY) }),
+      ).toHaveLength(3);
+      await store.close();
+    },
+  );
 
   it('read for everyone over the widest range walk only the days the table holds, and none while it holds none', {
     timeout: 60_000,

@@ -120,13 +120,14 @@ export function appendClosedSessionsSql(schema: string, source: string, into: Ro
  * before each row cost the server about half as much again as the insert itself (1,000 new
  * person-days: 15 against 10 ms of a backend's CPU, PostgreSQL 18). A writer that adds the same
  * person-day meanwhile makes the plain insert fail on the key: the write is then run again whole
- * (see `isDigestRace`), and appends to what that writer left.
+ * with `upsertAll` (see `isDigestRace`), and appends to what that writer left.
  */
 export function appendRollups(
   send: (sql: string, params: unknown[]) => Promise<unknown>,
   schema: string,
   batch: RollupBatch,
   into: RollupTarget,
+  upsertAll = false,
 ): void {
   if (batch.size === 0) return;
   const entries = batch.entries();
@@ -138,8 +139,13 @@ export function appendRollups(
   ];
   const table = `"${schema}".rollups`;
   void send(
-    into === 'digests'
-      ? `with v as (select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) as v(u, d, i, s)),
+    into === 'digests' && upsertAll
+      ? `insert into ${table} (user_id, day, intervals, sessions)
+     select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+     on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
+       sessions = ${table}.sessions || excluded.sessions`
+      : into === 'digests'
+        ? `with v as (select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) as v(u, d, i, s)),
      fresh as (select x.d from (select distinct d from v) x
        where not exists (select 1 from ${table} r where r.day = x.d)),
      added as (insert into ${table} (user_id, day, intervals, sessions)
@@ -148,7 +154,7 @@ export function appendRollups(
      select u, d, i, s from v where d not in (select d from fresh)
      on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
        sessions = ${table}.sessions || excluded.sessions`
-      : `insert into "${schema}".rollup_parts (day, users, intervals, sessions)
+        : `insert into "${schema}".rollup_parts (day, users, intervals, sessions)
      select d, array_agg(u order by n), array_agg(i order by n), array_agg(s order by n)
      from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) with ordinality as v(u, d, i, s, n)
      group by d`,
