@@ -1,4 +1,4 @@
-import type { Effect, RangeQuery } from '@presence-tracker/core';
+import { type Effect, memoryStore, type PresenceStore, type RangeQuery } from '@presence-tracker/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LATEST_VERSION } from './migrations.ts';
 import { aroundT0, at, everything, testStores } from './testing/stores.ts';
@@ -62,7 +62,7 @@ const ranges: RangeQuery[] = [
   { from: at(0), to: at(40), userIds: [] },
 ];
 
-const read = async (store: ReturnType<typeof open>) => {
+const read = async (store: PresenceStore) => {
   const answers = [];
   for (const range of ranges)
     answers.push({ intervals: await store.intervals(range), sessions: await store.sessions(range) });
@@ -81,10 +81,15 @@ const views = (schema: string) =>
 describe('closed records found by a BRIN index of their start and end (schema version 13)', () => {
   test('range queries answer as the reference store does, rows of no length included', async () => {
     const store = open();
-    const run = await store.startRun(at(0));
-    for (const [i, effects] of history.entries())
-      await store.writePoll({ runId: run.id, at: at(minutes[i]!), samples: [], effects });
+    const reference = memoryStore();
+    for (const each of [store, reference]) {
+      const run = await each.startRun(at(0));
+      for (const [i, effects] of history.entries())
+        await each.writePoll({ runId: run.id, at: at(minutes[i]!), samples: [], effects });
+    }
     const answers = await read(store);
+    // Every range as the reference store answers it; the ones below spelled out besides.
+    expect(answers).toEqual(await read(reference));
     const shape = (a: (typeof answers)[number]) => ({
       intervals: a.intervals.map((x) => `${x.userId} ${x.status} ${x.startedAt.getTime()}`),
       sessions: a.sessions.map((x) => `${x.userId} ${x.startedAt.getTime()}`),
@@ -137,6 +142,10 @@ describe('closed records found by a BRIN index of their start and end (schema ve
         .map((indexname) => ({ indexname })),
     );
     const viewsBefore = await views(writer.schema);
+    // What a deployment may have added on the views: a grant, and a view of its own built on them.
+    await sql(`grant select on ${s}.intervals to public`);
+    await sql(`create view ${s}.own as select user_id, period from ${s}.intervals`);
+    const own = await sql(`select user_id, period::text from ${s}.own order by 1, 2`);
 
     const migrated = open(writer.schema);
     const after = await everything(migrated, aroundT0, cursor);
@@ -148,6 +157,14 @@ describe('closed records found by a BRIN index of their start and end (schema ve
     expect(after.rollups).toEqual(before.all.rollups);
     expect(await read(migrated)).toEqual(before.ranges);
     expect(await views(writer.schema)).toEqual(viewsBefore);
+    expect(await sql(`select user_id, period::text from ${s}.own order by 1, 2`)).toEqual(own);
+    expect(
+      await sql(
+        `select privilege_type from information_schema.table_privileges where table_schema = $1
+         and table_name = 'intervals' and grantee = 'PUBLIC'`,
+        [writer.schema],
+      ),
+    ).toEqual([{ privilege_type: 'SELECT' }]);
     expect(await sql(`select max(version) as v from ${s}.schema_migrations`)).toEqual([
       { v: LATEST_VERSION },
     ]);
@@ -212,6 +229,10 @@ describe('closed records found by a BRIN index of their start and end (schema ve
     const late = await closedIn(18, 19);
     expect(late).toHaveLength(people.length + 1);
     expect(late).toContain('long');
+    // Every range summarized now, the long record's among them: the same answers.
+    await sql(`select brin_summarize_new_values('${s}.intervals_time'::regclass)`);
+    expect(await closedIn(3, 4)).toEqual(early);
+    expect(await closedIn(18, 19)).toEqual(late);
     expect(
       (await store.intervals({ from: at(18), to: at(19), userIds: ['p7'] })).map((x) => x.startedAt),
     ).toEqual([at(18)]);
