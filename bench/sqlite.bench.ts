@@ -151,6 +151,22 @@ function finishedRows(writes: Omit<PollWrite, 'runId'>[]): {
 }
 
 /**
+ * A poll's readings as the store writes them: its first and last instants and a JSON array of
+ * `[userId, at, status, source, raw]`, made the same way by the baseline and the floor.
+ */
+function readingsRow(w: Omit<PollWrite, 'runId'>): [number, number, string] {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const readings = w.samples.map((s) => {
+    const t = s.observedAt.getTime();
+    if (t < first) first = t;
+    if (t > last) last = t;
+    return [s.userId, t, s.status, s.source ?? null, s.raw ?? null];
+  });
+  return [first, last, JSON.stringify(readings)];
+}
+
+/**
  * How the baseline keeps the readings: a JSON row per poll (the store's format) in pages of SQLite's
  * default 4 KB or of 16 KB (fewer pages for the same rows), the same with the records in multi-row
  * INSERTs of 64 rows, or a row per reading; or not at all, the records alone (16 KB pages, 64 to an
@@ -223,15 +239,7 @@ function plainInsert(
         }
         continue;
       }
-      let first = Number.POSITIVE_INFINITY;
-      let last = Number.NEGATIVE_INFINITY;
-      const readings = w.samples.map((s) => {
-        const t = s.observedAt.getTime();
-        if (t < first) first = t;
-        if (t > last) last = t;
-        return [s.userId, t, s.status, s.source ?? null, s.raw ?? null];
-      });
-      poll.run(first, last, JSON.stringify(readings));
+      poll.run(...readingsRow(w));
     }
     insertAll(rows.intervals, interval, intervals64);
     insertAll(rows.sessions, session, sessions64);
@@ -383,15 +391,7 @@ function floorInsert(
       `INSERT INTO open_sessions (user_id, id, started_at, last_seen_at, changed) VALUES ${places(rows, 5)}`,
   );
   const writePoll = (w: Omit<PollWrite, 'runId'>, p: PollRows) => {
-    let first = Number.POSITIVE_INFINITY;
-    let last = Number.NEGATIVE_INFINITY;
-    const readings = w.samples.map((s) => {
-      const t = s.observedAt.getTime();
-      if (t < first) first = t;
-      if (t > last) last = t;
-      return [s.userId, t, s.status, s.source ?? null, s.raw ?? null];
-    });
-    poll.run(first, last, JSON.stringify(readings));
+    poll.run(...readingsRow(w));
     deleteIntervals(p.closedIntervals);
     deleteSessions(p.closedSessions);
     insertIntervals(p.intervals);
