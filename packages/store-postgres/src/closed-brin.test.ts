@@ -60,6 +60,11 @@ const ranges: RangeQuery[] = [
   { from: at(4), to: at(6), userIds: ['u2'] },
   { from: at(0), to: at(40), userIds: ['u1', 'u3'] },
   { from: at(0), to: at(40), userIds: [] },
+  { from: at(4), to: at(5) },
+  { from: at(5), to: at(6) },
+  { from: at(7), to: at(7) },
+  { from: at(12), to: at(3) },
+  { from: at(100), to: at(200) },
 ];
 
 const read = async (store: PresenceStore) => {

@@ -1,11 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  ConfigError,
-  type Effect,
-  memoryStore,
-  type PresenceStore,
-  StoreError,
-} from '@presence-tracker/core';
+import { ConfigError, type Effect, StoreError } from '@presence-tracker/core';
 import { storeConformance } from '@presence-tracker/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -205,73 +199,6 @@ describe('constraints', () => {
     await expect(sql(`update "${store.schema}".samples set status = 'available'`)).rejects.toThrow(
       'append-only',
     );
-  });
-});
-
-describe('range queries', () => {
-  test('answer as the memory store does, rows of no length and empty ranges included', async () => {
-    const pg = open();
-    const reference = memoryStore();
-    const effects: Effect[][] = [
-      [
-        { type: 'interval.open', userId: 'u1', status: 'available', startedAt: at(0) },
-        { type: 'session.open', userId: 'u1', startedAt: at(0) },
-        { type: 'interval.open', userId: 'u2', status: 'busy', startedAt: at(5) },
-        { type: 'session.open', userId: 'u2', startedAt: at(5) },
-      ],
-      // u2 was seen once and went stale: an interval and a session of no length.
-      [
-        { type: 'interval.close', userId: 'u2', endedAt: at(5) },
-        {
-          type: 'session.close',
-          userId: 'u2',
-          startedAt: at(5),
-          endedAt: at(5),
-          lastSeenAt: at(5),
-          reason: 'stale',
-        },
-        { type: 'interval.close', userId: 'u1', endedAt: at(10) },
-        { type: 'interval.open', userId: 'u1', status: 'away', startedAt: at(10) },
-      ],
-    ];
-    for (const store of [pg, reference]) {
-      const run = await store.startRun(at(0));
-      for (const [i, batch] of effects.entries()) {
-        await store.writePoll({ runId: run.id, at: at(i * 20), samples: [], effects: batch });
-      }
-    }
-    const shape = async (store: PresenceStore, from: number, to: number) => ({
-      intervals: (await store.intervals({ from: at(from), to: at(to) })).map((i) => [
-        i.userId,
-        i.status,
-        i.startedAt.getTime(),
-        i.endedAt?.getTime() ?? null,
-      ]),
-      sessions: (await store.sessions({ from: at(from), to: at(to) })).map((x) => [
-        x.userId,
-        x.startedAt.getTime(),
-        x.endedAt?.getTime() ?? null,
-        x.endReason,
-      ]),
-    });
-    for (const [from, to] of [
-      [0, 60],
-      [4, 6],
-      [5, 6],
-      [4, 5],
-      [5, 5],
-      [7, 7],
-      [12, 3],
-      [100, 200],
-    ] as const) {
-      expect(await shape(pg, from, to), `[${from}, ${to})`).toEqual(await shape(reference, from, to));
-    }
-    expect((await shape(pg, 4, 6)).intervals).toContainEqual([
-      'u2',
-      'busy',
-      at(5).getTime(),
-      at(5).getTime(),
-    ]);
   });
 });
 
