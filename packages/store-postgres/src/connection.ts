@@ -110,15 +110,9 @@ export async function withRetry<T>(
     ...retry,
     retryOn: (outcome) => 'error' in outcome && isTransient(outcome.error) && !stopped(),
     onRetry: ({ attempt, waitMs, outcome }) => {
-      const failure = 'error' in outcome ? outcome.error : undefined;
+      const error = 'error' in outcome ? (outcome.error as Error).message : undefined;
       logger.warn(
-        {
-          store: STORE_NAME,
-          operation: what,
-          attempt: attempt - 1,
-          retryInMs: waitMs,
-          error: (failure as Error | undefined)?.message,
-        },
+        { store: STORE_NAME, operation: what, attempt: attempt - 1, retryInMs: waitMs, error },
         'database unreachable, retrying',
       );
     },
