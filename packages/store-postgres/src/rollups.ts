@@ -137,27 +137,31 @@ export function appendRollups(
     textArray(entries.map((e) => e.intervals)),
     textArray(entries.map((e) => e.sessions)),
   ];
+  if (into === 'parts') {
+    void send(
+      `insert into "${schema}".rollup_parts (day, users, intervals, sessions)
+     select d, array_agg(u order by n), array_agg(i order by n), array_agg(s order by n)
+     from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) with ordinality as v(u, d, i, s, n)
+     group by d`,
+      columns,
+    );
+    return;
+  }
   const table = `"${schema}".rollups`;
-  void send(
-    into === 'digests' && upsertAll
-      ? `insert into ${table} (user_id, day, intervals, sessions)
-     select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+  const batchRows = `v as (select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) as v(u, d, i, s))`;
+  const upsert = (where: string) => `insert into ${table} (user_id, day, intervals, sessions)
+     select u, d, i, s from v${where}
      on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
-       sessions = ${table}.sessions || excluded.sessions`
-      : into === 'digests'
-        ? `with v as (select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) as v(u, d, i, s)),
+       sessions = ${table}.sessions || excluded.sessions`;
+  void send(
+    upsertAll
+      ? `with ${batchRows} ${upsert('')}`
+      : `with ${batchRows},
      fresh as (select x.d from (select distinct d from v) x
        where not exists (select 1 from ${table} r where r.day = x.d)),
      added as (insert into ${table} (user_id, day, intervals, sessions)
        select u, d, i, s from v where d in (select d from fresh))
-     insert into ${table} (user_id, day, intervals, sessions)
-     select u, d, i, s from v where d not in (select d from fresh)
-     on conflict (user_id, day) do update set intervals = ${table}.intervals || excluded.intervals,
-       sessions = ${table}.sessions || excluded.sessions`
-        : `insert into "${schema}".rollup_parts (day, users, intervals, sessions)
-     select d, array_agg(u order by n), array_agg(i order by n), array_agg(s order by n)
-     from unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) with ordinality as v(u, d, i, s, n)
-     group by d`,
+     ${upsert(' where d not in (select d from fresh)')}`,
     columns,
   );
 }
