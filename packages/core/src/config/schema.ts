@@ -128,6 +128,12 @@ export const webSchema = z.strictObject({
   port: z.number().int().min(0).max(65535, 'expected a port from 0 to 65535').optional(),
 });
 
+/** How many people `run.ended` lists: the tracker's option and the configuration's key. */
+export const runSummaryPeopleSchema = z
+  .number({ error: 'expected runSummaryPeople, a number of people' })
+  .int('expected runSummaryPeople, a whole number of people')
+  .nonnegative('expected runSummaryPeople >= 0 people');
+
 export const nativeConfigSchema = z.strictObject({
   provider: pluginBlockSchema,
   store: pluginBlockSchema.optional(),
@@ -141,11 +147,7 @@ export const nativeConfigSchema = z.strictObject({
     .int('expected pollBatchSize, a whole number of people')
     .positive('expected pollBatchSize > 0 people')
     .optional(),
-  runSummaryPeople: z
-    .number({ error: 'expected runSummaryPeople, a number of people' })
-    .int('expected runSummaryPeople, a whole number of people')
-    .nonnegative('expected runSummaryPeople >= 0 people')
-    .optional(),
+  runSummaryPeople: runSummaryPeopleSchema.optional(),
   notifiers: z.array(notifierBlockSchema).optional(),
   report: reportSchema.optional(),
   coordination: coordinationSchema.optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { policySchema, severitySchema } from '../config/schema.ts';
+import { policySchema, runSummaryPeopleSchema, severitySchema } from '../config/schema.ts';
 import type { Coordination } from '../coordination/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PolicyOptions } from '../machine/index.ts';
@@ -131,11 +131,7 @@ const optionsSchema = z
         message: 'expected a whole number of people > 0, or Infinity for everyone at once',
       })
       .optional(),
-    runSummaryPeople: z
-      .number({ error: 'expected runSummaryPeople, a number of people' })
-      .int('expected runSummaryPeople, a whole number of people')
-      .nonnegative('expected runSummaryPeople >= 0 people')
-      .optional(),
+    runSummaryPeople: runSummaryPeopleSchema.optional(),
     schedule: scheduleSchema.optional(),
     policy: policySchema.optional(),
     clock: hasFunctions('now').optional(),
