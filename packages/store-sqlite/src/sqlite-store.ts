@@ -45,10 +45,10 @@ const HOUR = 3_600_000;
 /** How much WAL a commit may leave before it is copied into the file (SQLite's default is 4 MB). */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 /**
- * The page size of a new file: SQLite's 4 KB, set rather than left to the build's default. 16 KB pages write about a third of the WAL frames (a
- * commit writes each page it changed as a frame of its own, two system calls each), about 0.92 of a
- * poll's CPU, but a tracker of 1,000,000 people then holds about 100 MB more in the C heap. A file
- * that exists keeps the size it was made with.
+ * The page size of a new file: SQLite's 4 KB, set rather than left to the build's default. 16 KB
+ * pages write about a third of the WAL frames (a commit writes each page it changed as a frame of
+ * its own, two system calls each), about 0.92 of a poll's CPU, but a tracker of 1,000,000 people
+ * then holds about 100 MB more in the C heap. A file that exists keeps the size it was made with.
  */
 const PAGE_SIZE = 4096;
 
