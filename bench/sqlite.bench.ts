@@ -448,6 +448,11 @@ function startTiming(): () => Timing {
   };
 }
 
+/** Bytes as megabytes, one decimal. */
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
 /** What the store keeps beside the records; each is dropped in turn to price it. */
 const DROPS: { name: string; sql: string }[] = [
   {
@@ -577,7 +582,6 @@ async function ingest(dir: string): Promise<BenchRow[]> {
   const plainName = `plain better-sqlite3, the same readings (${candidates[0]!.how}) and finished interval and session rows, bare tables, one transaction`;
   const perSecond = (count: number, ms: number) => (count / ms) * 1000;
   const label = `${USERS.toLocaleString('en-US')} users x ${POLLS} polls`;
-  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   const times = (t: Timing) =>
     `${t.ms.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)} ms; ${mb(t.written)} MB written, ${mb(t.read)} MB read)`;
   const ratio = (x: Timing, y: Timing) =>
@@ -677,7 +681,6 @@ function floorRows(
   floors: Record<FloorKind, Timing[]>,
   label: string,
 ): BenchRow[] {
-  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   const times = (t: Timing) =>
     `${t.ms.toFixed(0)} ms (CPU ${t.cpuMs.toFixed(0)} ms; ${mb(t.written)} MB written)`;
   const ratios = (x: Timing, y: Timing) =>
@@ -746,7 +749,6 @@ function apart(
   plainNone: Timing,
   label: string,
 ): BenchRow[] {
-  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   return [
     {
       name: `sqlite store ingest, the records alone (keepSamples: false), CPU time, ${label}`,
